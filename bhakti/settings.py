@@ -1,0 +1,303 @@
+"""Bhakti settings: one module, driven by environment variables.
+
+Every helper below fails loudly (ImproperlyConfigured) on a malformed value, so a typo in the
+environment stops the process at start instead of surfacing as odd behaviour later.
+The embedded default needs no variables at all: SQLite, django-q2's ORM broker, local media.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be one of 1/0/true/false/yes/no/on/off, got {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def database_from_url(url: str) -> dict[str, object]:
+    """Parse postgres://user:pass@host:port/name?sslmode=require into a DATABASES entry."""
+    parsed = urlparse(url)
+    if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must start with postgres:// or postgresql://, got scheme {parsed.scheme!r}"
+        )
+    name = unquote(parsed.path.lstrip("/"))
+    if not name:
+        raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. postgres://u@host/bhakti")
+    try:
+        port = parsed.port
+    except ValueError:
+        raise ImproperlyConfigured("DATABASE_URL has a malformed port") from None
+    options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parsed.username or ""),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": parsed.hostname or "",
+        "PORT": str(port or ""),
+        "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60, minimum=0),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": options,
+    }
+
+
+DEBUG = env_bool("DEBUG", True)
+_DEV_SECRET = "dev-insecure-bhakti-secret-key-change-me-in-production-0123456789"
+SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
+if not DEBUG and SECRET_KEY == _DEV_SECRET:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+DATA_DIR = Path(env_str("BHAKTI_DATA_DIR", str(BASE_DIR / "var")))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_q",
+    "rest_framework",
+    "drf_spectacular",
+    "django_htmx",
+    "template_partials",
+    "accounts",
+    "renders",
+    "library",
+    "publishing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "bhakti.urls"
+WSGI_APPLICATION = "bhakti.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": Path(env_str("SQLITE_PATH", str(DATA_DIR / "bhakti.sqlite3"))),
+            # WAL + IMMEDIATE transactions + a busy timeout: the web process and the
+            # django-q2 cluster share this file; without these SQLite says "database is locked".
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "bhakti",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+S3_BUCKET = env_str("S3_BUCKET", "")
+if S3_BUCKET:
+    _s3_options: dict[str, object] = {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": env_str("S3_ENDPOINT", "") or None,
+        "access_key": env_str("S3_ACCESS_KEY", "") or None,
+        "secret_key": env_str("S3_SECRET_KEY", "") or None,
+        "region_name": env_str("S3_REGION", "us-east-1"),
+        "signature_version": "s3v4",
+        "addressing_style": "path",
+        "querystring_auth": True,
+        "querystring_expire": env_int("S3_URL_EXPIRE_SEC", 3600, minimum=60),
+        "file_overwrite": False,
+        "default_acl": None,
+    }
+    media_storage: dict[str, object] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": _s3_options,
+    }
+else:
+    media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+S3_PUBLIC_URL = env_str("S3_PUBLIC_URL", "")
+
+STORAGES = {
+    "default": media_storage,
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "renders:dashboard"
+LOGOUT_REDIRECT_URL = "accounts:login"
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "bhakti@localhost")
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Render limits and quotas -------------------------------------------------------------
+MAX_SCENES = env_int("MAX_SCENES", 20, minimum=1)
+MAX_SCENE_DURATION_SEC = env_int("MAX_SCENE_DURATION_SEC", 20, minimum=1)
+MAX_TOTAL_DURATION_SEC = env_int("MAX_TOTAL_DURATION_SEC", 600, minimum=1)
+MAX_JOB_COST = env_float("MAX_JOB_COST", 5.0)
+JOBS_PER_DAY = env_int("JOBS_PER_DAY", 50, minimum=0)
+RATE_LIMIT_PER_MIN = env_int("RATE_LIMIT_PER_MIN", 10, minimum=1)
+MAX_UPLOAD_IMAGE_BYTES = env_int("MAX_UPLOAD_IMAGE_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+# --- Renderer --------------------------------------------------------------------------------
+MUSIC_DB = env_float("MUSIC_DB", -12.0)
+NARRATION_PADDING_SEC = env_float("NARRATION_PADDING_SEC", 0.6)
+RENDER_ENCODER = env_str("RENDER_ENCODER", "auto")  # auto | libx264 | h264_nvenc
+RENDER_PARALLELISM = env_int("RENDER_PARALLELISM", os.cpu_count() or 1, minimum=1)
+RENDER_WORK_DIR = Path(env_str("RENDER_WORK_DIR", str(DATA_DIR / "work")))
+RENDER_CACHE_DIR = Path(env_str("RENDER_CACHE_DIR", str(DATA_DIR / "cache")))
+PROXY_SHORT_SIDE = env_int("PROXY_SHORT_SIDE", 360, minimum=64)
+HEARTBEAT_STALE_SEC = env_int("HEARTBEAT_STALE_SEC", 120, minimum=10)
+
+# --- Workers (django-q2) -----------------------------------------------------------------------
+RENDER_WORKERS = env_int("RENDER_WORKERS", 2, minimum=1)
+JOB_TIMEOUT_SEC = env_int("JOB_TIMEOUT_SEC", 1800, minimum=30)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
+Q_CLUSTER = {
+    "name": "bhakti",
+    "orm": "default",
+    "workers": RENDER_WORKERS,
+    # queue_limit = workers: a task never waits long in the cluster's own queue, so
+    # retry > timeout + wait holds and a long render is not delivered twice.
+    "queue_limit": RENDER_WORKERS,
+    "timeout": JOB_TIMEOUT_SEC,
+    "retry": JOB_TIMEOUT_SEC + 300,
+    "max_attempts": JOB_MAX_ATTEMPTS,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 1000,
+    "poll": 0.5,
+}
+
+# --- API -----------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Bhakti API",
+    "DESCRIPTION": "Render narrated story videos from a plan.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,74 @@
+"""Provider interfaces. Providers turn text into pictures or speech; they never touch models.
+
+A provider raises ProviderError when it cannot deliver; `with_fallback` then tries the next one
+in the chain and logs why. The chain always ends in a local, offline provider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from renders.pipeline.context import Cue
+
+
+class ProviderError(Exception):
+    """A provider could not deliver (network, quota, malformed answer). Safe to show a creator."""
+
+
+@dataclass(frozen=True)
+class Speech:
+    pcm: bytes  # mono signed 16-bit little-endian
+    sample_rate: int
+    words: tuple[Cue, ...] = ()  # word timings relative to the start of `pcm`, when known
+    cost: float = 0.0
+
+    @property
+    def duration_sec(self) -> float:
+        return len(self.pcm) / 2 / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Picture:
+    data: bytes  # PNG or JPEG
+    cost: float = 0.0
+
+
+class ImageProvider(Protocol):
+    name: str
+
+    def generate(self, prompt: str, style: str, size: tuple[int, int], seed: str) -> Picture: ...
+
+
+class SpeechProvider(Protocol):
+    name: str
+
+    def synthesize(self, text: str, language: str, voice: str) -> Speech: ...
+
+
+@dataclass
+class ProviderSet:
+    images: Sequence[ImageProvider] = field(default_factory=list)
+    speech: Sequence[SpeechProvider] = field(default_factory=list)
+
+
+T = TypeVar("T")
+P = TypeVar("P")
+
+
+def with_fallback(
+    providers: Sequence[P], call: Callable[[P], T], log: Callable[[str, str], None], what: str
+) -> tuple[P, T]:
+    """Call providers in order until one delivers; log each fallback with its reason."""
+    last: ProviderError | None = None
+    for index, provider in enumerate(providers):
+        try:
+            return provider, call(provider)
+        except ProviderError as error:
+            last = error
+            following = providers[index + 1].name if index + 1 < len(providers) else None  # type: ignore[attr-defined]
+            name = provider.name  # type: ignore[attr-defined]
+            if following:
+                log("warning", f"{what}: {name} failed ({error}); falling back to {following}")
+    raise ProviderError(f"{what}: every provider failed; last error: {last}")
