@@ -1,0 +1,11 @@
+"""The offline providers every chain ends with."""
+
+from __future__ import annotations
+
+from renders.pipeline.espeak import EspeakSpeech
+from renders.pipeline.illustrator import LocalIllustrator
+from renders.pipeline.providers.base import ProviderSet
+
+
+def local_providers() -> ProviderSet:
+    return ProviderSet(images=[LocalIllustrator()], speech=[EspeakSpeech()])
