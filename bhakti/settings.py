@@ -155,6 +155,7 @@ DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": database_from_url(DATABASE_URL)}
 else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -300,4 +301,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Providers (cloud ones are used only when configured; the chain ends with a local one) ---
+IMAGE_PROVIDERS = env_list("IMAGE_PROVIDERS", ["local"])  # e.g. openai,local
+SPEECH_PROVIDERS = env_list("SPEECH_PROVIDERS", ["espeak"])  # e.g. elevenlabs,openai,espeak
+# Prices used for cost estimates and the recorded cost of a job (US dollars).
+PRICE_PER_IMAGE = {"local": 0.0, "openai": env_float("PRICE_OPENAI_IMAGE", 0.04)}
+PRICE_PER_1K_SPEECH_CHARS = {
+    "espeak": 0.0,
+    "openai": env_float("PRICE_OPENAI_TTS_1K_CHARS", 0.015),
+    "elevenlabs": env_float("PRICE_ELEVENLABS_1K_CHARS", 0.30),
 }

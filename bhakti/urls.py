@@ -9,4 +9,3 @@ urlpatterns = [
     path("api/", include("bhakti.api_urls")),
     path("", include("renders.urls")),
 ]
-

@@ -92,7 +92,7 @@ class AssetKind(models.TextChoices):
     UPLOAD = "upload", "Uploaded image"
 
 
-def asset_upload_to(asset: "JobAsset", filename: str) -> str:
+def asset_upload_to(asset: JobAsset, filename: str) -> str:
     return f"jobs/{asset.job_id}/{filename}"
 
 

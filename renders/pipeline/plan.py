@@ -117,9 +117,7 @@ def _choice(data: dict[str, Any], key: str, choices: tuple[str, ...], default: s
     return value
 
 
-def _text(
-    data: dict[str, Any], key: str, path: str, errors: dict[str, str], *, required: bool, max_chars: int
-) -> str:
+def _text(data: dict[str, Any], key: str, path: str, errors: dict[str, str], *, required: bool, max_chars: int) -> str:
     value = data.get(key, "")
     if value is None:
         value = ""

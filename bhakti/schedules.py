@@ -1,0 +1,15 @@
+"""Periodic django-q2 schedules, created idempotently (Schedule.name is not unique)."""
+
+from __future__ import annotations
+
+from django_q.models import Schedule
+
+# name -> (function path, minutes between runs)
+SCHEDULES: dict[str, tuple[str, int]] = {}
+
+
+def ensure_schedules() -> None:
+    for name, (func, minutes) in SCHEDULES.items():
+        Schedule.objects.update_or_create(
+            name=name, defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1}
+        )

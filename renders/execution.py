@@ -1,0 +1,259 @@
+"""Running one render job inside a worker: claim it, drive the pipeline, store what it made.
+
+Safe to run twice (at-least-once delivery): a job already final returns at once, and a rerun
+works in the same directory, so the pipeline resumes from stills, speech and cached segments.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+
+from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
+from renders.pipeline.context import STEP_WEIGHTS, STEPS, Callbacks, Canceled, RenderError, RenderResult, RenderSettings
+from renders.pipeline.plan import PlanError, parse_plan
+from renders.pipeline.providers.base import ProviderSet
+from renders.pipeline.runner import run_pipeline
+from renders.services import log_event, notify_state_change, plan_limits
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY_SEC = 10.0
+CANCEL_POLL_EVERY_SEC = 1.0
+
+
+def job_work_dir(job_id: str) -> Path:
+    return Path(settings.RENDER_WORK_DIR) / str(job_id)
+
+
+def render_settings_for(job_id: str) -> RenderSettings:
+    return RenderSettings(
+        work_dir=job_work_dir(job_id),
+        cache_dir=Path(settings.RENDER_CACHE_DIR),
+        music_db=settings.MUSIC_DB,
+        narration_padding_sec=settings.NARRATION_PADDING_SEC,
+        encoder=settings.RENDER_ENCODER,
+        parallelism=settings.RENDER_PARALLELISM,
+        proxy_short_side=settings.PROXY_SHORT_SIDE,
+    )
+
+
+def configured_providers() -> ProviderSet:
+    from renders.providers_config import build_providers
+
+    return build_providers()
+
+
+def progress_pct(step: str, fraction: float) -> int:
+    done = sum(STEP_WEIGHTS[name] for name in STEPS[: STEPS.index(step)])
+    return min(100, int(done + STEP_WEIGHTS[step] * max(0.0, min(1.0, fraction))))
+
+
+def _claim(job_id: str) -> RenderJob | None:
+    """Mark the job running and count the attempt; None when there is nothing to do."""
+    with transaction.atomic():
+        job = RenderJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.is_final:
+            return None
+        if job.cancel_requested:
+            _finish(job, JobState.CANCELED, message="Canceled before it started")
+            return None
+        if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+            _finish(
+                job,
+                JobState.FAILED,
+                error=f"The render stopped {job.attempts} times without finishing (a worker crashed or timed out). "
+                "Retry it; if it stops again, try proxy mode or fewer scenes and tell the operator.",
+            )
+            return None
+        now = timezone.now()
+        job.state = JobState.RUNNING
+        job.attempts += 1
+        job.started_at = job.started_at or now
+        job.heartbeat_at = now
+        job.save(update_fields=["state", "attempts", "started_at", "heartbeat_at"])
+        log_event(job, f"Attempt {job.attempts} started on a worker")
+    if job.attempts == 1:
+        transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
+    return job
+
+
+def _finish(job: RenderJob, state: str, *, error: str = "", error_step: str = "", message: str = "") -> None:
+    job.state = state
+    job.finished_at = timezone.now()
+    job.error = error
+    job.error_step = error_step
+    fields = ["state", "finished_at", "error", "error_step"]
+    if state == JobState.SUCCEEDED:
+        job.progress_pct = 100
+        job.step = ""
+        fields += ["progress_pct", "step"]
+    job.save(update_fields=fields)
+    level = JobEvent.Level.ERROR if state == JobState.FAILED else JobEvent.Level.INFO
+    log_event(job, message or error or f"Job {state}", level=level, step=error_step)
+    transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
+
+
+class _JobReporter:
+    """The pipeline's callbacks for one job: progress, heartbeat, log, cancel, previews."""
+
+    def __init__(self, job: RenderJob):
+        self.job = job
+        self.step = ""
+        self._last_pct = -1
+        self._last_cancel_check = 0.0
+        self._canceled = False
+        self._stop = threading.Event()
+        self._heartbeat = threading.Thread(target=self._beat, name=f"heartbeat-{job.pk}", daemon=True)
+
+    def start(self) -> None:
+        self._heartbeat.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._heartbeat.join(timeout=5)
+
+    def _beat(self) -> None:
+        # The pipeline can sit inside one long ffmpeg call; the heartbeat must not depend on it.
+        try:
+            while not self._stop.wait(HEARTBEAT_EVERY_SEC):
+                RenderJob.objects.filter(pk=self.job.pk, state=JobState.RUNNING).update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()
+
+    def progress(self, step: str, fraction: float) -> None:
+        pct = progress_pct(step, fraction)
+        if step == self.step and pct == self._last_pct:
+            return
+        self.step, self._last_pct = step, pct
+        RenderJob.objects.filter(pk=self.job.pk).update(step=step, progress_pct=pct, heartbeat_at=timezone.now())
+
+    def log(self, level: str, message: str) -> None:
+        log_event(self.job, message, level=level, step=self.step)
+
+    def is_canceled(self) -> bool:
+        now = time.monotonic()
+        if not self._canceled and now - self._last_cancel_check >= CANCEL_POLL_EVERY_SEC:
+            self._last_cancel_check = now
+            self._canceled = RenderJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
+        return self._canceled
+
+    def resolve_image(self, name: str) -> Path:
+        from django.core.files.storage import default_storage
+
+        target = job_work_dir(str(self.job.pk)) / "uploads" / Path(name).name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with default_storage.open(name, "rb") as source, open(target, "wb") as out:
+                    shutil.copyfileobj(source, out)
+            except FileNotFoundError:
+                raise RenderError(
+                    f"The uploaded image {Path(name).name} is gone from storage. Upload it again and retry.",
+                    step="images",
+                ) from None
+        return target
+
+    def produced(self, step: str, paths: list[Path]) -> None:
+        kinds = {"images": AssetKind.SCENE_IMAGE}
+        kind = kinds.get(step)
+        if kind is None:
+            return
+        for path in paths:
+            index = _scene_index(path)
+            save_asset(self.job, kind, path, scene_index=index)
+
+    def callbacks(self) -> Callbacks:
+        return Callbacks(
+            progress=self.progress,
+            log=self.log,
+            is_canceled=self.is_canceled,
+            resolve_image=self.resolve_image,
+            produced=self.produced,
+        )
+
+
+def _scene_index(path: Path) -> int:
+    digits = "".join(ch for ch in path.stem if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def save_asset(job: RenderJob, kind: str, path: Path, *, language: str = "", scene_index: int = 0) -> JobAsset:
+    """Save a file through the default storage, replacing an earlier one of the same kind."""
+    existing = JobAsset.objects.filter(job=job, kind=kind, language=language, scene_index=scene_index).first()
+    if existing is not None:
+        existing.file.delete(save=False)
+        existing.delete()
+    asset = JobAsset(job=job, kind=kind, language=language, scene_index=scene_index, size_bytes=path.stat().st_size)
+    with open(path, "rb") as handle:
+        asset.file.save(path.name, File(handle), save=False)
+    asset.save()
+    return asset
+
+
+def store_result(job: RenderJob, result: RenderResult) -> None:
+    save_asset(job, AssetKind.VIDEO, result.video)
+    save_asset(job, AssetKind.THUMBNAIL, result.thumbnail)
+    save_asset(job, AssetKind.NARRATION, result.narration_audio)
+    save_asset(job, AssetKind.SUMMARY, result.summary)
+    for language, files in result.subtitles.items():
+        save_asset(job, AssetKind.SUBTITLES_SRT, files["srt"], language=language)
+        save_asset(job, AssetKind.SUBTITLES_VTT, files["vtt"], language=language)
+    for index, image in enumerate(result.scene_images):
+        save_asset(job, AssetKind.SCENE_IMAGE, image, scene_index=index)
+
+
+def execute_render_job(job_id: str) -> str:
+    """Run the job to a final state (or leave it running if the worker itself dies). Returns the state."""
+    job = _claim(job_id)
+    if job is None:
+        state = RenderJob.objects.filter(pk=job_id).values_list("state", flat=True).first()
+        return state or "missing"
+    reporter = _JobReporter(job)
+    reporter.start()
+    work_dir = job_work_dir(job_id)
+    try:
+        plan = parse_plan(job.plan, plan_limits())
+        result = run_pipeline(plan, render_settings_for(job_id), reporter.callbacks(), configured_providers())
+        reporter.progress("store", 0.0)
+        started = time.monotonic()
+        store_result(job, result)
+        timings = {**result.timings, "store": round(time.monotonic() - started, 3)}
+        with transaction.atomic():
+            job.encoder = result.encoder
+            job.timings = timings
+            job.duration_sec = round(result.duration_sec, 3)
+            job.save(update_fields=["encoder", "timings", "duration_sec"])
+            _finish(
+                job, JobState.SUCCEEDED, message=f"Done: {result.duration_sec:.1f} s video, encoder {result.encoder}"
+            )
+        shutil.rmtree(work_dir, ignore_errors=True)
+    except Canceled:
+        _finish(job, JobState.CANCELED, message="Canceled; the render was stopped")
+        shutil.rmtree(work_dir, ignore_errors=True)
+    except (RenderError, PlanError) as error:
+        step = getattr(error, "step", "") or reporter.step
+        _finish(job, JobState.FAILED, error=str(error), error_step=step)
+    except Exception as error:
+        logger.exception("render job %s failed", job_id)
+        step = reporter.step or "images"
+        _finish(
+            job,
+            JobState.FAILED,
+            error=f"Rendering failed unexpectedly during {step} ({type(error).__name__}: {error}). "
+            "Retry the job; if it fails again, tell the operator.",
+            error_step=step,
+        )
+    finally:
+        reporter.stop()
+        close_old_connections()
+    job.refresh_from_db(fields=["state"])
+    return job.state

@@ -1,0 +1,177 @@
+"""Writes for render jobs. Web views, API views, admin actions and the CLI all call these.
+
+Every function is keyword-only and typed; tasks are enqueued only after the transaction
+commits (a worker must never pick up a job whose row it cannot see yet).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Profile
+from accounts.services import ensure_profile
+from renders.costs import estimate_plan_cost
+from renders.models import FINAL_STATES, JobEvent, JobState, RenderJob
+from renders.pipeline.plan import Limits, Plan, PlanError, parse_plan
+
+logger = logging.getLogger(__name__)
+
+
+class JobActionError(Exception):
+    """A job action that is not possible in the job's state. `code` is stable for the API."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+class QuotaExceeded(Exception):
+    """A limit stops this job. `limit` names the setting, `code` is stable for the API."""
+
+    def __init__(self, limit: str, message: str, *, code: str = "quota_exceeded"):
+        self.limit = limit
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+def plan_limits() -> Limits:
+    return Limits(
+        max_scenes=settings.MAX_SCENES,
+        max_scene_duration_sec=settings.MAX_SCENE_DURATION_SEC,
+        max_total_duration_sec=settings.MAX_TOTAL_DURATION_SEC,
+    )
+
+
+def validate_plan(*, plan_data: object, owner: AbstractBaseUser | None = None) -> Plan:
+    """Parse and validate a plan; raise PlanError with a message per bad field.
+
+    A scene's `image`, when given through the web or API, must be one of the owner's own uploads.
+    """
+    plan = parse_plan(plan_data, plan_limits())
+    if owner is not None:
+        errors = {
+            f"scenes[{index}].image": "must be an image you uploaded (use the upload field or the uploads API)"
+            for index, scene in enumerate(plan.scenes)
+            if scene.image and not scene.image.startswith(upload_prefix(owner))
+        }
+        if errors:
+            raise PlanError(errors)
+    return plan
+
+
+def upload_prefix(owner: AbstractBaseUser) -> str:
+    return f"uploads/{owner.pk}/"
+
+
+def _check_quotas(*, owner: AbstractBaseUser, profile: Profile, cost: Decimal) -> None:
+    max_cost = profile.max_job_cost if profile.max_job_cost is not None else Decimal(str(settings.MAX_JOB_COST))
+    if cost > max_cost:
+        raise QuotaExceeded(
+            "MAX_JOB_COST",
+            f"This video would cost about ${cost} with the configured providers, over your limit of ${max_cost}. "
+            "Use fewer scenes or shorter narration, or ask an operator to raise the limit.",
+            code="cost_limit_exceeded",
+        )
+    per_day = profile.jobs_per_day if profile.jobs_per_day is not None else settings.JOBS_PER_DAY
+    since = timezone.now() - timedelta(days=1)
+    made = RenderJob.objects.filter(owner=owner, created_at__gte=since).count()
+    if made >= per_day:
+        raise QuotaExceeded(
+            "JOBS_PER_DAY",
+            f"You have started {made} videos in the last 24 hours, your limit is {per_day}. "
+            "Try again later or ask an operator to raise the limit.",
+            code="daily_quota_exceeded",
+        )
+
+
+def log_event(job: RenderJob, message: str, *, level: str = JobEvent.Level.INFO, step: str = "") -> JobEvent:
+    return JobEvent.objects.create(job=job, message=message, level=level, step=step)
+
+
+def job_create(*, owner: AbstractBaseUser, plan_data: dict[str, Any], webhook_url: str = "") -> RenderJob:
+    """Validate the plan, check quotas and cost, store the job, enqueue it after commit."""
+    plan = validate_plan(plan_data=plan_data, owner=owner)
+    profile = ensure_profile(owner)
+    cost = estimate_plan_cost(plan)
+    with transaction.atomic():
+        _check_quotas(owner=owner, profile=profile, cost=cost)
+        job = RenderJob.objects.create(
+            owner=owner,
+            title=plan.title,
+            language=plan.language,
+            plan=plan.to_dict(),
+            cost_estimate=cost,
+            webhook_url=webhook_url,
+        )
+        log_event(job, f"Job created: {len(plan.scenes)} scenes, {plan.language}, {plan.aspect}, {plan.mode}")
+        transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))
+        transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
+    return job
+
+
+def enqueue_render(*, job_id: str) -> None:
+    from django_q.tasks import async_task
+
+    async_task("renders.tasks.run_render_job", job_id, task_name=f"render-{job_id}", group="render")
+
+
+def notify_state_change(*, job_id: str) -> None:
+    """Tell the outside world a job changed state (webhooks). No-op until webhooks are configured."""
+    from renders import webhooks
+
+    webhooks.enqueue_state_change(job_id=job_id)
+
+
+def job_cancel(*, job: RenderJob) -> RenderJob:
+    """Cancel a queued job at once; ask a running job to stop (its worker kills ffmpeg)."""
+    with transaction.atomic():
+        job = RenderJob.objects.select_for_update().get(pk=job.pk)
+        if job.state in FINAL_STATES:
+            raise JobActionError("not_cancelable", f"This job has already {job.state}; there is nothing to cancel.")
+        job.cancel_requested = True
+        fields = ["cancel_requested"]
+        if job.state == JobState.QUEUED:
+            job.state = JobState.CANCELED
+            job.finished_at = timezone.now()
+            fields += ["state", "finished_at"]
+            transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
+        job.save(update_fields=fields)
+        log_event(job, "Cancel requested by the creator", level=JobEvent.Level.WARNING)
+    return job
+
+
+def job_retry(*, job: RenderJob) -> RenderJob:
+    """Queue a failed or canceled job again; finished segments are reused from the cache."""
+    with transaction.atomic():
+        job = RenderJob.objects.select_for_update().get(pk=job.pk)
+        if job.state not in (JobState.FAILED, JobState.CANCELED):
+            raise JobActionError(
+                "not_retryable", f"Only failed or canceled jobs can be retried; this one is {job.state}."
+            )
+        job.state = JobState.QUEUED
+        job.cancel_requested = False
+        job.error = ""
+        job.error_step = ""
+        job.progress_pct = 0
+        job.step = ""
+        job.attempts = 0
+        job.finished_at = None
+        job.save(
+            update_fields=[
+                "state", "cancel_requested", "error", "error_step", "progress_pct", "step", "attempts", "finished_at"
+            ]
+        )  # fmt: skip
+        log_event(job, "Retry requested; finished segments will be reused")
+        transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))
+        transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
+    return job

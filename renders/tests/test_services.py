@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.http import Http404
+
+from accounts.services import ensure_profile
+from renders.models import JobState, RenderJob
+from renders.pipeline.plan import PlanError
+from renders.selectors import job_get_for_user, job_stats, jobs_list
+from renders.services import JobActionError, QuotaExceeded, job_cancel, job_create, job_retry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_enqueue(monkeypatch):
+    # These tests cover the writes; rendering is covered by the execution tests.
+    calls: list[str] = []
+    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: calls.append(job_id))
+    return calls
+
+
+def test_it_creates_a_queued_job_and_enqueues_after_commit(
+    alice, plan_data, _no_enqueue, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = job_create(owner=alice, plan_data=plan_data)
+        assert _no_enqueue == []  # nothing is enqueued inside the open transaction
+    for callback in callbacks:
+        callback()
+    assert _no_enqueue == [str(job.pk)]
+    assert job.state == JobState.QUEUED
+    assert job.title == "Prahlad" and job.language == "en"
+    assert job.plan["scenes"][0]["narration"] == "Prahlad prayed."
+    assert job.events.filter(message__startswith="Job created").exists()
+
+
+def test_it_rejects_a_bad_plan_with_a_message_per_field(alice, plan_data):
+    plan_data["language"] = "fr"
+    plan_data["scenes"][1]["duration_sec"] = 99
+    with pytest.raises(PlanError) as caught:
+        job_create(owner=alice, plan_data=plan_data)
+    assert set(caught.value.errors) == {"language", "scenes[1].duration_sec"}
+    assert RenderJob.objects.count() == 0
+
+
+def test_it_refuses_someone_elses_upload_as_a_scene_image(alice, bob, plan_data):
+    plan_data["scenes"][0]["image"] = f"uploads/{bob.pk}/x.png"
+    with pytest.raises(PlanError) as caught:
+        job_create(owner=alice, plan_data=plan_data)
+    assert "scenes[0].image" in caught.value.errors
+
+
+def test_it_enforces_the_daily_quota(alice, plan_data):
+    profile = ensure_profile(alice)
+    profile.jobs_per_day = 1
+    profile.save(update_fields=["jobs_per_day"])
+    job_create(owner=alice, plan_data=plan_data)
+    with pytest.raises(QuotaExceeded) as caught:
+        job_create(owner=alice, plan_data=plan_data)
+    assert caught.value.limit == "JOBS_PER_DAY"
+
+
+def test_it_refuses_a_plan_over_the_cost_limit(alice, plan_data, settings):
+    settings.IMAGE_PROVIDERS = ["openai", "local"]
+    settings.MAX_JOB_COST = 0.05  # two painted scenes at 0.04 each = 0.08
+    with pytest.raises(QuotaExceeded) as caught:
+        job_create(owner=alice, plan_data=plan_data)
+    assert caught.value.limit == "MAX_JOB_COST"
+    assert RenderJob.objects.count() == 0
+
+
+def test_it_records_the_cost_estimate(alice, plan_data, settings):
+    settings.IMAGE_PROVIDERS = ["openai", "local"]
+    job = job_create(owner=alice, plan_data=plan_data)
+    assert job.cost_estimate == Decimal("0.0800")
+
+
+def test_it_cancels_a_queued_job_at_once(alice, plan_data):
+    job = job_cancel(job=job_create(owner=alice, plan_data=plan_data))
+    assert job.state == JobState.CANCELED and job.cancel_requested
+
+
+def test_it_only_flags_a_running_job_for_cancel(alice, plan_data):
+    job = job_create(owner=alice, plan_data=plan_data)
+    RenderJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING)
+    job = job_cancel(job=job)
+    assert job.state == JobState.RUNNING and job.cancel_requested
+
+
+def test_it_refuses_to_cancel_a_finished_job(alice, plan_data):
+    job = job_create(owner=alice, plan_data=plan_data)
+    RenderJob.objects.filter(pk=job.pk).update(state=JobState.SUCCEEDED)
+    with pytest.raises(JobActionError) as caught:
+        job_cancel(job=job)
+    assert caught.value.code == "not_cancelable"
+
+
+def test_it_retries_a_failed_job(alice, plan_data, _no_enqueue, django_capture_on_commit_callbacks):
+    job = job_create(owner=alice, plan_data=plan_data)
+    RenderJob.objects.filter(pk=job.pk).update(state=JobState.FAILED, error="boom", attempts=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_retry(job=job)
+    assert job.state == JobState.QUEUED and job.error == "" and job.attempts == 0
+    assert _no_enqueue[-1] == str(job.pk)
+
+
+def test_it_refuses_to_retry_a_queued_job(alice, plan_data):
+    job = job_create(owner=alice, plan_data=plan_data)
+    with pytest.raises(JobActionError):
+        job_retry(job=job)
+
+
+def test_it_hides_someone_elses_job(alice, bob, plan_data):
+    job = job_create(owner=alice, plan_data=plan_data)
+    assert job_get_for_user(user=alice, job_id=job.pk) == job
+    with pytest.raises(Http404):
+        job_get_for_user(user=bob, job_id=job.pk)
+    with pytest.raises(Http404):
+        job_get_for_user(user=alice, job_id="not-a-uuid")
+
+
+def test_it_lets_an_admin_see_every_job(alice, bob, plan_data):
+    job = job_create(owner=alice, plan_data=plan_data)
+    profile = ensure_profile(bob)
+    profile.role = profile.Role.ADMIN
+    profile.save(update_fields=["role"])
+    assert job_get_for_user(user=bob, job_id=job.pk) == job
+
+
+def test_it_lists_and_counts_only_own_jobs(alice, bob, plan_data):
+    job_create(owner=alice, plan_data=plan_data)
+    job_create(owner=alice, plan_data={**plan_data, "title": "Dhruva", "language": "hi"})
+    job_create(owner=bob, plan_data=plan_data)
+    assert [job.title for job in jobs_list(user=alice, language="hi")] == ["Dhruva"]
+    assert [job.title for job in jobs_list(user=alice, search="prah")] == ["Prahlad"]
+    assert job_stats(user=alice)["queued"] == 2
