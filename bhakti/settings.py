@@ -313,3 +313,59 @@ PRICE_PER_1K_SPEECH_CHARS = {
     "openai": env_float("PRICE_OPENAI_TTS_1K_CHARS", 0.015),
     "elevenlabs": env_float("PRICE_ELEVENLABS_1K_CHARS", 0.30),
 }
+PRICE_PER_IMAGE["pexels"] = 0.0  # stock footage is free to use; its still costs nothing
+PRICE_OPENAI_CHAT_1K_INPUT_TOKENS = env_float("PRICE_OPENAI_CHAT_1K_INPUT_TOKENS", 0.00015)
+PRICE_OPENAI_CHAT_1K_OUTPUT_TOKENS = env_float("PRICE_OPENAI_CHAT_1K_OUTPUT_TOKENS", 0.0006)
+
+
+def env_map(name: str, default: str) -> dict[str, str]:
+    """Parse "en-female=nova,hi-male=onyx" into a dict; a malformed entry stops the process."""
+    raw = os.environ.get(name, default)
+    result: dict[str, str] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name} must look like en-female=VOICE,hi-male=VOICE; bad entry {item!r}")
+        result[key.strip()] = value.strip()
+    return result
+
+
+# --- Cloud providers: each is used only when listed above AND its key is set ------------------
+OPENAI_API_KEY = env_str("OPENAI_API_KEY", "")
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "")  # empty: api.openai.com
+OPENAI_IMAGE_MODEL = env_str("OPENAI_IMAGE_MODEL", "gpt-image-1")
+OPENAI_TTS_MODEL = env_str("OPENAI_TTS_MODEL", "gpt-4o-mini-tts")
+OPENAI_CHAT_MODEL = env_str("OPENAI_CHAT_MODEL", "gpt-4o-mini")
+OPENAI_TTS_VOICES = env_map("OPENAI_TTS_VOICES", "en-female=nova,en-male=onyx,hi-female=shimmer,hi-male=echo")
+ELEVENLABS_API_KEY = env_str("ELEVENLABS_API_KEY", "")
+ELEVENLABS_BASE_URL = env_str("ELEVENLABS_BASE_URL", "")  # without /v1; empty: api.elevenlabs.io
+ELEVENLABS_MODEL = env_str("ELEVENLABS_MODEL", "eleven_multilingual_v2")
+# Premade voices (Rachel, Adam); multilingual_v2 speaks Hindi with them too.
+ELEVENLABS_VOICES = env_map(
+    "ELEVENLABS_VOICES",
+    "en-female=21m00Tcm4TlvDq8ikWAM,en-male=pNInz6obpgDQGcFmaJgB,hi-female=21m00Tcm4TlvDq8ikWAM,hi-male=pNInz6obpgDQGcFmaJgB",
+)
+PEXELS_API_KEY = env_str("PEXELS_API_KEY", "")
+PEXELS_BASE_URL = env_str("PEXELS_BASE_URL", "")  # empty: api.pexels.com
+PROVIDER_TIMEOUT_SEC = env_float("PROVIDER_TIMEOUT_SEC", 60.0)
+PROVIDER_MAX_RETRIES = env_int("PROVIDER_MAX_RETRIES", 3, minimum=0)
+PROVIDER_BACKOFF_SEC = env_float("PROVIDER_BACKOFF_SEC", 1.0)  # doubles per retry; Retry-After wins if longer
+PROVIDER_MAX_WAIT_SEC = env_float("PROVIDER_MAX_WAIT_SEC", 60.0)
+
+# --- YouTube publishing -------------------------------------------------------------------------
+YOUTUBE_CLIENT_ID = env_str("YOUTUBE_CLIENT_ID", "")
+YOUTUBE_CLIENT_SECRET = env_str("YOUTUBE_CLIENT_SECRET", "")
+YOUTUBE_REDIRECT_URI = env_str("YOUTUBE_REDIRECT_URI", "")  # empty: built from the request's host
+GOOGLE_OAUTH_AUTH_URI = env_str("GOOGLE_OAUTH_AUTH_URI", "https://accounts.google.com/o/oauth2/auth")
+GOOGLE_OAUTH_TOKEN_URI = env_str("GOOGLE_OAUTH_TOKEN_URI", "https://oauth2.googleapis.com/token")
+GOOGLE_OAUTH_REVOKE_URI = env_str("GOOGLE_OAUTH_REVOKE_URI", "https://oauth2.googleapis.com/revoke")
+YOUTUBE_API_ROOT = env_str("YOUTUBE_API_ROOT", "")  # empty: youtube.googleapis.com; tests use a stand-in
+YOUTUBE_UPLOAD_CHUNK_BYTES = env_int("YOUTUBE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024, minimum=1024)
+YOUTUBE_NUM_RETRIES = env_int("YOUTUBE_NUM_RETRIES", 3, minimum=0)
+YOUTUBE_CATEGORY_ID = env_str("YOUTUBE_CATEGORY_ID", "22")  # People & Blogs
+PUBLISH_STALE_SEC = env_int("PUBLISH_STALE_SEC", 1800, minimum=60)
+# Fernet key(s) for tokens at rest, comma-separated (first one encrypts; all decrypt, for rotation).
+# Unset: derived from SECRET_KEY, so changing SECRET_KEY then means reconnecting YouTube channels.
+FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "")

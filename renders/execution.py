@@ -22,6 +22,7 @@ from renders.pipeline.context import STEP_WEIGHTS, STEPS, Callbacks, Canceled, R
 from renders.pipeline.plan import PlanError, parse_plan
 from renders.pipeline.providers.base import ProviderSet
 from renders.pipeline.runner import run_pipeline
+from renders.providers_config import record_actual_cost
 from renders.services import log_event, notify_state_change, plan_limits
 
 logger = logging.getLogger(__name__)
@@ -220,9 +221,14 @@ def execute_render_job(job_id: str) -> str:
     reporter = _JobReporter(job)
     reporter.start()
     work_dir = job_work_dir(job_id)
+    providers: ProviderSet | None = None
     try:
         plan = parse_plan(job.plan, plan_limits())
-        result = run_pipeline(plan, render_settings_for(job_id), reporter.callbacks(), configured_providers())
+        providers = configured_providers()
+        for note in getattr(providers, "notes", ()):
+            reporter.log("warning", note)
+        result = run_pipeline(plan, render_settings_for(job_id), reporter.callbacks(), providers)
+        record_actual_cost(job_id, providers, result.summary)
         reporter.progress("store", 0.0)
         started = time.monotonic()
         store_result(job, result)
@@ -253,6 +259,7 @@ def execute_render_job(job_id: str) -> str:
             error_step=step,
         )
     finally:
+        record_actual_cost(job_id, providers)  # what a failed or canceled attempt spent counts too
         reporter.stop()
         close_old_connections()
     job.refresh_from_db(fields=["state"])

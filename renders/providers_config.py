@@ -1,10 +1,242 @@
-"""Builds the provider chains from settings. Cloud providers come first when configured."""
+"""Builds the provider chains from settings, and meters what the chains cost.
+
+A cloud provider is in a chain when IMAGE_PROVIDERS / SPEECH_PROVIDERS list it AND its key is
+set; listed without a key it is skipped with a log line (and a line in the job's log). Every
+chain ends with the local, offline provider, whether listed or not.
+
+Each provider is wrapped in a meter that adds the cost it reports (Picture.cost, Speech.cost)
+to the set's CostMeter; the worker adds the total to RenderJob.cost_actual and the job summary.
+"""
 
 from __future__ import annotations
 
-from renders.pipeline.providers.base import ProviderSet
-from renders.pipeline.providers.local import local_providers
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F
+
+from renders.pipeline.providers.base import ImageProvider, Picture, ProviderSet, Speech, SpeechProvider
+from renders.pipeline.providers.retry import RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+IMAGE_PROVIDER_NAMES = ("openai", "pexels", "local")
+SPEECH_PROVIDER_NAMES = ("elevenlabs", "openai", "espeak")
+_CENT_FRACTIONS = Decimal("0.0001")
 
 
-def build_providers() -> ProviderSet:
-    return local_providers()
+def retry_policy() -> RetryPolicy:
+    return RetryPolicy(
+        timeout_sec=settings.PROVIDER_TIMEOUT_SEC,
+        max_retries=settings.PROVIDER_MAX_RETRIES,
+        backoff_sec=settings.PROVIDER_BACKOFF_SEC,
+        max_wait_sec=settings.PROVIDER_MAX_WAIT_SEC,
+    )
+
+
+def openai_account():  # -> OpenAIAccount | None; imported lazily: the SDK is slow to import
+    if not settings.OPENAI_API_KEY:
+        return None
+    from renders.pipeline.providers.openai_client import OpenAIAccount
+
+    return OpenAIAccount(api_key=settings.OPENAI_API_KEY, base_url=settings.OPENAI_BASE_URL, policy=retry_policy())
+
+
+class CostMeter:
+    """Adds up what providers report, per provider and kind. Thread-safe: steps may run in parallel."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.by_provider: dict[str, dict[str, float]] = {}
+        self.recorded = Decimal("0")  # how much of `total` is already on the job
+
+    def add(self, kind: str, provider: str, cost: float, units: float) -> None:
+        with self._lock:
+            entry = self.by_provider.setdefault(f"{kind}:{provider}", {"calls": 0, "units": 0.0, "cost": 0.0})
+            entry["calls"] += 1
+            entry["units"] += units
+            entry["cost"] += cost
+
+    @property
+    def total(self) -> Decimal:
+        with self._lock:
+            amount = sum(entry["cost"] for entry in self.by_provider.values())
+        return Decimal(str(amount)).quantize(_CENT_FRACTIONS, rounding=ROUND_HALF_UP)
+
+    def summary(self) -> dict[str, object]:
+        with self._lock:
+            lines = {key: dict(value) for key, value in self.by_provider.items()}
+        return {"total": float(self.total), "by_provider": lines}
+
+
+class MeteredImages:
+    def __init__(self, inner: ImageProvider, meter: CostMeter):
+        self.inner = inner
+        self.name = inner.name
+        self.meter = meter
+
+    def generate(self, prompt: str, style: str, size: tuple[int, int], seed: str) -> Picture:
+        picture = self.inner.generate(prompt, style, size, seed)
+        self.meter.add("images", self.name, picture.cost, units=1)
+        return picture
+
+
+class MeteredSpeech:
+    def __init__(self, inner: SpeechProvider, meter: CostMeter):
+        self.inner = inner
+        self.name = inner.name
+        self.meter = meter
+
+    def synthesize(self, text: str, language: str, voice: str) -> Speech:
+        speech = self.inner.synthesize(text, language, voice)
+        self.meter.add("speech", self.name, speech.cost, units=len(text))
+        return speech
+
+
+@dataclass
+class ConfiguredProviders(ProviderSet):
+    meter: CostMeter = field(default_factory=CostMeter)
+    notes: list[str] = field(default_factory=list)  # providers skipped and why, for the job's log
+
+
+def _check_names(setting: str, names: list[str], known: tuple[str, ...]) -> None:
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ImproperlyConfigured(f"{setting} names unknown providers {unknown}; known: {', '.join(known)}")
+
+
+def _skip(notes: list[str], setting: str, name: str, key: str) -> None:
+    note = f"{setting} lists {name}, but {key} is not set: skipping {name}"
+    logger.warning(note)
+    notes.append(note)
+
+
+def _image_chain(notes: list[str], local: ImageProvider) -> list[ImageProvider]:
+    names = list(settings.IMAGE_PROVIDERS)
+    _check_names("IMAGE_PROVIDERS", names, IMAGE_PROVIDER_NAMES)
+    chain: list[ImageProvider] = []
+    for name in names:
+        if name == "local":
+            chain.append(local)
+        elif name == "openai":
+            account = openai_account()
+            if account is None:
+                _skip(notes, "IMAGE_PROVIDERS", name, "OPENAI_API_KEY")
+                continue
+            from renders.pipeline.providers.openai_images import OpenAIImages
+
+            chain.append(
+                OpenAIImages(
+                    account,
+                    model=settings.OPENAI_IMAGE_MODEL,
+                    price_per_image=settings.PRICE_PER_IMAGE.get("openai", 0.0),
+                )
+            )
+        elif name == "pexels":
+            if not settings.PEXELS_API_KEY:
+                _skip(notes, "IMAGE_PROVIDERS", name, "PEXELS_API_KEY")
+                continue
+            from renders.pipeline.providers.pexels_stock import PexelsClient, PexelsStockImages
+
+            client = PexelsClient(
+                api_key=settings.PEXELS_API_KEY, base_url=settings.PEXELS_BASE_URL, policy=retry_policy()
+            )
+            chain.append(PexelsStockImages(client))
+    if local not in chain:
+        chain.append(local)  # the chain always ends offline
+    return chain[: chain.index(local) + 1]
+
+
+def _speech_chain(notes: list[str], local: SpeechProvider) -> list[SpeechProvider]:
+    names = list(settings.SPEECH_PROVIDERS)
+    _check_names("SPEECH_PROVIDERS", names, SPEECH_PROVIDER_NAMES)
+    prices = settings.PRICE_PER_1K_SPEECH_CHARS
+    chain: list[SpeechProvider] = []
+    for name in names:
+        if name == "espeak":
+            chain.append(local)
+        elif name == "elevenlabs":
+            if not settings.ELEVENLABS_API_KEY:
+                _skip(notes, "SPEECH_PROVIDERS", name, "ELEVENLABS_API_KEY")
+                continue
+            from renders.pipeline.providers.elevenlabs_speech import ElevenLabsSpeech
+
+            chain.append(
+                ElevenLabsSpeech(
+                    api_key=settings.ELEVENLABS_API_KEY,
+                    base_url=settings.ELEVENLABS_BASE_URL,
+                    model=settings.ELEVENLABS_MODEL,
+                    voices=settings.ELEVENLABS_VOICES,
+                    policy=retry_policy(),
+                    price_per_1k_chars=prices.get("elevenlabs", 0.0),
+                )
+            )
+        elif name == "openai":
+            account = openai_account()
+            if account is None:
+                _skip(notes, "SPEECH_PROVIDERS", name, "OPENAI_API_KEY")
+                continue
+            from renders.pipeline.providers.openai_speech import OpenAISpeech
+
+            chain.append(
+                OpenAISpeech(
+                    account,
+                    model=settings.OPENAI_TTS_MODEL,
+                    voices=settings.OPENAI_TTS_VOICES,
+                    price_per_1k_chars=prices.get("openai", 0.0),
+                )
+            )
+    if local not in chain:
+        chain.append(local)
+    return chain[: chain.index(local) + 1]
+
+
+def build_providers(log: Callable[[str, str], None] | None = None) -> ConfiguredProviders:
+    """The configured chains, each provider metered. `log` gets a warning per skipped provider."""
+    from renders.pipeline.providers.local import local_providers
+
+    local = local_providers()
+    notes: list[str] = []
+    meter = CostMeter()
+    images = [MeteredImages(provider, meter) for provider in _image_chain(notes, local.images[0])]
+    speech = [MeteredSpeech(provider, meter) for provider in _speech_chain(notes, local.speech[0])]
+    if log is not None:
+        for note in notes:
+            log("warning", note)
+    return ConfiguredProviders(images=images, speech=speech, meter=meter, notes=notes)
+
+
+def actual_cost(providers: ProviderSet | None) -> Decimal:
+    meter = getattr(providers, "meter", None)
+    return meter.total if isinstance(meter, CostMeter) else Decimal("0")
+
+
+def record_actual_cost(job_id: str, providers: ProviderSet | None, summary: Path | None = None) -> Decimal:
+    """Add what this attempt spent so far to RenderJob.cost_actual; note the spend in the summary.
+
+    Safe to call more than once per attempt (only the spend not yet recorded is added), so the
+    worker calls it after the pipeline and again whatever the outcome: a failed attempt's images
+    were paid for too, and a retry adds its own spend on top. Returns the amount added.
+    """
+    from renders.models import RenderJob
+
+    meter = getattr(providers, "meter", None)
+    if not isinstance(meter, CostMeter):
+        return Decimal("0")
+    total = meter.total
+    added = total - meter.recorded
+    if added:
+        RenderJob.objects.filter(pk=job_id).update(cost_actual=F("cost_actual") + added)
+        meter.recorded = total
+    if summary is not None and summary.exists():
+        data = json.loads(summary.read_text())
+        data["cost"] = meter.summary()
+        summary.write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    return added
