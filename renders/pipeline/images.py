@@ -1,0 +1,235 @@
+"""The images step: one still per scene, oversampled for Ken Burns motion. No Django here.
+
+A scene either brings the creator's own picture (validated, EXIF-rotated, cover-cropped) or is
+painted by the image providers (cloud first when configured, the local illustrator last).
+Every still is exactly `oversample_size(frame_size)` so compose can pan and zoom inside it
+without ever scaling up past the frame.
+
+Stills are saved as `images/scene_NN.jpg` beside a `scene_NN.json` sidecar holding the hash of
+everything that made them; a rerun of the same job reuses a still whose inputs did not change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+from renders.pipeline.context import Callbacks, RenderError, RenderSettings
+from renders.pipeline.plan import Plan
+from renders.pipeline.providers.base import Picture, ProviderError, ProviderSet, with_fallback
+
+# Stills are this much larger than the frame, so the Ken Burns window never leaves the picture.
+OVERSAMPLE = 1.25
+STILL_QUALITY = 92
+MAX_UPLOAD_PIXELS = 40_000_000
+UPLOAD_FORMATS = ("JPEG", "PNG", "WEBP")
+# Part of every still's cache key: bump when fitting or encoding changes.
+STILL_VERSION = "1"
+
+ART_DIRECTION_MARKER = "Art direction:"
+# The art direction every image provider is given for each style, so scenes look like one film.
+STYLE_DIRECTIONS: dict[str, str] = {
+    "temple-painting": "traditional Indian temple painting, Tanjore style, rich pigments, warm gold leaf accents, "
+    "ornate, devotional, soft divine glow",
+    "watercolor": "soft watercolor painting on textured paper, gentle washes, luminous light, delicate edges",
+    "miniature": "Rajput and Mughal miniature painting, flat vivid colours, fine detail, ornamental border",
+    "cinematic": "cinematic digital matte painting, dramatic volumetric light, film colour grading, epic scale",
+    "storybook": "warm children's storybook illustration, friendly shapes, bright pastel colours, soft light",
+}
+
+
+def oversample_size(frame_size: tuple[int, int]) -> tuple[int, int]:
+    """The still's size for a frame: OVERSAMPLE times larger, each side rounded to an even number."""
+    width, height = frame_size
+    return 2 * round(width * OVERSAMPLE / 2), 2 * round(height * OVERSAMPLE / 2)
+
+
+def styled_prompt(prompt: str, style: str) -> str:
+    """The scene's prompt with the style's art direction appended (after ART_DIRECTION_MARKER)."""
+    direction = STYLE_DIRECTIONS.get(style, STYLE_DIRECTIONS["temple-painting"])
+    return f"{prompt.strip().rstrip('.')}. {ART_DIRECTION_MARKER} {direction}, no text, no lettering."
+
+
+def scene_seed(title: str, index: int, prompt: str) -> str:
+    """A stable seed per scene: the same plan paints the same pictures, scene after scene."""
+    return hashlib.sha256(f"{title}\x1f{index}\x1f{prompt}".encode()).hexdigest()[:16]
+
+
+def cover_fit(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Scale to cover `size` and crop the centre: no bars, no distortion, exactly `size`."""
+    if image.size == size:
+        return image
+    return ImageOps.fit(image, size, method=Image.Resampling.LANCZOS, centering=(0.5, 0.5))
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB, with any transparency laid over black (the colour of the frame around it)."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _unreadable(index: int, why: str) -> RenderError:
+    return RenderError(
+        f"Scene {index + 1}'s image could not be read as a picture: {why}. Upload a JPEG, PNG or WebP.",
+        step="images",
+    )
+
+
+def load_creator_image(path: Path, index: int, size: tuple[int, int]) -> Image.Image:
+    """Open, check and upright a creator's picture; RenderError with a readable reason if it isn't one."""
+    try:
+        with Image.open(path) as probe:
+            kind = probe.format
+            width, height = probe.size
+            if kind not in UPLOAD_FORMATS:
+                raise _unreadable(index, f"it is {kind or 'an unknown'} format")
+            if width * height > MAX_UPLOAD_PIXELS:
+                raise _unreadable(
+                    index, f"it is {width}x{height}, more than {MAX_UPLOAD_PIXELS // 1_000_000} megapixels"
+                )
+            probe.verify()
+        with Image.open(path) as image:
+            if image.format == "JPEG":
+                # Let libjpeg decode at a reduced scale when the picture is much larger than needed.
+                image.draft("RGB", (max(size), max(size)))
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            return _flatten(upright)
+    except RenderError:
+        raise
+    except FileNotFoundError:
+        raise _unreadable(index, "the file is missing") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        # Pillow reports truncated or corrupt files as OSError/SyntaxError/ValueError.
+        raise _unreadable(index, str(error) or type(error).__name__) from error
+
+
+def _decode_picture(picture: Picture, provider: str) -> Image.Image:
+    """A provider's bytes as a picture; undecodable bytes are that provider's failure."""
+    try:
+        with Image.open(io.BytesIO(picture.data)) as image:
+            image.load()
+            return _flatten(image)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise ProviderError(f"{provider} returned bytes that are not a picture ({error})") from error
+
+
+def _is_rgb_jpeg(data: bytes) -> bool:
+    with Image.open(io.BytesIO(data)) as image:  # reads the header only
+        return image.format == "JPEG" and image.mode == "RGB"
+
+
+def _key(*parts: object) -> str:
+    return hashlib.sha256(json.dumps([STILL_VERSION, *parts], ensure_ascii=False).encode()).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _reusable(still: Path, sidecar: Path, key: str) -> bool:
+    if not (still.is_file() and sidecar.is_file()):
+        return False
+    try:
+        return json.loads(sidecar.read_text()).get("key") == key
+    except (OSError, ValueError):
+        return False
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+def _save_still(image: Image.Image, still: Path, sidecar: Path, key: str, source: dict[str, object]) -> None:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=STILL_QUALITY)
+    _write_atomically(still, buffer.getvalue())
+    # The sidecar goes last: a still without a matching sidecar is never trusted.
+    _write_atomically(sidecar, json.dumps({"key": key, **source}, ensure_ascii=False).encode())
+
+
+def prepare_scene_images(
+    plan: Plan, settings: RenderSettings, callbacks: Callbacks, providers: ProviderSet
+) -> list[Path]:
+    """One still per scene under `work_dir/images`, each exactly oversample_size(frame)."""
+    size = oversample_size(plan.frame_size(settings.proxy_short_side))
+    directory = settings.work_dir / "images"
+    directory.mkdir(parents=True, exist_ok=True)
+    chain = [provider.name for provider in providers.images]
+    stills: list[Path] = []
+    total = len(plan.scenes)
+    for index, scene in enumerate(plan.scenes):
+        callbacks.check_canceled()
+        still = directory / f"scene_{index:02d}.jpg"
+        sidecar = directory / f"scene_{index:02d}.json"
+        if scene.image:
+            try:
+                source = callbacks.resolve_image(scene.image)
+                key = _key("upload", _file_digest(source), size)
+            except FileNotFoundError:
+                raise _unreadable(index, "the file is missing") from None
+            except OSError as error:
+                raise _unreadable(index, str(error)) from error
+            if _reusable(still, sidecar, key):
+                callbacks.log("info", f"scene {index + 1} image: reused")
+            else:
+                picture = cover_fit(load_creator_image(source, index, size), size)
+                _save_still(picture, still, sidecar, key, {"source": "upload", "name": scene.image})
+        else:
+            prompt = styled_prompt(scene.image_prompt, plan.style)
+            seed = scene_seed(plan.title, index, scene.image_prompt)
+            key = _key("generated", prompt, plan.style, size, seed, chain)
+            if _reusable(still, sidecar, key):
+                callbacks.log("info", f"scene {index + 1} image: reused")
+            else:
+                _paint_still(plan.style, prompt, seed, size, index, providers, callbacks, still, sidecar, key)
+        stills.append(still)
+        callbacks.progress("images", (index + 1) / total)
+        callbacks.produced("images", [still])
+    return stills
+
+
+def _paint_still(
+    style: str,
+    prompt: str,
+    seed: str,
+    size: tuple[int, int],
+    index: int,
+    providers: ProviderSet,
+    callbacks: Callbacks,
+    still: Path,
+    sidecar: Path,
+    key: str,
+) -> None:
+    def generate(provider: object) -> tuple[Picture, Image.Image]:
+        picture = provider.generate(prompt, style, size, seed)  # type: ignore[attr-defined]
+        return picture, _decode_picture(picture, provider.name)  # type: ignore[attr-defined]
+
+    try:
+        provider, (picture, image) = with_fallback(
+            providers.images, generate, callbacks.log, f"scene {index + 1} image"
+        )
+    except ProviderError as error:
+        raise RenderError(f"Scene {index + 1}'s picture could not be made: {error}", step="images") from error
+    source = {"source": "generated", "provider": provider.name, "cost": picture.cost}
+    callbacks.log("info", f"scene {index + 1} image: {provider.name}")
+    if image.size == size and _is_rgb_jpeg(picture.data):
+        # Already the right size and a JPEG (the local illustrator): keep its bytes, no re-encode.
+        _write_atomically(still, picture.data)
+        _write_atomically(sidecar, json.dumps({"key": key, **source}, ensure_ascii=False).encode())
+    else:
+        _save_still(cover_fit(image, size), still, sidecar, key, source)
