@@ -50,7 +50,13 @@ def oversample_size(frame_size: tuple[int, int]) -> tuple[int, int]:
 
 
 def styled_prompt(prompt: str, style: str) -> str:
-    """The scene's prompt with the style's art direction appended (after ART_DIRECTION_MARKER)."""
+    """The scene's prompt with the style's art direction appended (after ART_DIRECTION_MARKER).
+
+    Idempotent: a prompt that already carries an art direction is returned as it is, so the step
+    and a cloud provider may both call it.
+    """
+    if ART_DIRECTION_MARKER in prompt:
+        return prompt
     direction = STYLE_DIRECTIONS.get(style, STYLE_DIRECTIONS["temple-painting"])
     return f"{prompt.strip().rstrip('.')}. {ART_DIRECTION_MARKER} {direction}, no text, no lettering."
 
