@@ -30,6 +30,7 @@ from renders.pipeline.providers.base import Picture
 # Bump when the painting changes, so cached stills made by an older painter are repainted.
 PAINTER_VERSION = "1"
 JPEG_QUALITY = 94
+MIN_PAINT_SIDE = 96
 
 Colour = tuple[int, int, int]
 Point = tuple[float, float]
@@ -396,8 +397,7 @@ class ScenePainter:
         p = self.p
         count = int(260 * self.w * self.h / (1920 * 1080)) + 40
         xs = self.rng.uniform(0, self.w, count)
-        ys = self.rng.uniform(0, self.horizon * 0.95, count) ** 1.0
-        ys = self.horizon * 0.95 * (ys / (self.horizon * 0.95)) ** 1.6  # denser high up
+        ys = self.horizon * 0.95 * self.rng.random(count) ** 1.6  # denser high up
         bright = self.rng.uniform(90, 255, count)
         draw = ImageDraw.Draw(p.image)
         size = max(1.0, self.u / 700)
@@ -425,14 +425,9 @@ class ScenePainter:
 
     def paint_clouds(self) -> None:
         p = self.p
-        storm = (
-            self.spec.time_of_day != "night"
-            and any(k in self.spec.elements for k in ("clouds",))
-            and self.rng.random() < 0.15
-        )
         count = int(self.rng.integers(3, 7))
         lit = _lerp(self.sky["stops"][-1][1], (255, 255, 255), 0.5)
-        shade = _lerp(self.sky["stops"][1][1], (80, 80, 100), 0.35 if not storm else 0.7)
+        shade = _lerp(self.sky["stops"][1][1], (80, 80, 100), 0.35)
         for _ in range(count):
             cx = self.rng.uniform(-0.1, 1.1) * self.w
             cy = self.rng.uniform(0.1, 0.55) * self.horizon
@@ -457,7 +452,6 @@ class ScenePainter:
     # --- land ------------------------------------------------------------------------------
     def paint_mountains(self) -> None:
         p = self.p
-        himalaya = True
         layers = 3
         far = self.sky["stops"][-1][1]
         for layer in range(layers):
@@ -473,7 +467,7 @@ class ScenePainter:
             shade = _lerp(colour, (0, 0, 0), 0.25)
             fill_image = p.vertical_gradient((0, int(top), self.w, int(base) + 2), [(0.0, colour), (1.0, shade)])
             p.fill([("poly", [*outline, (xs[-1], base), (xs[0], base)])], fill_image)
-            if himalaya and depth < 0.9:
+            if depth < 0.9:  # snow on all but the nearest range
                 snowline = top + (base - top) * 0.35
                 snow_ys = [min(y + (base - top) * self.rng.uniform(0.05, 0.14), max(y, snowline)) for y in ys]
                 snow = [*outline, *reversed(list(zip(xs, snow_ys, strict=True)))]
@@ -1032,7 +1026,7 @@ def _petal(x: float, y: float, length: float, width: float, angle_deg: float) ->
     for i in range(13):
         t = i / 12
         a = math.pi * t
-        px, py = width * 0.5 * math.sin(a) * (1 if i <= 6 else 1), -length * (1 - math.cos(a)) / 2
+        px, py = width * 0.5 * math.sin(a), -length * (1 - math.cos(a)) / 2
         points.append((px, py))
     outline = points + [(-px, py) for px, py in reversed(points)]
     cos, sin = math.cos(angle), math.sin(angle)
@@ -1275,7 +1269,12 @@ def paint_scene(prompt: str, style: str, size: tuple[int, int], seed: str) -> Im
     digest = hashlib.sha256(f"{PAINTER_VERSION}\x1f{prompt}\x1f{style}\x1f{size}\x1f{seed}".encode()).digest()
     rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
     spec = read_scene(prompt, rng)
-    return ScenePainter(spec, style, size, rng).paint()
+    width, height = max(1, size[0]), max(1, size[1])
+    # Borders, figures and strokes need some room: tiny sizes are painted larger and scaled down.
+    scale = max(1.0, MIN_PAINT_SIDE / min(width, height))
+    paint_size = (round(width * scale), round(height * scale))
+    image = ScenePainter(spec, style, paint_size, rng).paint()
+    return image if paint_size == (width, height) else image.resize((width, height), Image.Resampling.LANCZOS)
 
 
 class LocalIllustrator:
