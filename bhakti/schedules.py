@@ -5,7 +5,9 @@ from __future__ import annotations
 from django_q.models import Schedule
 
 # name -> (function path, minutes between runs)
-SCHEDULES: dict[str, tuple[str, int]] = {}
+SCHEDULES: dict[str, tuple[str, int]] = {
+    "publishing.publish_due": ("publishing.tasks.publish_due", 1),  # uploads what is due to YouTube
+}
 
 
 def ensure_schedules() -> None:

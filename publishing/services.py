@@ -1,0 +1,470 @@
+"""Writes for publishing: connecting channels, scheduling, canceling, retrying and uploading.
+
+Web views, API views, admin actions and the every-minute task all call these. Uploads run in
+django-q2 workers, enqueued after commit; each step's result is stored as it completes, so a
+retry continues where the last attempt stopped and the video is never uploaded twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from publishing import youtube
+from publishing.models import Privacy, Publication, PublicationState, Timing, YouTubeChannel
+from publishing.token_cipher import TokenUnreadable, decrypt_token, encrypt_token
+from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
+from renders.services import log_event
+
+logger = logging.getLogger(__name__)
+
+TITLE_MAX = 100
+DESCRIPTION_MAX = 5000
+TAGS_MAX_CHARS = 500
+# A publishAt this close to now may already be past when YouTube reads it.
+MIN_PUBLISH_AT_LEAD = dt.timedelta(minutes=2)
+VIDEO_SHARE = 90  # progress: the video file is 90 %, thumbnail and captions the rest
+
+
+class PublishActionError(Exception):
+    """An action not possible now. `code` is stable for the API; `message` is for the creator."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+# --- Channels -------------------------------------------------------------------------------------
+
+
+def channel_connect(
+    *, owner: AbstractBaseUser, redirect_uri: str, code: str, state: str, code_verifier: str
+) -> YouTubeChannel:
+    """Finish the OAuth flow: exchange the code (with the PKCE verifier), find the channel, store tokens encrypted."""
+    tokens = youtube.authorization_finish(redirect_uri, code=code, state=state, code_verifier=code_verifier)
+    creds = youtube.credentials(tokens.access_token, tokens.refresh_token, tokens.expiry, list(tokens.scopes))
+    try:
+        info = youtube.channel_info(creds)
+    except Exception as error:  # noqa: BLE001 - explain() turns every transport/API failure into a message
+        raise youtube.explain(error, "reading your channel") from error
+    channel, _created = YouTubeChannel.objects.update_or_create(
+        owner=owner,
+        defaults={
+            "channel_id": info.id,
+            "title": info.title,
+            "refresh_token": encrypt_token(tokens.refresh_token),
+            "access_token": encrypt_token(tokens.access_token),
+            "access_token_expiry": tokens.expiry,
+            "scopes": list(tokens.scopes),
+        },
+    )
+    return channel
+
+
+def channel_disconnect(*, owner: AbstractBaseUser) -> bool:
+    """Revoke Bhakti's access at Google and forget the tokens. Returns whether Google confirmed the revoke."""
+    channel = YouTubeChannel.objects.filter(owner=owner).first()
+    if channel is None:
+        return False
+    try:
+        token = decrypt_token(channel.refresh_token)
+    except TokenUnreadable:
+        token = ""
+    revoked = youtube.revoke(token) if token else False
+    channel.delete()
+    return revoked
+
+
+def _credentials(channel: YouTubeChannel) -> youtube.Credentials:
+    try:
+        access, refresh = decrypt_token(channel.access_token), decrypt_token(channel.refresh_token)
+    except TokenUnreadable as error:
+        raise youtube.PublishError(
+            "auth_error",
+            "Bhakti can no longer read your channel's stored sign-in (the server's key changed). Reconnect the channel.",
+        ) from error
+    return youtube.credentials(access, refresh, channel.access_token_expiry, list(channel.scopes))
+
+
+def _store_refreshed_token(channel: YouTubeChannel, creds: youtube.Credentials) -> None:
+    token, expiry = youtube.token_state(creds)
+    if token and (expiry != channel.access_token_expiry or not channel.access_token):
+        channel.access_token = encrypt_token(token)
+        channel.access_token_expiry = expiry
+        channel.save(update_fields=["access_token", "access_token_expiry", "updated_at"])
+
+
+# --- Scheduling ------------------------------------------------------------------------------------
+
+
+def _clean_metadata(title: str, description: str, tags: Sequence[str]) -> tuple[str, str, list[str]]:
+    title = title.strip()
+    if not title:
+        raise PublishActionError("invalid", "A title is required.")
+    if len(title) > TITLE_MAX:
+        raise PublishActionError(
+            "invalid", f"YouTube titles are at most {TITLE_MAX} characters (this one has {len(title)})."
+        )
+    if len(description) > DESCRIPTION_MAX:
+        raise PublishActionError("invalid", f"YouTube descriptions are at most {DESCRIPTION_MAX} characters.")
+    if any(char in text for text in (title, description) for char in "<>"):
+        raise PublishActionError("invalid", "YouTube does not allow < or > in titles and descriptions.")
+    clean_tags = [tag.strip() for tag in tags if tag and tag.strip()]
+    if sum(len(tag) + (2 if " " in tag else 0) for tag in clean_tags) + max(0, len(clean_tags) - 1) > TAGS_MAX_CHARS:
+        raise PublishActionError("invalid", f"YouTube allows at most {TAGS_MAX_CHARS} characters of tags in total.")
+    return title, description, clean_tags
+
+
+@transaction.atomic
+def publication_schedule(
+    *,
+    owner: AbstractBaseUser,
+    job: RenderJob,
+    title: str,
+    made_for_kids: bool,
+    description: str = "",
+    tags: Sequence[str] = (),
+    category_id: str = "",
+    privacy: str = Privacy.PRIVATE,
+    publish_at: dt.datetime | None = None,
+    timing: str = Timing.UPLOAD_WHEN_DUE,
+) -> Publication:
+    """Schedule (or reschedule) a finished video for YouTube. Due now: queued at once, after commit."""
+    job = RenderJob.objects.select_for_update().get(pk=job.pk)
+    if job.owner_id != owner.pk:
+        raise PublishActionError("not_found", "No such video.")
+    if job.state != JobState.SUCCEEDED:
+        raise PublishActionError("not_rendered", f"Only a finished video can be published; this one is {job.state}.")
+    if not YouTubeChannel.objects.filter(owner=owner).exists():
+        raise PublishActionError("not_connected", "Connect a YouTube channel first (Publishing → Connect YouTube).")
+    if not isinstance(made_for_kids, bool):
+        raise PublishActionError("invalid", "Say whether the video is made for kids: YouTube requires the answer.")
+    if privacy not in Privacy.values:
+        raise PublishActionError("invalid", f"privacy must be one of {', '.join(Privacy.values)}.")
+    if timing not in Timing.values:
+        raise PublishActionError("invalid", f"timing must be one of {', '.join(Timing.values)}.")
+    title, description, clean_tags = _clean_metadata(title, description, tags)
+    now = timezone.now()
+    if publish_at is not None and timezone.is_naive(publish_at):
+        raise PublishActionError("invalid", "The publish time needs a time zone (e.g. 2026-12-01T18:00:00+05:30).")
+    if timing == Timing.YOUTUBE_PUBLISH_AT:
+        if publish_at is None or publish_at < now + MIN_PUBLISH_AT_LEAD:
+            raise PublishActionError(
+                "invalid", "For YouTube to publish it later, the publish time must be at least 2 minutes ahead."
+            )
+        privacy = Privacy.PUBLIC  # what publishAt does: private until then, public after
+        upload_after = now
+    else:
+        upload_after = publish_at if publish_at is not None and publish_at > now else now
+
+    publication = Publication.objects.select_for_update().filter(job=job).first()
+    if publication is not None and publication.state in (PublicationState.QUEUED, PublicationState.UPLOADING):
+        raise PublishActionError("uploading", "This video is being uploaded right now; wait for it to finish.")
+    if publication is not None and publication.state == PublicationState.PUBLISHED:
+        raise PublishActionError("already_published", f"This video is already on YouTube: {publication.youtube_url}")
+    if publication is None:
+        publication = Publication(job=job, owner=owner)
+    elif publication.youtube_video_id:
+        raise PublishActionError(
+            "partly_uploaded",
+            "The video is already on YouTube (its thumbnail or captions are missing); use Retry instead.",
+        )
+    publication.title = title
+    publication.description = description
+    publication.tags = clean_tags
+    publication.category_id = category_id or settings.YOUTUBE_CATEGORY_ID
+    publication.privacy = privacy
+    publication.made_for_kids = made_for_kids
+    publication.timing = timing
+    publication.publish_at = publish_at
+    publication.upload_after = upload_after
+    publication.state = PublicationState.SCHEDULED
+    publication.progress_pct = 0
+    publication.error = ""
+    publication.error_code = ""
+    publication.save()
+    when = "now" if upload_after <= now else f"at {upload_after.isoformat(timespec='minutes')}"
+    log_event(job, f"YouTube: scheduled to upload {when} ({publication.get_timing_display().lower()})")
+    if upload_after <= now:
+        _queue(publication, now)
+    return publication
+
+
+def _queue(publication: Publication, now: dt.datetime) -> bool:
+    """SCHEDULED → QUEUED and enqueue after commit. False when someone else queued it first."""
+    moved = Publication.objects.filter(pk=publication.pk, state=PublicationState.SCHEDULED).update(
+        state=PublicationState.QUEUED, queued_at=now, updated_at=now
+    )
+    if moved:
+        publication.state, publication.queued_at = PublicationState.QUEUED, now
+        publication_id = publication.pk
+        transaction.on_commit(lambda: enqueue_upload(publication_id=publication_id))
+    return bool(moved)
+
+
+def enqueue_upload(*, publication_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task(
+        "publishing.tasks.upload_publication", publication_id, task_name=f"publish-{publication_id}", group="publish"
+    )
+
+
+@transaction.atomic
+def publication_cancel(*, owner: AbstractBaseUser, job: RenderJob) -> Publication:
+    """Stop a scheduled or running upload; withdraw a YouTube publishAt (the video stays private)."""
+    publication = Publication.objects.select_for_update().filter(job=job, owner=owner).first()
+    if publication is None:
+        raise PublishActionError("not_found", "This video is not scheduled for YouTube.")
+    if not publication.is_cancelable:
+        raise PublishActionError(
+            "not_cancelable",
+            f"This publication is {publication.get_state_display().lower()}; there is nothing to cancel.",
+        )
+    if publication.waits_for_youtube_publish_at:
+        channel = YouTubeChannel.objects.filter(owner=owner).first()
+        if channel is None:
+            raise PublishActionError(
+                "not_connected", "Reconnect the YouTube channel to withdraw the scheduled publish."
+            )
+        creds = _credentials(channel)
+        try:
+            youtube.keep_private(creds, publication.youtube_video_id, made_for_kids=publication.made_for_kids)
+        except Exception as error:  # noqa: BLE001 - shown to the creator as a plain message
+            explained = youtube.explain(error, "withdrawing the scheduled publish")
+            raise PublishActionError(explained.code, explained.message) from error
+        finally:
+            _store_refreshed_token(channel, creds)
+        publication.notes = [
+            *publication.notes,
+            "The scheduled publish was withdrawn; the video stays private on YouTube.",
+        ]
+    publication.state = PublicationState.CANCELED
+    publication.save(update_fields=["state", "notes", "updated_at"])
+    log_event(job, "YouTube: publication canceled", level=JobEvent.Level.WARNING)
+    return publication
+
+
+@transaction.atomic
+def publication_retry(*, owner: AbstractBaseUser, job: RenderJob) -> Publication:
+    """Try a failed (or canceled) upload again now; finished steps are not repeated. No re-render."""
+    publication = Publication.objects.select_for_update().filter(job=job, owner=owner).first()
+    if publication is None:
+        raise PublishActionError("not_found", "This video is not scheduled for YouTube.")
+    if publication.state not in (PublicationState.FAILED, PublicationState.CANCELED):
+        raise PublishActionError(
+            "not_retryable", f"Only a failed or canceled upload can be retried; this one is {publication.state}."
+        )
+    if publication.youtube_video_id and publication.state == PublicationState.CANCELED:
+        raise PublishActionError(
+            "not_retryable",
+            "This video is already on YouTube and its publish was withdrawn; manage it in YouTube Studio.",
+        )
+    now = timezone.now()
+    publication.state = PublicationState.SCHEDULED
+    publication.upload_after = now
+    publication.error = ""
+    publication.error_code = ""
+    if publication.timing == Timing.YOUTUBE_PUBLISH_AT and (publication.publish_at or now) < now + MIN_PUBLISH_AT_LEAD:
+        publication.timing = Timing.UPLOAD_WHEN_DUE  # the publish time has passed: publish on upload
+    publication.save(update_fields=["state", "upload_after", "error", "error_code", "timing", "updated_at"])
+    log_event(job, "YouTube: retry requested; finished steps are kept")
+    _queue(publication, now)
+    return publication
+
+
+# --- The every-minute task --------------------------------------------------------------------------
+
+
+def enqueue_due_publications(*, now: dt.datetime | None = None) -> int:
+    """Queue what is due; re-queue queued ones whose task was lost; fail uploads whose worker died."""
+    now = now or timezone.now()
+    stale = now - dt.timedelta(seconds=settings.PUBLISH_STALE_SEC)
+    queued = 0
+    with transaction.atomic():
+        for publication in Publication.objects.filter(state=PublicationState.SCHEDULED, upload_after__lte=now):
+            queued += _queue(publication, now)
+        # A lost task (broker restart) leaves a row queued: enqueue it again; the claim in
+        # upload_publication makes a duplicate delivery a no-op.
+        for publication_id in Publication.objects.filter(
+            state=PublicationState.QUEUED, queued_at__lt=stale
+        ).values_list("pk", flat=True):
+            Publication.objects.filter(pk=publication_id).update(queued_at=now)
+            transaction.on_commit(lambda publication_id=publication_id: enqueue_upload(publication_id=publication_id))
+            queued += 1
+        Publication.objects.filter(state=PublicationState.UPLOADING, heartbeat_at__lt=stale).update(
+            state=PublicationState.FAILED,
+            error_code="interrupted",
+            error="The upload was interrupted (its worker stopped). Press Retry; it continues where it stopped.",
+            updated_at=now,
+        )
+    return queued
+
+
+# --- The upload itself ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _local_file(asset: JobAsset) -> Iterator[Path]:
+    """A local path for an asset: the file itself on disk storage, a temporary copy from S3."""
+    try:
+        yield Path(default_storage.path(asset.file.name))
+        return
+    except NotImplementedError:
+        pass
+    suffix = Path(asset.file.name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
+        with default_storage.open(asset.file.name, "rb") as source:
+            shutil.copyfileobj(source, copy)
+        copy.flush()
+        yield Path(copy.name)
+
+
+def _claim(publication_id: int) -> Publication | None:
+    now = timezone.now()
+    with transaction.atomic():
+        publication = Publication.objects.select_for_update().filter(pk=publication_id).first()
+        if publication is None or publication.state != PublicationState.QUEUED:
+            return None
+        publication.state = PublicationState.UPLOADING
+        publication.attempts += 1
+        publication.heartbeat_at = now
+        publication.save(update_fields=["state", "attempts", "heartbeat_at", "updated_at"])
+    return publication
+
+
+def _progress(publication: Publication, pct: int) -> bool:
+    """Record progress; False when the creator canceled meanwhile (the row is no longer uploading)."""
+    pct = max(0, min(100, pct))
+    return bool(
+        Publication.objects.filter(pk=publication.pk, state=PublicationState.UPLOADING).update(
+            progress_pct=pct, heartbeat_at=timezone.now()
+        )
+    )
+
+
+def _status_body(publication: Publication, now: dt.datetime) -> dict[str, object]:
+    status: dict[str, object] = {
+        "selfDeclaredMadeForKids": publication.made_for_kids,
+        "privacyStatus": publication.privacy,
+    }
+    if publication.timing == Timing.YOUTUBE_PUBLISH_AT and publication.publish_at and publication.publish_at > now:
+        status["privacyStatus"] = Privacy.PRIVATE  # publishAt works only on private videos
+        status["publishAt"] = publication.publish_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return status
+
+
+def _run_upload(publication: Publication) -> bool:
+    """Upload what is not yet on YouTube. False when the creator canceled during the upload."""
+    channel = YouTubeChannel.objects.filter(owner=publication.owner_id).first()
+    if channel is None:
+        raise youtube.PublishError("not_connected", "No YouTube channel is connected. Connect one, then press Retry.")
+    job = publication.job
+    assets = {(asset.kind, asset.language): asset for asset in job.assets.all()}
+    creds = _credentials(channel)
+    try:
+        if not publication.youtube_video_id:
+            video = assets.get((AssetKind.VIDEO, ""))
+            if video is None:
+                raise youtube.PublishError("no_video", "The rendered video file is missing; render the job again.")
+            snippet = {
+                "title": publication.title,
+                "description": publication.description,
+                "tags": publication.tags,
+                "categoryId": publication.category_id,
+                "defaultLanguage": job.language,
+                "defaultAudioLanguage": job.language,
+            }
+            with _local_file(video) as path:
+                try:
+                    video_id = youtube.upload_video(
+                        creds,
+                        path,
+                        snippet=snippet,
+                        status=_status_body(publication, timezone.now()),
+                        on_progress=lambda fraction: _progress(publication, int(fraction * VIDEO_SHARE)),
+                    )
+                except Exception as error:  # noqa: BLE001 - becomes a plain message on the publication
+                    raise youtube.explain(error, "the video upload") from error
+            if not video_id:
+                return False
+            publication.youtube_video_id = video_id
+            publication.save(update_fields=["youtube_video_id", "updated_at"])
+            log_event(job, f"YouTube: video uploaded ({publication.youtube_url})")
+        _progress(publication, VIDEO_SHARE)
+
+        thumbnail = assets.get((AssetKind.THUMBNAIL, ""))
+        if not publication.thumbnail_set and thumbnail is not None:
+            try:
+                with _local_file(thumbnail) as path:
+                    youtube.set_thumbnail(creds, publication.youtube_video_id, path)
+                publication.thumbnail_set = True
+                publication.save(update_fields=["thumbnail_set", "updated_at"])
+            except Exception as error:  # noqa: BLE001 - quota and auth stop the upload; the rest is a note
+                explained = youtube.explain(error, "setting the thumbnail")
+                if explained.code in {"quota_exceeded", "auth_error", "network_error", "youtube_unavailable"}:
+                    raise explained from error
+                # Custom thumbnails need a verified channel; the video is fine without one.
+                publication.notes = [*publication.notes, explained.message]
+                publication.thumbnail_set = True
+                publication.save(update_fields=["notes", "thumbnail_set", "updated_at"])
+        _progress(publication, VIDEO_SHARE + 3)
+
+        for (kind, language), asset in sorted(assets.items()):
+            if kind != AssetKind.SUBTITLES_SRT or language in publication.caption_languages:
+                continue
+            with _local_file(asset) as path:
+                try:
+                    youtube.insert_caption(creds, publication.youtube_video_id, language, path)
+                except Exception as error:  # noqa: BLE001
+                    raise youtube.explain(error, f"adding the {language} captions") from error
+            publication.caption_languages = [*publication.caption_languages, language]
+            publication.save(update_fields=["caption_languages", "updated_at"])
+    finally:
+        _store_refreshed_token(channel, creds)
+    return True
+
+
+def upload_publication(*, publication_id: int) -> str:
+    """The worker's entry point: claim the queued publication and upload it. Idempotent."""
+    publication = _claim(publication_id)
+    if publication is None:
+        state = Publication.objects.filter(pk=publication_id).values_list("state", flat=True).first()
+        return state or "missing"
+    try:
+        finished = _run_upload(publication)
+    except youtube.PublishError as error:
+        Publication.objects.filter(pk=publication.pk, state=PublicationState.UPLOADING).update(
+            state=PublicationState.FAILED, error=error.message, error_code=error.code, updated_at=timezone.now()
+        )
+        log_event(publication.job, f"YouTube: {error.message}", level=JobEvent.Level.ERROR)
+        return PublicationState.FAILED
+    except Exception as error:
+        logger.exception("publication %s failed", publication_id)
+        message = f"The upload failed unexpectedly ({type(error).__name__}: {error}). Press Retry; if it fails again, tell the operator."
+        Publication.objects.filter(pk=publication.pk, state=PublicationState.UPLOADING).update(
+            state=PublicationState.FAILED, error=message, error_code="internal", updated_at=timezone.now()
+        )
+        log_event(publication.job, f"YouTube: {message}", level=JobEvent.Level.ERROR)
+        return PublicationState.FAILED
+    if not finished:
+        return PublicationState.CANCELED
+    now = timezone.now()
+    Publication.objects.filter(pk=publication.pk, state=PublicationState.UPLOADING).update(
+        state=PublicationState.PUBLISHED, progress_pct=100, uploaded_at=now, updated_at=now
+    )
+    publication.refresh_from_db()
+    log_event(publication.job, f"YouTube: published {publication.youtube_url}")
+    return publication.state

@@ -1,0 +1,156 @@
+"""A stand-in for the YouTube Data API v3: channels.list, resumable videos.insert, thumbnails.set,
+captions.insert (multipart), videos.update. Bearer tokens are checked against the OAuth stand-in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from typing import Any
+
+from tests.standins.google_oauth_server import GoogleOAuthStandin
+from tests.standins.server import Recorded, Reply, StandinServer
+
+CHANNEL_ID = "UCstandinChannel000000000"
+CHANNEL_TITLE = "Bhakti Stories"
+
+
+def youtube_error(status: int, reason: str, message: str, domain: str = "youtube.api") -> Reply:
+    return Reply.json(
+        {
+            "error": {
+                "code": status,
+                "message": message,
+                "errors": [{"message": message, "domain": domain, "reason": reason}],
+            }
+        },
+        status,
+    )
+
+
+def quota_exceeded() -> Reply:
+    return youtube_error(
+        403,
+        "quotaExceeded",
+        'The request cannot be completed because you have exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.',
+        domain="youtube.quota",
+    )
+
+
+@dataclass
+class UploadSession:
+    metadata: dict[str, Any]
+    total: int
+    data: bytearray = field(default_factory=bytearray)
+    chunks: int = 0
+
+
+@dataclass
+class Video:
+    id: str
+    metadata: dict[str, Any]
+    data: bytes
+    chunks: int
+    thumbnails: list[bytes] = field(default_factory=list)
+    captions: list[dict[str, Any]] = field(default_factory=list)  # {"snippet": ..., "body": bytes}
+    updates: list[dict[str, Any]] = field(default_factory=list)
+
+
+class YouTubeStandin(StandinServer):
+    def __init__(self, oauth: GoogleOAuthStandin) -> None:
+        super().__init__()
+        self.oauth = oauth
+        self.sessions: dict[str, UploadSession] = {}
+        self.videos: dict[str, Video] = {}
+
+    @property
+    def root_url(self) -> str:
+        return f"{self.url}/"
+
+    def route(self, request: Recorded) -> Reply:
+        if request.path.startswith("/upload/sessions/"):
+            return self._chunk(request)  # the session URI itself is the credential, as on YouTube
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if not self.oauth.is_valid_access_token(token):
+            return youtube_error(401, "authError", "Request had invalid authentication credentials.")
+        path = request.path
+        if request.method == "GET" and path.endswith("/youtube/v3/channels"):
+            return Reply.json({"kind": "youtube#channelListResponse",
+                               "items": [{"id": CHANNEL_ID, "snippet": {"title": CHANNEL_TITLE}}]})  # fmt: skip
+        if request.method == "POST" and re.search(r"/upload/youtube/v3/videos$", path):
+            return self._start_upload(request)
+        if request.method == "POST" and path.endswith("/upload/youtube/v3/thumbnails/set"):
+            return self._thumbnail(request)
+        if request.method == "POST" and path.endswith("/upload/youtube/v3/captions"):
+            return self._caption(request)
+        if request.method == "PUT" and path.endswith("/youtube/v3/videos"):
+            body = request.json()
+            video = self.videos.get(body.get("id", ""))
+            if video is None:
+                return youtube_error(404, "videoNotFound", "The video could not be found.")
+            video.updates.append(body)
+            return Reply.json({"kind": "youtube#video", **body})
+        return youtube_error(404, "notFound", f"Unknown route {request.method} {path}")
+
+    def _start_upload(self, request: Recorded) -> Reply:
+        if request.query.get("uploadType") != "resumable":
+            return youtube_error(400, "badRequest", "stand-in only takes resumable video uploads")
+        metadata = request.json()
+        status = metadata.get("status", {})
+        if "selfDeclaredMadeForKids" not in status:
+            return youtube_error(400, "invalidValue", "status.selfDeclaredMadeForKids is required")
+        if status.get("publishAt") and status.get("privacyStatus") != "private":
+            return youtube_error(400, "invalidPublishAt", "publishAt requires privacyStatus private")
+        session_id = secrets.token_hex(8)
+        self.sessions[session_id] = UploadSession(
+            metadata=metadata, total=int(request.headers.get("x-upload-content-length", "0"))
+        )
+        return Reply(200, b"", {"Location": f"{self.url}/upload/sessions/{session_id}"})
+
+    def _chunk(self, request: Recorded) -> Reply:
+        session = self.sessions.get(request.path.rsplit("/", 1)[-1])
+        if session is None or request.method != "PUT":
+            return youtube_error(404, "notFound", "No such upload session")
+        match = re.match(r"bytes (\d+)-(\d+)/(\d+|\*)", request.headers.get("content-range", ""))
+        if match:
+            start = int(match.group(1))
+            if start != len(session.data):
+                return youtube_error(400, "badRequest", f"chunk starts at {start}, expected {len(session.data)}")
+            session.data.extend(request.body)
+            session.chunks += 1
+            if match.group(3) != "*":
+                session.total = int(match.group(3))
+        if session.total and len(session.data) >= session.total:
+            video_id = "vid" + secrets.token_hex(4)
+            self.videos[video_id] = Video(
+                id=video_id, metadata=session.metadata, data=bytes(session.data), chunks=session.chunks
+            )
+            return Reply.json({"kind": "youtube#video", "id": video_id, **session.metadata})
+        headers = {"Range": f"bytes=0-{len(session.data) - 1}"} if session.data else {}
+        return Reply(308, b"", headers)
+
+    def _thumbnail(self, request: Recorded) -> Reply:
+        video = self.videos.get(request.query.get("videoId", ""))
+        if video is None:
+            return youtube_error(404, "videoNotFound", "The video could not be found.")
+        video.thumbnails.append(request.body)
+        return Reply.json(
+            {"kind": "youtube#thumbnailSetResponse", "items": [{"default": {"url": "https://i.ytimg.com/x.jpg"}}]}
+        )
+
+    def _caption(self, request: Recorded) -> Reply:
+        content_type = request.headers.get("content-type", "")
+        message = BytesParser().parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + request.body)
+        parts = message.get_payload() if message.is_multipart() else []
+        if len(parts) != 2:
+            return youtube_error(400, "badRequest", "captions.insert needs multipart metadata + file")
+        metadata = json.loads(parts[0].get_payload(decode=True))
+        snippet = metadata.get("snippet", {})
+        video = self.videos.get(snippet.get("videoId", ""))
+        if video is None:
+            return youtube_error(404, "videoNotFound", "The video could not be found.")
+        video.captions.append({"snippet": snippet, "body": parts[1].get_payload(decode=True)})
+        return Reply.json({"kind": "youtube#caption", "id": f"cap{len(video.captions)}", "snippet": snippet})
