@@ -107,3 +107,8 @@ def test_it_paints_a_large_still_quickly():
     assert len(picture.data) > 100_000
     # About 0.4 s on one shared core; the bound leaves room for a busy CI machine.
     assert elapsed < 5.0
+
+
+@pytest.mark.parametrize("size", [(1, 1), (33, 7), (90, 160)])
+def test_it_paints_any_size_exactly(size):
+    assert paint_scene("a sage by a fire under the stars", "miniature", size, "s").size == size
