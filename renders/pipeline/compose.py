@@ -1,0 +1,552 @@
+"""Compose: stills + narration + cues → one MP4, from cached per-scene segments. No Django here.
+
+The timeline is counted in frames. Scene i lasts exactly narration.scenes[i].duration_sec
+(already a whole number of frames); the crossfade between scenes i and i+1 sits *inside* that
+timeline, half in each scene, so the video is exactly as long as the narration.
+
+    scene 0 middle | fade 0→1 | scene 1 middle | fade 1→2 | scene 2 middle
+
+Each piece is its own H.264 segment, rendered by its own ffmpeg with identical encoder settings
+(closed GOP, same SPS/PPS, same timescale), so the concat demuxer joins them by stream copy.
+A scene's Ken Burns motion is a function of its position in the scene's *visible span* (its
+frames plus both half-fades), so the fade segments continue the same motion. Every segment is
+cached by a hash of its inputs: an edited scene re-renders itself and its two fades only.
+Audio (narration placed at scene starts, music bed ducked under it) is mixed once and muxed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from renders.pipeline import fonts, music, subtitles, watermark
+from renders.pipeline.audio import read_wav, resample, write_wav
+from renders.pipeline.context import CROSSFADE_SEC, SAMPLE_RATE, Callbacks, Canceled, Cue, Narration, RenderSettings
+from renders.pipeline.ffmpeg import POLL_SEC, encoder_args, escape_filter_value, pick_encoder, run_ffmpeg
+from renders.pipeline.ken_burns import Motion, motion_filter, motion_for_scene
+from renders.pipeline.plan import Plan
+from renders.pipeline.segment_cache import SegmentCache, content_key, file_digest
+
+# Bump when anything that shapes a segment's pixels or audio changes without showing up in
+# its key (filter chain, colour handling, mix recipe): old cache entries then stop matching.
+RENDERER_VERSION = "1"
+SCALE_FLAGS = "bicubic"
+TIMESCALE = 90_000  # divisible by 24, 25 and 30: every frame lands on an exact tick
+MUX_UNITS = 0.02  # share of the compose progress bar for the final join
+
+
+@dataclass(frozen=True)
+class Composed:
+    video: Path
+    narration_audio: Path  # narration only (no music), AAC in .m4a
+    encoder: str
+    segments_rendered: int
+    segments_cached: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# ---- timeline ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Frame counts. Boundary k (between scenes k and k+1) fades over `fade_before[k]` frames of
+    scene k and `fade_after[k]` frames of scene k+1."""
+
+    fps: int
+    scene_frames: tuple[int, ...]
+    fade_before: tuple[int, ...]
+    fade_after: tuple[int, ...]
+
+    @property
+    def starts(self) -> list[int]:
+        starts, at = [], 0
+        for frames in self.scene_frames:
+            starts.append(at)
+            at += frames
+        return starts
+
+    @property
+    def total_frames(self) -> int:
+        return sum(self.scene_frames)
+
+    def scene_range(self, index: int) -> tuple[int, int]:
+        """Global frames [first, end) of scene `index`'s own segment (outside both fades)."""
+        start = self.starts[index]
+        head = self.fade_after[index - 1] if index > 0 else 0
+        tail = self.fade_before[index] if index < len(self.fade_before) else 0
+        return start + head, start + self.scene_frames[index] - tail
+
+    def transition_range(self, boundary: int) -> tuple[int, int]:
+        cut = self.starts[boundary + 1]
+        return cut - self.fade_before[boundary], cut + self.fade_after[boundary]
+
+    def visible_range(self, index: int) -> tuple[int, int]:
+        """Global frames during which scene `index` is on screen, fades included."""
+        start = self.starts[index]
+        before = self.fade_before[index - 1] if index > 0 else 0
+        after = self.fade_after[index] if index < len(self.fade_after) else 0
+        return start - before, start + self.scene_frames[index] + after
+
+
+def build_timeline(durations: Sequence[float], fps: int, crossfade_sec: float = CROSSFADE_SEC) -> Timeline:
+    """Frames per scene and per half-fade. Each half-fade is capped so every scene keeps at
+    least one frame of its own between its two fades."""
+    frames = tuple(max(1, round(duration * fps)) for duration in durations)
+    fade = max(0, round(crossfade_sec * fps))
+    before, after = [], []
+    for boundary in range(len(frames) - 1):
+        before.append(min(fade - fade // 2, (frames[boundary] - 1) // 2))
+        after.append(min(fade // 2, (frames[boundary + 1] - 1) // 2))
+    return Timeline(fps, frames, tuple(before), tuple(after))
+
+
+def global_cues(scene_cues: Sequence[Sequence[Cue]], timeline: Timeline) -> list[Cue]:
+    """Every scene's cues on the video's timeline, each kept inside its own scene."""
+    cues: list[Cue] = []
+    for index, scene in enumerate(scene_cues):
+        start = timeline.starts[index] / timeline.fps
+        end = start + timeline.scene_frames[index] / timeline.fps
+        for cue in scene:
+            begin, finish = start + cue.start, min(end, start + cue.end)
+            if cue.text.strip() and finish > begin:
+                cues.append(Cue(begin, finish, cue.text))
+    return cues
+
+
+def cues_in_window(cues: Sequence[Cue], first_frame: int, end_frame: int, fps: int) -> list[Cue]:
+    """Cues overlapping global frames [first_frame, end_frame), relative to first_frame."""
+    start, end = first_frame / fps, end_frame / fps
+    inside = []
+    for cue in cues:
+        if cue.end > start and cue.start < end:
+            inside.append(Cue(max(0.0, cue.start - start), min(end, cue.end) - start, cue.text))
+    return inside
+
+
+# ---- segment jobs -----------------------------------------------------------------------------
+
+
+@dataclass
+class SegmentJob:
+    label: str  # "scene 3", "fade 3→4", "audio"
+    frames: int  # weight for progress (audio: a nominal share)
+    key: str
+    suffix: str
+    args: list[str]  # ffmpeg arguments without the output path
+    outputs: int = 1  # audio writes a second file (narration only) next to the first
+    make_args: Callable[[], list[str]] | None = None  # builds `args` on the worker thread
+    path: Path | None = None
+    cached: bool = False
+    done_frames: int = 0
+
+
+@dataclass(frozen=True)
+class _Context:
+    plan: Plan
+    frame: tuple[int, int]
+    fps: int
+    encoder: str
+    video_args: list[str]
+    fonts_dir: Path
+    font_digest: str
+    subs_dir: Path
+    mark: Path | None
+    mark_xy: tuple[int, int]
+    mark_digest: str
+
+
+def _still_prep(fps: int, frames: int) -> str:
+    # The still becomes bt709 limited-range yuv444p once, then is repeated: the per-frame work
+    # is only the motion's scale/crop. yuv444p lets crop offsets be odd (exact=1) without
+    # shifting chroma by half a pixel.
+    return (
+        "format=gbrp,scale=out_color_matrix=bt709:out_range=tv,format=yuv444p,"
+        f"loop=loop={frames - 1}:size=1:start=0,settb=1/{fps},setpts=N"
+    )
+
+
+def _overlays(ctx: _Context, ass: Path | None, mark_input: int) -> str:
+    """Filters after the picture is composed: watermark, then burned subtitles on top."""
+    chain = "format=yuv420p"
+    if ctx.mark is not None:
+        x, y = ctx.mark_xy
+        chain += f"[base];[base][{mark_input}:v]overlay=x={x}:y={y}:format=yuv420"
+    if ass is not None:
+        chain += f",ass=filename={escape_filter_value(str(ass))}:fontsdir={escape_filter_value(str(ctx.fonts_dir))}"
+    return chain
+
+
+def _write_segment_ass(ctx: _Context, name: str, cues: list[Cue]) -> tuple[Path | None, str]:
+    if not cues:
+        return None, ""
+    path = subtitles.write_ass(cues, ctx.subs_dir / f"{name}.ass", ctx.frame, fonts.SUBTITLE_FONT_FAMILY)
+    return path, file_digest(path)
+
+
+def _output_args(ctx: _Context, frames: int) -> list[str]:
+    return [
+        "-map", "[v]", "-frames:v", str(frames), *ctx.video_args,
+        "-fps_mode", "cfr", "-r", str(ctx.fps), "-video_track_timescale", str(TIMESCALE),
+        "-an", "-map_metadata", "-1",
+    ]  # fmt: skip
+
+
+def _motion_key(motion: Motion) -> list[object]:
+    return [motion.zoom_start, motion.zoom_end, motion.x_start, motion.x_end, motion.y_start, motion.y_end]
+
+
+def _scene_job(
+    ctx: _Context, index: int, still: Path, still_size: tuple[int, int], timeline: Timeline, cues: list[Cue]
+) -> SegmentJob | None:
+    first, end = timeline.scene_range(index)
+    frames = end - first
+    if frames <= 0:
+        return None
+    visible_first, visible_end = timeline.visible_range(index)
+    motion = motion_for_scene(index)
+    offset, span = first - visible_first, visible_end - visible_first
+    ass, ass_digest = _write_segment_ass(ctx, f"scene_{index:02d}", cues_in_window(cues, first, end, ctx.fps))
+    kb = motion_filter(motion, still_size, ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS)
+    tail = _overlays(ctx, ass, 1)
+    graph = f"[0:v]{_still_prep(ctx.fps, frames)},{kb},{tail}[v]"
+    args = ["-framerate", str(ctx.fps), "-i", str(still)]
+    if ctx.mark is not None:
+        args += ["-i", str(ctx.mark)]
+    args += ["-filter_complex", graph, *_output_args(ctx, frames)]
+    key = content_key(
+        {
+            "v": RENDERER_VERSION, "kind": "scene", "image": file_digest(still), "size": ctx.frame,
+            "fps": ctx.fps, "frames": frames, "offset": offset, "span": span, "motion": _motion_key(motion),
+            "ass": ass_digest, "font": ctx.font_digest, "mark": [ctx.mark_digest, ctx.mark_xy],
+            "video": ctx.video_args, "scale": SCALE_FLAGS,
+        }
+    )  # fmt: skip
+    return SegmentJob(f"scene {index + 1}", frames, key, ".mp4", args)
+
+
+def _fade_job(
+    ctx: _Context,
+    boundary: int,
+    stills: Sequence[Path],
+    sizes: Sequence[tuple[int, int]],
+    timeline: Timeline,
+    cues: list[Cue],
+) -> SegmentJob | None:
+    first, end = timeline.transition_range(boundary)
+    frames = end - first
+    if frames <= 0:
+        return None
+    chains, key_parts = [], []
+    for side, index in enumerate((boundary, boundary + 1)):
+        visible_first, visible_end = timeline.visible_range(index)
+        motion = motion_for_scene(index)
+        offset, span = first - visible_first, visible_end - visible_first
+        kb = motion_filter(
+            motion, sizes[index], ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS
+        )
+        chains.append(f"[{side}:v]{_still_prep(ctx.fps, frames)},{kb}[s{side}]")
+        key_parts.append([file_digest(stills[index]), offset, span, _motion_key(motion)])
+    name = f"fade_{boundary:02d}_{boundary + 1:02d}"
+    ass, ass_digest = _write_segment_ass(ctx, name, cues_in_window(cues, first, end, ctx.fps))
+    tail = _overlays(ctx, ass, 2)
+    duration = frames / ctx.fps
+    graph = ";".join(chains) + f";[s0][s1]xfade=transition=fade:duration={duration:.6f}:offset=0,{tail}[v]"
+    args = ["-framerate", str(ctx.fps), "-i", str(stills[boundary])]
+    args += ["-framerate", str(ctx.fps), "-i", str(stills[boundary + 1])]
+    if ctx.mark is not None:
+        args += ["-i", str(ctx.mark)]
+    args += ["-filter_complex", graph, *_output_args(ctx, frames)]
+    key = content_key(
+        {
+            "v": RENDERER_VERSION, "kind": "fade", "sides": key_parts, "size": ctx.frame, "fps": ctx.fps,
+            "frames": frames, "ass": ass_digest, "font": ctx.font_digest, "mark": [ctx.mark_digest, ctx.mark_xy],
+            "video": ctx.video_args, "scale": SCALE_FLAGS,
+        }
+    )  # fmt: skip
+    return SegmentJob(f"fade {boundary + 1}→{boundary + 2}", frames, key, ".mp4", args)
+
+
+# ---- audio ------------------------------------------------------------------------------------
+
+
+def build_narration_track(narration: Narration, timeline: Timeline, out: Path) -> tuple[Path, np.ndarray]:
+    """Every scene's WAV placed at its scene's first sample, silence elsewhere, exactly as long as
+    the video (mono, 16-bit, SAMPLE_RATE)."""
+    per_frame = SAMPLE_RATE / timeline.fps
+    track = np.zeros(round(timeline.total_frames * per_frame), dtype=np.float32)
+    for scene, start_frame in zip(narration.scenes, timeline.starts, strict=True):
+        if scene.wav is None:
+            continue
+        samples, rate = read_wav(scene.wav)
+        if samples.ndim > 1:
+            samples = samples.mean(axis=1)
+        if rate != SAMPLE_RATE:
+            samples = resample(samples, rate, SAMPLE_RATE)
+        at = round(start_frame * per_frame)
+        piece = samples[: max(0, track.size - at)]
+        track[at : at + piece.size] += piece
+    np.clip(track, -1.0, 1.0, out=track)
+    write_wav(out, track, SAMPLE_RATE)
+    return out, track
+
+
+def _audio_job(
+    plan: Plan, settings: RenderSettings, narration_wav: Path, narration_digest: str, total_samples: int
+) -> SegmentJob:
+    bitrate = "96k" if plan.mode == "proxy" else "192k"
+    bed_path = settings.work_dir / "compose" / f"music_{plan.music}_{total_samples}.wav"
+
+    def make_args() -> list[str]:
+        # Runs on a worker thread, so synthesising the bed overlaps the video segments.
+        bed = None
+        if plan.music != "none":
+            bed = bed_path if bed_path.is_file() else None
+            bed = bed or music.render_music_bed(plan.music, total_samples / SAMPLE_RATE, bed_path, SAMPLE_RATE)
+        return _mix_args(narration_wav, bed, settings.music_db, total_samples, bitrate)
+
+    key = content_key(
+        {
+            "v": RENDERER_VERSION, "kind": "audio", "narration": narration_digest, "samples": total_samples,
+            # The bed is a pure function of kind, length and music.py: key on those, not its bytes.
+            "music": [plan.music, file_digest(Path(music.__file__))], "music_db": settings.music_db,
+            "bitrate": bitrate,
+        }
+    )  # fmt: skip
+    # The narration-only track is a second output of the same run.
+    return SegmentJob("audio", 0, key, ".m4a", [], outputs=2, make_args=make_args)
+
+
+def _mix_args(narration_wav: Path, bed: Path | None, music_db: float, total_samples: int, bitrate: str) -> list[str]:
+    # Voice mono → both channels. The bed sits `music_db` under its own level and is ducked
+    # by the voice (sidechain), so speech stays clear; a limiter keeps peaks under -1 dBFS.
+    voice = f"[0:a]aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=mono"
+    finish = (
+        "alimiter=limit=0.89:level=disabled:latency=1,aformat=channel_layouts=stereo,"
+        f"apad=whole_len={total_samples},atrim=end_sample={total_samples}[mix]"
+    )
+    args = ["-i", str(narration_wav)]
+    if bed is not None:
+        args += ["-i", str(bed)]
+        graph = (
+            f"{voice},asplit=2[voice][key];"
+            f"[1:a]aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=mono,"
+            f"volume={music_db:.2f}dB[bed];"
+            "[bed][key]sidechaincompress=threshold=0.02:ratio=6:attack=20:release=400[ducked];"
+            f"[voice][ducked]amix=inputs=2:duration=first:normalize=0,{finish}"
+        )
+    else:
+        graph = f"{voice},{finish}"
+    return [*args, "-filter_complex", graph, "-map", "[mix]", "-c:a", "aac", "-b:a", bitrate, "-map_metadata", "-1"]
+
+
+def _narration_output_args(bitrate: str) -> list[str]:
+    return ["-map", "0:a", "-c:a", "aac", "-b:a", bitrate, "-map_metadata", "-1"]
+
+
+# ---- running ----------------------------------------------------------------------------------
+
+
+def _segment_timeout(job: SegmentJob) -> float:
+    # Only a guard against a hung ffmpeg: generous even for 4K on a slow core.
+    return 120.0 + job.frames * 1.0
+
+
+def _render_job(job: SegmentJob, cache: SegmentCache, abort: threading.Event, narration_bitrate: str) -> None:
+    temporary = cache.temporary_path(job.key, job.suffix)
+    second = cache.temporary_path(job.key, "-narration" + job.suffix) if job.outputs == 2 else None
+    args = [*(job.make_args() if job.make_args else job.args), str(temporary)]
+    if second is not None:
+        args += [*_narration_output_args(narration_bitrate), str(second)]
+
+    def on_frame(frames: int) -> None:
+        job.done_frames = min(frames, job.frames)
+
+    try:
+        run_ffmpeg(
+            ["-loglevel", "error", *args],
+            is_canceled=abort.is_set,
+            timeout=_segment_timeout(job),
+            step="compose",
+            what=f"{job.label} segment",
+            on_frame=on_frame if job.frames else None,
+        )
+        if second is not None:
+            cache.commit(second, job.key, "-narration" + job.suffix)
+        job.path = cache.commit(temporary, job.key, job.suffix)
+        job.done_frames = job.frames
+    finally:
+        for leftover in (temporary, second):
+            if leftover is not None and leftover.exists():
+                leftover.unlink()
+
+
+def _run_jobs(
+    jobs: list[SegmentJob],
+    cache: SegmentCache,
+    workers: int,
+    callbacks: Callbacks,
+    report: Callable[[], None],
+    narration_bitrate: str,
+) -> None:
+    """Render `jobs` on `workers` threads, each driving one ffmpeg. Only this (the calling)
+    thread talks to `callbacks`: is_canceled may touch the database, which worker threads must not."""
+    if not jobs:
+        return
+    abort = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="compose")
+    try:
+        # Longest first: the short fades fill the gaps at the end, so the workers finish together.
+        ordered = sorted(jobs, key=lambda job: job.frames, reverse=True)
+        pending: set[Future[None]] = {pool.submit(_render_job, job, cache, abort, narration_bitrate) for job in ordered}
+        while pending:
+            done, pending = wait(pending, timeout=POLL_SEC, return_when=FIRST_COMPLETED)
+            for future in done:
+                future.result()  # re-raises the first failure; `finally` stops the others
+            if callbacks.is_canceled():
+                raise Canceled()
+            report()
+    finally:
+        # Reached on success, failure, cancel and SystemExit (django-q's timeout) alike: every
+        # worker sees `abort`, kills its ffmpeg within POLL_SEC and returns.
+        abort.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def join_command(list_file: Path, audio: Path, out: Path) -> list[str]:
+    """Concat demuxer over the segments, video and audio both stream-copied (no re-encode)."""
+    return [
+        "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(list_file), "-i", str(audio),
+        "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-movflags", "+faststart", "-map_metadata", "-1",
+        str(out),
+    ]  # fmt: skip
+
+
+def _concat_line(path: Path) -> str:
+    return "file '" + str(path).replace("'", "'\\''") + "'"
+
+
+def compose_video(
+    plan: Plan,
+    scene_images: list[Path],
+    narration: Narration,
+    scene_cues: list[list[Cue]],
+    settings: RenderSettings,
+    callbacks: Callbacks,
+) -> Composed:
+    """Render (or reuse) every segment, mix the audio and join them into work_dir/video.mp4.
+
+    Preconditions: one image, one SceneNarration and one cue list per scene, in scene order;
+    scene durations are whole frames at plan.fps. Raises Canceled or RenderError(step="compose").
+    """
+    count = len(plan.scenes)
+    if not (len(scene_images) == len(narration.scenes) == len(scene_cues) == count):
+        raise ValueError("compose needs one image, one narration and one cue list per scene")
+    started = time.monotonic()
+    work = settings.work_dir / "compose"
+    subs_dir = work / "subtitles"
+    subs_dir.mkdir(parents=True, exist_ok=True)
+    cache = SegmentCache(settings.cache_dir)
+    frame = plan.frame_size(settings.proxy_short_side)
+    encoder = pick_encoder(settings.encoder)
+    workers = max(1, settings.parallelism)
+    threads = max(1, round((os.cpu_count() or 1) / workers))
+    video_args = encoder_args(encoder, plan.mode, threads)
+
+    mark: Path | None = None
+    mark_xy = (0, 0)
+    if plan.watermark != "none":
+        mark = watermark.render_watermark(str(plan.extra.get("watermark_text", "Bhakti")), frame[1], work / "mark.png")
+        with Image.open(mark) as image:
+            mark_xy = watermark.watermark_position(plan.watermark, frame, image.size)
+    font_file = fonts.fonts_dir()
+    ctx = _Context(
+        plan=plan, frame=frame, fps=plan.fps, encoder=encoder, video_args=video_args, fonts_dir=font_file,
+        font_digest=file_digest(fonts.devanagari_font()), subs_dir=subs_dir, mark=mark, mark_xy=mark_xy,
+        mark_digest=file_digest(mark) if mark else "",
+    )  # fmt: skip
+
+    timeline = build_timeline([scene.duration_sec for scene in narration.scenes], plan.fps)
+    cues = global_cues(scene_cues, timeline)
+    sizes = []
+    for still in scene_images:
+        with Image.open(still) as image:
+            sizes.append(image.size)
+
+    video_jobs: list[SegmentJob] = []
+    for index in range(count):
+        if index > 0 and (job := _fade_job(ctx, index - 1, scene_images, sizes, timeline, cues)):
+            video_jobs.append(job)
+        if job := _scene_job(ctx, index, scene_images[index], sizes[index], timeline, cues):
+            video_jobs.append(job)
+
+    narration_wav, pcm = build_narration_track(narration, timeline, work / "narration.wav")
+    audio = _audio_job(plan, settings, narration_wav, file_digest(narration_wav), pcm.size)
+    audio.frames = max(1, timeline.total_frames // 20)  # a nominal progress weight
+    jobs = [*video_jobs, audio]
+    prepared = time.monotonic()
+
+    missing: list[SegmentJob] = []
+    for job in jobs:
+        hit = cache.lookup(job.key, job.suffix)
+        if hit and job.outputs == 2 and not cache.lookup(job.key, "-narration" + job.suffix):
+            hit = None
+        if hit:
+            job.path, job.cached, job.done_frames = hit, True, job.frames
+        else:
+            missing.append(job)
+    total_units = sum(job.frames for job in jobs) * (1 + MUX_UNITS)
+    last_reported = -1.0
+
+    def report() -> None:
+        nonlocal last_reported
+        fraction = sum(job.done_frames for job in jobs) / total_units
+        if fraction - last_reported >= 0.005:
+            last_reported = fraction
+            callbacks.progress("compose", fraction)
+
+    report()
+    bitrate = "96k" if plan.mode == "proxy" else "128k"
+    _run_jobs(missing, cache, workers, callbacks, report, bitrate)
+    rendered = time.monotonic()
+    callbacks.check_canceled()
+
+    list_file = work / "segments.txt"
+    list_file.write_text("".join(_concat_line(job.path) + "\n" for job in video_jobs if job.path))
+    video = settings.work_dir / "video.mp4"
+    partial = work / "video.partial.mp4"
+    try:
+        run_ffmpeg(join_command(list_file, audio.path, partial), is_canceled=callbacks.is_canceled, what="join")
+        os.replace(partial, video)
+    finally:
+        partial.unlink(missing_ok=True)
+    narration_audio = settings.work_dir / "narration.m4a"
+    shutil.copyfile(cache.path_for(audio.key, "-narration" + audio.suffix), narration_audio)
+    callbacks.progress("compose", 1.0)
+    finished = time.monotonic()
+    rendered_jobs = [job for job in jobs if not job.cached]
+    callbacks.log(
+        "info",
+        f"compose: {len(rendered_jobs)} segments rendered, {len(jobs) - len(rendered_jobs)} reused, encoder {encoder}",
+    )
+    return Composed(
+        video=video,
+        narration_audio=narration_audio,
+        encoder=encoder,
+        segments_rendered=sum(1 for job in video_jobs if not job.cached),
+        segments_cached=sum(1 for job in video_jobs if job.cached),
+        timings={
+            "prepare": round(prepared - started, 3),
+            "segments": round(rendered - prepared, 3),
+            "join": round(finished - rendered, 3),
+        },
+    )
