@@ -197,7 +197,10 @@ def _word_cues(text: str, events: list[tuple[int, int, int]], samples: np.ndarra
 class EspeakSpeech:
     """SpeechProvider for English and Hindi through libespeak-ng; always available, offline.
 
-    Roughly 500× faster than real time on one core; the sound is robotic but intelligible.
+    About 1000× faster than real time on one core (measured: 43 s of English in ~40 ms, 57 s
+    of Hindi in ~45 ms); robotic but intelligible. Not bit-exact between calls: the voice
+    variants' pitch flutter carries state across calls, so clip lengths vary by a few ms.
+    The speech step caches each scene's WAV, so a rerun does not change the narration.
     """
 
     name = "espeak"

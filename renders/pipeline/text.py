@@ -55,7 +55,10 @@ _DEVANAGARI = range(0x0900, 0x0980)
 _VIRAMA = "\u094d"
 
 # English abbreviations whose period does not end a sentence.
-_TITLES = {"mr.", "mrs.", "ms.", "dr.", "st.", "sr.", "jr.", "prof.", "mt.", "shri.", "smt.", "sri.", "capt.", "gen."}
+_TITLES = {
+    "mr.", "mrs.", "ms.", "dr.", "st.", "sr.", "jr.", "prof.", "mt.", "shri.", "smt.", "sri.", "capt.", "gen.",
+    "डॉ.", "श्री.", "श्रीमती.", "प्रो.",
+}  # fmt: skip
 _ABBREVIATIONS = _TITLES | {
     "e.g.", "i.e.", "vs.", "etc.", "a.m.", "p.m.", "no.", "approx.", "cf.", "fig.", "ca.", "b.c.", "a.d.",
 }  # fmt: skip
@@ -71,8 +74,9 @@ def _is_pictograph(char: str) -> bool:
         return True
     if any(low <= code <= high for low, high in _PICTOGRAPH_RANGES):
         return True
-    # "Other symbol" covers the remaining emoji-like marks (©, ☸, ♫ …) but not letters like ॐ.
-    return unicodedata.category(char) == "So"
+    # "Other symbol" covers the remaining emoji-like marks (©, ☸, ♫ …) but not letters like ॐ;
+    # the degree sign is spoken ("30°C").
+    return unicodedata.category(char) == "So" and char != "°"
 
 
 def _strip_pictographs(text: str) -> str:
@@ -184,9 +188,9 @@ def _ends_sentence(text: str, index: int, language: str) -> bool:
     if char != ".":
         return True
     word = _word_before(text, index).lstrip("\"'“‘(«[").lower()
+    if word in _TITLES:
+        return False
     if language == "en" or word.isascii():
-        if word in _TITLES:
-            return False
         if word in _ABBREVIATIONS:
             upcoming = _next_word(text, index + 1).lstrip("\"'“‘(«[")
             return word in _MAY_END_SENTENCE and upcoming[:1].isupper()

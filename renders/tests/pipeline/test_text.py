@@ -21,6 +21,7 @@ HINDI = "प्रह्लाद ने विष्णु की प्रा�
         ("![art](pic.png)Plain text.", "Plain text."),
         ("Jai 🙏🏽 Shri ✨ Ram 👨‍👩‍👧 1️⃣ ☸", "Jai Shri Ram"),
         ("Lots   of\n\tspace", "Lots of space"),
+        ('It was 30°C, (truly) "hot" & dry: ₹108!', 'It was 30°C, (truly) "hot" & dry: ₹108!'),
         ("<b>Bold</b> tag", "Bold tag"),
         ("🙏 ---", ""),
     ],
@@ -54,8 +55,14 @@ def test_it_splits_english_sentences_and_keeps_abbreviations_together():
 
 
 def test_it_splits_hindi_sentences_at_danda_and_question_marks():
-    text = "प्रह्लाद ने विष्णु की प्रार्थना की। वह निडर था॥ क्या यह सच है? हाँ!"
-    assert split_sentences(text, "hi") == ["प्रह्लाद ने विष्णु की प्रार्थना की।", "वह निडर था॥", "क्या यह सच है?", "हाँ!"]
+    text = "प्रह्लाद ने विष्णु की प्रार्थना की। वह निडर था॥ क्या यह सच है? हाँ! डॉ. शर्मा आए।"
+    assert split_sentences(text, "hi") == [
+        "प्रह्लाद ने विष्णु की प्रार्थना की।",
+        "वह निडर था॥",
+        "क्या यह सच है?",
+        "हाँ!",
+        "डॉ. शर्मा आए।",
+    ]
 
 
 def test_it_never_returns_empty_sentences():
