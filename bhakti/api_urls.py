@@ -1,3 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 urlpatterns: list = []
+
+# Publishing (YouTube): /api/v1/publish/…
+urlpatterns += [path("v1/publish/", include("publishing.api_urls"))]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from publishing import api
+
+urlpatterns = [
+    path("channel", api.ChannelApi.as_view(), name="api-publish-channel"),
+    path("<uuid:job_id>", api.PublicationApi.as_view(), name="api-publish-detail"),
+    path("<uuid:job_id>/schedule", api.ScheduleApi.as_view(), name="api-publish-schedule"),
+    path("<uuid:job_id>/cancel", api.CancelApi.as_view(), name="api-publish-cancel"),
+    path("<uuid:job_id>/retry", api.RetryApi.as_view(), name="api-publish-retry"),
+]
