@@ -118,3 +118,68 @@ class JobAsset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.job_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """One `Idempotency-Key` a user sent with a POST, and the response it got.
+
+    The unique constraint is what makes two concurrent requests with the same key safe: only one
+    of them can insert the in-flight record; the other sees it and answers 409.
+    """
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", "In flight"
+        DONE = "done", "Done"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)  # SHA-256 of the operation and its canonical body
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_record_unique_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.state})"
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to POST a job's state change to its webhook URL. Retries are new rows.
+
+    A row is created `pending` before its attempt is queued; the task fills in the outcome. The
+    body is stored as sent so every retry signs and sends exactly the same bytes.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"  # a non-2xx answer or a network error; retried while attempts last
+        REFUSED = "refused", "Refused"  # the URL resolves to a private address; never retried
+
+    job = models.ForeignKey(RenderJob, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    event_id = models.UUIDField(db_index=True)
+    event_state = models.CharField(max_length=16)
+    url = models.URLField(max_length=200)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    body = models.TextField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    scheduled_for = models.DateTimeField()
+    at = models.DateTimeField(null=True, blank=True)  # when the attempt was made
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "attempt"], name="webhook_delivery_unique_event_attempt")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_state} → {self.url} (attempt {self.attempt}, {self.outcome})"
