@@ -1,0 +1,58 @@
+"""POST /api/v1/scripts/draft: a plan drafted from a topic, a product (with pictures) or a story."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from renders.pipeline.plan import ASPECTS, LANGUAGES, STYLES, VOICES
+from renders.script_service import ScriptUnavailable, draft_plan, pictures_from_uploads
+
+ERROR = inline_serializer("ScriptError", {"code": serializers.CharField(), "message": serializers.CharField()})
+
+
+class ScriptDraftApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class Input(serializers.Serializer):
+        topic = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+        story = serializers.CharField(required=False, allow_blank=True, max_length=30_000, default="")
+        product_description = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+        pictures = serializers.ListField(
+            child=serializers.CharField(max_length=300), required=False, default=list,
+            help_text="Names of your uploaded product pictures (from the uploads API)",
+        )  # fmt: skip
+        language = serializers.ChoiceField(choices=LANGUAGES, required=False, default="en")
+        scene_count = serializers.IntegerField(required=False, default=5, min_value=1, max_value=20)
+        style = serializers.ChoiceField(choices=STYLES, required=False, default="temple-painting")
+        voice = serializers.ChoiceField(choices=VOICES, required=False, default="female")
+        aspect = serializers.ChoiceField(choices=ASPECTS, required=False, default="16:9")
+        translate = serializers.BooleanField(required=False, default=True)
+
+    class Output(serializers.Serializer):
+        plan = serializers.DictField()
+        provider = serializers.CharField()
+        cost = serializers.DecimalField(max_digits=10, decimal_places=4)
+        notes = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema(request=Input, responses={200: Output, 400: ERROR, 409: ERROR})
+    def post(self, request: Request) -> Response:
+        given = self.Input(data=request.data)
+        if not given.is_valid():
+            fields = {name: [str(item) for item in problems] for name, problems in given.errors.items()}
+            summary = "; ".join(f"{name}: {' '.join(problems)}" for name, problems in fields.items())
+            return Response(
+                {"code": "invalid", "message": summary, "errors": fields}, status=status.HTTP_400_BAD_REQUEST
+            )
+        data = dict(given.validated_data)
+        try:
+            pictures = pictures_from_uploads(owner=request.user, names=data.pop("pictures"))
+            draft = draft_plan(pictures=pictures, **data)
+        except ScriptUnavailable as error:
+            code = status.HTTP_400_BAD_REQUEST if error.code == "invalid" else status.HTTP_409_CONFLICT
+            return Response({"code": error.code, "message": error.message}, status=code)
+        return Response(self.Output(draft).data)
