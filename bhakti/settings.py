@@ -13,6 +13,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+from bhakti.logging import logging_config as _logging_config
+from bhakti.sentry import init_sentry as _init_sentry
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -63,6 +66,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_url(name: str, default: str, *, schemes: set[str]) -> str:
+    """A URL whose scheme is one of `schemes` and which names a host (or "" when unset)."""
+    raw = os.environ.get(name, default).strip()
+    if not raw:
+        return ""
+    parsed = urlparse(raw)
+    if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
+        raise ImproperlyConfigured(f"{name} must be a {'/'.join(sorted(schemes))} URL, got {raw!r}")
+    try:
+        parsed.port  # noqa: B018 - urlparse raises on a malformed port only when asked
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has a malformed port: {raw!r}") from None
+    return raw
 
 
 def database_from_url(url: str) -> dict[str, object]:
@@ -122,6 +140,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line below carries the request id; refusals (429/401) reach the audit trail.
+    "bhakti.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -172,7 +192,7 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env_str("REDIS_URL", "")
+REDIS_URL = env_url("REDIS_URL", "", schemes={"redis", "rediss", "unix"})
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -191,10 +211,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 S3_BUCKET = env_str("S3_BUCKET", "")
+# Browsers get presigned links signed for S3_PUBLIC_URL when set (see bhakti/storage.py for why
+# it is not django-storages' custom_domain, which would turn presigning off).
+S3_PUBLIC_URL = env_url("S3_PUBLIC_URL", "", schemes={"http", "https"})
 if S3_BUCKET:
     _s3_options: dict[str, object] = {
         "bucket_name": S3_BUCKET,
-        "endpoint_url": env_str("S3_ENDPOINT", "") or None,
+        "endpoint_url": env_url("S3_ENDPOINT", "", schemes={"http", "https"}) or None,
         "access_key": env_str("S3_ACCESS_KEY", "") or None,
         "secret_key": env_str("S3_SECRET_KEY", "") or None,
         "region_name": env_str("S3_REGION", "us-east-1"),
@@ -204,14 +227,14 @@ if S3_BUCKET:
         "querystring_expire": env_int("S3_URL_EXPIRE_SEC", 3600, minimum=60),
         "file_overwrite": False,
         "default_acl": None,
+        "public_endpoint_url": S3_PUBLIC_URL or None,
     }
     media_storage: dict[str, object] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "bhakti.storage.PresignedS3Storage",
         "OPTIONS": _s3_options,
     }
 else:
     media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-S3_PUBLIC_URL = env_str("S3_PUBLIC_URL", "")
 
 STORAGES = {
     "default": media_storage,
@@ -261,7 +284,9 @@ RENDER_PARALLELISM = env_int("RENDER_PARALLELISM", os.cpu_count() or 1, minimum=
 RENDER_WORK_DIR = Path(env_str("RENDER_WORK_DIR", str(DATA_DIR / "work")))
 RENDER_CACHE_DIR = Path(env_str("RENDER_CACHE_DIR", str(DATA_DIR / "cache")))
 PROXY_SHORT_SIDE = env_int("PROXY_SHORT_SIDE", 360, minimum=64)
-HEARTBEAT_STALE_SEC = env_int("HEARTBEAT_STALE_SEC", 120, minimum=10)
+# A running job whose heartbeat is older than this is taken for dead (renders/reaper.py). Workers
+# beat every 10 s, so anything under 20 would reap live jobs.
+HEARTBEAT_STALE_SEC = env_int("HEARTBEAT_STALE_SEC", 120, minimum=20)
 
 # --- Workers (django-q2) -----------------------------------------------------------------------
 RENDER_WORKERS = env_int("RENDER_WORKERS", 2, minimum=1)
@@ -295,13 +320,39 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {LOG_LEVEL!r}")
+# JSON lines for log shippers in production; readable text on a developer's terminal.
+JSON_LOGS = env_bool("JSON_LOGS", not DEBUG)
+LOGGING_CONFIG = "logging.config.dictConfig"
+LOGGING = _logging_config(level=LOG_LEVEL, json_logs=JSON_LOGS)
+
+# --- Observability and upkeep ----------------------------------------------------------------
+SENTRY_DSN = env_url("SENTRY_DSN", "", schemes={"http", "https"})
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production" if not DEBUG else "development")
+SENTRY_RELEASE = env_str("SENTRY_RELEASE", "")
+SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
+if not 0.0 <= SENTRY_TRACES_SAMPLE_RATE <= 1.0:
+    raise ImproperlyConfigured(f"SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1, got {SENTRY_TRACES_SAMPLE_RATE}")
+# /metrics and /metrics/prometheus want "Authorization: Bearer METRICS_TOKEN" when it is set.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# /readyz fails below this much free space where jobs render (RENDER_WORK_DIR).
+READY_MIN_FREE_DISK_MB = env_int("READY_MIN_FREE_DISK_MB", 1024, minimum=0)
+# Scene images, narration audio and cached segments older than this are deleted; final videos,
+# thumbnails and subtitles never are.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 30, minimum=1)
+# A failed job's work dir (stills, speech) is kept this long so an early retry reuses it.
+FAILED_WORK_DIR_KEEP_HOURS = env_int("FAILED_WORK_DIR_KEEP_HOURS", 24, minimum=0)
+# A job still "queued" this long with no task for it in the broker is enqueued again.
+QUEUED_STALE_SEC = env_int("QUEUED_STALE_SEC", 300, minimum=30)
+
+_init_sentry(
+    dsn=SENTRY_DSN,
+    environment=SENTRY_ENVIRONMENT,
+    release=SENTRY_RELEASE,
+    traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+)
+
 
 # --- Providers (cloud ones are used only when configured; the chain ends with a local one) ---
 IMAGE_PROVIDERS = env_list("IMAGE_PROVIDERS", ["local"])  # e.g. openai,local

@@ -9,6 +9,7 @@ busy for minutes.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import threading
 import time
@@ -80,14 +81,26 @@ def kill_all() -> None:
         _stop(proc)
 
 
-# Lines ffmpeg prints that never explain a failure.
-_NOISE = ("Press [q]", "frame=", "size=", "Stream mapping", "Conversion failed", "Exiting normally")
+# Lines ffmpeg prints that never explain a failure: progress, and the knock-on messages every
+# thread prints after the first real error.
+_NOISE = (
+    "Press [q]", "frame=", "size=", "Stream mapping", "Conversion failed", "Exiting normally",
+    "Terminating thread", "Task finished with error code", "Nothing was written into output",
+    "Could not open encoder before EOF", "Error while filtering", "Error opening output files",
+)  # fmt: skip
+_PREFIX = re.compile(r"^(\[[^\]]* @ 0x[0-9a-f]+\] ?)+")
 
 
-def meaningful_lines(stderr: str, limit: int = 6) -> list[str]:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    kept = [line for line in lines if not line.startswith(_NOISE) and not line.startswith("  ")]
-    return kept[-limit:]
+def meaningful_lines(stderr: str, limit: int = 3) -> list[str]:
+    """The first few distinct lines of ffmpeg's stderr that explain a failure (the root cause
+    comes first; later lines are its consequences), without the `[codec @ 0x…]` prefixes."""
+    kept: list[str] = []
+    for raw in stderr.splitlines():
+        line = _PREFIX.sub("", raw.strip()).strip()
+        if not line or raw.startswith("  ") or any(noise in line for noise in _NOISE) or line in kept:
+            continue
+        kept.append(line)
+    return kept[:limit]
 
 
 def _hint(stderr: str) -> str:

@@ -1,0 +1,263 @@
+"""Compose against synthetic inputs: gradient stills, sine-wave narration, hand-made cues.
+
+Tiny on purpose (256x144 proxy frames, scenes of about a second): each compose takes ~1 s.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from renders.pipeline import compose
+from renders.pipeline.audio import write_wav
+from renders.pipeline.compose import build_timeline, compose_video, cues_in_window, global_cues, join_command
+from renders.pipeline.context import SAMPLE_RATE, Callbacks, Canceled, Cue, Narration, RenderError, RenderSettings
+from renders.pipeline.ffmpeg import run_ffmpeg, running_processes
+from renders.pipeline.ken_burns import MOTIONS, window_at
+from renders.pipeline.media_probe import count_frames, probe
+from renders.pipeline.plan import parse_plan
+from renders.pipeline.segment_cache import SegmentCache
+from renders.tests.pipeline.test_ffmpeg import _children_named_ffmpeg
+
+FPS = 30
+
+
+class Inputs:
+    """A plan and everything compose needs for it, built from numpy and Pillow."""
+
+    def __init__(self, root: Path, durations: list[float], *, music: str = "none", watermark: str = "br"):
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.plan = parse_plan(
+            {
+                "title": "Synthetic",
+                "mode": "proxy",
+                "music": music,
+                "watermark": watermark,
+                "fps": FPS,
+                "scenes": [
+                    {"image_prompt": f"scene {i}", "narration": "words", "duration_sec": max(1, d)}
+                    for i, d in enumerate(durations)
+                ],
+            }
+        )
+        self.settings = RenderSettings(work_dir=root / "work", cache_dir=root / "cache", proxy_short_side=144)
+        width, height = self.plan.frame_size(144)
+        self.still_size = (2 * round(width * 1.25 / 2), 2 * round(height * 1.25 / 2))
+        self.durations = durations
+        self.images = [self.paint(i) for i in range(len(durations))]
+        self.cues = [[Cue(0.1, d - 0.1, f"Scene {i} says something")] for i, d in enumerate(durations)]
+        self.wavs = [self.tone(i, 0.6) for i in range(len(durations))]
+
+    def paint(self, index: int, shade: int = 0) -> Path:
+        width, height = self.still_size
+        y, x = np.mgrid[0:height, 0:width]
+        pixels = np.dstack([x * 255 // width, y * 255 // height, np.full_like(x, (70 * index + shade) % 256)]).astype(
+            np.uint8
+        )
+        path = self.root / f"still_{index}_{shade}.jpg"
+        Image.fromarray(pixels).save(path, quality=90)
+        return path
+
+    def tone(self, index: int, seconds: float) -> Path:
+        t = np.arange(round(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+        samples = (0.3 * np.sin(2 * math.pi * (300 + 80 * index) * t)).astype(np.float32)
+        return write_wav(self.root / f"voice_{index}_{seconds}.wav", samples, SAMPLE_RATE)
+
+    def narration(self) -> Narration:
+        from renders.pipeline.context import SceneNarration
+
+        return Narration(
+            scenes=tuple(
+                SceneNarration(index=i, wav=wav, speech_sec=0.6, duration_sec=d, sentences=(Cue(0.1, 0.7, "words"),))
+                for i, (wav, d) in enumerate(zip(self.wavs, self.durations, strict=True))
+            )
+        )
+
+    def compose(self, callbacks: Callbacks | None = None) -> compose.Composed:
+        return compose_video(
+            self.plan, self.images, self.narration(), self.cues, self.settings, callbacks or Callbacks()
+        )
+
+
+def _packet_hashes(path: Path) -> list[str]:
+    """Hashes of the video stream's packets, as stored (no decoding), in order."""
+    out = path.with_suffix(".framemd5")
+    run_ffmpeg(
+        ["-loglevel", "error", "-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "framemd5", str(out)],
+        is_canceled=lambda: False,
+    )
+    return [line.rsplit(",", 1)[1].strip() for line in out.read_text().splitlines() if not line.startswith("#")]
+
+
+def test_it_splits_the_timeline_into_frames_that_add_up():
+    timeline = build_timeline([1.5, 2.0, 1.0], FPS)
+    assert timeline.scene_frames == (45, 60, 30) and timeline.total_frames == 135
+    # A 0.5 s crossfade is 15 frames: 8 of the outgoing scene, 7 of the incoming one.
+    assert timeline.fade_before == (8, 8) and timeline.fade_after == (7, 7)
+    pieces = [timeline.scene_range(0), timeline.transition_range(0), timeline.scene_range(1)]
+    pieces += [timeline.transition_range(1), timeline.scene_range(2)]
+    assert [piece[0] for piece in pieces[1:]] == [piece[1] for piece in pieces[:-1]]
+    assert pieces[0][0] == 0 and pieces[-1][1] == 135
+    assert timeline.visible_range(1) == (45 - 8, 105 + 7)
+
+
+def test_it_keeps_a_frame_of_each_short_scene_outside_its_fades():
+    timeline = build_timeline([0.1, 0.1, 0.1], FPS)  # 3 frames each
+    for index in range(3):
+        first, end = timeline.scene_range(index)
+        assert end - first >= 1
+
+
+def test_it_cuts_cues_to_each_segments_window():
+    timeline = build_timeline([1.0, 1.0], FPS)
+    cues = global_cues([[Cue(0.2, 1.4, "spills over")], [Cue(0.5, 0.9, "second")]], timeline)
+    assert cues == [Cue(0.2, 1.0, "spills over"), Cue(1.5, 1.9, "second")]
+    fade = cues_in_window(cues, *timeline.transition_range(0), FPS)  # frames 22..37
+    assert [cue.text for cue in fade] == ["spills over"]
+    assert fade[0].start == 0 and math.isclose(fade[0].end, 1.0 - 22 / 30)
+
+
+@pytest.mark.parametrize("aspect", [(2400, 1350), (1350, 2400), (1800, 1800)])
+def test_it_keeps_every_motion_inside_the_still_and_smooth(aspect):
+    still = aspect
+    frame = (round(still[0] / 1.25), round(still[1] / 1.25))
+    for motion in MOTIONS:
+        previous = None
+        for step in range(301):
+            window = window_at(motion, step / 300, still, frame)
+            assert window.scaled_width >= frame[0] - 1e-6 and window.scaled_height >= frame[1] - 1e-6
+            assert 0 <= window.x <= window.scaled_width - frame[0] + 1e-6
+            assert 0 <= window.y <= window.scaled_height - frame[1] + 1e-6
+            # Never upsampled past the still's own resolution.
+            assert window.scaled_width <= still[0] + 1e-6
+            if previous is not None:
+                # 300 frames: no jump bigger than 2 output pixels between neighbours.
+                assert abs(window.x - previous.x) < 2 and abs(window.scaled_width - previous.scaled_width) < 2
+            previous = window
+
+
+def test_it_composes_a_video_exactly_as_long_as_the_narration(tmp_path):
+    inputs = Inputs(tmp_path, [1.5, 1.0, 1.2], music="tanpura")
+    seen: list[float] = []
+    result = inputs.compose(Callbacks(progress=lambda step, fraction: seen.append(fraction)))
+
+    narration = inputs.narration()
+    info = probe(result.video)
+    assert abs(info.duration_sec - narration.total_sec) < 0.1
+    assert (info.width, info.height, info.fps) == (256, 144, FPS)
+    assert info.video_codec == "h264" and info.audio_codec == "aac" and info.audio_channels == 2
+    assert count_frames(result.video) == round(narration.total_sec * FPS) == 111
+    assert result.encoder == "libx264"
+    assert (result.segments_rendered, result.segments_cached) == (5, 0)
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+
+    narration_only = probe(result.narration_audio)
+    assert narration_only.audio_codec == "aac" and not narration_only.has_video
+    assert abs(narration_only.duration_sec - narration.total_sec) < 0.1
+
+
+def test_it_joins_segments_by_stream_copy(tmp_path):
+    inputs = Inputs(tmp_path, [1.0, 1.0])
+    result = inputs.compose()
+    listed = [
+        Path(line[len("file '") : -1])
+        for line in (inputs.settings.work_dir / "compose" / "segments.txt").read_text().splitlines()
+    ]
+    assert len(listed) == 3
+    # The joined video's packets are the segments' packets, byte for byte: nothing re-encoded.
+    # Only each segment's first (IDR) packet changes: the concat demuxer puts the SPS/PPS in-band.
+    joined = _packet_hashes(result.video)
+    expected, keyframes = [], []
+    for segment in listed:
+        keyframes.append(len(expected))
+        expected += _packet_hashes(segment)
+    assert len(joined) == len(expected) == 60
+    assert [d for i, d in enumerate(joined) if i not in keyframes] == [
+        d for i, d in enumerate(expected) if i not in keyframes
+    ]
+    command = join_command(Path("list.txt"), Path("audio.m4a"), Path("out.mp4"))
+    assert command[command.index("-c") + 1] == "copy"
+
+
+def test_it_rerenders_only_the_edited_scene_and_its_fades(tmp_path):
+    inputs = Inputs(tmp_path, [1.0, 1.0, 1.0])
+    first = inputs.compose()
+    assert (first.segments_rendered, first.segments_cached) == (5, 0)
+
+    again = inputs.compose()
+    assert (again.segments_rendered, again.segments_cached) == (0, 5)
+
+    inputs.cues[1] = [Cue(0.2, 0.8, "Scene 1 says something else")]
+    edited = inputs.compose()
+    # Scene 2's own segment and the fades on both sides of it; scenes 1 and 3 are reused.
+    assert (edited.segments_rendered, edited.segments_cached) == (3, 2)
+
+    inputs.images[0] = inputs.paint(0, shade=40)
+    repainted = inputs.compose()
+    assert (repainted.segments_rendered, repainted.segments_cached) == (2, 3)
+    assert count_frames(repainted.video) == 90
+    assert abs(probe(repainted.video).duration_sec - 3.0) < 0.1
+
+
+def test_it_leaves_no_partial_files_in_the_cache(tmp_path):
+    inputs = Inputs(tmp_path, [1.0, 1.0])
+    inputs.compose()
+    entries = list((inputs.settings.cache_dir / "segments").rglob("*"))
+    files = [entry for entry in entries if entry.is_file()]
+    assert files and not [entry for entry in files if "partial" in entry.name]
+    assert SegmentCache(inputs.settings.cache_dir).root == inputs.settings.cache_dir / "segments"
+
+
+def test_it_kills_every_ffmpeg_when_canceled_mid_compose(tmp_path):
+    # Longer scenes so the cancel lands while segments are still encoding.
+    inputs = Inputs(tmp_path, [6.0, 6.0, 6.0])
+    canceled_at: list[float] = []
+
+    def progress(step: str, fraction: float) -> None:
+        if running_processes() and not canceled_at:
+            canceled_at.append(time.monotonic())
+
+    with pytest.raises(Canceled):
+        inputs.compose(Callbacks(progress=progress, is_canceled=lambda: bool(canceled_at)))
+    assert time.monotonic() - canceled_at[0] < 2.0
+    assert running_processes() == []
+    assert _children_named_ffmpeg() == []
+    leftovers = [p for p in (inputs.settings.cache_dir / "segments").rglob("*") if p.is_file()]
+    assert not [p for p in leftovers if "partial" in p.name]
+    assert not (inputs.settings.work_dir / "video.mp4").exists()
+
+
+def test_it_explains_an_ffmpeg_failure(tmp_path):
+    inputs = Inputs(tmp_path, [1.0, 1.0], watermark="none")
+    # A JPEG that claims arithmetic coding: Pillow reads its size, ffmpeg cannot decode it.
+    data = inputs.images[1].read_bytes()
+    sof = data.index(b"\xff\xc0")
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(data[:sof] + b"\xff\xc9" + data[sof + 2 :])
+    inputs.images[1] = broken
+    with pytest.raises(RenderError) as caught:
+        inputs.compose()
+    assert caught.value.step == "compose"
+    message = str(caught.value)
+    assert "segment failed" in message and "No JPEG data found" in message
+    assert "Hint: an input file is damaged" in message
+    assert running_processes() == []
+
+
+def test_it_hashes_the_same_inputs_to_the_same_segment(tmp_path):
+    one = Inputs(tmp_path / "one", [1.0, 1.0])
+    two = Inputs(tmp_path / "two", [1.0, 1.0])
+    # Another job (another work dir) with identical pictures shares the cached segments.
+    two.settings = one.settings.__class__(
+        work_dir=tmp_path / "two" / "work", cache_dir=one.settings.cache_dir, proxy_short_side=144
+    )
+    first = one.compose()
+    second = two.compose()
+    assert (second.segments_rendered, second.segments_cached) == (0, 3)
+    assert _packet_hashes(second.video) == _packet_hashes(first.video)
