@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from accounts.models import ApiKey, Profile
+from accounts.models import ApiKey, AuditEvent, Profile
 
 
 @admin.register(Profile)
@@ -19,3 +20,20 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = ["revoked_at"]
     search_fields = ["name", "user__username", "prefix"]
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is written by the application, never edited by hand."""
+
+    list_display = ["at", "action", "actor_name", "job_id", "ip", "detail"]
+    list_filter = ["action"]
+    search_fields = ["actor_name", "job_id", "detail", "request_id", "ip"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "action", "actor", "actor_name", "job_id", "ip", "request_id", "detail"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False

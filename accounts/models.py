@@ -54,3 +54,41 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class AuditEvent(models.Model):
+    """Who did what, for operators: job actions, API keys, refusals. Written by accounts.audit.record.
+
+    The job is kept as a bare id (not a foreign key) so the trail outlives a deleted job, and the
+    actor's name is copied so it outlives a deleted user.
+    """
+
+    class Action(models.TextChoices):
+        JOB_CREATED = "job_created", "Job created"
+        JOB_CANCELED = "job_canceled", "Job canceled"
+        JOB_RETRIED = "job_retried", "Job retried"
+        JOB_REQUEUED = "job_requeued", "Job re-queued by the reaper"
+        JOB_REAPED = "job_reaped", "Job failed by the reaper"
+        KEY_CREATED = "key_created", "API key created"
+        KEY_REVOKED = "key_revoked", "API key revoked"
+        AUTH_FAILED = "auth_failed", "Authentication failed"
+        RATE_LIMITED = "rate_limited", "Rate limit refusal"
+        QUOTA_EXCEEDED = "quota_exceeded", "Quota refusal"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    job_id = models.UUIDField(null=True, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["action", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_name or 'anonymous'} at {self.at:%Y-%m-%d %H:%M:%S}"

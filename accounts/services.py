@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import audit
 from accounts.models import ApiKey, Profile, hash_api_key
 
 API_KEY_PREFIX = "bk_"
@@ -21,6 +22,7 @@ def api_key_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiKey, str]:
     """Create a key; return it and the raw key, which is never stored and never shown again."""
     raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey.objects.create(user=user, name=name.strip() or "API key", prefix=raw[:11], key_hash=hash_api_key(raw))
+    audit.record(audit.Action.KEY_CREATED, actor=user, detail=f"key {key.name!r} ({key.prefix}…)")
     return key, raw
 
 
@@ -28,6 +30,7 @@ def api_key_revoke(*, key: ApiKey) -> None:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        audit.record(audit.Action.KEY_REVOKED, detail=f"key {key.name!r} ({key.prefix}…) of {key.user.get_username()}")
 
 
 def api_key_authenticate(raw_key: str) -> ApiKey | None:

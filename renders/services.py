@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import audit
 from accounts.models import Profile
 from accounts.services import ensure_profile
 from renders.costs import estimate_plan_cost
@@ -103,19 +104,25 @@ def job_create(*, owner: AbstractBaseUser, plan_data: dict[str, Any], webhook_ur
     plan = validate_plan(plan_data=plan_data, owner=owner)
     profile = ensure_profile(owner)
     cost = estimate_plan_cost(plan)
-    with transaction.atomic():
-        _check_quotas(owner=owner, profile=profile, cost=cost)
-        job = RenderJob.objects.create(
-            owner=owner,
-            title=plan.title,
-            language=plan.language,
-            plan=plan.to_dict(),
-            cost_estimate=cost,
-            webhook_url=webhook_url,
-        )
-        log_event(job, f"Job created: {len(plan.scenes)} scenes, {plan.language}, {plan.aspect}, {plan.mode}")
-        transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))
-        transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
+    try:
+        with transaction.atomic():
+            _check_quotas(owner=owner, profile=profile, cost=cost)
+            job = RenderJob.objects.create(
+                owner=owner,
+                title=plan.title,
+                language=plan.language,
+                plan=plan.to_dict(),
+                cost_estimate=cost,
+                webhook_url=webhook_url,
+            )
+            log_event(job, f"Job created: {len(plan.scenes)} scenes, {plan.language}, {plan.aspect}, {plan.mode}")
+            audit.record(audit.Action.JOB_CREATED, actor=owner, job=job, detail=f"{plan.title!r}, {plan.mode}")
+            transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))
+            transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
+    except QuotaExceeded as refusal:
+        # Recorded after the rollback, so the refusal stays in the trail.
+        audit.record(audit.Action.QUOTA_EXCEEDED, actor=owner, detail=f"{refusal.limit}: {refusal.message}")
+        raise
     return job
 
 
@@ -147,6 +154,7 @@ def job_cancel(*, job: RenderJob) -> RenderJob:
             transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
         job.save(update_fields=fields)
         log_event(job, "Cancel requested by the creator", level=JobEvent.Level.WARNING)
+        audit.record(audit.Action.JOB_CANCELED, job=job, detail="cancel requested")
     return job
 
 
@@ -172,6 +180,7 @@ def job_retry(*, job: RenderJob) -> RenderJob:
             ]
         )  # fmt: skip
         log_event(job, "Retry requested; finished segments will be reused")
+        audit.record(audit.Action.JOB_RETRIED, job=job)
         transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))
         transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
     return job

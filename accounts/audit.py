@@ -1,0 +1,88 @@
+"""The audit trail: one call, `record(...)`, from services, middleware and signal receivers.
+
+A record never breaks the operation it describes: a failure to write it is logged and swallowed.
+Request details (actor, IP, request id) come from the request being served when none is passed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.signals import user_login_failed
+from django.db import DatabaseError, transaction
+from django.dispatch import receiver
+
+from accounts.models import AuditEvent
+from bhakti.logging import current_request_var, scrub_text
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.http import HttpRequest
+
+logger = logging.getLogger("bhakti.audit")
+
+Action = AuditEvent.Action
+
+
+def record(
+    action: str,
+    *,
+    actor: AbstractBaseUser | None = None,
+    job: Any = None,
+    request: HttpRequest | None = None,
+    detail: str = "",
+) -> AuditEvent | None:
+    """Write one audit event; returns it, or None when the database refused it."""
+    if action not in Action.values:
+        raise ValueError(f"unknown audit action {action!r}")
+    request = request if request is not None else current_request_var.get()
+    if actor is None and request is not None:
+        user = getattr(request, "user", None)  # DRF sets this on the Django request too
+        if user is not None and user.is_authenticated:
+            actor = user
+    event = AuditEvent(
+        action=action,
+        actor=actor if actor is not None and actor.pk is not None else None,
+        actor_name=actor.get_username() if actor is not None else "",
+        job_id=getattr(job, "pk", job),
+        ip=_client_ip(request),
+        request_id=getattr(request, "request_id", "") if request is not None else "",
+        detail=scrub_text(detail)[:2000],
+    )
+    try:
+        # A savepoint: a failed insert inside the caller's transaction must not poison it.
+        with transaction.atomic():
+            event.save()
+    except DatabaseError:
+        logger.exception("could not write audit event %s", action)
+        return None
+    logger.info(
+        "audit %s by %s%s",
+        action,
+        event.actor_name or "anonymous",
+        f" job {event.job_id}" if event.job_id else "",
+        extra={"audit_action": action, "actor": event.actor_name, "detail": event.detail},
+    )
+    return event
+
+
+def _client_ip(request: HttpRequest | None) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it,
+    # and the deployment docs put gunicorn behind one that sets REMOTE_ADDR correctly.
+    if request is None:
+        return None
+    address = request.META.get("REMOTE_ADDR") or ""
+    return address or None
+
+
+@receiver(user_login_failed, dispatch_uid="bhakti-audit-login-failed")
+def _record_login_failure(
+    sender: object, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any
+) -> None:
+    """Web login failures. API authentication failures are recorded by the request middleware
+    (a 401 on /api/), so failures of HTTP Basic against the API are skipped here to count once."""
+    if request is not None and request.path.startswith("/api/"):
+        return
+    username = str(credentials.get("username", ""))[:150]
+    record(Action.AUTH_FAILED, request=request, detail=f"login failed for username {username!r}")
