@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -24,6 +25,9 @@ from django.db.models import F
 
 from renders.pipeline.providers.base import ImageProvider, Picture, ProviderSet, Speech, SpeechProvider
 from renders.pipeline.providers.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from renders.pipeline.providers.openai_client import OpenAIAccount
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +45,10 @@ def retry_policy() -> RetryPolicy:
     )
 
 
-def openai_account():  # -> OpenAIAccount | None; imported lazily: the SDK is slow to import
+def openai_account() -> OpenAIAccount | None:
     if not settings.OPENAI_API_KEY:
         return None
-    from renders.pipeline.providers.openai_client import OpenAIAccount
+    from renders.pipeline.providers.openai_client import OpenAIAccount  # the SDK is slow to import
 
     return OpenAIAccount(api_key=settings.OPENAI_API_KEY, base_url=settings.OPENAI_BASE_URL, policy=retry_policy())
 
