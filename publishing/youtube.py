@@ -116,7 +116,7 @@ def authorization_finish(redirect_uri: str, *, code: str, state: str, code_verif
     # treat as an error; the scopes are checked below instead.
     os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
     try:
-        token = flow.fetch_token(code=code)
+        token = flow.fetch_token(code=code, timeout=settings.PROVIDER_TIMEOUT_SEC)
     except Exception as error:  # noqa: BLE001 - oauthlib raises many types; all mean "the exchange failed"
         logger.warning("YouTube token exchange failed: %r", error)
         raise PublishError(

@@ -4,6 +4,7 @@ captions.insert (multipart), videos.update. Bearer tokens are checked against th
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
@@ -11,11 +12,31 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from typing import Any
 
+from googleapiclient.discovery_cache import get_static_doc
+
 from tests.standins.google_oauth_server import GoogleOAuthStandin
 from tests.standins.server import Recorded, Reply, StandinServer
 
 CHANNEL_ID = "UCstandinChannel000000000"
 CHANNEL_TITLE = "Bhakti Stories"
+
+
+@functools.cache
+def required_parameters() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(HTTP method, path) -> required query parameters, read from the discovery document the client uses."""
+    doc = json.loads(get_static_doc("youtube", "v3"))
+    table: dict[tuple[str, str], tuple[str, ...]] = {}
+    for resource in doc["resources"].values():
+        for method in resource.get("methods", {}).values():
+            required = tuple(
+                name
+                for name, spec in method.get("parameters", {}).items()
+                if spec.get("required") and spec.get("location") == "query"
+            )
+            table[(method["httpMethod"], "/" + method["path"])] = required
+            if method.get("mediaUpload"):  # the client sends media to /upload/<path>
+                table[(method["httpMethod"], "/upload/" + method["path"])] = required
+    return table
 
 
 def youtube_error(status: int, reason: str, message: str, domain: str = "youtube.api") -> Reply:
@@ -77,6 +98,12 @@ class YouTubeStandin(StandinServer):
         if not self.oauth.is_valid_access_token(token):
             return youtube_error(401, "authError", "Request had invalid authentication credentials.")
         path = request.path
+        required = required_parameters().get((request.method, path))
+        if required is None:
+            return youtube_error(404, "notFound", f"No such method in the discovery document: {request.method} {path}")
+        missing = [name for name in required if not request.query.get(name)]
+        if missing:
+            return youtube_error(400, "required", f"Required parameter: {', '.join(missing)}")
         if request.method == "GET" and path.endswith("/youtube/v3/channels"):
             return Reply.json({"kind": "youtube#channelListResponse",
                                "items": [{"id": CHANNEL_ID, "snippet": {"title": CHANNEL_TITLE}}]})  # fmt: skip
