@@ -7,6 +7,8 @@ from django_q.models import Schedule
 # name -> (function path, minutes between runs)
 SCHEDULES: dict[str, tuple[str, int]] = {
     "publishing.publish_due": ("publishing.tasks.publish_due", 1),  # uploads what is due to YouTube
+    "renders.reap_jobs": ("renders.reaper.reap_jobs", 1),  # re-queues jobs whose worker died
+    "renders.apply_retention": ("renders.retention.apply_retention", 60),  # work dirs, cache, old intermediates
 }
 
 

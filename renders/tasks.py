@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bhakti.logging import job_context
 from renders.execution import execute_render_job
 
 
 def run_render_job(job_id: str) -> str:
-    return execute_render_job(job_id)
+    with job_context(job_id):  # every log line and Sentry event of this job carries its id
+        return execute_render_job(job_id)
