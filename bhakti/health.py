@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -44,7 +44,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
     for name, check in READINESS_CHECKS:
         started = time.monotonic()
         try:
-            detail = check()
+            # Each check in its own transaction: one failed query must not poison the next check.
+            with transaction.atomic():
+                detail = check()
         except Exception as error:  # noqa: BLE001 - a probe reports every failure, whatever its kind
             logger.warning("readiness check %s failed: %s", name, error)
             failed.append({"check": name, "error": f"{type(error).__name__}: {error}"[:300]})

@@ -1,0 +1,87 @@
+"""/healthz is liveness only; /readyz checks database, broker, cache, storage, ffmpeg and disk."""
+
+from __future__ import annotations
+
+import pytest
+
+from bhakti import health
+
+
+@pytest.fixture(autouse=True)
+def _fresh_ffmpeg_check():
+    health._ffmpeg_checked.clear()
+    yield
+    health._ffmpeg_checked.clear()
+
+
+def test_it_answers_healthz_without_touching_the_database(client):
+    # No `db` fixture: pytest-django fails any query, so this proves liveness has no dependencies.
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+@pytest.mark.django_db
+def test_it_is_ready_when_everything_answers(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "broker", "cache", "storage", "ffmpeg", "disk"}
+    assert all(value.startswith("ok") for value in body["checks"].values())
+
+
+@pytest.mark.django_db
+def test_it_is_not_ready_when_the_disk_is_nearly_full(client, settings):
+    settings.READY_MIN_FREE_DISK_MB = 10**12  # more than any disk has
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert [failure["check"] for failure in body["failed"]] == ["disk"]
+    assert "need at least" in body["failed"][0]["error"]
+
+
+@pytest.mark.django_db
+def test_it_is_not_ready_when_storage_cannot_be_written(client, settings, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the media directory should be")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": blocker}},
+    }
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    failed = {failure["check"]: failure["error"] for failure in response.json()["failed"]}
+    assert list(failed) == ["storage"]
+    assert "NotADirectoryError" in failed["storage"] or "FileExistsError" in failed["storage"]
+
+
+@pytest.mark.django_db
+def test_it_is_not_ready_when_ffmpeg_does_not_run(client, monkeypatch, tmp_path):
+    import imageio_ffmpeg
+
+    broken = tmp_path / "ffmpeg"
+    broken.write_text("#!/bin/sh\nexit 3\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", lambda: str(broken))
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["failed"] == [{"check": "ffmpeg", "error": "RuntimeError: ffmpeg -version exited 3"}]
+    assert response.json()["checks"]["database"].startswith("ok")
+
+
+@pytest.mark.django_db
+def test_it_is_not_ready_without_the_broker_table(client):
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # as after a deploy that forgot `migrate`
+        cursor.execute("ALTER TABLE django_q_ormq RENAME TO django_q_ormq_away")
+    try:
+        response = client.get("/readyz")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE django_q_ormq_away RENAME TO django_q_ormq")
+    assert response.status_code == 503
+    assert [failure["check"] for failure in response.json()["failed"]] == ["broker"]

@@ -1,0 +1,123 @@
+"""Job metrics from the database: JSON and Prometheus, optionally behind a bearer token."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
+
+from accounts.models import AuditEvent
+from renders.models import JobState, RenderJob
+from renders.services import enqueue_render
+
+
+def make_job(owner, state: str, *, seconds: float | None = None, timings: dict | None = None, error_step: str = ""):
+    now = timezone.now()
+    started = now - timedelta(seconds=seconds) if seconds is not None else None
+    return RenderJob.objects.create(
+        owner=owner,
+        title="Prahlad",
+        language="en",
+        plan={},
+        state=state,
+        started_at=started,
+        finished_at=now if seconds is not None and state != JobState.RUNNING else None,
+        heartbeat_at=now if state == JobState.RUNNING else None,
+        timings=timings or {},
+        error_step=error_step,
+    )
+
+
+@pytest.fixture
+def jobs(alice):
+    make_job(alice, JobState.SUCCEEDED, seconds=8, timings={"images": 0.4, "speech": 0.3, "compose": 4.5, "store": 0.2})
+    make_job(
+        alice, JobState.SUCCEEDED, seconds=20, timings={"images": 0.6, "speech": 0.3, "compose": 12.0, "store": 0.3}
+    )
+    make_job(
+        alice, JobState.SUCCEEDED, seconds=50, timings={"images": 1.5, "speech": 0.9, "compose": 40.0, "store": 0.4}
+    )
+    make_job(alice, JobState.FAILED, seconds=3, error_step="compose")
+    make_job(alice, JobState.RUNNING, seconds=2)
+    queued = make_job(alice, JobState.QUEUED)
+    make_job(alice, JobState.CANCELED)
+    enqueue_render(job_id=str(queued.pk))  # one task waiting in the ORM broker
+    for _ in range(3):
+        AuditEvent.objects.create(action=AuditEvent.Action.RATE_LIMITED)
+    AuditEvent.objects.create(action=AuditEvent.Action.QUOTA_EXCEEDED, actor=alice)
+
+
+def scrape(client, **headers) -> dict[str, dict[tuple, float]]:
+    response = client.get("/metrics/prometheus", **headers)
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("text/plain; version=")
+    samples: dict[str, dict[tuple, float]] = {}
+    for family in text_string_to_metric_families(response.content.decode()):
+        for sample in family.samples:
+            samples.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = sample.value
+    return samples
+
+
+def test_it_reports_jobs_as_json(client, jobs):
+    body = client.get("/metrics").json()
+    assert body["jobs"]["by_state"] == {"queued": 1, "running": 1, "succeeded": 3, "failed": 1, "canceled": 1}
+    assert (body["jobs"]["started"], body["jobs"]["active"], body["jobs"]["total"]) == (5, 1, 7)
+    assert body["success_rate"] == 0.75
+    assert body["duration_sec"]["count"] == 3
+    assert body["duration_sec"]["p50"] == pytest.approx(20, abs=0.5)
+    assert body["duration_sec"]["max"] == pytest.approx(50, abs=0.5)
+    assert body["step_duration_sec"]["compose"]["p50"] == 12.0
+    assert body["step_duration_sec"]["subtitles"]["count"] == 0
+    assert body["errors_by_step"] == {"compose": 1}
+    assert body["queue"] == {"waiting": 1, "in_flight": 0}
+    assert body["refusals"] == {"rate_limited": 3, "quota_exceeded": 1, "auth_failed": 0}
+
+
+def test_it_reports_jobs_to_prometheus(client, jobs):
+    samples = scrape(client)
+    assert samples["bhakti_jobs"][(("state", "succeeded"),)] == 3
+    assert samples["bhakti_jobs"][(("state", "queued"),)] == 1
+    assert samples["bhakti_jobs_active"][()] == 1
+    assert samples["bhakti_jobs_started_total"][()] == 5
+    assert samples["bhakti_jobs_finished_total"][(("state", "failed"),)] == 1
+    assert samples["bhakti_job_failures_total"][(("step", "compose"),)] == 1
+    assert samples["bhakti_queue_depth"][(("status", "waiting"),)] == 1
+    jobs_le = samples["bhakti_job_duration_seconds_bucket"]
+    assert [jobs_le[(("le", le),)] for le in ("5.0", "10.0", "30.0", "60.0", "+Inf")] == [0, 1, 2, 3, 3]
+    assert samples["bhakti_job_duration_seconds_count"][()] == 3
+    assert samples["bhakti_job_duration_seconds_sum"][()] == pytest.approx(78, abs=1)
+    compose_le = samples["bhakti_step_duration_seconds_bucket"]
+    assert compose_le[(("le", "5.0"), ("step", "compose"))] == 1
+    assert compose_le[(("le", "30.0"), ("step", "compose"))] == 2
+    assert compose_le[(("le", "+Inf"), ("step", "compose"))] == 3
+    assert samples["bhakti_step_duration_seconds_sum"][(("step", "compose"),)] == pytest.approx(56.5)
+    assert samples["bhakti_step_duration_seconds_count"][(("step", "subtitles"),)] == 0
+    assert samples["bhakti_rate_limit_hits_total"][()] == 3
+    assert samples["bhakti_quota_violations_total"][()] == 1
+
+
+def test_it_sees_what_other_processes_wrote(client, jobs, alice):
+    # Nothing is counted in process memory: a job finished by a worker elsewhere shows at once.
+    before = scrape(client)["bhakti_jobs"][(("state", "succeeded"),)]
+    RenderJob.objects.filter(state=JobState.RUNNING).update(state=JobState.SUCCEEDED, finished_at=timezone.now())
+    assert scrape(client)["bhakti_jobs"][(("state", "succeeded"),)] == before + 1
+
+
+def test_it_scrapes_in_a_fixed_number_of_queries(client, alice, django_assert_max_num_queries):
+    for seconds in range(1, 30):
+        make_job(alice, JobState.SUCCEEDED, seconds=seconds, timings={"compose": seconds / 2})
+    with django_assert_max_num_queries(10):
+        scrape(client)
+
+
+@pytest.mark.django_db
+def test_it_wants_the_metrics_token_when_one_is_set(client, settings):
+    settings.METRICS_TOKEN = "metrics-s3cret"
+    for path in ("/metrics", "/metrics/prometheus"):
+        assert client.get(path).status_code == 401
+        assert client.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert client.get(path, headers={"Authorization": "Basic metrics-s3cret"}).status_code == 401
+        assert client.get(path, headers={"Authorization": "Bearer metrics-s3cret"}).status_code == 200
+    assert client.get("/metrics").headers["WWW-Authenticate"] == 'Bearer realm="metrics"'
