@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "django_q",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / ReDoc assets served locally, never from a CDN
     "django_htmx",
     "template_partials",
     "accounts",
@@ -311,13 +312,33 @@ Q_CLUSTER = {
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # API keys first: its WWW-Authenticate header makes a missing or bad credential a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every error is JSON {"code", "message"[, "errors", "limit", "retry_after"]}.
+    "EXCEPTION_HANDLER": "renders.api.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bhakti API",
     "DESCRIPTION": "Render narrated story videos from a plan.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"JobStateEnum": "renders.models.JobState"},
 }
+# Webhooks: signed POSTs on every job state change, retried with exponential backoff.
+# Private, loopback and link-local targets are refused unless this is on (tests, closed networks).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT_SEC = env_float("WEBHOOK_TIMEOUT_SEC", 10.0)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+WEBHOOK_BACKOFF_SEC = env_int("WEBHOOK_BACKOFF_SEC", 30, minimum=1)  # doubles per attempt: 30 s, 1 min, 2 min, …
+IDEMPOTENCY_TTL_SEC = env_int("IDEMPOTENCY_TTL_SEC", 24 * 3600, minimum=60)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -1,0 +1,1 @@
+"""The REST API for integrations (DRF): views, serializers, errors, throttles. See docs/api.md."""

@@ -1,0 +1,61 @@
+"""OpenAPI building blocks shared by the API views (error responses, common parameters)."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+
+from renders.api.errors import ErrorSerializer
+from renders.idempotency import HEADER as IDEMPOTENCY_HEADER
+from renders.idempotency import REPLAYED_HEADER
+
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid request: `invalid` (fields), `invalid_plan` / `plan_limit_exceeded` (plan, with `errors` per "
+    "field and `limit`), `cost_limit_exceeded` / `daily_quota_exceeded` (with `limit`), "
+    "`webhook_url_not_allowed`, `parse_error` (malformed JSON).",
+    401: "No credentials, or an API key that is unknown or revoked (`not_authenticated`, `invalid_api_key`).",
+    403: "Not allowed (`permission_denied`), e.g. a session request without its CSRF token.",
+    404: "No such job for you (`not_found`: someone else's job is not found either) or template (`unknown_template`).",
+    409: "The job's state does not allow this (`not_cancelable`, `not_retryable`), or a request with the "
+    "same Idempotency-Key is still running (`idempotency_request_in_flight`).",
+    415: "The body is not JSON (`unsupported_media_type`).",
+    422: "The Idempotency-Key was used with a different body (`idempotency_key_reused`).",
+    429: "Too many renders started this minute (`throttled`); see Retry-After.",
+}
+
+AUTH_ERRORS = (401, 403)
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[code])
+        for code in sorted({*statuses, *AUTH_ERRORS})
+    }
+
+
+JOB_ID_PARAMETER = OpenApiParameter(
+    "job_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The job's id (a UUID)."
+)
+IDEMPOTENCY_PARAMETERS = [
+    OpenApiParameter(
+        IDEMPOTENCY_HEADER,
+        str,
+        OpenApiParameter.HEADER,
+        description="Optional. A unique key (e.g. a UUID) per intended request: resending the same body with "
+        "the same key within 24 h returns the first response instead of acting twice.",
+    ),
+    OpenApiParameter(
+        REPLAYED_HEADER,
+        str,
+        OpenApiParameter.HEADER,
+        description="`true` when this response is a replay of an earlier request with the same Idempotency-Key.",
+        response=[200, 201, 202],
+    ),
+]
+RETRY_AFTER_PARAMETER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    description="Seconds to wait before starting another render.",
+    response=[429],
+)

@@ -1,0 +1,138 @@
+"""Serializers shared by several API views: the plan's documented shape, pages, job outputs.
+
+Plans are validated by `renders.pipeline.plan.parse_plan` (through the services), the one gate
+every plan passes; `PlanSerializer` only documents the shape in the OpenAPI schema, so API
+clients see the same field-path errors (`scenes[1].duration_sec`) as the CLI.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from renders.models import JobState
+from renders.pipeline import plan as plan_schema
+
+
+class SceneSerializer(serializers.Serializer):
+    image_prompt = serializers.CharField(max_length=plan_schema.MAX_PROMPT_CHARS, allow_blank=True)
+    narration = serializers.CharField(max_length=plan_schema.MAX_NARRATION_CHARS, allow_blank=True)
+    duration_sec = serializers.FloatField(min_value=1, max_value=settings.MAX_SCENE_DURATION_SEC)
+    narration_alt = serializers.CharField(
+        max_length=plan_schema.MAX_NARRATION_CHARS,
+        allow_blank=True,
+        required=False,
+        help_text="The same narration in the other language (used for its subtitles).",
+    )
+    image = serializers.CharField(
+        required=False, help_text="An image you uploaded (uploads/<your id>/…) instead of a painted one."
+    )
+
+
+class PlanSerializer(serializers.Serializer):
+    """The render plan: the same JSON the `manage.py render` CLI reads."""
+
+    title = serializers.CharField(max_length=plan_schema.MAX_TITLE_CHARS)
+    topic = serializers.CharField(max_length=plan_schema.MAX_TOPIC_CHARS, allow_blank=True, required=False)
+    language = serializers.ChoiceField(choices=plan_schema.LANGUAGES, required=False)
+    voice = serializers.ChoiceField(choices=plan_schema.VOICES, required=False)
+    style = serializers.ChoiceField(choices=plan_schema.STYLES, required=False)
+    aspect = serializers.ChoiceField(choices=plan_schema.ASPECTS, required=False)
+    resolution = serializers.ChoiceField(choices=plan_schema.RESOLUTIONS, required=False)
+    mode = serializers.ChoiceField(choices=plan_schema.MODES, required=False)
+    music = serializers.ChoiceField(choices=plan_schema.MUSIC, required=False)
+    watermark = serializers.ChoiceField(choices=plan_schema.WATERMARKS, required=False)
+    fps = serializers.ChoiceField(choices=(24, 25, 30), required=False)
+    scenes = SceneSerializer(many=True, min_length=1, max_length=settings.MAX_SCENES)
+
+
+@extend_schema_field(PlanSerializer)
+class PlanField(serializers.JSONField):
+    """Any JSON in; parse_plan decides. Documented as the plan's shape."""
+
+
+class PageQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+
+class JobFilterQuerySerializer(PageQuerySerializer):
+    state = serializers.ChoiceField(choices=JobState.choices, required=False)
+    language = serializers.ChoiceField(choices=plan_schema.LANGUAGES, required=False)
+
+
+class PageSerializer(serializers.Serializer):
+    """Fields every page has; a view's page serializer adds `results`."""
+
+    count = serializers.IntegerField(help_text="Items over all pages.")
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+class JobSummarySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    language = serializers.CharField()
+    state = serializers.ChoiceField(choices=JobState.choices)
+    step = serializers.CharField()
+    progress_pct = serializers.IntegerField()
+    error = serializers.CharField()
+    cost_estimate = serializers.DecimalField(max_digits=10, decimal_places=4)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.URLField(help_text="This job's status endpoint.")
+
+
+class AssetSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    language = serializers.CharField()
+    scene_index = serializers.IntegerField()
+    size_bytes = serializers.IntegerField()
+    url = serializers.URLField()
+
+
+class SubtitleSerializer(serializers.Serializer):
+    language = serializers.CharField()
+    format = serializers.ChoiceField(choices=("srt", "vtt"))
+    url = serializers.URLField()
+
+
+class LogLineSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    level = serializers.CharField()
+    step = serializers.CharField()
+    message = serializers.CharField()
+
+
+class JobDetailSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    language = serializers.CharField()
+    state = serializers.ChoiceField(choices=JobState.choices)
+    is_final = serializers.BooleanField(help_text="True once the job succeeded, failed or was canceled: stop polling.")
+    step = serializers.CharField(help_text="Pipeline step now running: images, speech, subtitles, compose, store.")
+    progress_pct = serializers.IntegerField(min_value=0, max_value=100)
+    estimated_wait_seconds = serializers.IntegerField(
+        allow_null=True, help_text="For a queued job: a rough wait until a worker takes it; null otherwise."
+    )
+    assets = AssetSerializer(many=True)
+    final_video_url = serializers.URLField(allow_null=True)
+    thumbnail_url = serializers.URLField(allow_null=True)
+    subtitles = SubtitleSerializer(many=True)
+    youtube_url = serializers.URLField(allow_null=True)
+    logs = LogLineSerializer(many=True, help_text="The most recent log lines, oldest first.")
+    error = serializers.CharField()
+    error_step = serializers.CharField()
+    attempts = serializers.IntegerField()
+    encoder = serializers.CharField()
+    timings = serializers.DictField(child=serializers.FloatField(), help_text="Seconds spent per step.")
+    duration_sec = serializers.FloatField(allow_null=True)
+    cost_estimate = serializers.DecimalField(max_digits=10, decimal_places=4)
+    cost_actual = serializers.DecimalField(max_digits=10, decimal_places=4)
+    webhook_url = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)

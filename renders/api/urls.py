@@ -1,0 +1,23 @@
+"""Render job routes, included under /api/v1/ (namespace `api_v1`) by bhakti/api_urls.py.
+
+Job ids are taken as plain strings and checked by the selector, so a malformed id is a JSON
+404 from the API rather than Django's HTML 404 for an unmatched URL.
+"""
+
+from django.urls import path
+
+from renders.api import views
+
+urlpatterns = [
+    path("renders", views.RendersApi.as_view(), name="renders"),
+    # Before renders/<job_id>: "stats" is not a job id.
+    path("renders/stats", views.RenderStatsApi.as_view(), name="render-stats"),
+    path("renders/<str:job_id>", views.RenderDetailApi.as_view(), name="render-detail"),
+    path("renders/<str:job_id>/cancel", views.RenderCancelApi.as_view(), name="render-cancel"),
+    path("renders/<str:job_id>/retry", views.RenderRetryApi.as_view(), name="render-retry"),
+    path("renders/<str:job_id>/assets/<str:asset_id>", views.RenderAssetApi.as_view(), name="render-asset"),
+    # The older paths, kept for existing integrations.
+    path("render", views.LegacyRenderCreateApi.as_view(), name="legacy-render-create"),
+    path("render/<str:job_id>/status", views.LegacyRenderStatusApi.as_view(), name="legacy-render-status"),
+    path("render/<str:job_id>/cancel", views.LegacyRenderCancelApi.as_view(), name="legacy-render-cancel"),
+]

@@ -1,0 +1,343 @@
+"""Render job endpoints (/api/v1/renders…). One small APIView per operation, calling services.
+
+Access: `renders.selectors.job_get_for_user` is the only way to a job, so someone else's job
+is a 404 on every endpoint. Errors are shaped by `renders.api.errors.api_exception_handler`.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from renders.api.errors import PlanRejected
+from renders.api.pagination import paginate
+from renders.api.representations import estimated_wait_seconds, job_detail, job_summary, job_url
+from renders.api.schema import (
+    IDEMPOTENCY_PARAMETERS,
+    JOB_ID_PARAMETER,
+    RETRY_AFTER_PARAMETER,
+    error_responses,
+)
+from renders.api.serializers import (
+    JobDetailSerializer,
+    JobFilterQuerySerializer,
+    JobSummarySerializer,
+    PageSerializer,
+    PlanField,
+)
+from renders.api.throttles import RenderStartRateThrottle
+from renders.idempotency import idempotent
+from renders.models import JobAsset, JobState
+from renders.pipeline.plan import PlanError
+from renders.selectors import job_get_for_user, job_stats, jobs_list
+from renders.services import job_cancel, job_create, job_retry
+from renders.webhooks import check_webhook_url
+
+TAG = ["renders"]
+
+
+class JsonApiView(APIView):
+    """Bodies are JSON only, so the schema promises (and the parser accepts) one content type."""
+
+    parser_classes = [JSONParser]
+
+
+def exceeded_plan_limit(plan_data: object) -> str | None:
+    """Which size limit (setting name) a rejected plan is over, if that is why it was rejected."""
+    if not isinstance(plan_data, dict) or not isinstance(plan_data.get("scenes"), list):
+        return None
+    scenes = plan_data["scenes"]
+    if len(scenes) > settings.MAX_SCENES:
+        return "MAX_SCENES"
+    durations = [
+        scene.get("duration_sec", 5)
+        for scene in scenes
+        if isinstance(scene, dict)
+        and isinstance(scene.get("duration_sec", 5), (int, float))
+        and not isinstance(scene.get("duration_sec"), bool)
+    ]
+    if any(duration > settings.MAX_SCENE_DURATION_SEC for duration in durations):
+        return "MAX_SCENE_DURATION_SEC"
+    if sum(durations) > settings.MAX_TOTAL_DURATION_SEC:
+        return "MAX_TOTAL_DURATION_SEC"
+    return None
+
+
+class RenderStartThrottled(JsonApiView):
+    """Starting a render (POST) is rate limited per API key or user; reads are not."""
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        return [RenderStartRateThrottle()] if self.request.method == "POST" else []
+
+
+class RenderCreateApi(RenderStartThrottled):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RenderCreate"
+
+        plan = PlanField(help_text="The render plan, the same JSON as the CLI's plan file.")
+        webhook_url = serializers.URLField(
+            max_length=200,
+            required=False,
+            allow_blank=True,
+            help_text="Receives a signed POST on every state change; defaults to your account's webhook URL.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RenderCreated"
+
+        job_id = serializers.UUIDField()
+        state = serializers.ChoiceField(choices=JobState.choices)
+        estimated_wait_seconds = serializers.IntegerField(help_text="Rough wait before a worker starts it.")
+        cost_estimate = serializers.DecimalField(max_digits=10, decimal_places=4, help_text="US dollars.")
+        url = serializers.URLField(help_text="Poll this for progress and results.")
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(
+        tags=TAG,
+        summary="Start a render",
+        operation_id="renders_create",
+        description="Validates the plan, checks quotas and the cost estimate, and queues the job. A body that "
+        "is a bare plan (no `plan` key) is accepted too.",
+        request=InputSerializer,
+        responses={201: OutputSerializer, **error_responses(400, 409, 415, 422, 429)},
+        parameters=[*IDEMPOTENCY_PARAMETERS, RETRY_AFTER_PARAMETER],
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        serializer = RenderCreateApi.InputSerializer(data=_wrap_bare_plan(request.data))
+        serializer.is_valid(raise_exception=True)
+        webhook_url = serializer.validated_data.get("webhook_url", "")
+        if webhook_url:
+            check_webhook_url(webhook_url)
+        plan_data = serializer.validated_data["plan"]
+        try:
+            job = job_create(owner=request.user, plan_data=plan_data, webhook_url=webhook_url)
+        except PlanError as error:
+            raise PlanRejected(error, limit=exceeded_plan_limit(plan_data)) from error
+        url = job_url(request, job)
+        # By class name: RendersApi inherits from RenderListApi too, whose OutputSerializer comes first.
+        output = RenderCreateApi.OutputSerializer(
+            {
+                "job_id": job.pk,
+                "state": job.state,
+                "estimated_wait_seconds": estimated_wait_seconds(job) or 0,
+                "cost_estimate": job.cost_estimate,
+                "url": url,
+                "created_at": job.created_at,
+            }
+        )
+        return Response(output.data, status=status.HTTP_201_CREATED, headers={"Location": url})
+
+
+@extend_schema_view(
+    post=extend_schema(deprecated=True, summary="Start a render (old path)", operation_id="render_create_legacy")
+)
+class LegacyRenderCreateApi(RenderCreateApi):
+    """POST /render: the older path of POST /renders (it shares Idempotency-Keys with it)."""
+
+
+def _wrap_bare_plan(data: Any) -> Any:
+    # The old /render endpoint took the plan itself as the body; keep accepting that shape.
+    if hasattr(data, "keys") and "plan" not in data and "scenes" in data:
+        plan = {key: data[key] for key in data.keys() if key != "webhook_url"}
+        wrapped: dict[str, Any] = {"plan": plan}
+        if "webhook_url" in data:
+            wrapped["webhook_url"] = data["webhook_url"]
+        return wrapped
+    return data
+
+
+class RenderListApi(JsonApiView):
+    class OutputSerializer(PageSerializer):
+        class Meta:
+            ref_name = "RenderPage"
+
+        results = JobSummarySerializer(many=True)
+
+    @extend_schema(
+        tags=TAG,
+        summary="List your render jobs",
+        operation_id="renders_list",
+        description="Newest first. Admins see every user's jobs.",
+        parameters=[JobFilterQuerySerializer],
+        responses={200: OutputSerializer, **error_responses(400)},
+    )
+    def get(self, request: Request) -> Response:
+        query = JobFilterQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        jobs = jobs_list(
+            user=request.user,
+            state=query.validated_data.get("state"),
+            language=query.validated_data.get("language"),
+        )
+        page = paginate(
+            request,
+            jobs,
+            page=query.validated_data["page"],
+            page_size=query.validated_data["page_size"],
+            represent=lambda job: job_summary(request, job),
+        )
+        return Response(RenderListApi.OutputSerializer(page).data)
+
+
+class RendersApi(RenderListApi, RenderCreateApi):
+    """GET and POST on /renders share one URL; each method is its own operation above."""
+
+
+class RenderDetailApi(JsonApiView):
+    @extend_schema(
+        tags=TAG,
+        summary="A render job's status and results",
+        operation_id="renders_retrieve",
+        description="Poll until `is_final` is true. Asset URLs are absolute; with S3 storage they are "
+        "presigned and expire.",
+        parameters=[JOB_ID_PARAMETER],
+        responses={200: JobDetailSerializer, **error_responses(404)},
+    )
+    def get(self, request: Request, job_id: str) -> Response:
+        job = job_get_for_user(user=request.user, job_id=job_id)
+        return Response(JobDetailSerializer(job_detail(request, job)).data)
+
+
+@extend_schema_view(
+    get=extend_schema(deprecated=True, summary="A render job's status (old path)", operation_id="render_status_legacy")
+)
+class LegacyRenderStatusApi(RenderDetailApi):
+    """GET /render/{id}/status: the older path of GET /renders/{id}."""
+
+
+class RenderCancelApi(JsonApiView):
+    @extend_schema(
+        tags=TAG,
+        summary="Cancel a render job",
+        operation_id="renders_cancel",
+        description="A queued job is canceled at once; a running one stops at its next check (within seconds).",
+        parameters=[JOB_ID_PARAMETER, *IDEMPOTENCY_PARAMETERS],
+        request=None,
+        responses={200: JobDetailSerializer, **error_responses(404, 409, 422)},
+    )
+    @idempotent
+    def post(self, request: Request, job_id: str) -> Response:
+        job = job_cancel(job=job_get_for_user(user=request.user, job_id=job_id))
+        return Response(JobDetailSerializer(job_detail(request, job)).data)
+
+
+class LegacyRenderCancelApi(JsonApiView):
+    @extend_schema(
+        tags=TAG,
+        summary="Cancel a render job (old path)",
+        operation_id="render_cancel_legacy",
+        deprecated=True,
+        parameters=[JOB_ID_PARAMETER],
+        request=None,
+        responses={200: JobDetailSerializer, **error_responses(404, 409)},
+    )
+    def delete(self, request: Request, job_id: str) -> Response:
+        job = job_cancel(job=job_get_for_user(user=request.user, job_id=job_id))
+        return Response(JobDetailSerializer(job_detail(request, job)).data)
+
+
+class RenderRetryApi(RenderStartThrottled):
+    @extend_schema(
+        tags=TAG,
+        summary="Retry a failed or canceled job",
+        operation_id="renders_retry",
+        description="Queues the job again; scenes already rendered are reused from the cache. Counts against "
+        "the same rate limit as starting a render.",
+        parameters=[JOB_ID_PARAMETER, *IDEMPOTENCY_PARAMETERS, RETRY_AFTER_PARAMETER],
+        request=None,
+        responses={202: JobDetailSerializer, **error_responses(404, 409, 422, 429)},
+    )
+    @idempotent
+    def post(self, request: Request, job_id: str) -> Response:
+        job = job_retry(job=job_get_for_user(user=request.user, job_id=job_id))
+        return Response(JobDetailSerializer(job_detail(request, job)).data, status=status.HTTP_202_ACCEPTED)
+
+
+class IgnoreAcceptHeader(BaseContentNegotiation):
+    """A file endpoint answers whatever the client accepts: the bytes, or a JSON error."""
+
+    def select_parser(self, request: Request, parsers: list[BaseParser]) -> BaseParser:
+        return parsers[0]
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
+
+
+class RenderAssetApi(JsonApiView):
+    content_negotiation_class = IgnoreAcceptHeader
+
+    @extend_schema(
+        tags=TAG,
+        summary="Download one of a job's files",
+        operation_id="renders_asset",
+        description="The URLs in a job's `assets`, `final_video_url`, … lead here (local storage). Supports "
+        "byte ranges; `?download=1` asks for an attachment. With S3 storage, asset URLs are presigned S3 "
+        "links instead.",
+        parameters=[
+            JOB_ID_PARAMETER,
+            OpenApiParameter("asset_id", int, OpenApiParameter.PATH),
+            OpenApiParameter("download", bool, OpenApiParameter.QUERY, description="Save as a file."),
+        ],
+        responses={
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
+            (206, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The requested byte range."),
+            (302, "*/*"): OpenApiResponse(description="A redirect to a presigned storage URL."),
+            **error_responses(404),
+        },
+    )
+    def get(self, request: Request, job_id: str, asset_id: str) -> HttpResponseBase:
+        from renders.downloads import serve_stored_file  # the web app's file serving (byte ranges, S3)
+
+        job = job_get_for_user(user=request.user, job_id=job_id)
+        asset = JobAsset.objects.filter(job=job, pk=int(asset_id)).first() if asset_id.isdigit() else None
+        if asset is None:
+            raise NotFound("This job has no such file.")
+        return serve_stored_file(
+            request,
+            asset.file.storage,
+            asset.file.name,
+            filename=PurePosixPath(asset.file.name).name,
+            as_attachment=request.query_params.get("download") in ("1", "true"),
+        )
+
+
+class RenderStatsApi(JsonApiView):
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RenderStats"
+
+        counts = serializers.DictField(
+            child=serializers.IntegerField(),
+            help_text="Jobs per state: " + ", ".join(JobState.values) + " (every state present).",
+        )
+        total = serializers.IntegerField()
+
+    @extend_schema(
+        tags=TAG,
+        summary="Your jobs counted by state",
+        operation_id="renders_stats",
+        parameters=[],
+        responses={200: OutputSerializer, **error_responses()},
+    )
+    def get(self, request: Request) -> Response:
+        counts = job_stats(user=request.user)
+        return Response(self.OutputSerializer({"counts": counts, "total": sum(counts.values())}).data)

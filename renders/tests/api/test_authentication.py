@@ -1,0 +1,93 @@
+"""accounts.authentication: API keys in X-API-Key or Authorization: Bearer, sessions, refusals."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import ApiKey
+from accounts.services import api_key_revoke
+from renders.tests.api.conftest import client_with_key
+
+pytestmark = pytest.mark.django_db
+
+STATS = "/api/v1/renders/stats"
+
+
+def test_it_accepts_a_key_in_the_x_api_key_header(alice_key, alice_job):
+    answer = client_with_key(alice_key).get(STATS)
+    assert answer.status_code == 200
+    assert answer.json()["counts"]["queued"] == 1
+
+
+def test_it_accepts_a_key_as_a_bearer_token(alice_key, alice_job):
+    answer = client_with_key(alice_key, bearer=True).get(STATS)
+    assert answer.status_code == 200
+    assert answer.json()["total"] == 1
+
+
+def test_it_records_when_a_key_was_last_used(alice, alice_key):
+    client_with_key(alice_key).get(STATS)
+    assert ApiKey.objects.get(user=alice).last_used_at is not None
+
+
+def test_it_refuses_a_revoked_key_with_401_json(alice, alice_key):
+    api_key_revoke(key=ApiKey.objects.get(user=alice))
+    answer = client_with_key(alice_key).get(STATS)
+    assert answer.status_code == 401
+    assert answer["Content-Type"] == "application/json"
+    assert answer.json()["code"] == "invalid_api_key"
+    assert "revoked" in answer.json()["message"]
+    assert answer["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_it_refuses_an_unknown_key_even_with_a_valid_session(alice):
+    client = client_with_key("bk_not-a-real-key")
+    client.force_login(alice)
+    answer = client.get(STATS)
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "invalid_api_key"
+
+
+def test_it_refuses_an_empty_bearer_token():
+    answer = APIClient().get(STATS, HTTP_AUTHORIZATION="Bearer ")
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "invalid_api_key"
+
+
+def test_it_answers_401_json_without_credentials():
+    answer = APIClient().get(STATS)
+    assert answer.status_code == 401
+    assert answer.json() == {
+        "code": "not_authenticated",
+        "message": "Authentication credentials were not provided.",
+    }
+
+
+def test_it_ignores_other_authorization_schemes():
+    answer = APIClient().get(STATS, HTTP_AUTHORIZATION="Basic YWxpY2U6cGFzcw==")
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "not_authenticated"
+
+
+def test_it_accepts_a_browser_session(alice, alice_job):
+    client = APIClient()
+    client.force_login(alice)
+    answer = client.get(STATS)
+    assert answer.status_code == 200
+    assert answer.json()["total"] == 1
+
+
+def test_it_enforces_csrf_for_session_posts(alice, plan_data):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(alice)
+    answer = client.post("/api/v1/renders", {"plan": plan_data}, format="json")
+    assert answer.status_code == 403
+    assert answer.json()["code"] == "permission_denied"
+    assert "CSRF" in answer.json()["message"]
+
+
+def test_it_needs_no_csrf_token_with_a_key(alice_key, plan_data):
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_X_API_KEY=alice_key)
+    assert client.post("/api/v1/renders", {"plan": plan_data}, format="json").status_code == 201
