@@ -307,6 +307,9 @@ Q_CLUSTER = {
     "catch_up": False,
     "save_limit": 1000,
     "poll": 0.5,
+    # Every cluster runs the scheduler by default (django-q2 locks each tick, so it runs once);
+    # docker-compose turns it off on render workers and leaves it to the small scheduler service.
+    "scheduler": env_bool("Q_SCHEDULER", True),
 }
 
 # --- API -----------------------------------------------------------------------------------------

@@ -82,10 +82,7 @@ class ScheduleApi(PublishApiView):
         if job is None:
             return _not_found()
         given = self.Input(data=request.data)
-        if not given.is_valid():
-            fields = {name: [str(item) for item in problems] for name, problems in given.errors.items()}
-            summary = "; ".join(f"{name}: {' '.join(problems)}" for name, problems in fields.items())
-            return error("invalid", summary, status.HTTP_400_BAD_REQUEST, errors=fields)
+        given.is_valid(raise_exception=True)  # the API's exception handler shapes it as {code, message, errors}
         data = given.validated_data
         try:
             publication = services.publication_schedule(

@@ -9,14 +9,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from renders.api.throttles import RenderStartRateThrottle
 from renders.pipeline.plan import ASPECTS, LANGUAGES, STYLES, VOICES
 from renders.script_service import ScriptUnavailable, draft_plan, pictures_from_uploads
 
 ERROR = inline_serializer("ScriptError", {"code": serializers.CharField(), "message": serializers.CharField()})
 
 
+class ScriptDraftRateThrottle(RenderStartRateThrottle):
+    """Drafting calls a paid chat model: the same per-key rate as starting renders, in its own bucket."""
+
+    scope = "script_draft"
+
+
 class ScriptDraftApi(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [ScriptDraftRateThrottle]
 
     class Input(serializers.Serializer):
         topic = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
@@ -42,12 +50,7 @@ class ScriptDraftApi(APIView):
     @extend_schema(request=Input, responses={200: Output, 400: ERROR, 409: ERROR})
     def post(self, request: Request) -> Response:
         given = self.Input(data=request.data)
-        if not given.is_valid():
-            fields = {name: [str(item) for item in problems] for name, problems in given.errors.items()}
-            summary = "; ".join(f"{name}: {' '.join(problems)}" for name, problems in fields.items())
-            return Response(
-                {"code": "invalid", "message": summary, "errors": fields}, status=status.HTTP_400_BAD_REQUEST
-            )
+        given.is_valid(raise_exception=True)  # the API's exception handler shapes it as {code, message, errors}
         data = dict(given.validated_data)
         try:
             pictures = pictures_from_uploads(owner=request.user, names=data.pop("pictures"))

@@ -86,4 +86,17 @@ def test_it_says_when_a_video_is_not_scheduled(api, rendered_job):
 
 
 def test_it_refuses_anonymous_callers(rendered_job):
-    assert APIClient().get(_url(rendered_job)).status_code in (401, 403)
+    answer = APIClient().get(_url(rendered_job))
+    assert answer.status_code == 401 and answer.json()["code"] == "not_authenticated"
+
+
+def test_it_accepts_an_api_key(alice, channel, rendered_job, enqueued):
+    from accounts.services import api_key_create
+
+    _key, raw = api_key_create(user=alice, name="scheduler")
+    client = APIClient()
+    answer = client.post(
+        _url(rendered_job, "schedule"), {"title": "Prahlad", "made_for_kids": True}, format="json", HTTP_X_API_KEY=raw
+    )
+    assert answer.status_code == 201 and answer.json()["state"] == "queued" and answer.json()["made_for_kids"] is True
+    assert client.get("/api/v1/publish/channel", HTTP_X_API_KEY=raw).json()["connected"] is True
