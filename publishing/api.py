@@ -17,9 +17,10 @@ from rest_framework.views import APIView
 
 from publishing import services
 from publishing.models import Privacy, Publication, Timing, YouTubeChannel
+from renders.api.errors import ErrorSerializer
 from renders.models import RenderJob
 
-ERROR = inline_serializer("PublishError", {"code": serializers.CharField(), "message": serializers.CharField()})
+ERROR = ErrorSerializer  # the API's one error shape: {code, message[, errors]}
 
 
 def error(code: str, message: str, http_status: int, **extra: Any) -> Response:
@@ -62,7 +63,7 @@ class PublishApiView(APIView):
 
 
 class ScheduleApi(PublishApiView):
-    class Input(serializers.Serializer):
+    class ScheduleInput(serializers.Serializer):
         iso_datetime = serializers.DateTimeField(
             required=False, allow_null=True, help_text="When to publish (ISO 8601 with offset); omitted: now"
         )
@@ -76,12 +77,12 @@ class ScheduleApi(PublishApiView):
         )
         timing = serializers.ChoiceField(choices=Timing.choices, required=False, default=Timing.UPLOAD_WHEN_DUE)
 
-    @extend_schema(request=Input, responses={201: PublicationOutput, 400: ERROR, 404: ERROR, 409: ERROR})
+    @extend_schema(request=ScheduleInput, responses={201: PublicationOutput, 400: ERROR, 404: ERROR, 409: ERROR})
     def post(self, request: Request, job_id: Any) -> Response:
         job = self.own_job(request, job_id)
         if job is None:
             return _not_found()
-        given = self.Input(data=request.data)
+        given = self.ScheduleInput(data=request.data)
         given.is_valid(raise_exception=True)  # the API's exception handler shapes it as {code, message, errors}
         data = given.validated_data
         try:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from renders.api.errors import ErrorSerializer
 from renders.api.throttles import RenderStartRateThrottle
 from renders.pipeline.plan import ASPECTS, LANGUAGES, STYLES, VOICES
 from renders.script_service import ScriptUnavailable, draft_plan, pictures_from_uploads
 
-ERROR = inline_serializer("ScriptError", {"code": serializers.CharField(), "message": serializers.CharField()})
+ERROR = ErrorSerializer  # the API's one error shape: {code, message[, errors]}
 
 
 class ScriptDraftRateThrottle(RenderStartRateThrottle):
@@ -26,7 +27,7 @@ class ScriptDraftApi(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [ScriptDraftRateThrottle]
 
-    class Input(serializers.Serializer):
+    class ScriptDraftInput(serializers.Serializer):
         topic = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
         story = serializers.CharField(required=False, allow_blank=True, max_length=30_000, default="")
         product_description = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
@@ -41,15 +42,15 @@ class ScriptDraftApi(APIView):
         aspect = serializers.ChoiceField(choices=ASPECTS, required=False, default="16:9")
         translate = serializers.BooleanField(required=False, default=True)
 
-    class Output(serializers.Serializer):
+    class ScriptDraftOutput(serializers.Serializer):
         plan = serializers.DictField()
         provider = serializers.CharField()
         cost = serializers.DecimalField(max_digits=10, decimal_places=4)
         notes = serializers.ListField(child=serializers.CharField())
 
-    @extend_schema(request=Input, responses={200: Output, 400: ERROR, 409: ERROR})
+    @extend_schema(request=ScriptDraftInput, responses={200: ScriptDraftOutput, 400: ERROR, 409: ERROR})
     def post(self, request: Request) -> Response:
-        given = self.Input(data=request.data)
+        given = self.ScriptDraftInput(data=request.data)
         given.is_valid(raise_exception=True)  # the API's exception handler shapes it as {code, message, errors}
         data = dict(given.validated_data)
         try:
@@ -58,4 +59,4 @@ class ScriptDraftApi(APIView):
         except ScriptUnavailable as error:
             code = status.HTTP_400_BAD_REQUEST if error.code == "invalid" else status.HTTP_409_CONFLICT
             return Response({"code": error.code, "message": error.message}, status=code)
-        return Response(self.Output(draft).data)
+        return Response(self.ScriptDraftOutput(draft).data)
