@@ -128,3 +128,18 @@ def test_it_hides_other_creators_videos(client, bob, rendered_job):
     client.force_login(bob)
     assert client.get(reverse("publishing:job_panel", args=[rendered_job.pk])).status_code == 404
     assert client.post(reverse("publishing:job_cancel", args=[rendered_job.pk])).status_code == 404
+
+
+def test_it_lists_the_channel_and_publications_on_the_publishing_page(client, alice, channel, rendered_job):
+    from django.utils import timezone
+
+    Publication.objects.create(
+        job=rendered_job, owner=alice, title="Prahlad on YouTube", made_for_kids=False, upload_after=timezone.now(),
+        state=PublicationState.PUBLISHED, youtube_video_id="vid123",
+    )  # fmt: skip
+    client.force_login(alice)
+    page = client.get(reverse("publishing:index"))
+    assert page.status_code == 200
+    assert b"Connected: <strong>Bhakti Stories</strong>" in page.content
+    assert b"Prahlad on YouTube" in page.content and b"https://www.youtube.com/watch?v=vid123" in page.content
+    assert b"Disconnect and revoke access" in page.content
