@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv dev-deps lint bench up down clean
+.PHONY: run test venv dev-deps lint bench up down load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,18 @@ lint: dev-deps
 
 bench: venv
 	$(BIN)/python scripts/bench_render.py
+
+# Production shape on one Docker host (needs Docker with compose v2 and a filled-in .env).
+up:
+	@test -f .env || { echo "copy .env.example to .env and set its secrets first" >&2; exit 1; }
+	docker compose up -d --build
+
+down:
+	docker compose down
+
+# 100 status pollers and a burst of job creations against gunicorn on 127.0.0.1.
+load: dev-deps
+	$(BIN)/python scripts/load_test.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Production-settings pass: each xdist worker gets its own Redis database.
+
+    Settings are imported before this runs, but the cache connection is made lazily, so the
+    LOCATION can still change. Without this, one worker's cache.clear() (a FLUSHDB) would wipe
+    another worker's throttle counters mid-test.
+    """
+    from django.conf import settings
+
+    if not getattr(settings, "REDIS_URL", ""):
+        return
+    from urllib.parse import urlparse
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    parsed = urlparse(settings.REDIS_URL)
+    base_db = int(parsed.path.lstrip("/") or 0)
+    location = parsed._replace(path=f"/{base_db + int(worker or 0)}").geturl()
+    settings.CACHES["default"]["LOCATION"] = location
+    from django.core.cache import cache
+
+    cache.clear()  # throttle counters left by an earlier run in the same minute would skew this one
 
 
 @pytest.fixture(autouse=True)
@@ -15,6 +40,71 @@ def _isolated_render_dirs(settings, tmp_path: Path) -> None:
     settings.RENDER_CACHE_DIR = tmp_path / "cache"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PROXY_SHORT_SIDE = 144
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """An S3 endpoint on 127.0.0.1: the pass's shared stand-in (scripts/test.sh), else moto here."""
+    if os.environ.get("BHAKTI_TEST_S3") and os.environ.get("S3_ENDPOINT"):
+        yield os.environ["S3_ENDPOINT"]
+        return
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*moto\\[server\\].*")
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(settings, s3_endpoint: str) -> object:
+    """Media on S3 (the presigning backend production uses) in a bucket of this test's own."""
+    import uuid
+
+    import boto3
+
+    bucket = f"test-{uuid.uuid4().hex[:12]}"
+    boto3.client(
+        "s3", endpoint_url=s3_endpoint, aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    ).create_bucket(Bucket=bucket)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "bhakti.storage.PresignedS3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": s3_endpoint,
+                "access_key": "test",
+                "secret_key": "test",
+                "region_name": "us-east-1",
+                "signature_version": "s3v4",
+                "addressing_style": "path",
+                "querystring_auth": True,
+                "file_overwrite": False,
+                "default_acl": None,
+            },
+        },
+    }
+    from django.core.files.storage import default_storage
+
+    return default_storage
+
+
+@pytest.fixture(autouse=True)
+def _local_media_unless_s3(request: pytest.FixtureRequest, settings) -> None:
+    """On the production pass, media stays on S3 only for tests that ask for `s3_storage`.
+
+    Many view tests assert what local files give (streamed bodies, byte ranges) where S3 gives a
+    presigned redirect instead; S3 itself is covered by the `s3_storage` tests, by the workers'
+    subprocesses (which inherit the S3 settings) and by /readyz.
+    """
+    if "s3_storage" in request.fixturenames or not settings.STORAGES["default"]["BACKEND"].endswith("S3Storage"):
+        return
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
 
 
 @pytest.fixture

@@ -117,3 +117,57 @@ def test_it_stops_manage_py_at_start_on_a_malformed_value(tmp_path):
     )
     assert result.returncode != 0
     assert "ImproperlyConfigured: JOB_MAX_ATTEMPTS must be an integer, got 'three'" in result.stderr
+
+
+def env_file_values(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
+
+
+def test_it_accepts_the_example_env_file(monkeypatch, tmp_path):
+    # .env.example plus what docker-compose.yml derives from it must make valid settings.
+    example = env_file_values(REPO / ".env.example")
+    assert all(" #" not in value for value in example.values())  # compose would keep a trailing comment
+    values = load_settings(
+        monkeypatch,
+        tmp_path,
+        **{name: value for name, value in example.items() if name in _settings_variables()},
+        DATABASE_URL="postgres://bhakti:pw@postgres:5432/bhakti",
+        REDIS_URL="redis://redis:6379/0",
+        S3_ENDPOINT="http://minio:9000",
+        S3_ACCESS_KEY="bhakti",
+        S3_SECRET_KEY="secret",
+    )
+    assert values["DEBUG"] is False and values["JOB_MAX_ATTEMPTS"] == 3
+    assert values["STORAGES"]["default"]["OPTIONS"]["public_endpoint_url"] == "http://localhost:9000"
+
+
+def _settings_variables() -> set[str]:
+    import re
+
+    text = SETTINGS_FILE.read_text()
+    return set(re.findall(r'env_\w+\(\s*"([A-Z0-9_]+)"', text)) | {"DATABASE_URL", "BHAKTI_DATA_DIR"}
+
+
+def test_it_reads_every_variable_the_deployment_files_set():
+    import yaml
+
+    known = _settings_variables()
+    example = set(env_file_values(REPO / ".env.example"))
+    compose_only = {
+        "POSTGRES_PASSWORD",
+        "MINIO_ROOT_USER",
+        "MINIO_ROOT_PASSWORD",
+        "WEB_CONCURRENCY",
+        "GUNICORN_THREADS",
+    }
+    assert example - compose_only <= known, sorted(example - compose_only - known)
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    for service in ("web", "worker", "scheduler", "migrate"):
+        assert set(compose["services"][service]["environment"]) <= known, service
+    assert "qcluster" in compose["services"]["worker"]["command"]
+    assert compose["services"]["worker"]["environment"]["Q_SCHEDULER"] == "0"
