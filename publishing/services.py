@@ -320,10 +320,12 @@ def enqueue_due_publications(*, now: dt.datetime | None = None) -> int:
 def _local_file(asset: JobAsset) -> Iterator[Path]:
     """A local path for an asset: the file itself on disk storage, a temporary copy from S3."""
     try:
-        yield Path(default_storage.path(asset.file.name))
+        local: Path | None = Path(default_storage.path(asset.file.name))
+    except NotImplementedError:  # remote storage (S3) has no local path
+        local = None
+    if local is not None and local.is_file():  # some storages name a path without keeping the file there
+        yield local
         return
-    except NotImplementedError:
-        pass
     suffix = Path(asset.file.name).suffix
     with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
         with default_storage.open(asset.file.name, "rb") as source:

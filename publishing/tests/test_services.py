@@ -307,3 +307,14 @@ def test_it_registers_the_every_minute_schedule_idempotently():
 
 def test_it_hides_the_reply_helper_from_lint():
     assert Reply(200).status == 200  # keeps the stand-in import used when scripting other replies
+
+
+def test_it_uploads_from_remote_storage_through_a_temporary_copy(alice, channel, youtube_standin, enqueued, settings):
+    # Storage whose files are not on local disk (as with S3): the upload reads a temporary copy.
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    job = make_rendered_job(alice, with_captions=False)
+    publication = _schedule(alice, job)
+    state = upload_publication(publication_id=publication.pk)
+    assert state == PublicationState.PUBLISHED, Publication.objects.get(pk=publication.pk).error
+    (video,) = youtube_standin.videos.values()
+    assert video.data == VIDEO_BYTES and video.thumbnails == [b"\xff\xd8\xff thumb"] and video.captions == []
