@@ -16,6 +16,7 @@ Audio (narration placed at scene starts, music bed ducked under it) is mixed onc
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import threading
@@ -39,8 +40,11 @@ from renders.pipeline.segment_cache import SegmentCache, content_key, file_diges
 # Bump when anything that shapes a segment's pixels or audio changes without showing up in
 # its key (filter chain, colour handling, mix recipe): old cache entries then stop matching.
 RENDERER_VERSION = "1"
-SCALE_FLAGS = "bicubic"
+SCALE_FLAGS = "bilinear"
 TIMESCALE = 90_000  # divisible by 24, 25 and 30: every frame lands on an exact tick
+# A scene's own frames are rendered in chunks of at most this long, so that several cores can
+# share one long scene: an edit of one scene then finishes in about 1/parallelism of its time.
+CHUNK_SEC = 3.0
 MUX_UNITS = 0.02  # share of the compose progress bar for the final join
 
 
@@ -157,6 +161,7 @@ class _Context:
     fps: int
     encoder: str
     video_args: list[str]
+    video_key: list[str]  # the encoder settings that shape the bitstream (not the thread count)
     fonts_dir: Path
     font_digest: str
     subs_dir: Path
@@ -205,33 +210,48 @@ def _motion_key(motion: Motion) -> list[object]:
     return [motion.zoom_start, motion.zoom_end, motion.x_start, motion.x_end, motion.y_start, motion.y_end]
 
 
-def _scene_job(
-    ctx: _Context, index: int, still: Path, still_size: tuple[int, int], timeline: Timeline, cues: list[Cue]
-) -> SegmentJob | None:
-    first, end = timeline.scene_range(index)
+def scene_chunks(first: int, end: int, fps: int) -> list[tuple[int, int]]:
+    """Split a scene's own frames [first, end) into near-equal chunks of at most CHUNK_SEC.
+
+    Chunks let every core work on one long scene (an edit re-renders a single scene); their
+    boundaries depend only on the scene's own length, so unchanged scenes stay cached.
+    """
     frames = end - first
-    if frames <= 0:
-        return None
+    limit = max(1, round(CHUNK_SEC * fps))
+    count = max(1, math.ceil(frames / limit))
+    bounds = [first + round(part * frames / count) for part in range(count + 1)]
+    return [(low, high) for low, high in zip(bounds, bounds[1:], strict=False) if high > low]
+
+
+def _scene_jobs(
+    ctx: _Context, index: int, still: Path, still_size: tuple[int, int], timeline: Timeline, cues: list[Cue]
+) -> list[SegmentJob]:
     visible_first, visible_end = timeline.visible_range(index)
     motion = motion_for_scene(index)
-    offset, span = first - visible_first, visible_end - visible_first
-    ass, ass_digest = _write_segment_ass(ctx, f"scene_{index:02d}", cues_in_window(cues, first, end, ctx.fps))
-    kb = motion_filter(motion, still_size, ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS)
-    tail = _overlays(ctx, ass, 1)
-    graph = f"[0:v]{_still_prep(ctx.fps, frames)},{kb},{tail}[v]"
-    args = ["-framerate", str(ctx.fps), "-i", str(still)]
-    if ctx.mark is not None:
-        args += ["-i", str(ctx.mark)]
-    args += ["-filter_complex", graph, *_output_args(ctx, frames)]
-    key = content_key(
-        {
-            "v": RENDERER_VERSION, "kind": "scene", "image": file_digest(still), "size": ctx.frame,
-            "fps": ctx.fps, "frames": frames, "offset": offset, "span": span, "motion": _motion_key(motion),
-            "ass": ass_digest, "font": ctx.font_digest, "mark": [ctx.mark_digest, ctx.mark_xy],
-            "video": ctx.video_args, "scale": SCALE_FLAGS,
-        }
-    )  # fmt: skip
-    return SegmentJob(f"scene {index + 1}", frames, key, ".mp4", args)
+    span = visible_end - visible_first
+    chunks = scene_chunks(*timeline.scene_range(index), ctx.fps)
+    jobs = []
+    for part, (first, end) in enumerate(chunks):
+        frames, offset = end - first, first - visible_first
+        name = f"scene_{index:02d}" + (f"_{part + 1}" if len(chunks) > 1 else "")
+        ass, ass_digest = _write_segment_ass(ctx, name, cues_in_window(cues, first, end, ctx.fps))
+        kb = motion_filter(motion, still_size, ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS)
+        graph = f"[0:v]{_still_prep(ctx.fps, frames)},{kb},{_overlays(ctx, ass, 1)}[v]"
+        args = ["-framerate", str(ctx.fps), "-i", str(still)]
+        if ctx.mark is not None:
+            args += ["-i", str(ctx.mark)]
+        args += ["-filter_complex", graph, *_output_args(ctx, frames)]
+        key = content_key(
+            {
+                "v": RENDERER_VERSION, "kind": "scene", "image": file_digest(still), "size": ctx.frame,
+                "fps": ctx.fps, "frames": frames, "offset": offset, "span": span, "motion": _motion_key(motion),
+                "ass": ass_digest, "font": ctx.font_digest, "mark": [ctx.mark_digest, ctx.mark_xy],
+                "video": ctx.video_key, "scale": SCALE_FLAGS,
+            }
+        )  # fmt: skip
+        label = f"scene {index + 1}" + (f" part {part + 1}" if len(chunks) > 1 else "")
+        jobs.append(SegmentJob(label, frames, key, ".mp4", args))
+    return jobs
 
 
 def _fade_job(
@@ -270,7 +290,7 @@ def _fade_job(
         {
             "v": RENDERER_VERSION, "kind": "fade", "sides": key_parts, "size": ctx.frame, "fps": ctx.fps,
             "frames": frames, "ass": ass_digest, "font": ctx.font_digest, "mark": [ctx.mark_digest, ctx.mark_xy],
-            "video": ctx.video_args, "scale": SCALE_FLAGS,
+            "video": ctx.video_key, "scale": SCALE_FLAGS,
         }
     )  # fmt: skip
     return SegmentJob(f"fade {boundary + 1}→{boundary + 2}", frames, key, ".mp4", args)
@@ -470,7 +490,8 @@ def compose_video(
             mark_xy = watermark.watermark_position(plan.watermark, frame, image.size)
     font_file = fonts.fonts_dir()
     ctx = _Context(
-        plan=plan, frame=frame, fps=plan.fps, encoder=encoder, video_args=video_args, fonts_dir=font_file,
+        plan=plan, frame=frame, fps=plan.fps, encoder=encoder, video_args=video_args,
+        video_key=encoder_args(encoder, plan.mode, threads=1), fonts_dir=font_file,
         font_digest=file_digest(fonts.devanagari_font()), subs_dir=subs_dir, mark=mark, mark_xy=mark_xy,
         mark_digest=file_digest(mark) if mark else "",
     )  # fmt: skip
@@ -486,8 +507,7 @@ def compose_video(
     for index in range(count):
         if index > 0 and (job := _fade_job(ctx, index - 1, scene_images, sizes, timeline, cues)):
             video_jobs.append(job)
-        if job := _scene_job(ctx, index, scene_images[index], sizes[index], timeline, cues):
-            video_jobs.append(job)
+        video_jobs += _scene_jobs(ctx, index, scene_images[index], sizes[index], timeline, cues)
 
     narration_wav, pcm = build_narration_track(narration, timeline, work / "narration.wav")
     audio = _audio_job(plan, settings, narration_wav, file_digest(narration_wav), pcm.size)

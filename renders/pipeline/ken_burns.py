@@ -92,7 +92,7 @@ def motion_filter(
     *,
     first_frame: int,
     span_frames: int,
-    scale_flags: str = "bicubic",
+    scale_flags: str = "bilinear",
 ) -> str:
     """A `scale,crop` filter chain for frames of a segment that starts `first_frame` frames into
     the scene's visible span of `span_frames` frames. Input: the still, already looped to one

@@ -114,6 +114,15 @@ def test_it_keeps_a_frame_of_each_short_scene_outside_its_fades():
         assert end - first >= 1
 
 
+def test_it_splits_long_scenes_into_chunks_of_at_most_three_seconds():
+    assert compose.scene_chunks(0, 90, FPS) == [(0, 90)]
+    assert compose.scene_chunks(8, 173, FPS) == [(8, 90), (90, 173)]
+    chunks = compose.scene_chunks(7, 600, FPS)
+    assert len(chunks) == 7 and chunks[0][0] == 7 and chunks[-1][1] == 600
+    assert all(high - low <= 90 for low, high in chunks)
+    assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:], strict=False))
+
+
 def test_it_cuts_cues_to_each_segments_window():
     timeline = build_timeline([1.0, 1.0], FPS)
     cues = global_cues([[Cue(0.2, 1.4, "spills over")], [Cue(0.5, 0.9, "second")]], timeline)
@@ -143,7 +152,8 @@ def test_it_keeps_every_motion_inside_the_still_and_smooth(aspect):
 
 
 def test_it_composes_a_video_exactly_as_long_as_the_narration(tmp_path):
-    inputs = Inputs(tmp_path, [1.5, 1.0, 1.2], music="tanpura")
+    # The first scene is long enough to be rendered in two chunks.
+    inputs = Inputs(tmp_path, [3.5, 1.0, 1.2], music="tanpura")
     seen: list[float] = []
     result = inputs.compose(Callbacks(progress=lambda step, fraction: seen.append(fraction)))
 
@@ -152,9 +162,9 @@ def test_it_composes_a_video_exactly_as_long_as_the_narration(tmp_path):
     assert abs(info.duration_sec - narration.total_sec) < 0.1
     assert (info.width, info.height, info.fps) == (256, 144, FPS)
     assert info.video_codec == "h264" and info.audio_codec == "aac" and info.audio_channels == 2
-    assert count_frames(result.video) == round(narration.total_sec * FPS) == 111
+    assert count_frames(result.video) == round(narration.total_sec * FPS) == 171
     assert result.encoder == "libx264"
-    assert (result.segments_rendered, result.segments_cached) == (5, 0)
+    assert (result.segments_rendered, result.segments_cached) == (6, 0)
     assert seen[-1] == 1.0 and seen == sorted(seen)
 
     narration_only = probe(result.narration_audio)

@@ -1,0 +1,237 @@
+#!/usr/bin/env python
+"""Benchmark the renderer against the encoder's own cost. `make bench` runs it; it is not a test.
+
+1. Render a fixed 10-scene, 60 s, 1080p30 FINAL plan (English narration, local providers) from
+   a cold work dir and a cold segment cache, through `run_pipeline`.
+2. Bare encode: the same number of frames, same size and fps, with the identical encoder
+   settings (`ffmpeg.encoder_args`), from testsrc2 — the encoder's own cost with nothing else
+   to do. With --same-frames (default) also the rendered video's own frames, decoded once to a
+   raw file beforehand (untimed) and encoded from it: same content, so same x264 effort.
+3. Edit: change one scene's narration (same length of speech) and render again in the same
+   work dir and cache, as a creator's edit or a retry would.
+
+Prints wall seconds, CPU seconds, the ratios render / bare encode and edit / full render, and
+the peak memory of the whole process tree (this Python plus every ffmpeg child), sampled from
+/proc every 50 ms (sum of RSS over the tree at each sample), next to getrusage's figures.
+
+    .venv/bin/python scripts/bench_render.py                   # the real thing (a few minutes)
+    .venv/bin/python scripts/bench_render.py --seconds 10 --resolution 720p   # a quick smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from renders.pipeline import ffmpeg  # noqa: E402
+from renders.pipeline.context import Callbacks, RenderSettings  # noqa: E402
+from renders.pipeline.media_probe import count_frames, probe  # noqa: E402
+from renders.pipeline.plan import Limits, parse_plan  # noqa: E402
+from renders.pipeline.runner import run_pipeline  # noqa: E402
+
+# About 3.5 s of espeak speech each: with lead-in and padding every scene stays at its 6 s.
+NARRATION = [
+    "Long ago, a wise king ruled the golden city.",
+    "His young son Prahlad prayed to Vishnu every morning.",
+    "The proud king forbade all prayer in the palace.",
+    "Yet the boy sang the holy name without fear.",
+    "Soldiers were sent, but no weapon could harm him.",
+    "His aunt Holika carried him into a great fire.",
+    "The flames rose high, and Holika was burned away.",
+    "Prahlad walked out of the fire, calm and smiling.",
+    "At dusk, Narasimha burst from a pillar of stone.",
+    "Devotion, the story says, is stronger than any throne.",
+]
+EDITED = "Each day the young prince prayed to Vishnu at sunrise."
+PROMPTS = [
+    "a golden city at dawn", "a boy praying by a river", "an angry king on a throne",
+    "a boy singing in a courtyard", "soldiers with spears in a palace hall", "a bonfire at night",
+    "tall flames against a dark sky", "a boy walking out of fire", "a lion-headed god bursting from a pillar",
+    "a temple lit by lamps",
+]  # fmt: skip
+
+
+def bench_plan(seconds: float, resolution: str, narration: list[str]) -> dict:
+    per_scene = seconds / len(narration)  # keep >= 6 s: the narration needs about that
+    return {
+        "title": "Prahlad and the fire",
+        "language": "en",
+        "voice": "female",
+        "aspect": "16:9",
+        "resolution": resolution,
+        "mode": "final",
+        "music": "tanpura",
+        "watermark": "br",
+        "fps": 30,
+        "scenes": [
+            {"image_prompt": prompt, "narration": text, "duration_sec": per_scene}
+            for prompt, text in zip(PROMPTS, narration, strict=False)
+        ],
+    }
+
+
+class TreeMemory:
+    """Peak RSS of this process plus all its descendants, sampled from /proc."""
+
+    def __init__(self, interval: float = 0.05):
+        self.interval = interval
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._page = os.sysconf("SC_PAGE_SIZE")
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def sample(self) -> int:
+        parents: dict[int, int] = {}
+        rss: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                fields = stat.rsplit(")", 1)[1].split()
+                parents[int(entry)] = int(fields[1])
+                rss[int(entry)] = int(fields[21]) * self._page
+            except (OSError, ValueError, IndexError):
+                continue
+        tree, frontier = {os.getpid()}, [os.getpid()]
+        while frontier:
+            parent = frontier.pop()
+            for pid, ppid in parents.items():
+                if ppid == parent and pid not in tree:
+                    tree.add(pid)
+                    frontier.append(pid)
+        return sum(rss.get(pid, 0) for pid in tree)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_bytes = max(self.peak_bytes, self.sample())
+            self._stop.wait(self.interval)
+
+
+def cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed(what: Callable[[], object]) -> tuple[object, float, float]:
+    wall, cpu = time.monotonic(), cpu_seconds()
+    result = what()
+    return result, time.monotonic() - wall, cpu_seconds() - cpu
+
+
+def bare_encode(source_args: list[str], frames: int, out: Path, threads: int) -> None:
+    args = ["-loglevel", "error", *source_args, "-frames:v", str(frames)]
+    args += ffmpeg.encoder_args(ffmpeg.pick_encoder("auto"), "final", threads)
+    args += ["-an", str(out)]
+    ffmpeg.run_ffmpeg(args, is_canceled=lambda: False, what="bare encode")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=60.0, help="video length, shared by the scenes")
+    parser.add_argument("--scenes", type=int, default=10, choices=range(2, 11), help="number of scenes (2-10)")
+    parser.add_argument("--resolution", default="1080p", choices=["720p", "1080p", "4k"])
+    parser.add_argument("--parallelism", type=int, default=os.cpu_count() or 2, help="ffmpeg processes at once")
+    parser.add_argument("--baseline-threads", type=int, default=0, help="x264 threads for the bare encode (0: auto)")
+    parser.add_argument("--no-same-frames", action="store_true", help="skip the same-frames bare encode")
+    parser.add_argument("--dir", type=Path, help="where to work (default: a fresh temporary directory)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    options = parser.parse_args()
+
+    root = options.dir or Path(tempfile.mkdtemp(prefix="bhakti-bench-"))
+    shutil.rmtree(root / "work", ignore_errors=True)
+    shutil.rmtree(root / "cache", ignore_errors=True)
+    settings = RenderSettings(
+        work_dir=root / "work", cache_dir=root / "cache", parallelism=options.parallelism, encoder="auto"
+    )
+    limits = Limits(max_scene_duration_sec=max(20, options.seconds / options.scenes))
+    narration = NARRATION[: options.scenes]
+    plan = parse_plan(bench_plan(options.seconds, options.resolution, narration), limits)
+    edited_text = [*narration[:1], EDITED, *narration[2:]]
+    edited = parse_plan(bench_plan(options.seconds, options.resolution, edited_text), limits)
+    width, height = plan.frame_size()
+    print(f"cores {os.cpu_count()}, parallelism {options.parallelism}, {width}x{height} @ {plan.fps} fps, {root}")
+
+    # Warm-up outside the timings: font copy, NVENC probe, espeak and numpy imports.
+    ffmpeg.pick_encoder("auto")
+    with TreeMemory() as memory:
+        full, full_wall, full_cpu = timed(lambda: run_pipeline(plan, settings, Callbacks()))
+    frames = count_frames(full.video)
+    info = probe(full.video)
+    full_peak = memory.peak_bytes
+    print(
+        f"render:       {full_wall:6.1f} s wall {full_cpu:6.1f} s cpu  ({frames} frames, {info.duration_sec:.2f} s, "
+        f"encoder {full.encoder}); steps: " + ", ".join(f"{step} {sec:.1f}" for step, sec in full.timings.items())
+    )
+    compose_wall = full.timings["compose"]
+
+    testsrc = ["-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r={plan.fps}"]
+    _, bare_wall, bare_cpu = timed(lambda: bare_encode(testsrc, frames, root / "bare.mp4", options.baseline_threads))
+    print(f"bare encode:  {bare_wall:6.1f} s wall {bare_cpu:6.1f} s cpu  (testsrc2, {frames} frames)")
+
+    same_wall = same_cpu = None
+    if not options.no_same_frames:
+        raw = root / "frames.yuv"
+        ffmpeg.run_ffmpeg(
+            ["-loglevel", "error", "-i", str(full.video), "-map", "0:v", "-f", "rawvideo", "-pix_fmt", "yuv420p",
+             str(raw)],
+            is_canceled=lambda: False,
+        )  # fmt: skip
+        source = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", str(plan.fps)]
+        source += ["-i", str(raw)]
+        _, same_wall, same_cpu = timed(lambda: bare_encode(source, frames, root / "same.mp4", options.baseline_threads))
+        raw.unlink()
+        print(f"bare encode:  {same_wall:6.1f} s wall {same_cpu:6.1f} s cpu  (the render's own frames, from raw)")
+
+    with TreeMemory() as edit_memory:
+        edit, edit_wall, edit_cpu = timed(lambda: run_pipeline(edited, settings, Callbacks()))
+    segments = edit_summary(edit.summary)
+    print(
+        f"edit:         {edit_wall:6.1f} s wall {edit_cpu:6.1f} s cpu  (scene 2 narration changed; segments {segments}); "
+        "steps: " + ", ".join(f"{step} {sec:.1f}" for step, sec in edit.timings.items())
+    )
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print()
+    print(f"compose / bare encode (testsrc2):      {compose_wall / bare_wall:5.2f}x   (target <= 1.15)")
+    if same_wall:
+        print(f"compose / bare encode (same frames):   {compose_wall / same_wall:5.2f}x")
+    print(f"whole pipeline / bare encode (testsrc2): {full_wall / bare_wall:5.2f}x   (images + speech + compose)")
+    print(f"edit / full render:                    {edit_wall / full_wall:5.1%}   (target <= 15%)")
+    print(
+        f"peak RSS, process tree (sampled):      {max(full_peak, edit_memory.peak_bytes) / 2**20:5.0f} MB   (target <= 400)"
+    )
+    print(f"  getrusage: python {own:.0f} MB, largest single child {children:.0f} MB")
+    if not options.keep and not options.dir:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+def edit_summary(summary: Path) -> str:
+    segments = json.loads(summary.read_text())["segments"]
+    return f"{segments['rendered']} rendered, {segments['cached']} reused"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
