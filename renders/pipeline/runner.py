@@ -83,6 +83,7 @@ def run_pipeline(
         "fps": plan.fps,
         "timings_sec": timings,
         "segments": {"rendered": composed.segments_rendered, "cached": composed.segments_cached},
+        "compose_sec": composed.timings,  # prepare, segments (parallel ffmpeg), join
         "speech_provider": narration.provider,
         "files": {
             path.name: path.stat().st_size
