@@ -1,0 +1,267 @@
+"""Real workers: `manage.py qcluster` processes against a database they share with this test.
+
+The test database of pytest-django lives inside this process's transaction (or in memory), so
+the clusters get a database of their own: a SQLite file on the embedded pass, a fresh PostgreSQL
+database on the production pass. The test reads it back with plain SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+ONE_SCENE = [{"image_prompt": "a lamp by a river", "narration": "Om.", "duration_sec": 1}]
+SIX_SCENES = [
+    {"image_prompt": f"{place} at dawn", "narration": "Prahlad prayed.", "duration_sec": 1.5}
+    for place in ("a river", "a temple", "a palace", "a forest", "a mountain", "a village")
+]
+
+
+def plan(scenes: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "title": "Prahlad",
+        "topic": "devotion",
+        "language": "en",
+        "voice": "female",
+        "style": "temple-painting",
+        "aspect": "16:9",
+        "resolution": "720p",
+        "mode": "proxy",
+        "music": "none",
+        "watermark": "none",
+        "scenes": scenes,
+    }
+
+
+@dataclass
+class SharedDatabase:
+    """A database the test and its subprocesses both reach, with the env that points at it."""
+
+    env: dict[str, str]
+    connect: Any
+    work: Path
+    placeholder: str  # "?" for sqlite3, "%s" for psycopg
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        connection = self.connect()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+        finally:
+            connection.close()
+
+    def manage(self, *args: str, timeout: float = 180) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result.stdout
+
+    def create_jobs(self, plan_data: dict[str, Any], count: int) -> list[str]:
+        code = (
+            "import json, sys\n"
+            "from django.contrib.auth.models import User\n"
+            "from renders.services import job_create\n"
+            "owner, _ = User.objects.get_or_create(username='worker-test')\n"
+            f"plan = json.loads({json.dumps(json.dumps(plan_data))})\n"
+            f"print(json.dumps([str(job_create(owner=owner, plan_data=plan).pk) for _ in range({count})]))\n"
+        )
+        return json.loads(self.manage("shell", "-c", code).strip().splitlines()[-1])
+
+    def start_cluster(self, name: str) -> subprocess.Popen:
+        log = open(self.work / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a kill takes every worker with it
+        )
+        self.processes.append(process)
+        return process
+
+    def log_tail(self) -> str:
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}" for path in sorted(self.work.glob("*.log"))
+        )
+
+    def states(self) -> dict[str, str]:
+        """Job id (as uuid.UUID's hex) -> state. SQLite stores the hex, PostgreSQL a uuid."""
+        return {
+            uuid.UUID(str(job_id)).hex: state for job_id, state in self.rows("SELECT id, state FROM renders_renderjob")
+        }
+
+    def wait_until_final(self, ids: list[str], timeout: float) -> list[str]:
+        wanted = [uuid.UUID(job_id).hex for job_id in ids]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            states = self.states()
+            if all(states.get(job_id) in {"succeeded", "failed", "canceled"} for job_id in wanted):
+                return [states[job_id] for job_id in wanted]
+            time.sleep(1)
+        raise AssertionError(f"jobs did not finish in {timeout} s: {self.states()}\n{self.log_tail()}")
+
+    def events(self, job_id: str) -> list[str]:
+        key = job_id if self.placeholder == "%s" else uuid.UUID(job_id).hex
+        sql = f"SELECT message FROM renders_jobevent WHERE job_id = {self.placeholder} ORDER BY id"
+        return [message for (message,) in self.rows(sql, (key,))]
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    """Signal the cluster and every process it started (it leads its own session)."""
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        return
+
+
+@pytest.fixture
+def shared_db(tmp_path: Path) -> Iterator[SharedDatabase]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="bhakti.settings",
+        BHAKTI_DATA_DIR=str(tmp_path / "data"),
+        RENDER_WORK_DIR=str(tmp_path / "work"),
+        RENDER_CACHE_DIR=str(tmp_path / "cache"),  # one cache for both clusters, as on a shared volume
+        MEDIA_ROOT=str(tmp_path / "media"),
+        PROXY_SHORT_SIDE="96",
+        RENDER_PARALLELISM="1",
+        RENDER_WORKERS="2",
+        JOB_TIMEOUT_SEC="120",
+        HEARTBEAT_STALE_SEC="20",
+        JOBS_PER_DAY="1000",
+        LOG_LEVEL="WARNING",
+    )
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        import psycopg
+
+        name = f"bhakti_workers_{uuid.uuid4().hex[:10]}"
+        server = {
+            "host": database["HOST"] or "127.0.0.1",
+            "port": int(database["PORT"] or 5432),
+            "user": database["USER"],
+            "password": database["PASSWORD"] or None,
+        }
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+        env["DATABASE_URL"] = f"postgres://{server['user']}{password}@{server['host']}:{server['port']}/{name}"
+        shared = SharedDatabase(
+            env=env, connect=lambda: psycopg.connect(dbname=name, **server), work=tmp_path, placeholder="%s"
+        )
+    else:
+        env.pop("DATABASE_URL", None)
+        path = tmp_path / "workers.sqlite3"
+        env["SQLITE_PATH"] = str(path)
+        shared = SharedDatabase(
+            env=env, connect=lambda: sqlite3.connect(path, timeout=30), work=tmp_path, placeholder="?"
+        )
+        name = ""
+    shared.manage("migrate", "--noinput", "-v", "0")
+    yield shared
+    # Every job is final by now: stop the clusters together and don't wait on their grace period.
+    for process in shared.processes:
+        _signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + 5
+    for process in shared.processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _signal_group(process, signal.SIGKILL)
+            process.wait(timeout=10)
+    if name:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_it_runs_twenty_jobs_on_two_clusters_each_exactly_once(shared_db):
+    ids = shared_db.create_jobs(plan(ONE_SCENE), 20)
+    shared_db.start_cluster("cluster-a")
+    shared_db.start_cluster("cluster-b")
+
+    states = shared_db.wait_until_final(ids, timeout=300)
+
+    assert states == ["succeeded"] * 20, shared_db.log_tail()
+    for job_id in ids:
+        events = shared_db.events(job_id)
+        started = [message for message in events if message.startswith("Attempt ")]
+        assert started == ["Attempt 1 started on a worker"], (job_id, events)
+        assert sum(message.startswith("Done: ") for message in events) == 1, (job_id, events)
+    assert shared_db.rows("SELECT count(*) FROM renders_renderjob WHERE attempts <> 1") == [(0,)]
+    assert shared_db.rows("SELECT count(*) FROM django_q_ormq") == [(0,)]  # every task acknowledged
+
+
+def test_it_finishes_a_job_on_another_worker_after_a_sigkill_mid_compose(shared_db):
+    cache = shared_db.work / "cache" / "segments"
+    [job_id] = shared_db.create_jobs(plan(SIX_SCENES), 1)
+    doomed = shared_db.start_cluster("cluster-doomed")
+
+    deadline = time.monotonic() + 240
+    cached_at_kill = 0
+    while time.monotonic() < deadline:
+        cached_at_kill = (
+            len([path for path in cache.rglob("*.mp4") if ".partial" not in path.name]) if cache.exists() else 0
+        )
+        if cached_at_kill >= 2:
+            break
+        time.sleep(0.05)
+    _signal_group(doomed, signal.SIGKILL)  # the whole process group: as if the machine were gone
+    doomed.wait(timeout=10)
+    assert cached_at_kill >= 2, shared_db.log_tail()
+    [(state, step, attempts)] = shared_db.rows(
+        "SELECT state, step, attempts FROM renders_renderjob"
+    )  # fmt: skip
+    assert (state, step, attempts) == ("running", "compose", 1), shared_db.log_tail()
+
+    survivor = shared_db.start_cluster("cluster-survivor")
+    # The survivor must not take the job while the dead worker's heartbeat still looks fresh:
+    # the old task stays locked in the broker until the reaper notices the silence.
+    time.sleep(3)
+    assert shared_db.rows("SELECT attempts FROM renders_renderjob") == [(1,)]
+    reaped: dict[str, int] = {}
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        reaped = json.loads(shared_db.manage("reap_jobs").strip().splitlines()[-1])
+        if reaped["requeued"]:
+            break
+        time.sleep(3)
+    assert reaped["requeued"] == 1, shared_db.log_tail()
+
+    assert shared_db.wait_until_final([job_id], timeout=240) == ["succeeded"], shared_db.log_tail()
+    assert survivor.poll() is None
+    events = shared_db.events(job_id)
+    assert [message for message in events if message.startswith("Attempt ")] == [
+        "Attempt 1 started on a worker",
+        "Attempt 2 started on a worker",
+    ]
+    assert any("stopped responding during compose" in message for message in events)
+    compose_done = [message for message in events if message.startswith("compose: ") and "reused" in message]
+    assert len(compose_done) == 1, events  # only the second attempt reached the end of compose
+    reused = int(compose_done[0].split(" segments rendered, ")[1].split(" reused")[0])
+    assert reused >= cached_at_kill, (cached_at_kill, compose_done)
+    assert sum(message.startswith("Done: ") for message in events) == 1
