@@ -18,7 +18,7 @@ from library.stories import StoryTemplate, get_template, list_templates, plan_fr
 from renders.api.pagination import paginate
 from renders.api.representations import asset_url, job_url
 from renders.api.schema import JOB_ID_PARAMETER, error_responses
-from renders.api.serializers import JobFilterQuerySerializer, PageSerializer, PlanSerializer
+from renders.api.serializers import JobFilterQuerySerializer, PageSerializer, PlanField
 from renders.api.views import JsonApiView
 from renders.models import AssetKind, JobState, RenderJob
 from renders.pipeline import plan as plan_schema
@@ -108,7 +108,7 @@ class TemplatePlanApi(JsonApiView):
             ref_name = "TemplatePlan"
 
         template_id = serializers.CharField()
-        plan = PlanSerializer(help_text='Ready to submit: POST /renders with {"plan": …}.')
+        plan = PlanField(help_text='Ready to submit: POST /renders with {"plan": …}.')
 
     @extend_schema(
         tags=TEMPLATE_TAG,
@@ -206,7 +206,7 @@ class LibraryDuplicateApi(JsonApiView):
             ref_name = "DuplicatedPlan"
 
         source_job_id = serializers.UUIDField()
-        plan = PlanSerializer(help_text="The job's plan, ready to edit and submit as a new render.")
+        plan = PlanField(help_text="The job's plan, ready to edit and submit as a new render.")
 
     @extend_schema(
         tags=LIBRARY_TAG,

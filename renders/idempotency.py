@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -37,6 +38,8 @@ from renders.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_CHARS = 255
+# Visible ASCII, inner spaces allowed: what survives every HTTP hop unchanged.
+KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
 IN_FLIGHT_STALE_SEC = 120
 REPLAYED_HEADER = "Idempotent-Replayed"
 # Response headers worth replaying; the rest (Vary, Allow, …) are rebuilt by the view machinery.
@@ -46,7 +49,7 @@ _KEPT_HEADERS = ("Location",)
 class InvalidIdempotencyKey(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "invalid_idempotency_key"
-    default_detail = f"The {HEADER} header must be 1 to {MAX_KEY_CHARS} printable characters."
+    default_detail = f"The {HEADER} header must be 1 to {MAX_KEY_CHARS} visible ASCII characters (a UUID is ideal)."
 
 
 class IdempotencyKeyReused(APIException):
@@ -134,7 +137,7 @@ def purge_expired() -> int:
 
 def _valid_key(raw: str) -> str:
     key = raw.strip()
-    if not key or len(key) > MAX_KEY_CHARS or not key.isprintable():
+    if not re.fullmatch(KEY_PATTERN, key):
         raise InvalidIdempotencyKey()
     return key
 

@@ -7,12 +7,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from renders.api.errors import ErrorSerializer
 from renders.idempotency import HEADER as IDEMPOTENCY_HEADER
-from renders.idempotency import REPLAYED_HEADER
+from renders.idempotency import KEY_PATTERN, MAX_KEY_CHARS, REPLAYED_HEADER
 
 _ERROR_DESCRIPTIONS = {
     400: "Invalid request: `invalid` (fields), `invalid_plan` / `plan_limit_exceeded` (plan, with `errors` per "
     "field and `limit`), `cost_limit_exceeded` / `daily_quota_exceeded` (with `limit`), "
-    "`webhook_url_not_allowed`, `parse_error` (malformed JSON).",
+    "`webhook_url_not_allowed`, `parse_error` (malformed JSON), `invalid_idempotency_key`.",
     401: "No credentials, or an API key that is unknown or revoked (`not_authenticated`, `invalid_api_key`).",
     403: "Not allowed (`permission_denied`), e.g. a session request without its CSRF token.",
     404: "No such job for you (`not_found`: someone else's job is not found either) or template (`unknown_template`).",
@@ -39,7 +39,7 @@ JOB_ID_PARAMETER = OpenApiParameter(
 IDEMPOTENCY_PARAMETERS = [
     OpenApiParameter(
         IDEMPOTENCY_HEADER,
-        str,
+        {"type": "string", "minLength": 1, "maxLength": MAX_KEY_CHARS, "pattern": KEY_PATTERN},
         OpenApiParameter.HEADER,
         description="Optional. A unique key (e.g. a UUID) per intended request: resending the same body with "
         "the same key within 24 h returns the first response instead of acting twice.",

@@ -16,35 +16,49 @@ from renders.pipeline import plan as plan_schema
 
 
 class SceneSerializer(serializers.Serializer):
-    image_prompt = serializers.CharField(max_length=plan_schema.MAX_PROMPT_CHARS, allow_blank=True)
-    narration = serializers.CharField(max_length=plan_schema.MAX_NARRATION_CHARS, allow_blank=True)
+    # null is accepted wherever parse_plan reads it as "not given", so the schema says so too.
+    image_prompt = serializers.CharField(
+        min_length=1,
+        max_length=plan_schema.MAX_PROMPT_CHARS,
+        help_text="What to paint. May be empty only when `image` is given.",
+    )
+    narration = serializers.CharField(max_length=plan_schema.MAX_NARRATION_CHARS, allow_blank=True, allow_null=True)
     duration_sec = serializers.FloatField(min_value=1, max_value=settings.MAX_SCENE_DURATION_SEC)
     narration_alt = serializers.CharField(
         max_length=plan_schema.MAX_NARRATION_CHARS,
         allow_blank=True,
+        allow_null=True,
         required=False,
         help_text="The same narration in the other language (used for its subtitles).",
     )
     image = serializers.CharField(
-        required=False, help_text="An image you uploaded (uploads/<your id>/…) instead of a painted one."
+        required=False,
+        allow_null=True,
+        help_text="An image you uploaded (uploads/<your id>/…) instead of a painted one.",
     )
+
+
+def _optional_choice(choices: tuple) -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices=choices, required=False, allow_null=True)
 
 
 class PlanSerializer(serializers.Serializer):
     """The render plan: the same JSON the `manage.py render` CLI reads."""
 
     title = serializers.CharField(max_length=plan_schema.MAX_TITLE_CHARS)
-    topic = serializers.CharField(max_length=plan_schema.MAX_TOPIC_CHARS, allow_blank=True, required=False)
-    language = serializers.ChoiceField(choices=plan_schema.LANGUAGES, required=False)
-    voice = serializers.ChoiceField(choices=plan_schema.VOICES, required=False)
-    style = serializers.ChoiceField(choices=plan_schema.STYLES, required=False)
-    aspect = serializers.ChoiceField(choices=plan_schema.ASPECTS, required=False)
-    resolution = serializers.ChoiceField(choices=plan_schema.RESOLUTIONS, required=False)
-    mode = serializers.ChoiceField(choices=plan_schema.MODES, required=False)
-    music = serializers.ChoiceField(choices=plan_schema.MUSIC, required=False)
-    watermark = serializers.ChoiceField(choices=plan_schema.WATERMARKS, required=False)
+    topic = serializers.CharField(
+        max_length=plan_schema.MAX_TOPIC_CHARS, allow_blank=True, allow_null=True, required=False
+    )
+    language = _optional_choice(plan_schema.LANGUAGES)
+    voice = _optional_choice(plan_schema.VOICES)
+    style = _optional_choice(plan_schema.STYLES)
+    aspect = _optional_choice(plan_schema.ASPECTS)
+    resolution = _optional_choice(plan_schema.RESOLUTIONS)
+    mode = _optional_choice(plan_schema.MODES)
+    music = _optional_choice(plan_schema.MUSIC)
+    watermark = _optional_choice(plan_schema.WATERMARKS)
     fps = serializers.ChoiceField(choices=(24, 25, 30), required=False)
-    scenes = SceneSerializer(many=True, min_length=1, max_length=settings.MAX_SCENES)
+    scenes = serializers.ListField(child=SceneSerializer(), min_length=1, max_length=settings.MAX_SCENES)
 
 
 @extend_schema_field(PlanSerializer)
@@ -58,8 +72,9 @@ class PageQuerySerializer(serializers.Serializer):
 
 
 class JobFilterQuerySerializer(PageQuerySerializer):
-    state = serializers.ChoiceField(choices=JobState.choices, required=False)
-    language = serializers.ChoiceField(choices=plan_schema.LANGUAGES, required=False)
+    # Blank means "any", as an HTML form's empty select sends it (`?state=`).
+    state = serializers.ChoiceField(choices=JobState.choices, required=False, allow_blank=True)
+    language = serializers.ChoiceField(choices=plan_schema.LANGUAGES, required=False, allow_blank=True)
 
 
 class PageSerializer(serializers.Serializer):

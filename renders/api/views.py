@@ -230,7 +230,7 @@ class RenderCancelApi(JsonApiView):
         description="A queued job is canceled at once; a running one stops at its next check (within seconds).",
         parameters=[JOB_ID_PARAMETER, *IDEMPOTENCY_PARAMETERS],
         request=None,
-        responses={200: JobDetailSerializer, **error_responses(404, 409, 422)},
+        responses={200: JobDetailSerializer, **error_responses(400, 404, 409, 422)},
     )
     @idempotent
     def post(self, request: Request, job_id: str) -> Response:
@@ -262,7 +262,7 @@ class RenderRetryApi(RenderStartThrottled):
         "the same rate limit as starting a render.",
         parameters=[JOB_ID_PARAMETER, *IDEMPOTENCY_PARAMETERS, RETRY_AFTER_PARAMETER],
         request=None,
-        responses={202: JobDetailSerializer, **error_responses(404, 409, 422, 429)},
+        responses={202: JobDetailSerializer, **error_responses(400, 404, 409, 422, 429)},
     )
     @idempotent
     def post(self, request: Request, job_id: str) -> Response:
@@ -285,6 +285,12 @@ class IgnoreAcceptHeader(BaseContentNegotiation):
 class RenderAssetApi(JsonApiView):
     content_negotiation_class = IgnoreAcceptHeader
 
+    class QuerySerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AssetQuery"
+
+        download = serializers.BooleanField(default=False, help_text="Ask the browser to save the file.")
+
     @extend_schema(
         tags=TAG,
         summary="Download one of a job's files",
@@ -295,18 +301,20 @@ class RenderAssetApi(JsonApiView):
         parameters=[
             JOB_ID_PARAMETER,
             OpenApiParameter("asset_id", int, OpenApiParameter.PATH),
-            OpenApiParameter("download", bool, OpenApiParameter.QUERY, description="Save as a file."),
+            QuerySerializer,
         ],
         responses={
             (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
             (206, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The requested byte range."),
             (302, "*/*"): OpenApiResponse(description="A redirect to a presigned storage URL."),
-            **error_responses(404),
+            **error_responses(400, 404),
         },
     )
     def get(self, request: Request, job_id: str, asset_id: str) -> HttpResponseBase:
         from renders.downloads import serve_stored_file  # the web app's file serving (byte ranges, S3)
 
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         job = job_get_for_user(user=request.user, job_id=job_id)
         asset = JobAsset.objects.filter(job=job, pk=int(asset_id)).first() if asset_id.isdigit() else None
         if asset is None:
@@ -316,7 +324,7 @@ class RenderAssetApi(JsonApiView):
             asset.file.storage,
             asset.file.name,
             filename=PurePosixPath(asset.file.name).name,
-            as_attachment=request.query_params.get("download") in ("1", "true"),
+            as_attachment=query.validated_data["download"],
         )
 
 

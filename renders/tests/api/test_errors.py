@@ -1,0 +1,85 @@
+"""renders.api.errors: bad input is a JSON 4xx with a stable code and a message, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from renders.api.errors import flatten_errors
+
+pytestmark = pytest.mark.django_db
+
+
+def _assert_error(answer, status: int, code: str) -> dict:
+    assert answer.status_code == status, answer.content
+    assert answer["Content-Type"] == "application/json"
+    body = answer.json()
+    assert body["code"] == code
+    assert isinstance(body["message"], str) and body["message"]
+    return body
+
+
+def test_it_answers_malformed_json_with_parse_error(alice_api):
+    answer = alice_api.post("/api/v1/renders", data=b'{"plan": {"title": ', content_type="application/json")
+    _assert_error(answer, 400, "parse_error")
+
+
+def test_it_answers_a_form_post_with_415(alice_api):
+    answer = alice_api.post("/api/v1/renders", data="plan=x", content_type="application/x-www-form-urlencoded")
+    _assert_error(answer, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"plan": "a story please"}, "plan"),
+        ({"plan": ["title", "scenes"]}, "plan"),
+        ({"plan": {"title": 7, "scenes": "three"}}, "title"),
+        (
+            {"plan": {"title": "x", "scenes": [{"image_prompt": "p", "narration": "n", "duration_sec": True}]}},
+            "scenes[0].duration_sec",
+        ),
+    ],
+)
+def test_it_answers_plans_of_the_wrong_type_per_field(alice_api, body, field):
+    answer = alice_api.post("/api/v1/renders", body, format="json")
+    assert field in _assert_error(answer, 400, "invalid_plan")["errors"]
+
+
+def test_it_answers_a_missing_plan_per_field(alice_api):
+    answer = alice_api.post("/api/v1/renders", {"webhook_url": "https://93.184.216.34/"}, format="json")
+    assert _assert_error(answer, 400, "invalid")["errors"] == {"plan": "This field is required."}
+
+
+def test_it_answers_a_webhook_url_of_the_wrong_type(alice_api, plan_data):
+    answer = alice_api.post("/api/v1/renders", {"plan": plan_data, "webhook_url": 12}, format="json")
+    assert "webhook_url" in _assert_error(answer, 400, "invalid")["errors"]
+
+
+def test_it_answers_a_json_array_body(alice_api):
+    answer = alice_api.post("/api/v1/renders", [1, 2, 3], format="json")
+    assert "non_field_errors" in _assert_error(answer, 400, "invalid")["errors"]
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999999", "-1", "1e3", "%00"])
+def test_it_answers_huge_or_odd_page_numbers_with_400(alice_api, page):
+    _assert_error(alice_api.get(f"/api/v1/renders?page={page}"), 400, "invalid")
+    _assert_error(alice_api.get(f"/api/v1/library?page={page}"), 400, "invalid")
+
+
+@pytest.mark.parametrize("job_id", ["not-a-uuid", "123", "00000000-0000-0000-0000-000000000000", "%E2%98%83"])
+def test_it_answers_bad_or_unknown_job_ids_with_404_json(alice_api, job_id):
+    _assert_error(alice_api.get(f"/api/v1/renders/{job_id}"), 404, "not_found")
+    _assert_error(alice_api.post(f"/api/v1/renders/{job_id}/cancel"), 404, "not_found")
+    _assert_error(alice_api.post(f"/api/v1/library/{job_id}/duplicate"), 404, "not_found")
+
+
+def test_it_answers_a_wrong_method_with_405_json(alice_api):
+    _assert_error(alice_api.put("/api/v1/renders", {}, format="json"), 405, "method_not_allowed")
+
+
+def test_it_flattens_nested_serializer_errors_into_paths():
+    detail = {"plan": {"scenes": [{}, {"duration_sec": ["Too long.", "Not a number."]}]}, "page": ["Bad."]}
+    assert flatten_errors(detail) == {
+        "plan.scenes[1].duration_sec": "Too long. Not a number.",
+        "page": "Bad.",
+    }
