@@ -125,3 +125,17 @@ def test_it_refuses_a_malformed_key_with_400(alice_api, plan_data, key):
     answer = _create(alice_api, plan_data, key)
     assert answer.status_code == 400
     assert answer.json()["code"] == "invalid_idempotency_key"
+
+
+def test_it_purges_expired_records_every_hour():
+    from django_q.models import Schedule
+
+    from bhakti.schedules import ensure_schedules
+
+    ensure_schedules()
+    purge = Schedule.objects.get(name="renders.purge_idempotency_keys")
+    assert (purge.func, purge.schedule_type, purge.minutes) == (
+        "renders.idempotency.purge_expired",
+        Schedule.MINUTES,
+        60,
+    )
