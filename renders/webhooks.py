@@ -25,6 +25,7 @@ import http.client
 import ipaddress
 import json
 import logging
+import secrets
 import socket
 import time
 import uuid
@@ -37,6 +38,8 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from accounts.models import Profile
+from accounts.services import ensure_profile
 from renders.models import RenderJob, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -156,8 +159,6 @@ def state_change_payload(job: RenderJob, *, event_id: uuid.UUID) -> dict[str, An
 def _webhook_url_for(job: RenderJob) -> str:
     if job.webhook_url:
         return job.webhook_url
-    from accounts.models import Profile
-
     profile = Profile.objects.filter(user_id=job.owner_id).only("default_webhook_url").first()
     return profile.default_webhook_url if profile else ""
 
@@ -271,8 +272,6 @@ def _post(parts: SplitResult, address: str, body: bytes, headers: dict[str, str]
 
 
 def _secret_for(delivery: WebhookDelivery) -> str:
-    from accounts.services import ensure_profile
-
     return ensure_profile(delivery.job.owner).webhook_secret
 
 
@@ -332,3 +331,24 @@ def deliver_webhook(delivery_id: int) -> str:
         else:
             logger.warning("Webhook %s for job %s failed for good: %s", delivery.pk, delivery.job_id, error)
     return outcome
+
+
+# --- Account settings ---------------------------------------------------------------------------
+
+
+def webhook_settings_update(*, user: Any, default_webhook_url: str) -> Profile:
+    """Set the account's default webhook URL (used by jobs created without one); "" clears it."""
+    if default_webhook_url:
+        check_webhook_url(default_webhook_url)
+    profile = ensure_profile(user)
+    profile.default_webhook_url = default_webhook_url
+    profile.save(update_fields=["default_webhook_url"])
+    return profile
+
+
+def webhook_secret_rotate(*, user: Any) -> Profile:
+    """Replace the signing secret. Deliveries from now on, retries included, use the new one."""
+    profile = ensure_profile(user)
+    profile.webhook_secret = secrets.token_hex()
+    profile.save(update_fields=["webhook_secret"])
+    return profile

@@ -6,7 +6,7 @@ Job ids are taken as plain strings and checked by the selector, so a malformed i
 
 from django.urls import path
 
-from renders.api import views
+from renders.api import views, webhook_views
 
 urlpatterns = [
     path("renders", views.RendersApi.as_view(), name="renders"),
@@ -16,6 +16,9 @@ urlpatterns = [
     path("renders/<str:job_id>/cancel", views.RenderCancelApi.as_view(), name="render-cancel"),
     path("renders/<str:job_id>/retry", views.RenderRetryApi.as_view(), name="render-retry"),
     path("renders/<str:job_id>/assets/<str:asset_id>", views.RenderAssetApi.as_view(), name="render-asset"),
+    path("renders/<str:job_id>/webhooks", webhook_views.WebhookDeliveryListApi.as_view(), name="render-webhooks"),
+    path("webhooks", webhook_views.WebhookSettingsApi.as_view(), name="webhooks"),
+    path("webhooks/rotate-secret", webhook_views.WebhookSecretRotateApi.as_view(), name="webhooks-rotate-secret"),
     # The older paths, kept for existing integrations.
     path("render", views.LegacyRenderCreateApi.as_view(), name="legacy-render-create"),
     path("render/<str:job_id>/status", views.LegacyRenderStatusApi.as_view(), name="legacy-render-status"),

@@ -27,9 +27,9 @@ from renders.tests.api.conftest import make_job
 
 pytestmark = pytest.mark.django_db
 
-# Operations of this API (render jobs, templates, library). Other apps' endpoints are in the
+# Operations of this API (render jobs, templates, library, webhooks). Other apps' endpoints are in the
 # schema too; they are left to their own tests.
-OWN_PATHS = r"^/api/v1/(renders|render|templates|library)(/|$)"
+OWN_PATHS = r"^/api/v1/(renders|render|templates|library|webhooks)(/|$)"
 
 
 def _generated_schema() -> dict:
