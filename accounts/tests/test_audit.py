@@ -111,3 +111,29 @@ def test_it_shows_the_trail_read_only_in_admin(client, alice):
     event = AuditEvent.objects.get()
     detail = client.get(f"/admin/accounts/auditevent/{event.pk}/change/")
     assert detail.status_code == 200 and b'name="detail"' not in detail.content  # shown, not editable
+
+
+def test_it_records_refusals_of_the_real_api(alice, settings):
+    from django.core.cache import cache
+    from rest_framework.test import APIClient
+
+    settings.RATE_LIMIT_PER_MIN = 1
+    cache.clear()  # throttle history from other tests
+    raw = api_key_create(user=alice, name="CI")[1]
+    AuditEvent.objects.all().delete()
+
+    stranger = APIClient()
+    stranger.credentials(HTTP_X_API_KEY="bk_" + "x" * 43)
+    assert stranger.get("/api/v1/renders").status_code == 401
+
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=raw)
+    assert client.post("/api/v1/renders", {"plan": tiny_plan_data()}, format="json").status_code == 201
+    assert client.post("/api/v1/renders", {"plan": tiny_plan_data()}, format="json").status_code == 429
+    cache.clear()
+
+    events = list(AuditEvent.objects.order_by("id"))
+    assert [event.action for event in events] == [Action.AUTH_FAILED, Action.JOB_CREATED, Action.RATE_LIMITED]
+    assert events[0].actor is None and events[0].detail == "GET /api/v1/renders"
+    assert events[2].actor == alice  # the key's owner, set on the request by DRF
+    assert all("x" * 43 not in event.detail and raw not in event.detail for event in events)
