@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.utils.encoding import force_str
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -90,6 +92,12 @@ def _domain_error_response(exc: Exception) -> Response | None:
         return Response(error_body(exc.code, exc.message), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, UnknownTemplate):
         return Response(error_body("unknown_template", str(exc)), status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, RequestDataTooBig):
+        limit_kib = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+        return Response(
+            error_body("request_too_large", f"The request body is over {limit_kib} KiB; a plan is far smaller."),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, WebhookUrlNotAllowed):
         return Response(
             error_body("webhook_url_not_allowed", str(exc), errors={"webhook_url": str(exc)}),

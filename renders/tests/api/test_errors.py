@@ -23,6 +23,15 @@ def test_it_answers_malformed_json_with_parse_error(alice_api):
     _assert_error(answer, 400, "parse_error")
 
 
+@pytest.mark.parametrize("idempotency_key", [None, "big-1"])
+def test_it_answers_an_oversized_body_with_413_json(alice_api, settings, idempotency_key):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = b'{"plan": {"title": "' + b"x" * 20_000 + b'"}}'
+    headers = {"HTTP_IDEMPOTENCY_KEY": idempotency_key} if idempotency_key else {}
+    answer = alice_api.post("/api/v1/renders", data=body, content_type="application/json", **headers)
+    _assert_error(answer, 413, "request_too_large")
+
+
 def test_it_answers_a_form_post_with_415(alice_api):
     answer = alice_api.post("/api/v1/renders", data="plan=x", content_type="application/x-www-form-urlencoded")
     _assert_error(answer, 415, "unsupported_media_type")
