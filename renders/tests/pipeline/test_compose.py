@@ -52,7 +52,7 @@ class Inputs:
         self.durations = durations
         self.images = [self.paint(i) for i in range(len(durations))]
         self.cues = [[Cue(0.1, d - 0.1, f"Scene {i} says something")] for i, d in enumerate(durations)]
-        self.wavs = [self.tone(i, 0.6) for i in range(len(durations))]
+        self.wavs: list[Path | None] = [self.tone(i, 0.6) for i in range(len(durations))]
 
     def paint(self, index: int, shade: int = 0) -> Path:
         width, height = self.still_size
@@ -121,6 +121,20 @@ def test_it_splits_long_scenes_into_chunks_of_at_most_three_seconds():
     assert len(chunks) == 7 and chunks[0][0] == 7 and chunks[-1][1] == 600
     assert all(high - low <= 90 for low, high in chunks)
     assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:], strict=False))
+
+
+def test_it_places_each_scenes_narration_at_the_scenes_first_sample(tmp_path):
+    inputs = Inputs(tmp_path, [1.0, 1.5, 1.0])
+    inputs.wavs[1] = None  # a silent scene in the middle
+    narration = inputs.narration()
+    timeline = build_timeline([scene.duration_sec for scene in narration.scenes], FPS)
+    path, track = compose.build_narration_track(narration, timeline, tmp_path / "narration.wav")
+    assert track.size == round(3.5 * SAMPLE_RATE) and path.is_file()
+    voiced = np.flatnonzero(np.abs(track) > 1e-3)
+    # Scene 1 speaks from 0 s, scene 2 is silent, scene 3 speaks from 2.5 s; each tone lasts 0.6 s.
+    assert voiced[0] <= 2 and voiced[-1] < round(3.1 * SAMPLE_RATE)
+    assert not np.any(np.abs(track[round(0.61 * SAMPLE_RATE) : round(2.5 * SAMPLE_RATE)]) > 1e-3)
+    assert np.abs(track[round(2.5 * SAMPLE_RATE) + 100]) > 0
 
 
 def test_it_cuts_cues_to_each_segments_window():
