@@ -242,6 +242,15 @@ def test_it_polls_in_a_fixed_number_of_queries(alice_api, alice_job):
     assert len(queries) == 7, [query["sql"] for query in queries]
 
 
+def test_it_lists_in_a_fixed_number_of_queries(alice, alice_api):
+    for index in range(5):
+        make_job(alice, title=f"Story {index}")
+    alice_api.get("/api/v1/renders")
+    with CaptureQueriesContext(connection) as queries:
+        assert len(alice_api.get("/api/v1/renders").json()["results"]) == 5
+    assert len(queries) == 4  # key, admin check, count, page
+
+
 # --- visibility -------------------------------------------------------------------------------------
 
 
