@@ -63,13 +63,11 @@ def exceeded_plan_limit(plan_data: object) -> str | None:
     scenes = plan_data["scenes"]
     if len(scenes) > settings.MAX_SCENES:
         return "MAX_SCENES"
-    durations = [
-        scene.get("duration_sec", 5)
-        for scene in scenes
-        if isinstance(scene, dict)
-        and isinstance(scene.get("duration_sec", 5), (int, float))
-        and not isinstance(scene.get("duration_sec"), bool)
-    ]
+    durations: list[float] = []
+    for scene in scenes:
+        duration = scene.get("duration_sec", 5) if isinstance(scene, dict) else None  # 5: parse_plan's default
+        if isinstance(duration, (int, float)) and not isinstance(duration, bool):
+            durations.append(duration)
     if any(duration > settings.MAX_SCENE_DURATION_SEC for duration in durations):
         return "MAX_SCENE_DURATION_SEC"
     if sum(durations) > settings.MAX_TOTAL_DURATION_SEC:
