@@ -31,9 +31,19 @@ from PIL import Image
 
 from renders.pipeline import fonts, music, subtitles, watermark
 from renders.pipeline.audio import read_wav, resample, write_wav
-from renders.pipeline.context import CROSSFADE_SEC, SAMPLE_RATE, Callbacks, Canceled, Cue, Narration, RenderSettings
+from renders.pipeline.context import (
+    CROSSFADE_SEC,
+    SAMPLE_RATE,
+    Callbacks,
+    Canceled,
+    Cue,
+    Narration,
+    RenderError,
+    RenderSettings,
+)
 from renders.pipeline.ffmpeg import POLL_SEC, encoder_args, escape_filter_value, pick_encoder, run_ffmpeg
 from renders.pipeline.ken_burns import Motion, motion_filter, motion_for_scene
+from renders.pipeline.media_probe import probe
 from renders.pipeline.plan import Plan
 from renders.pipeline.segment_cache import SegmentCache, content_key, file_digest
 
@@ -156,10 +166,8 @@ class SegmentJob:
 
 @dataclass(frozen=True)
 class _Context:
-    plan: Plan
     frame: tuple[int, int]
     fps: int
-    encoder: str
     video_args: list[str]
     video_key: list[str]  # the encoder settings that shape the bitstream (not the thread count)
     fonts_dir: Path
@@ -479,7 +487,9 @@ def compose_video(
     frame = plan.frame_size(settings.proxy_short_side)
     encoder = pick_encoder(settings.encoder)
     workers = max(1, settings.parallelism)
-    threads = max(1, round((os.cpu_count() or 1) / workers))
+    # One ffmpeg per worker, each with an even share of the cores: x264 is most efficient with
+    # few threads per process, and separate processes never wait for each other.
+    threads = max(1, round(len(os.sched_getaffinity(0)) / workers))
     video_args = encoder_args(encoder, plan.mode, threads)
 
     mark: Path | None = None
@@ -490,7 +500,7 @@ def compose_video(
             mark_xy = watermark.watermark_position(plan.watermark, frame, image.size)
     font_file = fonts.fonts_dir()
     ctx = _Context(
-        plan=plan, frame=frame, fps=plan.fps, encoder=encoder, video_args=video_args,
+        frame=frame, fps=plan.fps, video_args=video_args,
         video_key=encoder_args(encoder, plan.mode, threads=1), fonts_dir=font_file,
         font_digest=file_digest(fonts.devanagari_font()), subs_dir=subs_dir, mark=mark, mark_xy=mark_xy,
         mark_digest=file_digest(mark) if mark else "",
@@ -546,6 +556,14 @@ def compose_video(
     partial = work / "video.partial.mp4"
     try:
         run_ffmpeg(join_command(list_file, audio.path, partial), is_canceled=callbacks.is_canceled, what="join")
+        joined = probe(partial).duration_sec
+        expected = timeline.total_frames / plan.fps
+        if abs(joined - expected) > 0.1:
+            raise RenderError(
+                f"The joined video lasts {joined:.2f} s instead of {expected:.2f} s. Hint: retry the job; "
+                "if it happens again, clear the segment cache.",
+                step="compose",
+            )
         os.replace(partial, video)
     finally:
         partial.unlink(missing_ok=True)
@@ -553,10 +571,11 @@ def compose_video(
     shutil.copyfile(cache.path_for(audio.key, "-narration" + audio.suffix), narration_audio)
     callbacks.progress("compose", 1.0)
     finished = time.monotonic()
-    rendered_jobs = [job for job in jobs if not job.cached]
+    reused = sum(1 for job in jobs if job.cached)
     callbacks.log(
         "info",
-        f"compose: {len(rendered_jobs)} segments rendered, {len(jobs) - len(rendered_jobs)} reused, encoder {encoder}",
+        f"compose: {len(jobs) - reused} of {len(jobs)} pieces rendered (video segments and audio), "
+        f"{reused} reused from the cache; encoder {encoder}",
     )
     return Composed(
         video=video,
