@@ -1,0 +1,75 @@
+"""Account pages: sign-up, and the profile with quotas, usage and API keys."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.forms import ApiKeyForm, SignupForm
+from accounts.models import ApiKey
+from accounts.selectors import api_keys_of, profile_usage
+from accounts.services import api_key_create as create_key
+from accounts.services import api_key_revoke as revoke_key
+from accounts.services import ensure_profile
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("renders:dashboard")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        ensure_profile(user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.get_username()}! Start with a story or write your own.")
+        return redirect("renders:dashboard")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def _profile_page(
+    request: HttpRequest, *, key_form: ApiKeyForm, new_key: ApiKey | None = None, raw_key: str = "", status: int = 200
+) -> HttpResponse:
+    profile = ensure_profile(request.user)
+    context = {
+        "profile": profile,
+        "usage": profile_usage(user=request.user, profile=profile),
+        "api_keys": api_keys_of(user=request.user),
+        "key_form": key_form,
+        "new_key": new_key,
+        "raw_key": raw_key,
+    }
+    response = render(request, "accounts/profile.html", context, status=status)
+    if raw_key:
+        # The raw key is in this page only; keep it out of every cache and the back-forward cache.
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    return _profile_page(request, key_form=ApiKeyForm())
+
+
+@login_required
+@require_POST
+def api_key_create(request: HttpRequest) -> HttpResponse:
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        return _profile_page(request, key_form=form, status=400)
+    key, raw = create_key(user=request.user, name=form.cleaned_data["name"])
+    # Rendered, not redirected: the raw key is shown once, on this response, and never stored.
+    return _profile_page(request, key_form=ApiKeyForm(), new_key=key, raw_key=raw, status=201)
+
+
+@login_required
+@require_POST
+def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+    key = get_object_or_404(ApiKey, pk=key_id, user=request.user)
+    revoke_key(key=key)
+    messages.success(request, f"Revoked “{key.name}” ({key.prefix}…). Requests using it are refused from now on.")
+    return redirect("accounts:profile")
