@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from renders import views
 
 app_name = "renders"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("videos/new/", views.create, name="create"),
+    path("videos/<uuid:job_id>/", views.job_status, name="job_status"),
+    path("videos/<uuid:job_id>/progress/", views.job_progress, name="job_progress"),
+    path("videos/<uuid:job_id>/cancel/", views.cancel, name="cancel"),
+    path("videos/<uuid:job_id>/retry/", views.retry, name="retry"),
+    path("videos/<uuid:job_id>/duplicate/", views.duplicate, name="duplicate"),
+    path("videos/<uuid:job_id>/files/<int:asset_id>/", views.asset_file, name="asset_file"),
+    path("uploads/<str:filename>", views.upload_preview, name="upload_preview"),
+    path("fonts/noto-sans-devanagari.ttf", views.devanagari_font, name="devanagari_font"),
+]

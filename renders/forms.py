@@ -1,0 +1,271 @@
+"""The create form: the plan's settings and a formset of scenes (posted as scenes-0-narration …).
+
+Forms validate types and sizes at the edge and store uploaded scene images as soon as they arrive
+(so a form shown again with an error keeps them); the plan itself is validated once more by
+`renders.services.job_create` (parse_plan), whose per-field errors `attach_plan_errors` puts back
+next to the fields they are about.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import default_storage
+from django.forms import BaseFormSet, formset_factory
+
+from renders.models import JobState
+from renders.pipeline import plan as plan_schema
+from renders.uploads import UploadRejected, check_image_upload, human_size, is_own_upload, store_image_upload
+
+LANGUAGE_CHOICES = [("en", "English"), ("hi", "Hindi (हिन्दी)")]
+LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
+VOICE_CHOICES = [("female", "Female"), ("male", "Male")]
+STYLE_CHOICES = [
+    ("temple-painting", "Temple painting"),
+    ("watercolor", "Watercolour"),
+    ("miniature", "Miniature painting"),
+    ("cinematic", "Cinematic"),
+    ("storybook", "Storybook"),
+]
+ASPECT_CHOICES = [("16:9", "16:9 (YouTube)"), ("9:16", "9:16 (Shorts)"), ("1:1", "1:1 (square)")]
+RESOLUTION_CHOICES = [("720p", "720p"), ("1080p", "1080p (Full HD)"), ("4k", "4K")]
+MODE_CHOICES = [("proxy", "Preview (fast, small)"), ("final", "Final (full quality)")]
+MUSIC_CHOICES = [("tanpura", "Tanpura drone"), ("bells", "Temple bells"), ("none", "No music")]
+WATERMARK_CHOICES = [
+    ("none", "No watermark"),
+    ("tl", "Top left"),
+    ("tr", "Top right"),
+    ("bl", "Bottom left"),
+    ("br", "Bottom right"),
+]
+
+SCENE_PREFIX = "scenes"
+PLAN_FIELDS = ("title", "topic", "language", "voice", "style", "aspect", "resolution", "mode", "music", "watermark")
+
+
+class PlanForm(forms.Form):
+    title = forms.CharField(
+        max_length=plan_schema.MAX_TITLE_CHARS,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Prahlad and Lord Narasimha"}),
+    )
+    topic = forms.CharField(
+        required=False,
+        max_length=plan_schema.MAX_TOPIC_CHARS,
+        help_text="One line about the story; it becomes the video's description.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    language = forms.ChoiceField(choices=LANGUAGE_CHOICES, initial="en", help_text="The narration's language.")
+    voice = forms.ChoiceField(choices=VOICE_CHOICES, initial="female")
+    style = forms.ChoiceField(choices=STYLE_CHOICES, initial="temple-painting", label="Art style")
+    aspect = forms.ChoiceField(choices=ASPECT_CHOICES, initial="16:9", label="Shape")
+    resolution = forms.ChoiceField(choices=RESOLUTION_CHOICES, initial="1080p")
+    mode = forms.ChoiceField(
+        choices=MODE_CHOICES,
+        initial="final",
+        label="Quality",
+        help_text="Preview renders in seconds at a small size; Final takes longer.",
+    )
+    music = forms.ChoiceField(choices=MUSIC_CHOICES, initial="tanpura")
+    watermark = forms.ChoiceField(choices=WATERMARK_CHOICES, initial="none")
+
+
+class SceneForm(forms.Form):
+    image_prompt = forms.CharField(
+        required=False,
+        max_length=plan_schema.MAX_PROMPT_CHARS,
+        label="Image prompt",
+        help_text="What the picture shows. Not needed when you upload a picture.",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "e.g. a child praying by a river at dawn"}),
+    )
+    narration = forms.CharField(
+        required=False,
+        max_length=plan_schema.MAX_NARRATION_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What the narrator says in this scene"}),
+    )
+    narration_alt = forms.CharField(
+        required=False,
+        max_length=plan_schema.MAX_NARRATION_CHARS,
+        label="Narration in the other language",
+        help_text="Adds subtitles in the second language.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    duration_sec = forms.FloatField(
+        label="Seconds",
+        initial=5,
+        help_text="Stretched to fit the narration when it is longer.",
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+    image = forms.CharField(required=False, widget=forms.HiddenInput)
+    image_file = forms.FileField(
+        required=False,
+        label="Upload a picture",
+        help_text="JPEG, PNG or WebP.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    image_clear = forms.BooleanField(required=False, label="Remove this picture")
+
+    def __init__(self, *args: Any, owner: AbstractBaseUser, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+        # The range comes from settings at request time (tests and operators change it), so it is
+        # checked in clean_duration_sec rather than fixed in the field's validators at import.
+        self.fields["duration_sec"].widget.attrs.update({"min": "1", "max": str(settings.MAX_SCENE_DURATION_SEC)})
+        self.fields["image_file"].help_text = f"JPEG, PNG or WebP, up to {human_size(settings.MAX_UPLOAD_IMAGE_BYTES)}."
+
+    def clean_duration_sec(self) -> float:
+        value = self.cleaned_data["duration_sec"]
+        if not 1 <= value <= settings.MAX_SCENE_DURATION_SEC:
+            raise forms.ValidationError(f"Use between 1 and {settings.MAX_SCENE_DURATION_SEC} seconds.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        name = (cleaned.get("image") or "").strip()
+        upload = cleaned.get("image_file")
+        if upload:
+            try:
+                extension = check_image_upload(upload, size=upload.size)
+            except UploadRejected as error:
+                self.add_error("image_file", str(error))
+            else:
+                # Stored now, before the rest of the form is judged: if anything else is wrong the
+                # page comes back with the stored name in the hidden field and nothing to re-upload.
+                name = store_image_upload(owner=self.owner, upload=upload, extension=extension)
+        elif cleaned.get("image_clear"):
+            name = ""
+        elif name and not (is_own_upload(owner=self.owner, name=name) and default_storage.exists(name)):
+            # Only a name this form stored for this creator can come back; anything else was tampered
+            # with or purged from storage.
+            self.add_error("image_file", "The picture uploaded earlier is gone; upload it again.")
+            name = ""
+        cleaned["image"] = name
+        self._set_bound("image", name)
+        self._set_bound("image_clear", "")
+        return cleaned
+
+    def _set_bound(self, field: str, value: str) -> None:
+        """Change what a re-rendered form shows for `field` (the view passes a mutable copy of POST)."""
+        if self.is_bound and hasattr(self.data, "_mutable"):
+            self.data[self.add_prefix(field)] = value
+
+    @property
+    def stored_image_filename(self) -> str:
+        """The file name of the picture this scene keeps (for its preview), or ""."""
+        value = self["image"].value() or ""
+        return str(value).rsplit("/", 1)[-1]
+
+    def scene_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        scene: dict[str, Any] = {
+            "image_prompt": data.get("image_prompt", ""),
+            "narration": data.get("narration", ""),
+            "duration_sec": data["duration_sec"],
+        }
+        if data.get("narration_alt"):
+            scene["narration_alt"] = data["narration_alt"]
+        if data.get("image"):
+            scene["image"] = data["image"]
+        return scene
+
+
+class BaseSceneFormSet(BaseFormSet):
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "owner": self.form_kwargs["owner"]}
+
+    def filled_forms(self) -> list[SceneForm]:
+        """The scenes that make the plan, in order: a scene left completely blank is skipped."""
+        return [form for form in self.forms if form.cleaned_data]
+
+
+def scene_formset(
+    *,
+    owner: AbstractBaseUser,
+    data: Any = None,
+    files: Any = None,
+    initial: list[dict[str, Any]] | None = None,
+) -> BaseSceneFormSet:
+    """The scene editor's formset. Pass `data` as a mutable copy (request.POST.copy())."""
+    formset_class = formset_factory(
+        SceneForm,
+        formset=BaseSceneFormSet,
+        extra=0,
+        min_num=1,
+        validate_min=True,
+        max_num=settings.MAX_SCENES,
+        validate_max=True,
+        absolute_max=settings.MAX_SCENES,
+    )
+    return formset_class(data, files, initial=initial, prefix=SCENE_PREFIX, form_kwargs={"owner": owner})
+
+
+def plan_data_from_forms(plan_form: PlanForm, formset: BaseSceneFormSet) -> dict[str, Any]:
+    """The plan dict job_create takes, from two valid forms."""
+    return {
+        **{field: plan_form.cleaned_data[field] for field in PLAN_FIELDS},
+        "scenes": [form.scene_data() for form in formset.filled_forms()],
+    }
+
+
+_SCENE_ERROR = re.compile(r"^scenes\[(\d+)\](?:\.(\w+))?$")
+
+
+def attach_plan_errors(plan_form: PlanForm, formset: BaseSceneFormSet, errors: dict[str, str]) -> list[str]:
+    """Put each PlanError message on the field it names; return the ones that belong to no field."""
+    scene_forms = formset.filled_forms()
+    leftover: list[str] = []
+    for path, message in errors.items():
+        text = message[0].upper() + message[1:] if message else message
+        match = _SCENE_ERROR.match(path)
+        if match:
+            index, field = int(match.group(1)), match.group(2) or None
+            if index < len(scene_forms):
+                form = scene_forms[index]
+                if field == "image":
+                    field = "image_file"
+                form.add_error(field if field in form.fields else None, text)
+                continue
+        if path in plan_form.fields:
+            plan_form.add_error(path, text)
+            continue
+        leftover.append(f"{path.replace('_', ' ').capitalize()}: {message}" if path != "plan" else text)
+    return leftover
+
+
+def initial_from_plan(plan: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Initial values for PlanForm and the scene formset from plan data (a job's plan, a template)."""
+    plan_initial = {field: plan[field] for field in PLAN_FIELDS if field in plan}
+    scenes = [
+        {
+            "image_prompt": scene.get("image_prompt", ""),
+            "narration": scene.get("narration", ""),
+            "narration_alt": scene.get("narration_alt", ""),
+            "duration_sec": scene.get("duration_sec", 5),
+            "image": scene.get("image") or "",
+        }
+        for scene in plan.get("scenes", [])
+        if isinstance(scene, dict)
+    ]
+    return plan_initial, scenes
+
+
+class JobFilterForm(forms.Form):
+    """The dashboard's filters; bad values are ignored rather than refused (it is only a view)."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=plan_schema.MAX_TITLE_CHARS,
+        label="Search titles",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search by title"}),
+    )
+    state = forms.ChoiceField(required=False, choices=[("", "Any state"), *JobState.choices])
+    language = forms.ChoiceField(required=False, choices=[("", "Any language"), *LANGUAGE_CHOICES])
+
+    def filters(self) -> dict[str, str]:
+        if not self.is_valid():
+            return {"state": "", "language": "", "search": ""}
+        data = self.cleaned_data
+        return {"state": data["state"], "language": data["language"], "search": data["q"].strip()}

@@ -1,0 +1,526 @@
+"""The studio pages: my videos, create (with the scene editor's formset), status, polling, files, actions."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from accounts.services import ensure_profile
+from conftest import tiny_plan_data
+from renders import forms as studio_forms
+from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
+from renders.pipeline import plan as plan_schema
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_enqueue(monkeypatch):
+    calls: list[str] = []
+    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: calls.append(job_id))
+    return calls
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def make_job(owner, **fields) -> RenderJob:
+    plan = tiny_plan_data(**fields.pop("plan", {}))
+    defaults = {"title": plan["title"], "language": plan["language"], "plan": plan}
+    return RenderJob.objects.create(owner=owner, **{**defaults, **fields})
+
+
+def add_asset(job: RenderJob, kind: str, name: str, data: bytes, **fields) -> JobAsset:
+    asset = JobAsset(job=job, kind=kind, size_bytes=len(data), **fields)
+    asset.file.save(name, ContentFile(data), save=False)
+    asset.save()
+    return asset
+
+
+def png_bytes(size=(32, 18), image_format="PNG") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(buffer, image_format)
+    return buffer.getvalue()
+
+
+def create_post(**overrides) -> dict[str, str]:
+    """A create-form POST for tiny_plan_data's two scenes, as the browser sends it."""
+    plan = tiny_plan_data()
+    data = {field: plan[field] for field in studio_forms.PLAN_FIELDS}
+    data.update(
+        {
+            "scenes-TOTAL_FORMS": "2",
+            "scenes-INITIAL_FORMS": "0",
+            "scenes-MIN_NUM_FORMS": "1",
+            "scenes-MAX_NUM_FORMS": "20",
+        }
+    )
+    for index, scene in enumerate(plan["scenes"]):
+        data[f"scenes-{index}-image_prompt"] = scene["image_prompt"]
+        data[f"scenes-{index}-narration"] = scene["narration"]
+        data[f"scenes-{index}-narration_alt"] = ""
+        data[f"scenes-{index}-duration_sec"] = str(scene["duration_sec"])
+        data[f"scenes-{index}-image"] = ""
+    data.update(overrides)
+    return data
+
+
+# ---- the form's choices -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("choices", "allowed"),
+    [
+        (studio_forms.LANGUAGE_CHOICES, plan_schema.LANGUAGES),
+        (studio_forms.VOICE_CHOICES, plan_schema.VOICES),
+        (studio_forms.STYLE_CHOICES, plan_schema.STYLES),
+        (studio_forms.ASPECT_CHOICES, plan_schema.ASPECTS),
+        (studio_forms.RESOLUTION_CHOICES, plan_schema.RESOLUTIONS),
+        (studio_forms.MODE_CHOICES, plan_schema.MODES),
+        (studio_forms.MUSIC_CHOICES, plan_schema.MUSIC),
+        (studio_forms.WATERMARK_CHOICES, plan_schema.WATERMARKS),
+    ],
+)
+def test_it_offers_exactly_the_plan_schemas_choices(choices, allowed):
+    assert {value for value, _label in choices} == set(allowed)
+
+
+# ---- my videos ------------------------------------------------------------------------------------
+
+
+def test_it_sends_anonymous_visitors_to_log_in(client):
+    response = client.get(reverse("renders:dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_it_lists_only_my_videos_with_thumbnail_and_state(alice_client, alice, bob):
+    mine = make_job(alice, plan={"title": "Ganga comes down"}, state=JobState.SUCCEEDED, duration_sec=83.2)
+    add_asset(mine, AssetKind.THUMBNAIL, "thumbnail.jpg", png_bytes(image_format="JPEG"))
+    make_job(bob, plan={"title": "Bob's secret"})
+    response = alice_client.get(reverse("renders:dashboard"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Ganga comes down" in body and "Bob&#x27;s secret" not in body and "Bob's secret" not in body
+    thumb = mine.assets.get(kind=AssetKind.THUMBNAIL)
+    assert reverse("renders:asset_file", args=[mine.pk, thumb.pk]) in body
+    assert "1:24" in body  # the duration, as a player shows it
+    assert 'class="badge badge-succeeded"' in body
+
+
+def test_it_filters_by_state_and_language_and_searches_titles(alice_client, alice):
+    make_job(alice, plan={"title": "Prahlad in English"}, state=JobState.SUCCEEDED)
+    make_job(alice, plan={"title": "प्रह्लाद की कथा", "language": "hi"}, state=JobState.FAILED)
+    make_job(alice, plan={"title": "Dhruva the star"}, state=JobState.FAILED)
+    url = reverse("renders:dashboard")
+
+    body = alice_client.get(url, {"state": "failed"}).content.decode()
+    assert "Dhruva the star" in body and "प्रह्लाद की कथा" in body and "Prahlad in English" not in body
+
+    body = alice_client.get(url, {"language": "hi"}).content.decode()
+    assert "प्रह्लाद की कथा" in body and "Dhruva the star" not in body
+
+    body = alice_client.get(url, {"q": "prahlad"}).content.decode()
+    assert "Prahlad in English" in body and "Dhruva the star" not in body
+
+    body = alice_client.get(url, {"q": "nothing like this"}).content.decode()
+    assert "No videos match these filters" in body
+
+
+def test_it_paginates_and_keeps_the_filters_in_page_links(alice_client, alice):
+    for number in range(14):
+        job = make_job(alice, plan={"title": f"Story {number:02d}"}, state=JobState.SUCCEEDED)
+        RenderJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=number))
+    first = alice_client.get(reverse("renders:dashboard"), {"state": "succeeded"}).content.decode()
+    assert "Story 00" in first and "Story 11" in first and "Story 12" not in first
+    assert "Page 1 of 2" in first
+    assert "?page=2&amp;state=succeeded" in first
+    second = alice_client.get(reverse("renders:dashboard"), {"state": "succeeded", "page": 2}).content.decode()
+    assert "Story 12" in second and "Story 13" in second and "Story 00" not in second
+
+
+def test_it_answers_htmx_filtering_with_only_the_results(alice_client, alice):
+    make_job(alice, plan={"title": "Sudama's gift"})
+    response = alice_client.get(reverse("renders:dashboard"), {"q": "sudama"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="results"')
+    assert "<html" not in body and "Sudama" in body
+    assert "HX-Request" in response["Vary"]
+
+
+# ---- create -------------------------------------------------------------------------------------------
+
+
+def test_it_shows_an_empty_create_form_with_one_scene(alice_client):
+    response = alice_client.get(reverse("renders:create"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="scenes-TOTAL_FORMS" value="1"' in body
+    assert 'name="scenes-0-narration"' in body
+    assert 'name="scenes-__prefix__-narration"' in body  # the template the editor clones
+    assert 'enctype="multipart/form-data"' in body
+
+
+def test_it_creates_a_job_from_the_form_and_opens_its_status_page(alice_client, alice):
+    data = create_post(**{"scenes-1-narration_alt": "आग ने उसे नहीं जलाया।"})
+    response = alice_client.post(reverse("renders:create"), data)
+    job = RenderJob.objects.get(owner=alice)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("renders:job_status", args=[job.pk])
+    assert job.plan["mode"] == "proxy" and job.plan["watermark"] == "br"
+    assert [scene["narration"] for scene in job.plan["scenes"]] == ["Prahlad prayed.", "The fire did not burn him."]
+    assert job.plan["scenes"][1]["narration_alt"] == "आग ने उसे नहीं जलाया।"
+
+
+def test_it_keeps_scenes_in_the_order_they_were_posted(alice_client, alice):
+    # The editor renumbers scenes after a move; the order of the indexes is the order of the video.
+    data = create_post(
+        **{
+            "scenes-0-narration": "Second story beat.",
+            "scenes-1-narration": "First story beat.",
+        }
+    )
+    alice_client.post(reverse("renders:create"), data)
+    job = RenderJob.objects.get(owner=alice)
+    assert [scene["narration"] for scene in job.plan["scenes"]] == ["Second story beat.", "First story beat."]
+
+
+def test_it_shows_bad_input_inline_and_keeps_everything_typed(alice_client, alice):
+    data = create_post(
+        title="", **{"scenes-1-duration_sec": "99", "scenes-1-narration": "The fire did not burn him, typed with care."}
+    )
+    response = alice_client.post(reverse("renders:create"), data)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert not RenderJob.objects.exists()
+    # Each error sits next to its field, referenced by the field's aria-describedby.
+    assert re.search(r'<ul class="errorlist" id="id_title_error"><li>This field is required.</li></ul>', body)
+    assert re.search(r'id="id_scenes-1-duration_sec_error"><li>Use between 1 and 20 seconds.</li>', body)
+    assert 'aria-describedby="id_scenes-1-duration_sec_helptext id_scenes-1-duration_sec_error"' in body
+    # Nothing typed is lost.
+    assert "The fire did not burn him, typed with care.</textarea>" in body
+    assert 'value="99"' in body
+    assert "a palace at night with fire</textarea>" in body
+
+
+def test_it_puts_the_plan_validators_errors_on_the_scene_they_are_about(alice_client):
+    # The form accepts a scene without a prompt; parse_plan requires one unless a picture is given.
+    data = create_post(**{"scenes-1-image_prompt": "", "scenes-1-narration": "Narration I wrote for scene two."})
+    response = alice_client.post(reverse("renders:create"), data)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert re.search(r'id="id_scenes-1-image_prompt_error"><li>Is required</li>', body)
+    assert "Narration I wrote for scene two.</textarea>" in body
+
+
+def test_it_skips_a_scene_left_completely_blank(alice_client, alice):
+    data = create_post(**{"scenes-TOTAL_FORMS": "3", "scenes-2-duration_sec": "5"})
+    response = alice_client.post(reverse("renders:create"), data)
+    assert response.status_code == 302
+    assert len(RenderJob.objects.get(owner=alice).plan["scenes"]) == 2
+
+
+def test_it_shows_the_quota_message_and_keeps_the_form(alice_client, alice):
+    profile = ensure_profile(alice)
+    profile.jobs_per_day = 0
+    profile.save(update_fields=["jobs_per_day"])
+    response = alice_client.post(reverse("renders:create"), create_post(title="My quota story"))
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "your limit is 0" in body
+    assert 'value="My quota story"' in body
+
+
+def test_it_stores_an_uploaded_picture_at_once_and_keeps_it_when_the_form_comes_back(alice_client, alice):
+    picture = ContentFile(png_bytes(), name="my photo.png")
+    data = create_post(title="", **{"scenes-0-image_file": picture, "scenes-0-image_prompt": ""})
+    response = alice_client.post(reverse("renders:create"), data)
+    body = response.content.decode()
+    assert response.status_code == 400
+    stored = re.search(r'name="scenes-0-image" value="(uploads/\d+/[0-9a-f]{32}\.png)"', body)
+    assert stored, "the stored name travels in the hidden field"
+    name = stored.group(1)
+    assert name.startswith(f"uploads/{alice.pk}/") and default_storage.exists(name)
+    assert reverse("renders:upload_preview", args=[name.rsplit("/", 1)[1]]) in body
+
+    # Fixing the title is enough: the picture is not uploaded again.
+    data = create_post(**{"scenes-0-image": name, "scenes-0-image_prompt": ""})
+    assert alice_client.post(reverse("renders:create"), data).status_code == 302
+    assert RenderJob.objects.get(owner=alice).plan["scenes"][0]["image"] == name
+
+
+def test_it_refuses_files_that_are_not_jpeg_png_or_webp(alice_client):
+    fake = ContentFile(b"%PDF-1.7 not a picture at all", name="photo.png")
+    gif = ContentFile(png_bytes(image_format="GIF"), name="moving.gif")
+    data = create_post(**{"scenes-0-image_file": fake, "scenes-1-image_file": gif})
+    body = alice_client.post(reverse("renders:create"), data).content.decode()
+    assert "This file is not a readable image. Upload a JPEG, PNG or WebP picture." in body
+    assert "GIF images are not supported." in body
+    assert not default_storage.exists("uploads")
+
+
+def test_it_refuses_a_picture_over_the_size_limit(alice_client, settings):
+    settings.MAX_UPLOAD_IMAGE_BYTES = 2048
+    big = ContentFile(png_bytes(size=(600, 600), image_format="BMP"), name="big.png")
+    body = alice_client.post(reverse("renders:create"), create_post(**{"scenes-0-image_file": big})).content.decode()
+    assert "the limit is 2 KB. Save it smaller (e.g. as JPEG) and upload it again." in body
+    assert "up to 2 KB" in body
+
+
+def test_it_refuses_someone_elses_upload_named_in_the_hidden_field(alice_client, bob):
+    name = default_storage.save(f"uploads/{bob.pk}/{'a' * 32}.png", ContentFile(png_bytes()))
+    body = alice_client.post(reverse("renders:create"), create_post(**{"scenes-0-image": name})).content.decode()
+    assert "The picture uploaded earlier is gone; upload it again." in body
+    assert not RenderJob.objects.exists()
+
+
+def test_it_fills_the_create_page_from_a_story_template(alice_client):
+    response = alice_client.get(
+        reverse("renders:create"), {"template": "prahlad", "language": "hi", "length": "30", "mode": "proxy"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="भक्त प्रह्लाद और भगवान नरसिंह"' in body
+    assert '<option value="hi" selected>' in body
+    assert '<option value="proxy" selected>' in body
+    assert "असुरराज हिरण्यकशिपु" in body  # Hindi narration in the first scene
+    assert "The demon king Hiranyakashipu had won a boon" in body  # English as the other language
+    durations = [float(value) for value in re.findall(r'name="scenes-\d+-duration_sec" value="([\d.]+)"', body)]
+    assert len(durations) >= 6 and abs(sum(durations) - 30) <= 0.5
+
+
+def test_it_says_so_when_a_template_does_not_exist(alice_client):
+    body = alice_client.get(reverse("renders:create"), {"template": "nope"}).content.decode()
+    assert "That story template does not exist" in body
+
+
+# ---- duplicate ------------------------------------------------------------------------------------
+
+
+def test_it_duplicates_a_video_into_the_create_page(alice_client, alice):
+    job = make_job(alice, plan={"title": "Shabari's berries", "language": "en", "aspect": "9:16", "music": "bells"})
+    body = alice_client.get(reverse("renders:duplicate", args=[job.pk])).content.decode()
+    assert 'value="Shabari&#x27;s berries"' in body
+    assert '<option value="9:16" selected>' in body and '<option value="bells" selected>' in body
+    assert "Prahlad prayed.</textarea>" in body and "The fire did not burn him.</textarea>" in body
+    assert 'name="scenes-TOTAL_FORMS" value="2"' in body
+    assert f'action="{reverse("renders:create")}"' in body
+
+
+# ---- job status and polling --------------------------------------------------------------------------
+
+
+def test_it_shows_a_running_job_with_progress_timeline_log_and_a_polling_region(alice_client, alice):
+    job = make_job(alice, state=JobState.RUNNING, step="speech", progress_pct=20)
+    JobEvent.objects.create(job=job, message="images: done in 0.4 s", step="images")
+    add_asset(job, AssetKind.SCENE_IMAGE, "scene_000.jpg", png_bytes(image_format="JPEG"), scene_index=0)
+    body = alice_client.get(reverse("renders:job_status", args=[job.pk])).content.decode()
+    progress_url = reverse("renders:job_progress", args=[job.pk])
+    assert f'hx-get="{progress_url}" hx-trigger="every 2s"' in body
+    assert 'aria-valuenow="20"' in body and "width: 20%" in body
+    assert 'data-step="images" data-status="done"' in body
+    assert 'data-step="speech" data-status="active"' in body
+    assert 'data-step="compose" data-status="pending"' in body
+    assert "images: done in 0.4 s" in body
+    assert 'alt="Scene 1"' in body
+    assert "Cancel render" in body and "hx-confirm=" in body
+
+
+def test_it_stops_polling_once_the_job_is_final(alice_client, alice):
+    job = make_job(alice, state=JobState.SUCCEEDED, progress_pct=100, duration_sec=3.2)
+    body = alice_client.get(
+        reverse("renders:job_progress", args=[job.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert body.lstrip().startswith('<section id="job-progress"')
+    assert "hx-trigger" not in body.split(">", 1)[0]
+    assert "every 2s" not in body
+    assert "<html" not in body
+
+
+def test_it_pins_the_polling_partials_query_count(alice_client, alice, django_assert_num_queries):
+    job = make_job(alice, state=JobState.RUNNING, step="compose", progress_pct=50)
+    for number in range(30):
+        JobEvent.objects.create(job=job, message=f"line {number}")
+    for index in range(4):
+        add_asset(job, AssetKind.SCENE_IMAGE, f"scene_{index:03d}.jpg", b"jpeg", scene_index=index)
+    url = reverse("renders:job_progress", args=[job.pk])
+    # session, user, admin check, job, events, assets: the same however long the log is.
+    with django_assert_num_queries(6):
+        response = alice_client.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "line 29" in response.content.decode()
+
+
+def test_it_shows_the_player_downloads_and_subtitle_tracks_on_success(alice_client, alice):
+    job = make_job(alice, state=JobState.SUCCEEDED, progress_pct=100, duration_sec=3.0, encoder="libx264")
+    video = add_asset(job, AssetKind.VIDEO, "video.mp4", b"mp4 bytes")
+    thumb = add_asset(job, AssetKind.THUMBNAIL, "thumbnail.jpg", b"jpg")
+    add_asset(job, AssetKind.SUBTITLES_SRT, "subtitles.en.srt", b"1", language="en")
+    vtt_en = add_asset(job, AssetKind.SUBTITLES_VTT, "subtitles.en.vtt", b"WEBVTT", language="en")
+    add_asset(job, AssetKind.SUBTITLES_SRT, "subtitles.hi.srt", b"1", language="hi")
+    add_asset(job, AssetKind.SUBTITLES_VTT, "subtitles.hi.vtt", b"WEBVTT", language="hi")
+    body = alice_client.get(reverse("renders:job_status", args=[job.pk])).content.decode()
+    video_url = reverse("renders:asset_file", args=[job.pk, video.pk])
+    assert f'src="{video_url}"' in body and "<video controls" in body
+    assert f'poster="{reverse("renders:asset_file", args=[job.pk, thumb.pk])}"' in body
+    assert f'src="{reverse("renders:asset_file", args=[job.pk, vtt_en.pk])}" srclang="en"' in body
+    assert 'srclang="hi" label="Hindi (हिन्दी)"' in body
+    assert f'href="{video_url}?download=1"' in body
+    assert body.count("subtitles (SRT)") == 2 and body.count("subtitles (VTT)") == 2
+    assert "Thumbnail (JPEG)" in body
+    assert "Cancel render" not in body
+
+
+def test_it_shows_the_readable_error_and_a_retry_button_on_failure(alice_client, alice):
+    job = make_job(
+        alice,
+        state=JobState.FAILED,
+        step="compose",
+        error_step="compose",
+        error="ffmpeg ran out of disk. Free space and retry.",
+    )
+    body = alice_client.get(reverse("renders:job_status", args=[job.pk])).content.decode()
+    assert "ffmpeg ran out of disk. Free space and retry." in body
+    assert 'data-step="compose" data-status="failed"' in body and 'data-step="speech" data-status="done"' in body
+    assert f'action="{reverse("renders:retry", args=[job.pk])}"' in body
+
+
+# ---- actions ----------------------------------------------------------------------------------------
+
+
+def test_it_cancels_a_queued_job_and_answers_htmx_with_the_region(alice_client, alice):
+    job = make_job(alice)
+    response = alice_client.post(reverse("renders:cancel", args=[job.pk]), headers={"HX-Request": "true"})
+    job.refresh_from_db()
+    assert job.state == JobState.CANCELED
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="job-progress"') and "every 2s" not in body
+    assert "Render it again" in body
+
+
+def test_it_asks_a_running_job_to_stop_and_keeps_polling(alice_client, alice):
+    job = make_job(alice, state=JobState.RUNNING, step="compose")
+    response = alice_client.post(reverse("renders:cancel", args=[job.pk]), headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert RenderJob.objects.get(pk=job.pk).cancel_requested
+    assert "Stopping the render" in body and "every 2s" in body and "Cancel render" not in body
+
+
+def test_it_explains_why_a_finished_job_cannot_be_canceled(alice_client, alice):
+    job = make_job(alice, state=JobState.SUCCEEDED)
+    response = alice_client.post(reverse("renders:cancel", args=[job.pk]), follow=True)
+    assert "there is nothing to cancel" in response.content.decode()
+
+
+def test_it_retries_a_failed_job(alice_client, alice, _no_enqueue, django_capture_on_commit_callbacks):
+    job = make_job(alice, state=JobState.FAILED, error="boom", error_step="images")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(reverse("renders:retry", args=[job.pk]))
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.state == JobState.QUEUED and job.error == ""
+    assert _no_enqueue == [str(job.pk)]
+
+
+def test_it_needs_post_for_actions(alice_client, alice):
+    job = make_job(alice)
+    assert alice_client.get(reverse("renders:cancel", args=[job.pk])).status_code == 405
+    assert alice_client.get(reverse("renders:retry", args=[job.pk])).status_code == 405
+
+
+# ---- files --------------------------------------------------------------------------------------------
+
+
+def test_it_serves_a_file_to_its_owner_inline_or_as_a_download(alice_client, alice):
+    job = make_job(alice, plan={"title": "Ganga Avatar"}, state=JobState.SUCCEEDED)
+    video = add_asset(job, AssetKind.VIDEO, "video.mp4", b"0123456789")
+    url = reverse("renders:asset_file", args=[job.pk, video.pk])
+    response = alice_client.get(url)
+    assert b"".join(response.streaming_content) == b"0123456789"
+    assert response["Content-Type"] == "video/mp4" and response["Accept-Ranges"] == "bytes"
+    assert response["Content-Disposition"].startswith("inline")
+    download = alice_client.get(url, {"download": "1"})
+    assert download["Content-Disposition"] == 'attachment; filename="ganga-avatar.mp4"'
+
+
+def test_it_serves_byte_ranges_so_the_player_can_seek(alice_client, alice):
+    job = make_job(alice, state=JobState.SUCCEEDED)
+    video = add_asset(job, AssetKind.VIDEO, "video.mp4", b"0123456789")
+    url = reverse("renders:asset_file", args=[job.pk, video.pk])
+    response = alice_client.get(url, headers={"Range": "bytes=2-5"})
+    assert response.status_code == 206
+    assert response["Content-Range"] == "bytes 2-5/10" and response["Content-Length"] == "4"
+    assert b"".join(response.streaming_content) == b"2345"
+    tail = alice_client.get(url, headers={"Range": "bytes=-3"})
+    assert b"".join(tail.streaming_content) == b"789"
+
+
+def test_it_redirects_to_a_presigned_url_when_media_is_on_s3(alice_client, alice, s3_storage, s3_endpoint):
+    job = make_job(alice, plan={"title": "Ganga Avatar"}, state=JobState.SUCCEEDED)
+    video = add_asset(job, AssetKind.VIDEO, "video.mp4", b"0123456789")
+    response = alice_client.get(reverse("renders:asset_file", args=[job.pk, video.pk]), {"download": "1"})
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith(f"{s3_endpoint}/") and "X-Amz-Signature=" in location
+    assert "response-content-disposition=attachment" in location and "ganga-avatar.mp4" in location
+
+
+def test_it_names_hindi_downloads_in_devanagari(alice_client, alice):
+    job = make_job(alice, plan={"title": "गंगा अवतरण", "language": "hi"}, state=JobState.SUCCEEDED)
+    srt = add_asset(job, AssetKind.SUBTITLES_SRT, "subtitles.hi.srt", b"1", language="hi")
+    response = alice_client.get(reverse("renders:asset_file", args=[job.pk, srt.pk]), {"download": "1"})
+    assert (
+        response["Content-Disposition"]
+        == "attachment; filename*=utf-8''%E0%A4%97%E0%A4%82%E0%A4%97%E0%A4%BE-%E0%A4%85%E0%A4%B5%E0%A4%A4%E0%A4%B0%E0%A4%A3.hi.srt"
+    )
+
+
+def test_it_never_serves_an_asset_through_another_jobs_url(alice_client, alice):
+    first, second = make_job(alice), make_job(alice)
+    asset = add_asset(first, AssetKind.VIDEO, "video.mp4", b"x")
+    assert alice_client.get(reverse("renders:asset_file", args=[second.pk, asset.pk])).status_code == 404
+
+
+def test_it_previews_my_uploads_but_not_anyone_elses(alice_client, alice, bob):
+    mine = default_storage.save(f"uploads/{alice.pk}/{'b' * 32}.png", ContentFile(png_bytes()))
+    theirs = default_storage.save(f"uploads/{bob.pk}/{'c' * 32}.png", ContentFile(png_bytes()))
+    assert alice_client.get(reverse("renders:upload_preview", args=[mine.rsplit("/", 1)[1]])).status_code == 200
+    assert alice_client.get(reverse("renders:upload_preview", args=[theirs.rsplit("/", 1)[1]])).status_code == 404
+
+
+def test_it_serves_the_devanagari_font_from_its_package(client):
+    response = client.get(reverse("renders:devanagari_font"))
+    data = b"".join(response.streaming_content)
+    assert response.status_code == 200 and response["Content-Type"] == "font/ttf"
+    assert data[:4] == b"\x00\x01\x00\x00" and len(data) > 100_000
+    assert "max-age=604800" in response["Cache-Control"]
+
+
+# ---- isolation ---------------------------------------------------------------------------------------
+
+
+def test_it_answers_404_for_another_creators_job_everywhere(client, alice, bob):
+    job = make_job(alice, state=JobState.FAILED)
+    asset = add_asset(job, AssetKind.VIDEO, "video.mp4", b"secret")
+    client.force_login(bob)
+    for name, method in [
+        ("renders:job_status", "get"),
+        ("renders:job_progress", "get"),
+        ("renders:duplicate", "get"),
+        ("renders:cancel", "post"),
+        ("renders:retry", "post"),
+    ]:
+        response = getattr(client, method)(reverse(name, args=[job.pk]))
+        assert response.status_code == 404, name
+    assert client.get(reverse("renders:asset_file", args=[job.pk, asset.pk])).status_code == 404
+    assert RenderJob.objects.get(pk=job.pk).state == JobState.FAILED

@@ -1,0 +1,72 @@
+"""Scene images a creator uploads: checked, then stored under the creator's own upload prefix.
+
+A plan refers to an upload by its storage name (`uploads/<user id>/<uuid>.png`);
+`renders.services.validate_plan` accepts only names under the owner's prefix, so a creator can
+never point a job at someone else's file.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import IO
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import File
+from django.core.files.storage import default_storage
+from PIL import Image, UnidentifiedImageError
+
+from renders.services import upload_prefix
+
+# Pillow format name -> the extension the stored file gets (never the client's file name).
+ALLOWED_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+class UploadRejected(ValueError):
+    """The file is not an image we accept; the message says why and what to do."""
+
+
+def check_image_upload(upload: IO[bytes], *, size: int) -> str:
+    """Return the extension for a valid JPEG, PNG or WebP upload, or raise UploadRejected.
+
+    Reads the bytes with Pillow (`verify`), so a renamed PDF or a truncated file is refused
+    whatever its name or declared content type says.
+    """
+    limit = settings.MAX_UPLOAD_IMAGE_BYTES
+    if size > limit:
+        raise UploadRejected(
+            f"The image is {human_size(size)}; the limit is {human_size(limit)}. "
+            "Save it smaller (e.g. as JPEG) and upload it again."
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image_format = image.format or ""
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise UploadRejected("This file is not a readable image. Upload a JPEG, PNG or WebP picture.") from None
+    finally:
+        upload.seek(0)
+    if image_format not in ALLOWED_IMAGE_FORMATS:
+        raise UploadRejected(f"{image_format or 'This'} images are not supported. Upload a JPEG, PNG or WebP picture.")
+    return ALLOWED_IMAGE_FORMATS[image_format]
+
+
+def human_size(size: int) -> str:
+    if size >= 1_048_576:
+        return f"{size / 1_048_576:.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def store_image_upload(*, owner: AbstractBaseUser, upload: IO[bytes], extension: str) -> str:
+    """Save a checked upload under the owner's prefix with a fresh name; return the storage name."""
+    name = f"{upload_prefix(owner)}{uuid.uuid4().hex}.{extension}"
+    upload.seek(0)
+    return default_storage.save(name, File(upload))
+
+
+def is_own_upload(*, owner: AbstractBaseUser, name: str) -> bool:
+    """Whether `name` is a stored upload of this owner (a plain file right under their prefix)."""
+    prefix = upload_prefix(owner)
+    rest = name[len(prefix) :] if name.startswith(prefix) else ""
+    return bool(rest) and "/" not in rest and "\\" not in rest and ".." not in rest

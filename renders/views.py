@@ -1,0 +1,362 @@
+"""The creator's studio pages: my videos, create, job status (polled by htmx), files, actions.
+
+Views translate HTTP to services and selectors and back; access goes through
+`job_get_for_user`, so another creator's job is a 404 on every URL here.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from renders.downloads import serve_stored_file
+from renders.forms import (
+    LANGUAGE_NAMES,
+    JobFilterForm,
+    PlanForm,
+    attach_plan_errors,
+    initial_from_plan,
+    plan_data_from_forms,
+    scene_formset,
+)
+from renders.models import AssetKind, JobAsset, JobState, RenderJob
+from renders.pipeline.context import STEPS
+from renders.pipeline.plan import PlanError
+from renders.selectors import job_get_for_user, job_stats, jobs_list
+from renders.services import JobActionError, QuotaExceeded, job_cancel, job_create, job_retry, plan_limits
+from renders.uploads import is_own_upload
+
+JOBS_PER_PAGE = 12
+LOG_LINES = 40
+STEP_LABELS = {
+    "images": "Scene images",
+    "speech": "Narration",
+    "subtitles": "Subtitles",
+    "compose": "Video",
+    "store": "Saving",
+}
+
+
+# ---- my videos ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    filter_form = JobFilterForm(request.GET)
+    filters = filter_form.filters()
+    thumbnails = Prefetch("assets", JobAsset.objects.filter(kind=AssetKind.THUMBNAIL), to_attr="thumbnails")
+    jobs = jobs_list(user=request.user, **filters).prefetch_related(thumbnails)
+    page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    query = {key: value for key, value in (("q", filters["search"]), ("state", filters["state"]), ("language", filters["language"])) if value}  # fmt: skip
+    context = {
+        "filter_form": filter_form,
+        "page": page,
+        "filter_query": urlencode(query),
+        "filtered": bool(query),
+        "stats": job_stats(user=request.user),
+        "language_names": LANGUAGE_NAMES,
+    }
+    template = "renders/dashboard.html#results" if request.htmx else "renders/dashboard.html"
+    return render(request, template, context)
+
+
+# ---- create ------------------------------------------------------------------------------------
+
+
+def _create_page(
+    request: HttpRequest,
+    plan_form: PlanForm,
+    formset: Any,
+    *,
+    problems: list[str] | None = None,
+    starting_point: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    from library.forms import SplitStoryForm
+
+    context = {
+        "plan_form": plan_form,
+        "formset": formset,
+        "problems": problems or [],
+        "starting_point": starting_point,
+        "split_form": SplitStoryForm(),
+        "max_scenes": settings.MAX_SCENES,
+    }
+    return render(request, "renders/create.html", context, status=status)
+
+
+def _template_start(request: HttpRequest) -> tuple[dict[str, Any] | None, str]:
+    """Plan data for ?template=ID (with language, length, mode, aspect), and what to tell the creator."""
+    from library.stories import UnknownTemplate, get_template, plan_from_template
+
+    template_id = request.GET.get("template", "")
+    if not template_id:
+        return None, ""
+    try:
+        template = get_template(template_id)
+    except UnknownTemplate:
+        messages.error(request, "That story template does not exist; pick one from the gallery.")
+        return None, ""
+    options: dict[str, Any] = {
+        key: request.GET[key] for key in ("language", "voice", "aspect", "resolution", "mode") if request.GET.get(key)
+    }
+    length = request.GET.get("length", "").strip()
+    try:
+        if length:
+            options["length_sec"] = float(length)
+        plan = plan_from_template(template, limits=plan_limits(), **options)
+    except ValueError as error:
+        messages.error(request, f"Could not use those options: {error}. The story's own settings are shown instead.")
+        plan = plan_from_template(template, limits=plan_limits())
+    return plan, f"Started from the story “{template.title(plan['language'])}”. Change anything you like."
+
+
+def create_page(
+    request: HttpRequest,
+    *,
+    plan_initial: dict[str, Any] | None = None,
+    scenes_initial: list[dict[str, Any]] | None = None,
+    starting_point: str = "",
+    problems: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The create page filled with a starting plan (a template, a duplicate, a split story)."""
+    formset = scene_formset(owner=request.user, initial=scenes_initial or None)
+    return _create_page(
+        request,
+        PlanForm(initial=plan_initial or {}),
+        formset,
+        starting_point=starting_point,
+        problems=problems,
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _create_submit(request)
+    plan, starting_point = _template_start(request)
+    plan_initial, scenes_initial = initial_from_plan(plan) if plan else ({}, [])
+    return create_page(request, plan_initial=plan_initial, scenes_initial=scenes_initial, starting_point=starting_point)
+
+
+def _create_submit(request: HttpRequest) -> HttpResponse:
+    plan_form = PlanForm(request.POST)
+    # A mutable copy: scene forms write back the stored names of uploads they kept.
+    formset = scene_formset(owner=request.user, data=request.POST.copy(), files=request.FILES)
+    plan_ok = plan_form.is_valid()
+    scenes_ok = formset.is_valid()  # run even when the plan form failed: every error shows, uploads are kept
+    problems: list[str] = []
+    if plan_ok and scenes_ok:
+        try:
+            job = job_create(owner=request.user, plan_data=plan_data_from_forms(plan_form, formset))
+        except PlanError as error:
+            problems = attach_plan_errors(plan_form, formset, error.errors)
+        except QuotaExceeded as error:
+            problems = [error.message]
+        else:
+            messages.success(request, "Your video is queued. This page updates as it renders.")
+            return redirect("renders:job_status", job_id=job.pk)
+    return _create_page(request, plan_form, formset, problems=problems, status=400)
+
+
+@login_required
+@require_GET
+def duplicate(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    job = job_get_for_user(user=request.user, job_id=job_id)
+    plan_initial, scenes_initial = initial_from_plan(job.plan)
+    note = f"A copy of “{job.title}”. Change what you like and render it as a new video."
+    return create_page(request, plan_initial=plan_initial, scenes_initial=scenes_initial, starting_point=note)
+
+
+# ---- job status ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    name: str
+    label: str
+    status: str  # pending | active | done | failed | stopped
+
+
+def step_timeline(job: RenderJob) -> list[TimelineStep]:
+    """Each pipeline step's status for the status page, from the job's state and current step."""
+    if job.state == JobState.SUCCEEDED:
+        statuses = ["done"] * len(STEPS)
+    elif job.state == JobState.QUEUED:
+        statuses = ["pending"] * len(STEPS)
+    else:
+        at = job.error_step or job.step if job.state == JobState.FAILED else job.step
+        index = STEPS.index(at) if at in STEPS else -1
+        here = {JobState.RUNNING: "active", JobState.FAILED: "failed"}.get(job.state, "stopped")
+        statuses = [
+            "done" if position < index else here if position == index else "pending" for position in range(len(STEPS))
+        ]
+    return [
+        TimelineStep(name, STEP_LABELS.get(name, name), status) for name, status in zip(STEPS, statuses, strict=True)
+    ]
+
+
+def download_stem(title: str) -> str:
+    """A file name from a title: words joined by hyphens, Devanagari kept whole.
+
+    Not Django's slugify: it drops combining marks, and Devanagari vowel signs and the anusvara
+    are combining marks ("गंगा" would become "गग").
+    """
+    kept = "".join(
+        char if char.isalnum() or unicodedata.category(char).startswith("M") else " " for char in title.lower()
+    )
+    return "-".join(kept.split())[:80].strip("-") or "bhakti-video"
+
+
+def _file_name(job: RenderJob, asset: JobAsset) -> str:
+    base = download_stem(job.title)
+    suffix = Path(asset.file.name).suffix
+    if asset.kind == AssetKind.SCENE_IMAGE:
+        return f"{base}-scene-{asset.scene_index + 1}{suffix}"
+    if asset.kind in (AssetKind.SUBTITLES_SRT, AssetKind.SUBTITLES_VTT):
+        return f"{base}.{asset.language}{suffix}"
+    if asset.kind == AssetKind.VIDEO:
+        return f"{base}{suffix}"
+    return f"{base}-{asset.kind}{suffix}"
+
+
+def _status_context(job: RenderJob, *, action_error: str = "") -> dict[str, Any]:
+    """Everything the progress region shows, in three queries (job, events, assets)."""
+    events = list(job.events.order_by("-id")[:LOG_LINES])[::-1]
+    assets = list(job.assets.all())
+    by_kind: dict[str, list[JobAsset]] = {}
+    for asset in assets:
+        by_kind.setdefault(asset.kind, []).append(asset)
+    subtitles = sorted(
+        by_kind.get(AssetKind.SUBTITLES_SRT, []) + by_kind.get(AssetKind.SUBTITLES_VTT, []),
+        key=lambda asset: (asset.language != job.language, asset.language, asset.kind),
+    )
+    plan_scenes = job.plan.get("scenes", []) if isinstance(job.plan, dict) else []
+    return {
+        "job": job,
+        "timeline": step_timeline(job),
+        "step_label": STEP_LABELS.get(job.step, ""),
+        "events": events,
+        "video": (by_kind.get(AssetKind.VIDEO) or [None])[0],
+        "thumbnail": (by_kind.get(AssetKind.THUMBNAIL) or [None])[0],
+        "narration": (by_kind.get(AssetKind.NARRATION) or [None])[0],
+        "scene_images": sorted(by_kind.get(AssetKind.SCENE_IMAGE, []), key=lambda asset: asset.scene_index),
+        "subtitles": subtitles,
+        "vtt_tracks": [asset for asset in subtitles if asset.kind == AssetKind.SUBTITLES_VTT],
+        "scene_count": len(plan_scenes),
+        "language_names": LANGUAGE_NAMES,
+        "action_error": action_error,
+        "cancel_pending": job.cancel_requested and not job.is_final,
+    }
+
+
+@login_required
+@require_GET
+def job_status(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    job = job_get_for_user(user=request.user, job_id=job_id)
+    return render(request, "renders/job_status.html", _status_context(job))
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def job_progress(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    """The polled region. Once the job is final it renders without its trigger, so polling stops."""
+    job = job_get_for_user(user=request.user, job_id=job_id)
+    return render(request, "renders/job_status.html#progress", _status_context(job))
+
+
+def _after_action(request: HttpRequest, job: RenderJob, error: str) -> HttpResponse:
+    if request.htmx:
+        return render(request, "renders/job_status.html#progress", _status_context(job, action_error=error))
+    if error:
+        messages.error(request, error)
+    return redirect("renders:job_status", job_id=job.pk)
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def cancel(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    job = job_get_for_user(user=request.user, job_id=job_id)
+    error = ""
+    try:
+        job = job_cancel(job=job)
+    except JobActionError as problem:
+        error = problem.message
+    return _after_action(request, job, error)
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def retry(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    job = job_get_for_user(user=request.user, job_id=job_id)
+    error = ""
+    try:
+        job = job_retry(job=job)
+    except JobActionError as problem:
+        error = problem.message
+    except QuotaExceeded as problem:
+        error = problem.message
+    return _after_action(request, job, error)
+
+
+# ---- files ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def asset_file(request: HttpRequest, job_id: UUID, asset_id: int) -> HttpResponseBase:
+    """A file of the job (video, subtitles, images…) for its owner; ?download=1 saves it."""
+    job = job_get_for_user(user=request.user, job_id=job_id)
+    asset = get_object_or_404(JobAsset, pk=asset_id, job=job)
+    return serve_stored_file(
+        request,
+        asset.file.storage,
+        asset.file.name,
+        filename=_file_name(job, asset),
+        as_attachment=request.GET.get("download") == "1",
+    )
+
+
+@login_required
+@require_GET
+def upload_preview(request: HttpRequest, filename: str) -> HttpResponseBase:
+    """A scene picture the creator uploaded, for the editor's preview. Only their own."""
+    from renders.services import upload_prefix
+
+    name = f"{upload_prefix(request.user)}{filename}"
+    if not is_own_upload(owner=request.user, name=name) or not default_storage.exists(name):
+        raise Http404("No such upload")
+    return serve_stored_file(request, default_storage, name, filename=filename)
+
+
+@require_GET
+@cache_control(public=True, max_age=7 * 24 * 3600)
+def devanagari_font(request: HttpRequest) -> FileResponse:
+    """Noto Sans Devanagari straight from its pip package, so no copy of the binary is committed."""
+    from renders.pipeline.fonts import devanagari_font as font_path
+
+    return FileResponse(open(font_path(), "rb"), content_type="font/ttf")  # noqa: SIM115 - FileResponse closes it
