@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from library import views
 
 app_name = "library"
-urlpatterns: list = []
+urlpatterns = [
+    path("stories/", views.gallery, name="gallery"),
+    path("stories/<slug:template_id>/thumbnail.jpg", views.thumbnail, name="thumbnail"),
+    path("split/", views.split, name="split_story"),
+]
