@@ -18,6 +18,14 @@ run_pytest() {
     return "$rc"
 }
 
+# The browser test drives Debian's Chromium (`playwright install` cannot download browsers here).
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "== installing chromium for the browser test"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+        || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } \
+        || echo "could not install chromium; the browser test will fail" >&2
+fi
+
 export BHAKTI_DATA_DIR="${BHAKTI_DATA_DIR:-$(mktemp -d)}"
 started=$SECONDS
 echo "== suite on the embedded default (SQLite, local media)"

@@ -1,0 +1,122 @@
+"""The studio in a real browser: sign up, start from a story, watch it render, play it, duplicate it, cancel one."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.contrib.auth.models import User
+
+from renders.models import JobState, RenderJob
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = {
+    "status": "/tmp/bhakti-status.png",
+    "create": "/tmp/bhakti-create.png",
+    "gallery": "/tmp/bhakti-gallery.png",
+}
+
+
+def scene_narrations(page) -> list[str]:
+    return page.locator("#scene-list > li textarea[name$='-narration']").evaluate_all(
+        "nodes => nodes.map(n => n.value)"
+    )
+
+
+def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, page, renders_in_threads):
+    started = time.monotonic()
+    # Sign up: the dashboard greets a new creator with an empty state.
+    page.goto(f"{live_server.url}/accounts/signup/")
+    page.get_by_label("Username").fill("meera")
+    page.get_by_label("E-mail").fill("meera@example.com")
+    page.get_by_label("Password", exact=True).fill("giridhar-gopal-7")
+    page.get_by_label("Password confirmation").fill("giridhar-gopal-7")
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", name="Your first video is a few clicks away").is_visible()
+
+    # Start from a template: the gallery's Prahlad card fills the create page.
+    page.get_by_role("link", name="Browse stories").click()
+    card = page.locator(".story-card", has_text="Prahlad and Lord Narasimha")
+    card.get_by_label("Length").fill("20")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.story-card img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    page.screenshot(path=SCREENSHOTS["gallery"], full_page=False)
+    card.get_by_role("button", name=re.compile("Use this story")).click()
+    page.wait_for_url(re.compile(r"/videos/new/\?template=prahlad"))
+    assert page.get_by_label("Title").input_value() == "Prahlad and Lord Narasimha"
+    page.get_by_label("Quality").select_option("proxy")
+
+    # The scene editor: reorder and remove without a reload (a short video renders quickly).
+    original = scene_narrations(page)
+    assert len(original) >= 6
+    page.locator("#scene-list > li").first.get_by_role("button", name=re.compile("Down")).click()
+    assert scene_narrations(page)[:2] == [original[1], original[0]]
+    while page.locator("#scene-list > li").count() > 2:
+        page.locator("#scene-list > li").last.get_by_role("button", name=re.compile("Remove")).click()
+    assert scene_narrations(page) == [original[1], original[0]]
+    assert page.locator("input[name='scenes-TOTAL_FORMS']").input_value() == "2"
+    page.screenshot(path=SCREENSHOTS["create"], full_page=True)
+    page.get_by_role("button", name="Render video").click()
+
+    # The status page polls (no reload: the marker survives) until the job is done.
+    page.wait_for_url(re.compile(r"/videos/[0-9a-f-]{36}/$"))
+    page.evaluate("window.__stillTheSamePage = true")
+    seen_progress: set[str] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = page.locator("#job-progress").get_attribute("data-state")
+        seen_progress.add(page.locator("[role=progressbar]").get_attribute("aria-valuenow"))
+        if state in ("succeeded", "failed", "canceled"):
+            break
+        page.wait_for_timeout(300)
+    assert state == "succeeded", page.locator("#job-progress").inner_text()
+    assert page.evaluate("window.__stillTheSamePage") is True
+    assert len(seen_progress) >= 2, seen_progress  # it showed progress on the way, not only the end
+    assert page.locator("[role=progressbar]").get_attribute("aria-valuenow") == "100"
+    assert page.locator(".timeline li[data-status=done]").count() == 5
+    assert page.locator("#job-progress").get_attribute("hx-trigger") is None  # polling stopped
+
+    # The HTML5 player knows the video's length and plays it.
+    duration = page.locator("video").evaluate(
+        """v => new Promise(resolve => {
+             if (v.readyState >= 1) resolve(v.duration);
+             else v.addEventListener('loadedmetadata', () => resolve(v.duration), {once: true});
+           })"""
+    )
+    job = RenderJob.objects.get(owner__username="meera")
+    assert duration > 0 and abs(duration - job.duration_sec) < 1.0
+    played = page.locator("video").evaluate(
+        """async v => { v.muted = true; await v.play();
+             await new Promise(r => setTimeout(r, 700)); v.pause(); return v.currentTime; }"""
+    )
+    assert played > 0
+    assert page.get_by_role("link", name=re.compile(r"Video \(MP4")).is_visible()
+    assert page.get_by_role("link", name="Hindi (हिन्दी) subtitles (SRT)").is_visible()
+    page.screenshot(path=SCREENSHOTS["status"], full_page=True)
+
+    # Duplicate: the create page comes back filled with this video's plan.
+    page.get_by_role("link", name="Duplicate").click()
+    page.wait_for_url(re.compile(r"/duplicate/$"))
+    assert page.get_by_label("Title").input_value() == "Prahlad and Lord Narasimha"
+    assert scene_narrations(page) == [original[1], original[0]]
+    # Final quality takes long enough on this machine to cancel it while it runs.
+    page.get_by_label("Quality").select_option("final")
+    page.get_by_label("Resolution").select_option("1080p")
+    page.get_by_role("button", name="Render video").click()
+    page.wait_for_url(re.compile(r"/videos/[0-9a-f-]{36}/$"))
+    page.locator("#job-progress[data-state=running]").wait_for(timeout=20_000)
+    dialogs: list[str] = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Cancel render").click()
+    page.locator("#job-progress[data-state=canceled]").wait_for(timeout=30_000)
+    assert dialogs and dialogs[0].startswith("Cancel this render?")
+    assert page.get_by_role("button", name="Render it again").is_visible()
+
+    second = RenderJob.objects.filter(owner__username="meera").exclude(pk=job.pk).get()
+    assert second.state == JobState.CANCELED and second.cancel_requested
+    assert User.objects.filter(username="meera").count() == 1
+    assert time.monotonic() - started < 90
