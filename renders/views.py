@@ -175,7 +175,7 @@ def _create_submit(request: HttpRequest) -> HttpResponse:
         except QuotaExceeded as error:
             problems = [error.message]
         else:
-            messages.success(request, "Your video is queued. This page updates as it renders.")
+            # No flash message: the status page itself says where the job is, and stays current.
             return redirect("renders:job_status", job_id=job.pk)
     return _create_page(request, plan_form, formset, problems=problems, status=400)
 

@@ -524,3 +524,14 @@ def test_it_answers_404_for_another_creators_job_everywhere(client, alice, bob):
         assert response.status_code == 404, name
     assert client.get(reverse("renders:asset_file", args=[job.pk, asset.pk])).status_code == 404
     assert RenderJob.objects.get(pk=job.pk).state == JobState.FAILED
+
+
+def test_it_shows_operators_the_task_queue_pages_in_admin(client, django_user_model):
+    operator = django_user_model.objects.create_superuser("op", "op@example.com", "op-pass-123")
+    client.force_login(operator)
+    index = client.get(reverse("admin:index")).content.decode()
+    for model in ("success", "failure", "schedule", "ormq"):
+        url = reverse(f"admin:django_q_{model}_changelist")
+        assert url in index
+        assert client.get(url).status_code == 200
+    assert client.get(reverse("admin:renders_renderjob_changelist")).status_code == 200

@@ -68,10 +68,16 @@ def shared_connection(live_server) -> object | None:
 
 
 @pytest.fixture
-def page(chromium, shared_connection, monkeypatch) -> Iterator[object]:
+def page(chromium, shared_connection, monkeypatch, settings) -> Iterator[object]:
     # Playwright's sync API keeps an asyncio loop on this thread; the test's own ORM calls are
     # still plain synchronous code, so Django's async-safety guard must stand aside here.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # The live server serves /static/ from the finders, which know no hashed manifest names
+    # (DEBUG off uses them): plain names keep the stylesheet and scripts loading on that pass too.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     if shared_connection is not None:
         # Beside a running loop Django keeps connections per async context, not per thread: point
         # this test's context at the live server's connection too, or it would open a second one.
