@@ -25,6 +25,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from library.forms import SplitStoryForm
+from library.stories import UnknownTemplate, get_template, plan_from_template
 from renders.downloads import serve_stored_file
 from renders.forms import (
     LANGUAGE_NAMES,
@@ -39,7 +41,15 @@ from renders.models import AssetKind, JobAsset, JobState, RenderJob
 from renders.pipeline.context import STEPS
 from renders.pipeline.plan import PlanError
 from renders.selectors import job_get_for_user, job_stats, jobs_list
-from renders.services import JobActionError, QuotaExceeded, job_cancel, job_create, job_retry, plan_limits
+from renders.services import (
+    JobActionError,
+    QuotaExceeded,
+    job_cancel,
+    job_create,
+    job_retry,
+    plan_limits,
+    upload_prefix,
+)
 from renders.uploads import is_own_upload
 
 JOBS_PER_PAGE = 12
@@ -90,8 +100,6 @@ def _create_page(
     starting_point: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    from library.forms import SplitStoryForm
-
     context = {
         "plan_form": plan_form,
         "formset": formset,
@@ -105,8 +113,6 @@ def _create_page(
 
 def _template_start(request: HttpRequest) -> tuple[dict[str, Any] | None, str]:
     """Plan data for ?template=ID (with language, length, mode, aspect), and what to tell the creator."""
-    from library.stories import UnknownTemplate, get_template, plan_from_template
-
     template_id = request.GET.get("template", "")
     if not template_id:
         return None, ""
@@ -345,8 +351,6 @@ def asset_file(request: HttpRequest, job_id: UUID, asset_id: int) -> HttpRespons
 @require_GET
 def upload_preview(request: HttpRequest, filename: str) -> HttpResponseBase:
     """A scene picture the creator uploaded, for the editor's preview. Only their own."""
-    from renders.services import upload_prefix
-
     name = f"{upload_prefix(request.user)}{filename}"
     if not is_own_upload(owner=request.user, name=name) or not default_storage.exists(name):
         raise Http404("No such upload")

@@ -116,6 +116,14 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
     assert dialogs and dialogs[0].startswith("Cancel this render?")
     assert page.get_by_role("button", name="Render it again").is_visible()
 
+    # My videos: searching filters the list in place (htmx) and keeps the query in the address.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My videos").click()
+    assert page.locator(".video-card").count() == 2
+    page.evaluate("window.__stillTheSamePage = true")
+    page.get_by_label("Search titles").fill("no such title")
+    page.get_by_text("No videos match these filters").wait_for()
+    assert page.evaluate("window.__stillTheSamePage") is True and "q=no%20such%20title" in page.url
+
     second = RenderJob.objects.filter(owner__username="meera").exclude(pk=job.pk).get()
     assert second.state == JobState.CANCELED and second.cancel_requested
     assert User.objects.filter(username="meera").count() == 1
