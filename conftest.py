@@ -33,6 +33,25 @@ def pytest_configure(config: pytest.Config) -> None:
     cache.clear()  # throttle counters left by an earlier run in the same minute would skew this one
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _test_connections_stay_open() -> Iterator[None]:
+    """Keep Django from closing the test's database connection at each request's end.
+
+    Django's test client does this around every request; WSGI callers that bypass it
+    (schemathesis' WSGI transport, for one) would otherwise run close_old_connections, which
+    closes a connection inside the test's transaction. In-memory SQLite ignores the close, so
+    only the PostgreSQL pass showed it ("the connection is closed").
+    """
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_render_dirs(settings, tmp_path: Path) -> None:
     # Each test renders into its own directories; media too, so nothing leaks between tests.
