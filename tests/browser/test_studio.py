@@ -41,8 +41,14 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
     page.get_by_role("link", name="Browse stories").click()
     card = page.locator(".story-card", has_text="Prahlad and Lord Narasimha")
     card.get_by_label("Length").fill("20")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.story-card img')].every(i => i.complete && i.naturalWidth > 0)"
+    card.locator("img").evaluate(
+        "img => img.complete && img.naturalWidth ? true : new Promise(r => img.addEventListener('load', () => r(true)))"
+    )
+    assert page.locator("link[rel=stylesheet]").evaluate("link => link.sheet.cssRules.length") > 100
+    # Hindi titles are drawn with Noto Sans Devanagari, served from its pip package.
+    assert page.evaluate(
+        """() => document.fonts.ready.then(() =>
+             [...document.fonts].some(f => f.family.includes('Noto Sans Devanagari') && f.status === 'loaded'))"""
     )
     page.screenshot(path=SCREENSHOTS["gallery"], full_page=False)
     card.get_by_role("button", name=re.compile("Use this story")).click()
