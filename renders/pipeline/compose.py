@@ -49,7 +49,7 @@ from renders.pipeline.segment_cache import SegmentCache, content_key, file_diges
 
 # Bump when anything that shapes a segment's pixels or audio changes without showing up in
 # its key (filter chain, colour handling, mix recipe): old cache entries then stop matching.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 SCALE_FLAGS = "bilinear"
 TIMESCALE = 90_000  # divisible by 24, 25 and 30: every frame lands on an exact tick
 # A scene's own frames are rendered in chunks of at most this long, so that several cores can
@@ -183,7 +183,7 @@ def _still_prep(fps: int, frames: int) -> str:
     # is only the motion's scale/crop. yuv444p lets crop offsets be odd (exact=1) without
     # shifting chroma by half a pixel.
     return (
-        "format=gbrp,scale=out_color_matrix=bt709:out_range=tv,format=yuv444p,"
+        "scale=out_color_matrix=bt709:out_range=tv,format=yuv444p,"
         f"loop=loop={frames - 1}:size=1:start=0,settb=1/{fps},setpts=N"
     )
 
@@ -245,7 +245,7 @@ def _scene_jobs(
         ass, ass_digest = _write_segment_ass(ctx, name, cues_in_window(cues, first, end, ctx.fps))
         kb = motion_filter(motion, still_size, ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS)
         graph = f"[0:v]{_still_prep(ctx.fps, frames)},{kb},{_overlays(ctx, ass, 1)}[v]"
-        args = ["-framerate", str(ctx.fps), "-i", str(still)]
+        args = ["-threads", "1", "-framerate", str(ctx.fps), "-i", str(still)]
         if ctx.mark is not None:
             args += ["-i", str(ctx.mark)]
         args += ["-filter_complex", graph, *_output_args(ctx, frames)]
@@ -282,15 +282,15 @@ def _fade_job(
         kb = motion_filter(
             motion, sizes[index], ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS
         )
-        chains.append(f"[{side}:v]{_still_prep(ctx.fps, frames)},{kb}[s{side}]")
+        chains.append(f"[{side}:v]{_still_prep(ctx.fps, frames)},{kb},format=yuv420p[s{side}]")
         key_parts.append([file_digest(stills[index]), offset, span, _motion_key(motion)])
     name = f"fade_{boundary:02d}_{boundary + 1:02d}"
     ass, ass_digest = _write_segment_ass(ctx, name, cues_in_window(cues, first, end, ctx.fps))
     tail = _overlays(ctx, ass, 2)
     duration = frames / ctx.fps
     graph = ";".join(chains) + f";[s0][s1]xfade=transition=fade:duration={duration:.6f}:offset=0,{tail}[v]"
-    args = ["-framerate", str(ctx.fps), "-i", str(stills[boundary])]
-    args += ["-framerate", str(ctx.fps), "-i", str(stills[boundary + 1])]
+    args = ["-threads", "1", "-framerate", str(ctx.fps), "-i", str(stills[boundary])]
+    args += ["-threads", "1", "-framerate", str(ctx.fps), "-i", str(stills[boundary + 1])]
     if ctx.mark is not None:
         args += ["-i", str(ctx.mark)]
     args += ["-filter_complex", graph, *_output_args(ctx, frames)]
