@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from library.forms import SplitStoryForm
 from library.stories import StoryTemplate, UnknownTemplate, get_template, list_templates, template_thumbnail_prompt
 from library.story_splitter import detect_language, split_story
 from renders.forms import LANGUAGE_NAMES, STYLE_CHOICES, PlanForm, scene_formset
+from renders.pipeline.illustrator import PAINTER_VERSION, LocalIllustrator
 from renders.views import create_page
 
 THUMB_SIZE = (480, 270)
@@ -27,31 +29,32 @@ THUMBS_DIR = "template-thumbs"
 @login_required
 @require_GET
 def gallery(request: HttpRequest) -> HttpResponse:
+    templates = list_templates()
     context = {
-        "templates": list_templates(),
+        "templates": templates,
+        # The picture's content key rides in its URL, so a week-long browser cache never shows a stale one.
+        "thumb_versions": {template.id: _thumbnail_key(template) for template in templates},
         "max_length": settings.MAX_TOTAL_DURATION_SEC,
         "style_names": dict(STYLE_CHOICES),
     }
     return render(request, "library/gallery.html", context)
 
 
-def _thumbnail_path(template: StoryTemplate) -> Path:
-    from renders.pipeline.illustrator import PAINTER_VERSION
+def _thumbnail_key(template: StoryTemplate) -> str:
+    # Changes with the prompt, style and painter, so an edited template gets a fresh picture.
+    source = f"{template_thumbnail_prompt(template)}|{template.style}|{THUMB_SIZE}|{PAINTER_VERSION}"
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
 
-    # The name changes with the prompt, style and painter, so an edited template gets a fresh picture.
-    key = hashlib.sha256(
-        f"{template_thumbnail_prompt(template)}|{template.style}|{THUMB_SIZE}|{PAINTER_VERSION}".encode()
-    ).hexdigest()[:16]
-    return Path(settings.MEDIA_ROOT) / THUMBS_DIR / f"{template.id}-{key}.jpg"
+
+def _thumbnail_path(template: StoryTemplate) -> Path:
+    return Path(settings.MEDIA_ROOT) / THUMBS_DIR / f"{template.id}-{_thumbnail_key(template)}.jpg"
 
 
 def _paint_thumbnail(template: StoryTemplate, path: Path) -> None:
-    from renders.pipeline.illustrator import LocalIllustrator
-
     picture = LocalIllustrator().generate(template_thumbnail_prompt(template), template.style, THUMB_SIZE, template.id)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename: two requests painting at once never serve half a file.
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
     partial.write_bytes(picture.data)
     os.replace(partial, path)
 
