@@ -60,8 +60,13 @@ class Results:
     latencies_ms: dict[str, list[float]] = field(default_factory=lambda: {"status": [], "create": []})
     errors: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Requests sent before this (monotonic) time warm the server up (each gunicorn thread's first
+    # database connection, lazy imports) and are not counted.
+    measure_from: float = 0.0
 
-    def add(self, kind: str, elapsed_ms: float, error: str | None) -> None:
+    def add(self, kind: str, elapsed_ms: float, error: str | None, sent_at: float) -> None:
+        if sent_at < self.measure_from:
+            return
         with self.lock:
             if error:
                 self.errors[f"{kind}: {error}"] += 1
@@ -137,14 +142,15 @@ class Client:
 
 
 async def timed(results: Results, kind: str, call, expected: int) -> bytes | None:
+    sent_at = time.monotonic()
     started = time.perf_counter()
     try:
         status, body = await call()
     except (TimeoutError, OSError, asyncio.IncompleteReadError) as error:
-        results.add(kind, 0, type(error).__name__)
+        results.add(kind, 0, type(error).__name__, sent_at)
         return None
     elapsed = (time.perf_counter() - started) * 1000
-    results.add(kind, elapsed, None if status == expected else f"HTTP {status}")
+    results.add(kind, elapsed, None if status == expected else f"HTTP {status}", sent_at)
     return body if status == expected else None
 
 
@@ -156,7 +162,7 @@ async def poller(
     job_id = random.choice(job_ids)  # noqa: S311
     next_at = time.monotonic()
     sent = 0
-    while time.monotonic() < stop_at and sent < args.duration / args.poll_interval + 10:
+    while time.monotonic() < stop_at and sent < (args.warmup + args.duration) / args.poll_interval + 10:
         await timed(results, "status", lambda: client.request("GET", f"/api/v1/renders/{job_id}"), 200)
         sent += 1
         next_at += args.poll_interval
@@ -177,10 +183,11 @@ async def creator(port: int, key: str, count: int, results: Results, stop_at: fl
 
 async def run_load(port: int, key: str, job_ids: list[str], args: argparse.Namespace, results: Results) -> float:
     """Pollers for the whole duration; the creation burst once they are all going. Returns the burst's length."""
-    stop_at = time.monotonic() + args.duration
+    results.measure_from = time.monotonic() + args.warmup
+    stop_at = results.measure_from + args.duration
     created: list[str] = []
     pollers = [asyncio.create_task(poller(port, key, job_ids, args, results, stop_at)) for _ in range(args.pollers)]
-    await asyncio.sleep(min(5.0, args.duration / 4))
+    await asyncio.sleep(args.warmup + min(5.0, args.duration / 4))
     per_creator = [
         args.creates // args.creators + (1 if i < args.creates % args.creators else 0) for i in range(args.creators)
     ]
@@ -246,7 +253,8 @@ def main() -> int:
     parser.add_argument("--poll-interval", type=float, default=1.0, help="seconds between one poller's requests")
     parser.add_argument("--creates", type=int, default=100, help="jobs created in the burst")
     parser.add_argument("--creators", type=int, default=10, help="threads creating jobs at once")
-    parser.add_argument("--duration", type=float, default=30.0, help="seconds of polling")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of polling, measured")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of polling first, not measured")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process")
     parser.add_argument("--database-url", default="", help="PostgreSQL URL; default: a SQLite file")
