@@ -153,6 +153,7 @@ def main() -> int:
     parser.add_argument("--resolution", default="1080p", choices=["720p", "1080p", "4k"])
     parser.add_argument("--parallelism", type=int, default=os.cpu_count() or 2, help="ffmpeg processes at once")
     parser.add_argument("--baseline-threads", type=int, default=0, help="x264 threads for the bare encode (0: auto)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of render, bare encode and edit")
     parser.add_argument("--no-same-frames", action="store_true", help="skip the same-frames bare encode")
     parser.add_argument("--dir", type=Path, help="where to work (default: a fresh temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
@@ -179,65 +180,96 @@ def main() -> int:
 
     # Warm-up outside the timings: font copy, NVENC probe, espeak and numpy imports.
     ffmpeg.pick_encoder("auto")
-    with TreeMemory() as memory:
-        full, full_wall, full_cpu = timed(lambda: run_pipeline(plan, settings, Callbacks()))
-    frames = count_frames(full.video)
-    info = probe(full.video)
-    full_peak = memory.peak_bytes
-    print(
-        f"render:       {full_wall:6.1f} s wall {full_cpu:6.1f} s cpu  ({frames} frames, {info.duration_sec:.2f} s, "
-        f"encoder {full.encoder}); steps: " + ", ".join(f"{step} {sec:.1f}" for step, sec in full.timings.items())
-    )
-    compose_wall = full.timings["compose"]
-
+    rounds: list[dict[str, float]] = []
+    peak = 0
+    same_wall = same_cpu = 0.0
     testsrc = ["-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r={plan.fps}"]
-    _, bare_wall, bare_cpu = timed(lambda: bare_encode(testsrc, frames, root / "bare.mp4", options.baseline_threads))
-    print(f"bare encode:  {bare_wall:6.1f} s wall {bare_cpu:6.1f} s cpu  (testsrc2, {frames} frames)")
+    for number in range(1, options.repeat + 1):
+        shutil.rmtree(root / "work", ignore_errors=True)
+        shutil.rmtree(root / "cache", ignore_errors=True)
+        compose_started: list[float] = []
 
-    same_wall = same_cpu = None
-    if not options.no_same_frames:
-        # In RAM when there is room, so the baseline reads its frames at memory speed, not disk speed.
-        shm = Path("/dev/shm")  # noqa: S108 - a private mkdtemp directory is made inside it
-        needed = frames * width * height * 3 // 2
-        fits = shm.is_dir() and shutil.disk_usage(shm).free > needed * 1.5
-        raw_dir = Path(tempfile.mkdtemp(prefix="bhakti-bench-", dir=shm if fits else root))
-        raw = raw_dir / "frames.yuv"
-        ffmpeg.run_ffmpeg(
-            ["-loglevel", "error", "-i", str(full.video), "-map", "0:v", "-f", "rawvideo", "-pix_fmt", "yuv420p",
-             str(raw)],
-            is_canceled=lambda: False,
+        def mark(step: str, fraction: float, started: list[float] = compose_started) -> None:
+            if step == "compose" and fraction == 0.0 and not started:
+                started.append(cpu_seconds())
+
+        with TreeMemory() as memory:
+            full, full_wall, full_cpu = timed(lambda: run_pipeline(plan, settings, Callbacks(progress=mark)))
+        compose_cpu = cpu_seconds() - compose_started[0]
+        peak = max(peak, memory.peak_bytes)
+        frames = count_frames(full.video)
+        info = probe(full.video)
+        print(
+            f"[{number}] render:      {full_wall:6.1f} s wall {full_cpu:6.1f} s cpu; compose {full.timings['compose']:.1f} s "
+            f"wall {compose_cpu:.1f} s cpu ({frames} frames, {info.duration_sec:.2f} s, {full.encoder}); "
+            + ", ".join(f"{step} {sec:.1f}" for step, sec in full.timings.items() if step != "compose")
+        )
+        _, bare_wall, bare_cpu = timed(
+            lambda frames=frames: bare_encode(testsrc, frames, root / "bare.mp4", options.baseline_threads)
+        )
+        print(f"[{number}] bare encode: {bare_wall:6.1f} s wall {bare_cpu:6.1f} s cpu (testsrc2, {frames} frames)")
+
+        if number == 1 and not options.no_same_frames:
+            same_wall, same_cpu = same_frames_encode(full.video, frames, (width, height), plan.fps, root, options)
+            print(f"[{number}] bare encode: {same_wall:6.1f} s wall {same_cpu:6.1f} s cpu (the render's own frames)")
+
+        with TreeMemory() as memory:
+            edit, edit_wall, edit_cpu = timed(lambda: run_pipeline(edited, settings, Callbacks()))
+        peak = max(peak, memory.peak_bytes)
+        print(
+            f"[{number}] edit:        {edit_wall:6.1f} s wall {edit_cpu:6.1f} s cpu (scene 2 narration changed; "
+            f"segments {edit_summary(edit.summary)})"
+        )
+        rounds.append(
+            {
+                "full": full_wall, "compose": full.timings["compose"], "compose_cpu": compose_cpu,
+                "bare": bare_wall, "bare_cpu": bare_cpu, "edit": edit_wall,
+            }
         )  # fmt: skip
-        source = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", str(plan.fps)]
-        source += ["-i", str(raw)]
-        _, same_wall, same_cpu = timed(lambda: bare_encode(source, frames, root / "same.mp4", options.baseline_threads))
-        shutil.rmtree(raw_dir)
-        print(f"bare encode:  {same_wall:6.1f} s wall {same_cpu:6.1f} s cpu  (the render's own frames, from raw)")
 
-    with TreeMemory() as edit_memory:
-        edit, edit_wall, edit_cpu = timed(lambda: run_pipeline(edited, settings, Callbacks()))
-    segments = edit_summary(edit.summary)
-    print(
-        f"edit:         {edit_wall:6.1f} s wall {edit_cpu:6.1f} s cpu  (scene 2 narration changed; segments {segments}); "
-        "steps: " + ", ".join(f"{step} {sec:.1f}" for step, sec in edit.timings.items())
-    )
+    def best(key: str) -> float:
+        return min(entry[key] for entry in rounds)
 
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    print()
-    print(f"compose / bare encode (testsrc2):      {compose_wall / bare_wall:5.2f}x   (target <= 1.15)")
-    if same_wall and same_cpu:
-        print(f"compose / bare encode (same frames):   {compose_wall / same_wall:5.2f}x")
-        print(f"  cpu seconds, whole render / same-frames encode: {full_cpu / same_cpu:5.2f}x")
-    print(f"whole pipeline / bare encode (testsrc2): {full_wall / bare_wall:5.2f}x   (images + speech + compose)")
-    print(f"edit / full render:                    {edit_wall / full_wall:5.1%}   (target <= 15%)")
+    print(f"\nbest of {len(rounds)} round(s) (the least disturbed by other work on the machine):")
+    print(f"compose / bare encode (testsrc2), wall:   {best('compose') / best('bare'):5.2f}x   (target <= 1.15)")
+    print(f"compose / bare encode (testsrc2), cpu:    {best('compose_cpu') / best('bare_cpu'):5.2f}x")
+    if same_wall:
+        print(f"compose / bare encode (same frames), wall: {best('compose') / same_wall:5.2f}x")
+        print(f"compose / bare encode (same frames), cpu:  {best('compose_cpu') / same_cpu:5.2f}x")
     print(
-        f"peak RSS, process tree (sampled):      {max(full_peak, edit_memory.peak_bytes) / 2**20:5.0f} MB   (target <= 400)"
+        f"whole pipeline / bare encode (testsrc2):  {best('full') / best('bare'):5.2f}x   (images + speech + compose)"
     )
-    print(f"  getrusage: python {own:.0f} MB, largest single child {children:.0f} MB")
+    print(f"edit / full render:                       {best('edit') / best('full'):5.1%}   (target <= 15%)")
+    print(f"peak memory, process tree (sampled RSS sum): {peak / 2**20:5.0f} MB   (target <= 400)")
+    print(f"  getrusage maxrss: python {own:.0f} MB, largest single ffmpeg {children:.0f} MB")
     if not options.keep and not options.dir:
         shutil.rmtree(root, ignore_errors=True)
     return 0
+
+
+def same_frames_encode(
+    video: Path, frames: int, size: tuple[int, int], fps: int, root: Path, options: argparse.Namespace
+) -> tuple[float, float]:
+    """Decode the render to raw frames (untimed), then time encoding exactly those frames."""
+    width, height = size
+    # In RAM when there is room, so the baseline reads its frames at memory speed, not disk speed.
+    shm = Path("/dev/shm")  # noqa: S108 - a private mkdtemp directory is made inside it
+    fits = shm.is_dir() and shutil.disk_usage(shm).free > frames * width * height * 3 // 2 * 1.5
+    raw_dir = Path(tempfile.mkdtemp(prefix="bhakti-bench-", dir=shm if fits else root))
+    raw = raw_dir / "frames.yuv"
+    try:
+        ffmpeg.run_ffmpeg(
+            ["-loglevel", "error", "-i", str(video), "-map", "0:v", "-f", "rawvideo", "-pix_fmt", "yuv420p", str(raw)],
+            is_canceled=lambda: False,
+        )
+        source = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", str(fps), "-i", str(raw)]
+        _, wall, cpu = timed(lambda: bare_encode(source, frames, root / "same.mp4", options.baseline_threads))
+    finally:
+        shutil.rmtree(raw_dir)
+    return wall, cpu
 
 
 def edit_summary(summary: Path) -> str:
