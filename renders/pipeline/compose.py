@@ -42,14 +42,14 @@ from renders.pipeline.context import (
     RenderSettings,
 )
 from renders.pipeline.ffmpeg import POLL_SEC, encoder_args, escape_filter_value, pick_encoder, run_ffmpeg
-from renders.pipeline.ken_burns import Motion, motion_filter, motion_for_scene
+from renders.pipeline.ken_burns import Motion, motion_filters, motion_for_scene
 from renders.pipeline.media_probe import probe
 from renders.pipeline.plan import Plan
 from renders.pipeline.segment_cache import SegmentCache, content_key, file_digest
 
 # Bump when anything that shapes a segment's pixels or audio changes without showing up in
 # its key (filter chain, colour handling, mix recipe): old cache entries then stop matching.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 SCALE_FLAGS = "bilinear"
 TIMESCALE = 90_000  # divisible by 24, 25 and 30: every frame lands on an exact tick
 # A scene's own frames are rendered in chunks of at most this long, so that several cores can
@@ -178,13 +178,14 @@ class _Context:
     mark_digest: str
 
 
-def _still_prep(fps: int, frames: int) -> str:
-    # The still becomes bt709 limited-range yuv444p once, then is repeated: the per-frame work
-    # is only the motion's scale/crop. yuv444p lets crop offsets be odd (exact=1) without
-    # shifting chroma by half a pixel.
+def _still_prep(fps: int, frames: int, once: str) -> str:
+    # The still becomes bt709 limited-range yuv444p once (plus the motion's one-off filters),
+    # then is repeated: the per-frame work is only the motion's own. yuv444p lets crop offsets
+    # be odd (exact=1) without shifting chroma by half a pixel.
     return (
         "scale=out_color_matrix=bt709:out_range=tv,format=yuv444p,"
-        f"loop=loop={frames - 1}:size=1:start=0,settb=1/{fps},setpts=N"
+        + (f"{once}," if once else "")
+        + f"loop=loop={frames - 1}:size=1:start=0,settb=1/{fps},setpts=N"
     )
 
 
@@ -243,8 +244,10 @@ def _scene_jobs(
         frames, offset = end - first, first - visible_first
         name = f"scene_{index:02d}" + (f"_{part + 1}" if len(chunks) > 1 else "")
         ass, ass_digest = _write_segment_ass(ctx, name, cues_in_window(cues, first, end, ctx.fps))
-        kb = motion_filter(motion, still_size, ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS)
-        graph = f"[0:v]{_still_prep(ctx.fps, frames)},{kb},{_overlays(ctx, ass, 1)}[v]"
+        kb = motion_filters(
+            motion, still_size, ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS
+        )
+        graph = f"[0:v]{_still_prep(ctx.fps, frames, kb.once)},{kb.per_frame},{_overlays(ctx, ass, 1)}[v]"
         args = ["-threads", "1", "-framerate", str(ctx.fps), "-i", str(still)]
         if ctx.mark is not None:
             args += ["-i", str(ctx.mark)]
@@ -279,10 +282,10 @@ def _fade_job(
         visible_first, visible_end = timeline.visible_range(index)
         motion = motion_for_scene(index)
         offset, span = first - visible_first, visible_end - visible_first
-        kb = motion_filter(
+        kb = motion_filters(
             motion, sizes[index], ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS
         )
-        chains.append(f"[{side}:v]{_still_prep(ctx.fps, frames)},{kb},format=yuv420p[s{side}]")
+        chains.append(f"[{side}:v]{_still_prep(ctx.fps, frames, kb.once)},{kb.per_frame},format=yuv420p[s{side}]")
         key_parts.append([file_digest(stills[index]), offset, span, _motion_key(motion)])
     name = f"fade_{boundary:02d}_{boundary + 1:02d}"
     ass, ass_digest = _write_segment_ass(ctx, name, cues_in_window(cues, first, end, ctx.fps))

@@ -18,7 +18,7 @@ from renders.pipeline.audio import write_wav
 from renders.pipeline.compose import build_timeline, compose_video, cues_in_window, global_cues, join_command
 from renders.pipeline.context import SAMPLE_RATE, Callbacks, Canceled, Cue, Narration, RenderError, RenderSettings
 from renders.pipeline.ffmpeg import run_ffmpeg, running_processes
-from renders.pipeline.ken_burns import MOTIONS, window_at
+from renders.pipeline.ken_burns import MOTIONS, motion_filters, window_at
 from renders.pipeline.media_probe import count_frames, probe
 from renders.pipeline.plan import parse_plan
 from renders.pipeline.segment_cache import SegmentCache
@@ -163,6 +163,19 @@ def test_it_keeps_every_motion_inside_the_still_and_smooth(aspect):
                 # 300 frames: no jump bigger than 2 output pixels between neighbours.
                 assert abs(window.x - previous.x) < 2 and abs(window.scaled_width - previous.scaled_width) < 2
             previous = window
+
+
+def test_it_scales_a_pan_once_and_a_zoom_every_frame():
+    still, frame = (2400, 1350), (1920, 1080)
+    pans = [motion for motion in MOTIONS if motion.zoom_start == motion.zoom_end]
+    zooms = [motion for motion in MOTIONS if motion.zoom_start != motion.zoom_end]
+    assert pans and zooms
+    for motion in pans:
+        filters = motion_filters(motion, still, frame, first_frame=0, span_frames=100)
+        assert filters.once.startswith("scale=") and "scale" not in filters.per_frame
+    for motion in zooms:
+        filters = motion_filters(motion, still, frame, first_frame=0, span_frames=100)
+        assert filters.once == "" and "eval=frame" in filters.per_frame
 
 
 def test_it_composes_a_video_exactly_as_long_as_the_narration(tmp_path):
