@@ -462,6 +462,12 @@ def join_command(list_file: Path, audio: Path, out: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def _write_atomically(path: Path, data: bytes) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
 def _concat_line(path: Path) -> str:
     return "file '" + str(path).replace("'", "'\\''") + "'"
 
@@ -482,10 +488,31 @@ def compose_video(
     count = len(plan.scenes)
     if not (len(scene_images) == len(narration.scenes) == len(scene_cues) == count):
         raise ValueError("compose needs one image, one narration and one cue list per scene")
-    started = time.monotonic()
     work = settings.work_dir / "compose"
-    subs_dir = work / "subtitles"
+    # Files named per run: a re-delivered task may compose the same job at the same time, and
+    # ffmpeg must never read a subtitle script that another run is rewriting.
+    run_tag = f"{os.getpid()}.{threading.get_ident()}"
+    subs_dir = work / f"subtitles.{run_tag}"
     subs_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _compose(plan, scene_images, narration, scene_cues, settings, callbacks, subs_dir, run_tag)
+    finally:
+        shutil.rmtree(subs_dir, ignore_errors=True)
+
+
+def _compose(
+    plan: Plan,
+    scene_images: list[Path],
+    narration: Narration,
+    scene_cues: list[list[Cue]],
+    settings: RenderSettings,
+    callbacks: Callbacks,
+    subs_dir: Path,
+    run_tag: str,
+) -> Composed:
+    started = time.monotonic()
+    count = len(plan.scenes)
+    work = settings.work_dir / "compose"
     cache = SegmentCache(settings.cache_dir)
     frame = plan.frame_size(settings.proxy_short_side)
     encoder = pick_encoder(settings.encoder)
@@ -554,9 +581,9 @@ def compose_video(
     callbacks.check_canceled()
 
     list_file = work / "segments.txt"
-    list_file.write_text("".join(_concat_line(job.path) + "\n" for job in video_jobs if job.path))
+    _write_atomically(list_file, "".join(_concat_line(job.path) + "\n" for job in video_jobs if job.path).encode())
     video = settings.work_dir / "video.mp4"
-    partial = work / "video.partial.mp4"
+    partial = work / f"video.{run_tag}.partial.mp4"
     try:
         run_ffmpeg(join_command(list_file, audio.path, partial), is_canceled=callbacks.is_canceled, what="join")
         joined = probe(partial).duration_sec
@@ -571,7 +598,7 @@ def compose_video(
     finally:
         partial.unlink(missing_ok=True)
     narration_audio = settings.work_dir / "narration.m4a"
-    shutil.copyfile(cache.path_for(audio.key, "-narration" + audio.suffix), narration_audio)
+    _write_atomically(narration_audio, cache.path_for(audio.key, "-narration" + audio.suffix).read_bytes())
     callbacks.progress("compose", 1.0)
     finished = time.monotonic()
     reused = sum(1 for job in jobs if job.cached)
