@@ -35,21 +35,25 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True, scope="session")
 def _test_connections_stay_open() -> Iterator[None]:
-    """Keep Django from closing the test's database connection at each request's end.
+    """Never let a request's end close the connection that holds a test's transaction.
 
-    Django's test client does this around every request; WSGI callers that bypass it
-    (schemathesis' WSGI transport, for one) would otherwise run close_old_connections, which
-    closes a connection inside the test's transaction. In-memory SQLite ignores the close, so
-    only the PostgreSQL pass showed it ("the connection is closed").
+    Django's test client shields its own requests from close_old_connections; WSGI callers that
+    bypass it (schemathesis' WSGI transport, for one) would close a connection inside the test's
+    transaction, because it is not in autocommit. In-memory SQLite ignores the close, so only
+    the PostgreSQL pass showed it ("the connection is closed"). Outside a transaction (as in
+    production, and in transactional tests) connections are closed as usual.
     """
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
+    original = BaseDatabaseWrapper.close_if_unusable_or_obsolete
+
+    def close_unless_in_a_transaction(self: BaseDatabaseWrapper) -> None:
+        if not self.in_atomic_block:
+            original(self)
+
+    BaseDatabaseWrapper.close_if_unusable_or_obsolete = close_unless_in_a_transaction
     yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    BaseDatabaseWrapper.close_if_unusable_or_obsolete = original
 
 
 @pytest.fixture(autouse=True)
