@@ -198,6 +198,26 @@ async def run_load(port: int, key: str, job_ids: list[str], args: argparse.Names
     return burst_sec
 
 
+def server_times(log_path: Path, since: float) -> str:
+    """The same percentiles from the app's own access lines (time inside Django, no queueing)."""
+    from datetime import datetime
+
+    times: dict[str, list[float]] = {"status": [], "create": []}
+    for line in log_path.read_text().splitlines():
+        if not line.startswith("{"):
+            continue
+        entry = json.loads(line)
+        if entry.get("logger") != "bhakti.request" or datetime.fromisoformat(entry["ts"]).timestamp() < since:
+            continue
+        kind = "create" if entry["method"] == "POST" else "status"
+        times[kind].append(entry["ms"])
+    return "\n".join(
+        f"{kind:>7}: inside Django p50={percentile(values, 0.5):.1f} ms  p99={percentile(values, 0.99):.1f} ms"
+        for kind, values in times.items()
+        if values
+    )
+
+
 def wait_for_server(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -259,6 +279,11 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process")
     parser.add_argument("--database-url", default="", help="PostgreSQL URL; default: a SQLite file")
     parser.add_argument("--redis-url", default="", help="Redis for the cache and throttles; default: local memory")
+    parser.add_argument(
+        "--server-times",
+        action="store_true",
+        help="also log each request on the server and report its own time (the access log costs a little)",
+    )
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="bhakti-load-"))
@@ -269,7 +294,8 @@ def main() -> int:
         DEBUG="0",
         SECRET_KEY="load-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         ALLOWED_HOSTS="127.0.0.1,localhost",
-        LOG_LEVEL="WARNING",  # one access line per request would measure the terminal, not the app
+        LOG_LEVEL="INFO" if args.server_times else "WARNING",
+        JSON_LOGS="1",
         RATE_LIMIT_PER_MIN="100000",  # the burst measures creation, not the limiter
         JOBS_PER_DAY="100000",
     )
@@ -325,6 +351,7 @@ def main() -> int:
         if not job_ids:
             raise SystemExit(f"could not create jobs to poll: {dict(warmup.errors)}")
         results = Results()
+        measured_since = time.time() + args.warmup
         burst_sec = asyncio.run(run_load(port, key, job_ids, args, results))
     finally:
         if gunicorn is not None:
@@ -356,6 +383,8 @@ def main() -> int:
             missed.append(kind)
     errors = sum(results.errors.values())
     print(f" errors: {errors}" + "".join(f"\n   {count} x {what}" for what, count in results.errors.most_common()))
+    if args.server_times:
+        print(server_times(scratch / "gunicorn.log", measured_since))
     shutil.rmtree(scratch, ignore_errors=True)
     return 1 if missed or errors else 0
 
