@@ -235,10 +235,16 @@ def _record_refusal(request: HttpRequest, status: int) -> None:
     """
     if status == 429:
         action = "rate_limited"
-    elif status == 401 and request.path.startswith("/api/"):
+    elif status == 401 and request.path.startswith("/api/") and _presented_credentials(request):
+        # A 401 to a request with no credentials at all is "log in first", not a failed attempt;
+        # recording those would let any anonymous crawler fill the trail.
         action = "auth_failed"
     else:
         return
     from accounts import audit
 
     audit.record(action, request=request, detail=f"{request.method} {request.path}")
+
+
+def _presented_credentials(request: HttpRequest) -> bool:
+    return bool(request.headers.get("Authorization") or request.headers.get("X-API-Key"))

@@ -69,18 +69,22 @@ def test_it_does_not_record_a_successful_login(client, alice):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("path", "status", "recorded"),
+    ("path", "status", "credentials", "recorded"),
     [
-        ("/api/v1/renders", 429, Action.RATE_LIMITED),
-        ("/studio/new", 429, Action.RATE_LIMITED),
-        ("/api/v1/renders", 401, Action.AUTH_FAILED),
-        ("/accounts/login/", 401, None),
-        ("/api/v1/renders", 403, None),
+        ("/api/v1/renders", 429, True, Action.RATE_LIMITED),
+        ("/studio/new", 429, False, Action.RATE_LIMITED),
+        ("/api/v1/renders", 401, True, Action.AUTH_FAILED),
+        ("/api/v1/renders", 401, False, None),  # no credentials at all: "log in first", not a failure
+        ("/accounts/login/", 401, True, None),
+        ("/api/v1/renders", 403, True, None),
     ],
 )
-def test_it_records_refusals_as_they_leave_the_stack(path, status, recorded):
+def test_it_records_refusals_as_they_leave_the_stack(path, status, credentials, recorded):
     middleware = RequestIdMiddleware(lambda request: HttpResponse(status=status))
-    request = RequestFactory().post(path, REMOTE_ADDR="198.51.100.4", headers={"X-Request-ID": "req-1"})
+    headers = {"X-Request-ID": "req-1"}
+    if credentials:
+        headers["Authorization"] = "Bearer bk_not-a-real-key"
+    request = RequestFactory().post(path, REMOTE_ADDR="198.51.100.4", headers=headers)
     middleware(request)
     events = list(AuditEvent.objects.all())
     if recorded is None:
