@@ -30,7 +30,9 @@ FPS = 30
 class Inputs:
     """A plan and everything compose needs for it, built from numpy and Pillow."""
 
-    def __init__(self, root: Path, durations: list[float], *, music: str = "none", watermark: str = "br"):
+    def __init__(
+        self, root: Path, durations: list[float], *, music: str = "none", watermark: str = "br", fps: int = FPS
+    ):
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         self.plan = parse_plan(
@@ -39,7 +41,7 @@ class Inputs:
                 "mode": "proxy",
                 "music": music,
                 "watermark": watermark,
-                "fps": FPS,
+                "fps": fps,
                 "scenes": [
                     {"image_prompt": f"scene {i}", "narration": "words", "duration_sec": max(1, d)}
                     for i, d in enumerate(durations)
@@ -105,6 +107,13 @@ def test_it_splits_the_timeline_into_frames_that_add_up():
     assert [piece[0] for piece in pieces[1:]] == [piece[1] for piece in pieces[:-1]]
     assert pieces[0][0] == 0 and pieces[-1][1] == 135
     assert timeline.visible_range(1) == (45 - 8, 105 + 7)
+
+
+def test_it_splits_an_odd_crossfade_between_the_two_scenes_at_25_fps():
+    timeline = build_timeline([2.0, 2.0], 25)
+    # 0.5 s at 25 fps rounds to 12 frames: 6 of each scene.
+    assert timeline.fade_before == (6,) and timeline.fade_after == (6,)
+    assert timeline.transition_range(0) == (44, 56)
 
 
 def test_it_keeps_a_frame_of_each_short_scene_outside_its_fades():
@@ -197,6 +206,15 @@ def test_it_composes_a_video_exactly_as_long_as_the_narration(tmp_path):
     narration_only = probe(result.narration_audio)
     assert narration_only.audio_codec == "aac" and not narration_only.has_video
     assert abs(narration_only.duration_sec - narration.total_sec) < 0.1
+
+
+def test_it_composes_a_single_scene_at_25_fps(tmp_path):
+    inputs = Inputs(tmp_path, [1.2], fps=25, watermark="none")
+    result = inputs.compose()
+    info = probe(result.video)
+    assert info.fps == 25 and count_frames(result.video) == 30
+    assert abs(info.duration_sec - 1.2) < 0.1
+    assert (result.segments_rendered, result.segments_cached) == (1, 0)
 
 
 def test_it_joins_segments_by_stream_copy(tmp_path):
