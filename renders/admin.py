@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from renders.models import JobAsset, JobEvent, RenderJob
+from renders.models import IdempotencyRecord, JobAsset, JobEvent, RenderJob, WebhookDelivery
 from renders.services import JobActionError, job_cancel, job_retry
 
 
@@ -58,3 +58,29 @@ class RenderJobAdmin(admin.ModelAdmin):
             except JobActionError as error:
                 self.message_user(request, f"{job.title}: {error.message}", messages.WARNING)
         self.message_user(request, f"{done} job(s) {verb}.")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record operators inspect but never edit: the app writes it, admin only shows it."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["job", "event_state", "url", "attempt", "outcome", "status_code", "duration_ms", "at"]
+    list_filter = ["outcome", "event_state", "scheduled_for"]
+    search_fields = ["url", "job__id", "job__title", "event_id"]
+    list_select_related = ["job"]
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    list_display = ["key", "user", "state", "response_status", "created_at", "expires_at"]
+    list_filter = ["state", "created_at"]
+    search_fields = ["key", "user__username"]
+    list_select_related = ["user"]

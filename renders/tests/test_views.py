@@ -535,3 +535,28 @@ def test_it_shows_operators_the_task_queue_pages_in_admin(client, django_user_mo
         assert url in index
         assert client.get(url).status_code == 200
     assert client.get(reverse("admin:renders_renderjob_changelist")).status_code == 200
+
+
+def test_it_shows_operators_webhook_deliveries_and_idempotency_keys_read_only(client, django_user_model):
+    from renders.models import IdempotencyRecord, WebhookDelivery
+
+    operator = django_user_model.objects.create_superuser("op", "op@example.com", "op-pass-123")
+    job = RenderJob.objects.create(owner=operator, title="Dhruva", plan=tiny_plan_data())
+    now = timezone.now()
+    delivery = WebhookDelivery.objects.create(
+        job=job, event_id="5d0c7c1e-3f59-4d0a-9c55-5b0b7a4f2c11", event_state="succeeded",
+        url="https://hooks.example.com/bhakti", body="{}", outcome=WebhookDelivery.Outcome.FAILED,
+        status_code=500, scheduled_for=now,
+    )  # fmt: skip
+    record = IdempotencyRecord.objects.create(
+        user=operator, key="order-42", request_hash="0" * 64, created_at=now, expires_at=now + timedelta(days=1)
+    )
+    client.force_login(operator)
+    listing = client.get(reverse("admin:renders_webhookdelivery_changelist")).content.decode()
+    assert "hooks.example.com" in listing and "Failed" in listing
+    assert "order-42" in client.get(reverse("admin:renders_idempotencyrecord_changelist")).content.decode()
+    # Viewable, never editable or addable: the app owns these rows.
+    detail = client.get(reverse("admin:renders_webhookdelivery_change", args=[delivery.pk]))
+    assert detail.status_code == 200 and b'name="_save"' not in detail.content
+    assert client.get(reverse("admin:renders_idempotencyrecord_add")).status_code == 403
+    assert client.get(reverse("admin:renders_idempotencyrecord_change", args=[record.pk])).status_code == 200
