@@ -64,7 +64,7 @@ def test_it_enforces_the_daily_quota(alice, plan_data):
 
 
 def test_it_refuses_a_plan_over_the_cost_limit(alice, plan_data, settings):
-    settings.IMAGE_PROVIDERS = ["openai", "local"]
+    settings.IMAGE_PROVIDERS, settings.OPENAI_API_KEY = ["openai", "local"], "sk-test"
     settings.MAX_JOB_COST = 0.05  # two painted scenes at 0.04 each = 0.08
     with pytest.raises(QuotaExceeded) as caught:
         job_create(owner=alice, plan_data=plan_data)
@@ -73,9 +73,24 @@ def test_it_refuses_a_plan_over_the_cost_limit(alice, plan_data, settings):
 
 
 def test_it_records_the_cost_estimate(alice, plan_data, settings):
-    settings.IMAGE_PROVIDERS = ["openai", "local"]
+    settings.IMAGE_PROVIDERS, settings.OPENAI_API_KEY = ["openai", "local"], "sk-test"
     job = job_create(owner=alice, plan_data=plan_data)
     assert job.cost_estimate == Decimal("0.0800")
+
+
+def test_it_estimates_only_the_providers_that_have_a_key(alice, plan_data, settings):
+    # Listed without a key, a provider is skipped at render time, so it costs nothing.
+    settings.IMAGE_PROVIDERS, settings.OPENAI_API_KEY = ["openai", "local"], ""
+    settings.SPEECH_PROVIDERS, settings.ELEVENLABS_API_KEY = ["elevenlabs", "espeak"], ""
+    assert job_create(owner=alice, plan_data=plan_data).cost_estimate == Decimal("0")
+
+
+def test_it_estimates_the_dearest_provider_that_may_answer(alice, plan_data, settings):
+    # Free stock footage first, but a scene with no match falls back to a paid picture.
+    settings.IMAGE_PROVIDERS = ["pexels", "openai", "local"]
+    settings.PEXELS_API_KEY, settings.OPENAI_API_KEY = "pexels-test", "sk-test"
+    settings.SPEECH_PROVIDERS = ["espeak"]
+    assert job_create(owner=alice, plan_data=plan_data).cost_estimate == Decimal("0.0800")
 
 
 def test_it_cancels_a_queued_job_at_once(alice, plan_data):

@@ -74,7 +74,7 @@ def test_it_learns_the_typical_duration_from_finished_jobs(alice, alice_api, pla
 
 
 def test_it_records_the_cost_estimate_on_the_job(alice_api, plan_data, settings):
-    settings.IMAGE_PROVIDERS = ["openai", "local"]
+    settings.IMAGE_PROVIDERS, settings.OPENAI_API_KEY = ["openai", "local"], "sk-test"
     answer = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json")
     assert answer.json()["cost_estimate"] == "0.0800"
     assert RenderJob.objects.get(pk=answer.json()["job_id"]).cost_estimate == Decimal("0.0800")
@@ -173,7 +173,7 @@ def test_it_refuses_a_long_video_naming_max_total_duration(alice_api, settings):
 
 
 def test_it_refuses_a_plan_over_the_cost_limit(alice_api, plan_data, settings):
-    settings.IMAGE_PROVIDERS = ["openai", "local"]
+    settings.IMAGE_PROVIDERS, settings.OPENAI_API_KEY = ["openai", "local"], "sk-test"
     settings.MAX_JOB_COST = 0.05  # two painted scenes at 0.04 each
     answer = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json")
     assert answer.status_code == 400
