@@ -10,11 +10,12 @@ import logging
 import shutil
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
@@ -64,6 +65,11 @@ def _claim(job_id: str) -> RenderJob | None:
         job = RenderJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.is_final:
             return None
+        if job.state == JobState.RUNNING and _beating(job):
+            # A second delivery of the task (the broker re-delivers after `retry`, or the reaper
+            # re-queued it meanwhile) while another worker still renders it: leave it there.
+            logger.info("render job %s is running on another worker; this delivery leaves it", job_id)
+            return None
         if job.cancel_requested:
             _finish(job, JobState.CANCELED, message="Canceled before it started")
             return None
@@ -85,6 +91,12 @@ def _claim(job_id: str) -> RenderJob | None:
     if job.attempts == 1:
         transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
     return job
+
+
+def _beating(job: RenderJob) -> bool:
+    """Whether the job's worker showed a sign of life within HEARTBEAT_STALE_SEC."""
+    last = job.heartbeat_at or job.started_at
+    return last is not None and timezone.now() - last < timedelta(seconds=settings.HEARTBEAT_STALE_SEC)
 
 
 def _finish(job: RenderJob, state: str, *, error: str = "", error_step: str = "", message: str = "") -> None:
@@ -126,7 +138,11 @@ class _JobReporter:
         # The pipeline can sit inside one long ffmpeg call; the heartbeat must not depend on it.
         try:
             while not self._stop.wait(HEARTBEAT_EVERY_SEC):
-                RenderJob.objects.filter(pk=self.job.pk, state=JobState.RUNNING).update(heartbeat_at=timezone.now())
+                try:
+                    RenderJob.objects.filter(pk=self.job.pk, state=JobState.RUNNING).update(heartbeat_at=timezone.now())
+                except DatabaseError as error:  # a database blip must not stop the beat for good
+                    logger.warning("heartbeat of render job %s failed (%s); trying again", self.job.pk, error)
+                    connection.close()
         finally:
             connection.close()
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.db import OperationalError
 from django.utils import timezone
 
 from conftest import tiny_plan_data
@@ -124,8 +127,39 @@ def test_it_resumes_a_half_finished_job_from_its_cache(alice, monkeypatch):
     assert job.state == JobState.RUNNING and job.attempts == 1
 
     monkeypatch.setattr(execution._JobReporter, "progress", real_progress)
+    # While its heartbeat is fresh, another delivery of the task leaves the job to its worker.
     RenderJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+    assert execute_render_job(str(job.pk)) == JobState.RUNNING
+    assert RenderJob.objects.get(pk=job.pk).attempts == 1
+    # Once the worker has been silent past HEARTBEAT_STALE_SEC, a delivery takes the job over.
+    silent = timezone.now() - timedelta(seconds=settings.HEARTBEAT_STALE_SEC + 1)
+    RenderJob.objects.filter(pk=job.pk).update(heartbeat_at=silent)
     assert execute_render_job(str(job.pk)) == JobState.SUCCEEDED
     job.refresh_from_db()
     assert job.attempts == 2
     assert _summary(job)["segments"]["cached"] >= 1
+
+
+def test_its_heartbeat_outlives_a_database_error(alice, monkeypatch):
+    from renders import execution
+
+    job = job_create(owner=alice, plan_data=tiny_plan_data())
+    RenderJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING)
+    monkeypatch.setattr(execution, "HEARTBEAT_EVERY_SEC", 0.01)
+    beats = []
+
+    class FlakyQuerySet:
+        def update(self, **fields):
+            beats.append(fields)
+            if len(beats) == 1:
+                raise OperationalError("server closed the connection unexpectedly")
+            return 1
+
+    monkeypatch.setattr(execution.RenderJob.objects, "filter", lambda **kwargs: FlakyQuerySet())
+    reporter = execution._JobReporter(job)
+    reporter.start()
+    deadline = time.monotonic() + 5
+    while len(beats) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    reporter.stop()
+    assert len(beats) >= 3 and "heartbeat_at" in beats[-1]
