@@ -143,3 +143,7 @@ def test_it_lists_the_channel_and_publications_on_the_publishing_page(client, al
     assert b"Connected: <strong>Bhakti Stories</strong>" in page.content
     assert b"Prahlad on YouTube" in page.content and b"https://www.youtube.com/watch?v=vid123" in page.content
     assert b"Disconnect and revoke access" in page.content
+    # Reached from every page's main navigation, marked as the current page here.
+    link = f'<a href="{reverse("publishing:index")}" aria-current="page">YouTube</a>'.encode()
+    assert link in page.content
+    assert f'href="{reverse("publishing:index")}"'.encode() in client.get(reverse("renders:dashboard")).content
