@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Production-settings pass: each xdist worker gets its own Redis database.
+    """Fast password hashing; on the production-settings pass, a Redis database per xdist worker.
 
     Settings are imported before this runs, but the cache connection is made lazily, so the
     LOCATION can still change. Without this, one worker's cache.clear() (a FLUSHDB) would wipe
@@ -19,6 +19,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     from django.conf import settings
 
+    # Users are created in most tests; the real hasher costs ~0.3 s a password on this machine.
+    # Production keeps Django's default (PBKDF2); nothing in the suite depends on which it is.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     if not getattr(settings, "REDIS_URL", ""):
         return
     from urllib.parse import urlparse

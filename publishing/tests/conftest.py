@@ -47,8 +47,6 @@ def youtube_settings(settings, oauth_standin, youtube_standin, monkeypatch):
     settings.YOUTUBE_UPLOAD_CHUNK_BYTES = CHUNK
     settings.YOUTUBE_NUM_RETRIES = 0
     settings.PROVIDER_TIMEOUT_SEC = 10
-    # The named actors' passwords are hashed at creation; the real hasher costs ~0.3 s a user.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The stand-ins speak plain http on 127.0.0.1; oauthlib insists on https otherwise.
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
     return settings

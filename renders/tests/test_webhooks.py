@@ -65,7 +65,6 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture(autouse=True)
 def _webhook_settings(settings, monkeypatch) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.WEBHOOK_ALLOW_PRIVATE = True  # the receiver is on 127.0.0.1
     settings.WEBHOOK_BACKOFF_SEC = 30
     settings.WEBHOOK_MAX_ATTEMPTS = 3

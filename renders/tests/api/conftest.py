@@ -21,7 +21,6 @@ from renders.services import job_create
 
 @pytest.fixture(autouse=True)
 def _fast_api_tests(settings) -> Iterator[None]:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.WEBHOOK_ALLOW_PRIVATE = False
     # Throttle history lives in the cache; user and key ids repeat between tests.
     cache.clear()

@@ -14,12 +14,6 @@ from tests.standins.openai_server import OpenAIStandin
 from tests.standins.pexels_server import PexelsStandin
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    # The named actors' passwords are hashed at creation; the real hasher costs ~0.3 s a user.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class SleepLog:
     """Stands in for time.sleep: records the waits instead of sleeping them."""
 
