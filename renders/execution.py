@@ -180,13 +180,15 @@ class _JobReporter:
         return target
 
     def produced(self, step: str, paths: list[Path]) -> None:
-        kinds = {"images": AssetKind.SCENE_IMAGE}
-        kind = kinds.get(step)
-        if kind is None:
-            return
+        """Save previews as the pipeline makes them, so the job page shows them during the render."""
         for path in paths:
-            index = _scene_index(path)
-            save_asset(self.job, kind, path, scene_index=index)
+            if step == "images":
+                save_asset(self.job, AssetKind.SCENE_IMAGE, path, scene_index=_scene_index(path))
+            elif step == "narration":
+                save_asset(self.job, AssetKind.NARRATION, path)
+            elif step == "subtitles" and path.suffix in (".srt", ".vtt"):
+                kind = AssetKind.SUBTITLES_SRT if path.suffix == ".srt" else AssetKind.SUBTITLES_VTT
+                save_asset(self.job, kind, path, language=path.stem)
 
     def callbacks(self) -> Callbacks:
         return Callbacks(

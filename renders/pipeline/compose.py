@@ -428,21 +428,26 @@ def _run_jobs(
     callbacks: Callbacks,
     report: Callable[[], None],
     narration_bitrate: str,
+    on_done: Callable[[SegmentJob], None] = lambda job: None,
 ) -> None:
     """Render `jobs` on `workers` threads, each driving one ffmpeg. Only this (the calling)
-    thread talks to `callbacks`: is_canceled may touch the database, which worker threads must not."""
+    thread talks to `callbacks` and calls `on_done`: is_canceled may touch the database, which
+    worker threads must not."""
     if not jobs:
         return
     abort = threading.Event()
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="compose")
     try:
-        # Longest first: the short fades fill the gaps at the end, so the workers finish together.
-        ordered = sorted(jobs, key=lambda job: job.frames, reverse=True)
-        pending: set[Future[None]] = {pool.submit(_render_job, job, cache, abort, narration_bitrate) for job in ordered}
+        # The audio first (its narration is a preview the creator can hear early), then longest
+        # first: the short fades fill the gaps at the end, so the workers finish together.
+        ordered = sorted(jobs, key=lambda job: (job.outputs != 2, -job.frames))
+        futures = {pool.submit(_render_job, job, cache, abort, narration_bitrate): job for job in ordered}
+        pending: set[Future[None]] = set(futures)
         while pending:
             done, pending = wait(pending, timeout=POLL_SEC, return_when=FIRST_COMPLETED)
             for future in done:
                 future.result()  # re-raises the first failure; `finally` stops the others
+                on_done(futures[future])
             if callbacks.is_canceled():
                 raise Canceled()
             report()
@@ -574,9 +579,19 @@ def _compose(
             last_reported = fraction
             callbacks.progress("compose", fraction)
 
+    narration_audio = settings.work_dir / "narration.m4a"
+
+    def audio_ready(job: SegmentJob) -> None:
+        # The narration-only track as soon as it exists, for the job page's preview.
+        if job is audio:
+            _write_atomically(narration_audio, cache.path_for(audio.key, "-narration" + audio.suffix).read_bytes())
+            callbacks.produced("narration", [narration_audio])
+
     report()
+    if audio.cached:
+        audio_ready(audio)
     bitrate = "96k" if plan.mode == "proxy" else "128k"
-    _run_jobs(missing, cache, workers, callbacks, report, bitrate)
+    _run_jobs(missing, cache, workers, callbacks, report, bitrate, on_done=audio_ready)
     rendered = time.monotonic()
     callbacks.check_canceled()
 
@@ -597,8 +612,6 @@ def _compose(
         os.replace(partial, video)
     finally:
         partial.unlink(missing_ok=True)
-    narration_audio = settings.work_dir / "narration.m4a"
-    _write_atomically(narration_audio, cache.path_for(audio.key, "-narration" + audio.suffix).read_bytes())
     callbacks.progress("compose", 1.0)
     finished = time.monotonic()
     reused = sum(1 for job in jobs if job.cached)

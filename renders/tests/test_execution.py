@@ -163,3 +163,27 @@ def test_its_heartbeat_outlives_a_database_error(alice, monkeypatch):
         time.sleep(0.01)
     reporter.stop()
     assert len(beats) >= 3 and "heartbeat_at" in beats[-1]
+
+
+def test_it_saves_previews_while_it_renders(alice, monkeypatch):
+    """Scene images, narration and subtitles are on the job before the final video is stored."""
+    from renders import execution
+
+    job = job_create(owner=alice, plan_data=tiny_plan_data())
+    real_progress = execution._JobReporter.progress
+    before_store: list[set] = []
+
+    def watching_progress(self, step: str, fraction: float) -> None:
+        if step == "store" and not before_store:
+            before_store.append(set(job.assets.values_list("kind", "language")))
+        real_progress(self, step, fraction)
+
+    monkeypatch.setattr(execution._JobReporter, "progress", watching_progress)
+    assert execute_render_job(str(job.pk)) == JobState.SUCCEEDED
+    kinds = before_store[0]
+    assert {(AssetKind.SCENE_IMAGE, ""), (AssetKind.NARRATION, "")} <= kinds
+    assert {(AssetKind.SUBTITLES_SRT, "en"), (AssetKind.SUBTITLES_VTT, "en")} <= kinds
+    assert (AssetKind.VIDEO, "") not in kinds
+    # The final store replaces the previews: one of each, not two.
+    assert job.assets.filter(kind=AssetKind.NARRATION).count() == 1
+    assert job.assets.filter(kind=AssetKind.SUBTITLES_SRT, language="en").count() == 1
