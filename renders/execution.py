@@ -36,9 +36,10 @@ def job_work_dir(job_id: str) -> Path:
     return Path(settings.RENDER_WORK_DIR) / str(job_id)
 
 
-def render_settings_for(job_id: str) -> RenderSettings:
+def render_settings(work_dir: Path) -> RenderSettings:
+    """The renderer's settings from Django's, for a job's (or the CLI's) work directory."""
     return RenderSettings(
-        work_dir=job_work_dir(job_id),
+        work_dir=work_dir,
         cache_dir=Path(settings.RENDER_CACHE_DIR),
         music_db=settings.MUSIC_DB,
         narration_padding_sec=settings.NARRATION_PADDING_SEC,
@@ -245,7 +246,7 @@ def execute_render_job(job_id: str) -> str:
         providers = configured_providers()
         for note in getattr(providers, "notes", ()):
             reporter.log("warning", note)
-        result = run_pipeline(plan, render_settings_for(job_id), reporter.callbacks(), providers)
+        result = run_pipeline(plan, render_settings(work_dir), reporter.callbacks(), providers)
         record_actual_cost(job_id, providers, result.summary)
         reporter.progress("store", 0.0)
         started = time.monotonic()

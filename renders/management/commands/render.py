@@ -10,10 +10,10 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from renders.pipeline.context import STEP_WEIGHTS, STEPS, Callbacks, Canceled, RenderError, RenderSettings
+from renders.execution import progress_pct, render_settings
+from renders.pipeline.context import Callbacks, Canceled, RenderError
 from renders.pipeline.plan import PlanError, parse_plan
 from renders.pipeline.runner import run_pipeline
 from renders.providers_config import build_providers
@@ -85,15 +85,7 @@ class Command(BaseCommand):
         out_dir = Path(options["out"])
         out_dir.mkdir(parents=True, exist_ok=True)
         work_dir = Path(tempfile.mkdtemp(prefix="bhakti-render-", dir=out_dir))
-        render_settings = RenderSettings(
-            work_dir=work_dir,
-            cache_dir=Path(settings.RENDER_CACHE_DIR),
-            music_db=settings.MUSIC_DB,
-            narration_padding_sec=settings.NARRATION_PADDING_SEC,
-            encoder=settings.RENDER_ENCODER,
-            parallelism=settings.RENDER_PARALLELISM,
-            proxy_short_side=settings.PROXY_SHORT_SIDE,
-        )
+        settings_for_run = render_settings(work_dir)
 
         def resolve_image(name: str) -> Path:
             path = Path(name) if Path(name).is_absolute() else base_dir / name
@@ -102,8 +94,7 @@ class Command(BaseCommand):
             return path
 
         def progress(step: str, fraction: float) -> None:
-            done = sum(STEP_WEIGHTS[name] for name in STEPS[: STEPS.index(step)])
-            pct = int(done + STEP_WEIGHTS[step] * fraction)
+            pct = progress_pct(step, fraction)
             bar = "#" * (pct // 4)
             sys.stderr.write(f"\r[{bar:<25}] {pct:3d}% {step:<10}")
             sys.stderr.flush()
@@ -114,7 +105,7 @@ class Command(BaseCommand):
 
         callbacks = Callbacks(progress=progress, log=log, resolve_image=resolve_image)
         try:
-            result = run_pipeline(plan, render_settings, callbacks, build_providers())
+            result = run_pipeline(plan, settings_for_run, callbacks, build_providers())
         except RenderError as error:
             raise CommandError(f"Render failed during {error.step or 'the render'}: {error}") from None
         except (Canceled, KeyboardInterrupt):
