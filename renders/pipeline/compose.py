@@ -9,8 +9,10 @@ timeline, half in each scene, so the video is exactly as long as the narration.
 Each piece is its own H.264 segment, rendered by its own ffmpeg with identical encoder settings
 (closed GOP, same SPS/PPS, same timescale), so the concat demuxer joins them by stream copy.
 A scene's Ken Burns motion is a function of its position in the scene's *visible span* (its
-frames plus both half-fades), so the fade segments continue the same motion. Every segment is
-cached by a hash of its inputs: an edited scene re-renders itself and its two fades only.
+frames plus both half-fades), so the fade segments continue the same motion. A scene with a
+stock clip shows the clip instead (looped, cover-cropped, at the plan's fps): frame n of its
+visible span is clip frame n, so its chunks and fades line up just as seamlessly. Every segment
+is cached by a hash of its inputs: an edited scene re-renders itself and its two fades only.
 Audio (narration placed at scene starts, music bed ducked under it) is mixed once and muxed.
 """
 
@@ -189,6 +191,45 @@ def _still_prep(fps: int, frames: int, once: str) -> str:
     )
 
 
+def _clip_prep(ctx: _Context, offset: int, frames: int) -> str:
+    # Frames [offset, offset + frames) of the looped clip at the plan's fps, numbered like the
+    # still path's (settb, setpts=N), scaled to cover the frame and cropped to it, in the same
+    # bt709 limited range the still path converts to.
+    width, height = ctx.frame
+    return (
+        f"fps={ctx.fps},trim=start_frame={offset}:end_frame={offset + frames},settb=1/{ctx.fps},setpts=N,"
+        f"scale={width}:{height}:force_original_aspect_ratio=increase:flags={SCALE_FLAGS}"
+        ":out_color_matrix=bt709:out_range=tv,"
+        f"crop={width}:{height},setsar=1"
+    )
+
+
+@dataclass(frozen=True)
+class _Picture:
+    """What a scene shows: its still, moved by Ken Burns, or a stock clip that moves by itself."""
+
+    index: int
+    path: Path
+    size: tuple[int, int]  # the still's size; unused for a clip
+    is_clip: bool = False
+
+    def input_args(self, fps: int) -> list[str]:
+        if self.is_clip:
+            # Looped so a clip shorter than its scene never runs out; its audio is never mapped.
+            return ["-threads", "1", "-stream_loop", "-1", "-i", str(self.path)]
+        return ["-threads", "1", "-framerate", str(fps), "-i", str(self.path)]
+
+    def chain(self, ctx: _Context, offset: int, span: int, frames: int) -> str:
+        """Filters making this segment's `frames` frames, `offset` frames into the visible span."""
+        if self.is_clip:
+            return _clip_prep(ctx, offset, frames)
+        kb = motion_filters(
+            motion_for_scene(self.index), self.size, ctx.frame, first_frame=offset, span_frames=span,
+            scale_flags=SCALE_FLAGS,
+        )  # fmt: skip
+        return f"{_still_prep(ctx.fps, frames, kb.once)},{kb.per_frame}"
+
+
 def _overlays(ctx: _Context, ass: Path | None, mark_input: int) -> str:
     """Filters after the picture is composed: watermark, then burned subtitles on top."""
     chain = "format=yuv420p"
@@ -232,9 +273,8 @@ def scene_chunks(first: int, end: int, fps: int) -> list[tuple[int, int]]:
     return [(low, high) for low, high in zip(bounds, bounds[1:], strict=False) if high > low]
 
 
-def _scene_jobs(
-    ctx: _Context, index: int, still: Path, still_size: tuple[int, int], timeline: Timeline, cues: list[Cue]
-) -> list[SegmentJob]:
+def _scene_jobs(ctx: _Context, picture: _Picture, timeline: Timeline, cues: list[Cue]) -> list[SegmentJob]:
+    index = picture.index
     visible_first, visible_end = timeline.visible_range(index)
     motion = motion_for_scene(index)
     span = visible_end - visible_first
@@ -244,20 +284,22 @@ def _scene_jobs(
         frames, offset = end - first, first - visible_first
         name = f"scene_{index:02d}" + (f"_{part + 1}" if len(chunks) > 1 else "")
         ass, ass_digest = _write_segment_ass(ctx, name, cues_in_window(cues, first, end, ctx.fps))
-        kb = motion_filters(
-            motion, still_size, ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS
-        )
-        graph = f"[0:v]{_still_prep(ctx.fps, frames, kb.once)},{kb.per_frame},{_overlays(ctx, ass, 1)}[v]"
-        args = ["-threads", "1", "-framerate", str(ctx.fps), "-i", str(still)]
+        graph = f"[0:v]{picture.chain(ctx, offset, span, frames)},{_overlays(ctx, ass, 1)}[v]"
+        args = picture.input_args(ctx.fps)
         if ctx.mark is not None:
             args += ["-i", str(ctx.mark)]
         args += ["-filter_complex", graph, *_output_args(ctx, frames)]
+        # A clip's frames depend on its bytes and the offset only: no motion, no span.
+        source: dict[str, object] = (
+            {"clip": file_digest(picture.path)}
+            if picture.is_clip
+            else {"image": file_digest(picture.path), "span": span, "motion": _motion_key(motion)}
+        )
         key = content_key(
             {
-                "v": RENDERER_VERSION, "kind": "scene", "image": file_digest(still), "size": ctx.frame,
-                "fps": ctx.fps, "frames": frames, "offset": offset, "span": span, "motion": _motion_key(motion),
-                "ass": ass_digest, "font": ctx.font_digest, "mark": [ctx.mark_digest, ctx.mark_xy],
-                "video": ctx.video_key, "scale": SCALE_FLAGS,
+                "v": RENDERER_VERSION, "kind": "scene", **source, "size": ctx.frame, "fps": ctx.fps,
+                "frames": frames, "offset": offset, "ass": ass_digest, "font": ctx.font_digest,
+                "mark": [ctx.mark_digest, ctx.mark_xy], "video": ctx.video_key, "scale": SCALE_FLAGS,
             }
         )  # fmt: skip
         label = f"scene {index + 1}" + (f" part {part + 1}" if len(chunks) > 1 else "")
@@ -266,34 +308,29 @@ def _scene_jobs(
 
 
 def _fade_job(
-    ctx: _Context,
-    boundary: int,
-    stills: Sequence[Path],
-    sizes: Sequence[tuple[int, int]],
-    timeline: Timeline,
-    cues: list[Cue],
+    ctx: _Context, boundary: int, pictures: Sequence[_Picture], timeline: Timeline, cues: list[Cue]
 ) -> SegmentJob | None:
     first, end = timeline.transition_range(boundary)
     frames = end - first
     if frames <= 0:
         return None
-    chains, key_parts = [], []
-    for side, index in enumerate((boundary, boundary + 1)):
-        visible_first, visible_end = timeline.visible_range(index)
-        motion = motion_for_scene(index)
+    chains: list[str] = []
+    key_parts: list[list[object]] = []
+    args: list[str] = []
+    for side, picture in enumerate((pictures[boundary], pictures[boundary + 1])):
+        visible_first, visible_end = timeline.visible_range(picture.index)
         offset, span = first - visible_first, visible_end - visible_first
-        kb = motion_filters(
-            motion, sizes[index], ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS
-        )
-        chains.append(f"[{side}:v]{_still_prep(ctx.fps, frames, kb.once)},{kb.per_frame},format=yuv420p[s{side}]")
-        key_parts.append([file_digest(stills[index]), offset, span, _motion_key(motion)])
+        chains.append(f"[{side}:v]{picture.chain(ctx, offset, span, frames)},format=yuv420p[s{side}]")
+        args += picture.input_args(ctx.fps)
+        if picture.is_clip:
+            key_parts.append(["clip", file_digest(picture.path), offset])
+        else:
+            key_parts.append([file_digest(picture.path), offset, span, _motion_key(motion_for_scene(picture.index))])
     name = f"fade_{boundary:02d}_{boundary + 1:02d}"
     ass, ass_digest = _write_segment_ass(ctx, name, cues_in_window(cues, first, end, ctx.fps))
     tail = _overlays(ctx, ass, 2)
     duration = frames / ctx.fps
     graph = ";".join(chains) + f";[s0][s1]xfade=transition=fade:duration={duration:.6f}:offset=0,{tail}[v]"
-    args = ["-threads", "1", "-framerate", str(ctx.fps), "-i", str(stills[boundary])]
-    args += ["-threads", "1", "-framerate", str(ctx.fps), "-i", str(stills[boundary + 1])]
     if ctx.mark is not None:
         args += ["-i", str(ctx.mark)]
     args += ["-filter_complex", graph, *_output_args(ctx, frames)]
@@ -484,15 +521,19 @@ def compose_video(
     scene_cues: list[list[Cue]],
     settings: RenderSettings,
     callbacks: Callbacks,
+    clips: Sequence[Path | None] | None = None,
 ) -> Composed:
     """Render (or reuse) every segment, mix the audio and join them into work_dir/video.mp4.
 
     Preconditions: one image, one SceneNarration and one cue list per scene, in scene order;
-    scene durations are whole frames at plan.fps. Raises Canceled or RenderError(step="compose").
+    scene durations are whole frames at plan.fps; `clips`, when given, holds one entry per scene:
+    a readable video file the scene plays instead of its still, or None. Raises Canceled or
+    RenderError(step="compose").
     """
     count = len(plan.scenes)
-    if not (len(scene_images) == len(narration.scenes) == len(scene_cues) == count):
-        raise ValueError("compose needs one image, one narration and one cue list per scene")
+    clips = list(clips) if clips is not None else [None] * count
+    if not (len(scene_images) == len(narration.scenes) == len(scene_cues) == len(clips) == count):
+        raise ValueError("compose needs one image, one narration, one cue list and one clip (or None) per scene")
     work = settings.work_dir / "compose"
     # Files named per run: a re-delivered task may compose the same job at the same time, and
     # ffmpeg must never read a subtitle script that another run is rewriting.
@@ -500,7 +541,7 @@ def compose_video(
     subs_dir = work / f"subtitles.{run_tag}"
     subs_dir.mkdir(parents=True, exist_ok=True)
     try:
-        return _compose(plan, scene_images, narration, scene_cues, settings, callbacks, subs_dir, run_tag)
+        return _compose(plan, scene_images, clips, narration, scene_cues, settings, callbacks, subs_dir, run_tag)
     finally:
         shutil.rmtree(subs_dir, ignore_errors=True)
 
@@ -508,6 +549,7 @@ def compose_video(
 def _compose(
     plan: Plan,
     scene_images: list[Path],
+    clips: list[Path | None],
     narration: Narration,
     scene_cues: list[list[Cue]],
     settings: RenderSettings,
@@ -543,16 +585,19 @@ def _compose(
 
     timeline = build_timeline([scene.duration_sec for scene in narration.scenes], plan.fps)
     cues = global_cues(scene_cues, timeline)
-    sizes = []
-    for still in scene_images:
+    pictures = []
+    for index, (still, clip) in enumerate(zip(scene_images, clips, strict=True)):
+        if clip is not None:
+            pictures.append(_Picture(index, clip, frame, is_clip=True))
+            continue
         with Image.open(still) as image:
-            sizes.append(image.size)
+            pictures.append(_Picture(index, still, image.size))
 
     video_jobs: list[SegmentJob] = []
     for index in range(count):
-        if index > 0 and (job := _fade_job(ctx, index - 1, scene_images, sizes, timeline, cues)):
+        if index > 0 and (job := _fade_job(ctx, index - 1, pictures, timeline, cues)):
             video_jobs.append(job)
-        video_jobs += _scene_jobs(ctx, index, scene_images[index], sizes[index], timeline, cues)
+        video_jobs += _scene_jobs(ctx, pictures[index], timeline, cues)
 
     narration_wav, pcm = build_narration_track(narration, timeline, work / "narration.wav")
     audio = _audio_job(plan, settings, narration_wav, file_digest(narration_wav), pcm.size)

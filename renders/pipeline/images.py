@@ -7,6 +7,12 @@ without ever scaling up past the frame.
 
 Stills are saved as `images/scene_NN.jpg` beside a `scene_NN.json` sidecar holding the hash of
 everything that made them; a rerun of the same job reuses a still whose inputs did not change.
+
+A scene that asks for stock footage gets a clip from the footage provider, searched by its
+prompt's keywords and kept as `footage/scene_NN.mp4` (reused on a rerun); its still is the clip's
+best frame, and its sidecar names the clip, which compose then plays instead of the still
+(`scene_footage`). When there is no footage provider or it fails, the scene is painted instead,
+with a warning in the log: stock footage never fails a video.
 """
 
 from __future__ import annotations
@@ -15,13 +21,16 @@ import hashlib
 import io
 import json
 import os
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps
 
 from renders.pipeline.context import Callbacks, RenderError, RenderSettings
 from renders.pipeline.plan import Plan
-from renders.pipeline.providers.base import Picture, ProviderError, ProviderSet, with_fallback
+from renders.pipeline.providers.base import FootageProvider, Picture, ProviderError, ProviderSet, with_fallback
+from renders.pipeline.providers.pexels_stock import best_frame, stock_keywords
 
 # Stills are this much larger than the frame, so the Ken Burns window never leaves the picture.
 OVERSAMPLE = 1.25
@@ -41,6 +50,23 @@ STYLE_DIRECTIONS: dict[str, str] = {
     "cinematic": "cinematic digital matte painting, dramatic volumetric light, film colour grading, epic scale",
     "storybook": "warm children's storybook illustration, friendly shapes, bright pastel colours, soft light",
 }
+
+
+FOOTAGE_DIR = "footage"
+
+
+@dataclass(frozen=True)
+class SceneFootage:
+    """The stock clip a scene plays instead of its still, and the credit its licence asks for."""
+
+    clip: Path
+    provider: str
+    video_id: str
+    author: str
+    page_url: str
+
+    def credit(self) -> dict[str, str]:
+        return {"provider": self.provider, "video_id": self.video_id, "author": self.author, "page_url": self.page_url}
 
 
 def oversample_size(frame_size: tuple[int, int]) -> tuple[int, int]:
@@ -172,7 +198,8 @@ def prepare_scene_images(
     plan: Plan, settings: RenderSettings, callbacks: Callbacks, providers: ProviderSet
 ) -> list[Path]:
     """One still per scene under `work_dir/images`, each exactly oversample_size(frame)."""
-    size = oversample_size(plan.frame_size(settings.proxy_short_side))
+    frame = plan.frame_size(settings.proxy_short_side)
+    size = oversample_size(frame)
     directory = settings.work_dir / "images"
     directory.mkdir(parents=True, exist_ok=True)
     chain = [provider.name for provider in providers.images]
@@ -195,7 +222,10 @@ def prepare_scene_images(
             else:
                 picture = cover_fit(load_creator_image(source, index, size), size)
                 _save_still(picture, still, sidecar, key, {"source": "upload", "name": scene.image})
-        else:
+        elif not (
+            scene.stock_footage
+            and _footage_still(scene.image_prompt, index, frame, size, settings, providers, callbacks, still, sidecar)
+        ):
             prompt = styled_prompt(scene.image_prompt, plan.style)
             seed = scene_seed(plan.title, index, scene.image_prompt)
             key = _key("generated", prompt, plan.style, size, seed, chain)
@@ -239,3 +269,115 @@ def _paint_still(
         _write_atomically(sidecar, json.dumps({"key": key, **source}, ensure_ascii=False).encode())
     else:
         _save_still(cover_fit(image, size), still, sidecar, key, source)
+
+
+def _footage_still(
+    prompt: str,
+    index: int,
+    frame: tuple[int, int],
+    size: tuple[int, int],
+    settings: RenderSettings,
+    providers: ProviderSet,
+    callbacks: Callbacks,
+    still: Path,
+    sidecar: Path,
+) -> bool:
+    """Fetch (or reuse) the scene's stock clip and make its still from the clip's best frame.
+
+    Returns False, after a warning in the log, when there is no footage to be had: the caller
+    then paints the scene as usual.
+    """
+    provider = providers.footage
+    if provider is None:
+        why = "no stock footage provider is configured"
+    else:
+        try:
+            footage = _scene_clip(prompt, index, frame, settings, provider, callbacks)
+            key = _key("footage", _file_digest(footage.clip), size)
+            if _reusable(still, sidecar, key):
+                callbacks.log("info", f"scene {index + 1} image: reused")
+            else:
+                with tempfile.TemporaryDirectory() as tmp:
+                    frame_file = best_frame(footage.clip, Path(tmp) / "frame.png", size)
+                    image = _decode_picture(Picture(data=frame_file.read_bytes()), provider.name)
+                source = {
+                    "source": "footage",
+                    "clip": f"{FOOTAGE_DIR}/{footage.clip.name}",
+                    **footage.credit(),
+                }
+                _save_still(cover_fit(image, size), still, sidecar, key, source)
+                callbacks.log("info", f"scene {index + 1} image: stock footage from {provider.name}")
+            return True
+        except ProviderError as error:
+            why = str(error)
+            # Whatever was downloaded is not trusted again: the next run searches afresh.
+            (settings.work_dir / FOOTAGE_DIR / f"scene_{index:02d}.json").unlink(missing_ok=True)
+    callbacks.log("warning", f"scene {index + 1}: stock footage unavailable ({why}); painting the scene instead")
+    return False
+
+
+def _scene_clip(
+    prompt: str,
+    index: int,
+    frame: tuple[int, int],
+    settings: RenderSettings,
+    provider: FootageProvider,
+    callbacks: Callbacks,
+) -> SceneFootage:
+    """The scene's clip under work_dir/footage: downloaded once, reused while its search is the same."""
+    directory = settings.work_dir / FOOTAGE_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    clip = directory / f"scene_{index:02d}.mp4"
+    sidecar = directory / f"scene_{index:02d}.json"
+    name = provider.name
+    query = stock_keywords(prompt)
+    key = _key("footage-search", name, query, frame)
+    if _reusable(clip, sidecar, key):
+        credit = json.loads(sidecar.read_text())
+        callbacks.log("info", f"scene {index + 1} stock footage: reused")
+    else:
+        sidecar.unlink(missing_ok=True)  # a clip without a matching sidecar is never trusted
+        footage = provider.fetch(query, frame, clip)
+        if footage.clip != clip:
+            os.replace(footage.clip, clip)
+        credit = {
+            "provider": footage.provider,
+            "video_id": footage.video_id,
+            "author": footage.author,
+            "page_url": footage.page_url,
+        }
+        _write_atomically(sidecar, json.dumps({"key": key, **credit}, ensure_ascii=False).encode())
+    return SceneFootage(
+        clip=clip,
+        provider=str(credit.get("provider", name)),
+        video_id=str(credit.get("video_id", "")),
+        author=str(credit.get("author", "")),
+        page_url=str(credit.get("page_url", "")),
+    )
+
+
+def scene_footage(stills: list[Path]) -> list[SceneFootage | None]:
+    """For each still made by prepare_scene_images, the clip its scene plays instead, or None.
+
+    Read from the stills' sidecars, so it always matches the stills this run made or reused.
+    """
+    found: list[SceneFootage | None] = []
+    for still in stills:
+        try:
+            source = json.loads(still.with_suffix(".json").read_text())
+        except (OSError, ValueError):
+            source = {}
+        clip = still.parent.parent / str(source.get("clip", "")) if source.get("source") == "footage" else None
+        if clip is None or not clip.is_file():
+            found.append(None)
+            continue
+        found.append(
+            SceneFootage(
+                clip=clip,
+                provider=str(source.get("provider", "")),
+                video_id=str(source.get("video_id", "")),
+                author=str(source.get("author", "")),
+                page_url=str(source.get("page_url", "")),
+            )
+        )
+    return found

@@ -42,6 +42,7 @@ class Scene:
     duration_sec: float
     narration_alt: str = ""
     image: str | None = None
+    stock_footage: bool = False  # show a stock clip (searched by the prompt's keywords) instead of a still
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ def _scene_dict(scene: Scene) -> dict[str, Any]:
         data["narration_alt"] = scene.narration_alt
     if scene.image:
         data["image"] = scene.image
+    if scene.stock_footage:
+        data["stock_footage"] = True
     return data
 
 
@@ -156,12 +159,24 @@ def _scene(raw: object, index: int, limits: Limits, errors: dict[str, str]) -> S
         errors[f"{prefix}.duration_sec"] = (
             f"must be between 1 and {limits.max_scene_duration_sec:g} seconds (got {duration:g})"
         )
+    stock_footage = raw.get("stock_footage", False)
+    if stock_footage is None:
+        stock_footage = False
+    if not isinstance(stock_footage, bool):
+        errors[f"{prefix}.stock_footage"] = f"must be true or false (got {stock_footage!r})"
+        stock_footage = False
+    elif stock_footage and image:
+        # Refused rather than silently picking one: the creator asked for two different pictures.
+        errors[f"{prefix}.stock_footage"] = (
+            "cannot be used with the scene's own picture: remove the picture or turn stock footage off"
+        )
     return Scene(
         image_prompt=prompt,
         narration=narration,
         narration_alt=narration_alt,
         duration_sec=float(duration),
         image=image.strip() if image else None,
+        stock_footage=stock_footage,
     )
 
 

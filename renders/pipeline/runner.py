@@ -43,6 +43,7 @@ def run_pipeline(
 
     started = step("images")
     scene_images = images.prepare_scene_images(plan, settings, callbacks, providers)
+    footage = images.scene_footage(scene_images)
     done("images", started)
 
     started = step("speech")
@@ -55,7 +56,8 @@ def run_pipeline(
     done("subtitles", started)
 
     started = step("compose")
-    composed = compose.compose_video(plan, scene_images, narration, scene_cues, settings, callbacks)
+    clips = [use.clip if use else None for use in footage]
+    composed = compose.compose_video(plan, scene_images, narration, scene_cues, settings, callbacks, clips)
     thumb = thumbnail.render_thumbnail(plan, scene_images[0], work / "thumbnail.jpg")
     done("compose", started)
 
@@ -85,6 +87,8 @@ def run_pipeline(
         "segments": {"rendered": composed.segments_rendered, "cached": composed.segments_cached},
         "compose_sec": composed.timings,  # prepare, segments (parallel ffmpeg), join
         "speech_provider": narration.provider,
+        # Scenes (numbered from 1) that play stock footage, with the credit its licence asks for.
+        "footage": {str(index + 1): use.credit() for index, use in enumerate(footage) if use},
         "files": {
             path.name: path.stat().st_size
             for path in [composed.video, thumb, composed.narration_audio, *scene_images]

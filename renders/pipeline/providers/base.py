@@ -1,13 +1,15 @@
-"""Provider interfaces. Providers turn text into pictures or speech; they never touch models.
+"""Provider interfaces. Providers turn text into pictures, speech or stock footage; they never touch models.
 
 A provider raises ProviderError when it cannot deliver; `with_fallback` then tries the next one
-in the chain and logs why. The chain always ends in a local, offline provider.
+in the chain and logs why. The chain always ends in a local, offline provider. Stock footage is
+the exception: at most one footage provider, and a scene whose footage fails is painted instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 from renders.pipeline.context import Cue
@@ -35,6 +37,18 @@ class Picture:
     cost: float = 0.0
 
 
+@dataclass(frozen=True)
+class Footage:
+    """A stock clip downloaded for one scene, with what its licence asks us to credit."""
+
+    clip: Path
+    provider: str
+    video_id: str
+    author: str
+    page_url: str
+    cost: float = 0.0
+
+
 class ImageProvider(Protocol):
     name: str
 
@@ -47,10 +61,19 @@ class SpeechProvider(Protocol):
     def synthesize(self, text: str, language: str, voice: str) -> Speech: ...
 
 
+class FootageProvider(Protocol):
+    name: str
+
+    def fetch(self, query: str, size: tuple[int, int], dest: Path) -> Footage:
+        """Find a clip for `query` that covers a `size` frame and download it to `dest`."""
+        ...
+
+
 @dataclass
 class ProviderSet:
     images: Sequence[ImageProvider] = field(default_factory=list)
     speech: Sequence[SpeechProvider] = field(default_factory=list)
+    footage: FootageProvider | None = None  # only scenes that ask for stock footage use it
 
 
 T = TypeVar("T")

@@ -1,13 +1,15 @@
 """Stock footage from Pexels: search videos by a scene's keywords, download one, cut it to the scene.
 
-`PexelsStockImages` is an ImageProvider: it puts the clip's most representative frame (ffmpeg's
+`PexelsFootage` is the FootageProvider: it downloads a clip for a scene that asks for stock
+footage, and compose plays that clip (looped, cover-cropped) as the scene's moving picture.
+`PexelsStockImages` is an ImageProvider: it puts a clip's most representative frame (ffmpeg's
 `thumbnail` filter) in as the scene's still, so it chains with fallback like any image provider.
-`fetch_clip` cuts a downloaded clip to the scene's length and frame for a compose step that
-takes moving footage; the compose step takes stills only today, so it is not wired in yet.
+`fetch_clip` cuts a downloaded clip to a scene's length and frame as a file of its own.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import tempfile
@@ -17,7 +19,7 @@ from pathlib import Path
 import httpx
 import imageio_ffmpeg
 
-from renders.pipeline.providers.base import Picture, ProviderError
+from renders.pipeline.providers.base import Footage, Picture, ProviderError
 from renders.pipeline.providers.retry import (
     DEFAULT_POLICY,
     RetryableError,
@@ -86,7 +88,10 @@ def _cover_filter(size: tuple[int, int]) -> str:
 
 def _ffmpeg(args: list[str], what: str) -> None:
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-v", "error", "-y", *args]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired as error:
+        raise ProviderError(f"{what}: ffmpeg took more than {error.timeout:g} s to read the stock clip") from error
     if completed.returncode != 0:
         raise ProviderError(f"{what}: ffmpeg could not read the stock clip ({completed.stderr.strip()[-300:]})")
 
@@ -149,14 +154,22 @@ class PexelsClient:
             raise ProviderError(f"Pexels sent a search answer we could not read ({error!r})") from error
 
     def download(self, file: StockFile, dest: Path) -> Path:
-        """Stream the file to `dest`; refuse anything over MAX_DOWNLOAD_BYTES."""
+        """Fetch the file to `dest`; refuse anything over MAX_DOWNLOAD_BYTES.
+
+        Written under a temporary name and moved into place, so `dest` is whole or absent.
+        """
         with httpx.Client(timeout=self.policy.timeout_sec, follow_redirects=True) as client:
             response = self._get(client, file.link)
         if len(response.content) > MAX_DOWNLOAD_BYTES:
             raise ProviderError(f"Pexels clip is larger than {MAX_DOWNLOAD_BYTES // 2**20} MB")
         if not response.content:
             raise ProviderError("Pexels sent an empty clip")
-        dest.write_bytes(response.content)
+        partial = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+        try:
+            partial.write_bytes(response.content)
+            os.replace(partial, dest)
+        finally:
+            partial.unlink(missing_ok=True)
         return dest
 
     def first_clip(self, query: str, size: tuple[int, int], dest: Path) -> tuple[StockVideo, Path]:
@@ -191,6 +204,24 @@ def _video(item: dict) -> StockVideo:
         author=str(user.get("name") or ""),
         files=files,
     )
+
+
+class PexelsFootage:
+    """A footage provider: the first Pexels video for a scene's keywords, downloaded whole.
+
+    The clip is not cut here: compose loops, crops and trims it frame-exactly per segment.
+    """
+
+    name = "pexels"
+
+    def __init__(self, client: PexelsClient):
+        self.client = client
+
+    def fetch(self, query: str, size: tuple[int, int], dest: Path) -> Footage:
+        video, clip = self.client.first_clip(query, size, dest)
+        return Footage(
+            clip=clip, provider=self.name, video_id=str(video.id), author=video.author, page_url=video.page_url
+        )
 
 
 class PexelsStockImages:
