@@ -2,7 +2,8 @@
 
 A cloud provider is in a chain when IMAGE_PROVIDERS / SPEECH_PROVIDERS list it AND its key is
 set; listed without a key it is skipped with a log line (and a line in the job's log). Every
-chain ends with the local, offline provider, whether listed or not.
+chain ends with the local, offline provider, whether listed or not. Stock footage (for scenes
+that ask for it) comes from Pexels whenever PEXELS_API_KEY is set, whatever IMAGE_PROVIDERS says.
 
 Each provider is wrapped in a meter that adds the cost it reports (Picture.cost, Speech.cost)
 to the set's CostMeter; the worker adds the total to RenderJob.cost_actual and the job summary.
@@ -23,11 +24,20 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F
 
-from renders.pipeline.providers.base import ImageProvider, Picture, ProviderSet, Speech, SpeechProvider
+from renders.pipeline.providers.base import (
+    Footage,
+    FootageProvider,
+    ImageProvider,
+    Picture,
+    ProviderSet,
+    Speech,
+    SpeechProvider,
+)
 from renders.pipeline.providers.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from renders.pipeline.providers.openai_client import OpenAIAccount
+    from renders.pipeline.providers.pexels_stock import PexelsClient
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +114,18 @@ class MeteredSpeech:
         return speech
 
 
+class MeteredFootage:
+    def __init__(self, inner: FootageProvider, meter: CostMeter):
+        self.inner = inner
+        self.name = inner.name
+        self.meter = meter
+
+    def fetch(self, query: str, size: tuple[int, int], dest: Path) -> Footage:
+        footage = self.inner.fetch(query, size, dest)
+        self.meter.add("footage", self.name, footage.cost, units=1)
+        return footage
+
+
 @dataclass
 class ConfiguredProviders(ProviderSet):
     meter: CostMeter = field(default_factory=CostMeter)
@@ -147,15 +169,27 @@ def _image_chain(notes: list[str], local: ImageProvider) -> list[ImageProvider]:
             if not settings.PEXELS_API_KEY:
                 _skip(notes, "IMAGE_PROVIDERS", name, "PEXELS_API_KEY")
                 continue
-            from renders.pipeline.providers.pexels_stock import PexelsClient, PexelsStockImages
+            from renders.pipeline.providers.pexels_stock import PexelsStockImages
 
-            client = PexelsClient(
-                api_key=settings.PEXELS_API_KEY, base_url=settings.PEXELS_BASE_URL, policy=retry_policy()
-            )
-            chain.append(PexelsStockImages(client))
+            chain.append(PexelsStockImages(_pexels_client()))
     if local not in chain:
         chain.append(local)  # the chain always ends offline
     return chain[: chain.index(local) + 1]
+
+
+def _pexels_client() -> PexelsClient:
+    from renders.pipeline.providers.pexels_stock import PexelsClient
+
+    return PexelsClient(api_key=settings.PEXELS_API_KEY, base_url=settings.PEXELS_BASE_URL, policy=retry_policy())
+
+
+def footage_provider() -> FootageProvider | None:
+    """Pexels when PEXELS_API_KEY is set, else None (scenes that ask for footage are painted)."""
+    if not settings.PEXELS_API_KEY:
+        return None
+    from renders.pipeline.providers.pexels_stock import PexelsFootage
+
+    return PexelsFootage(_pexels_client())
 
 
 def _speech_chain(notes: list[str], local: SpeechProvider) -> list[SpeechProvider]:
@@ -211,10 +245,17 @@ def build_providers(log: Callable[[str, str], None] | None = None) -> Configured
     meter = CostMeter()
     images = [MeteredImages(provider, meter) for provider in _image_chain(notes, local.images[0])]
     speech = [MeteredSpeech(provider, meter) for provider in _speech_chain(notes, local.speech[0])]
+    footage = footage_provider()
     if log is not None:
         for note in notes:
             log("warning", note)
-    return ConfiguredProviders(images=images, speech=speech, meter=meter, notes=notes)
+    return ConfiguredProviders(
+        images=images,
+        speech=speech,
+        footage=MeteredFootage(footage, meter) if footage else None,
+        meter=meter,
+        notes=notes,
+    )
 
 
 def actual_cost(providers: ProviderSet | None) -> Decimal:

@@ -18,6 +18,7 @@ from renders.models import AssetKind, JobState, RenderJob
 from renders.services import job_create
 from tests.standins.elevenlabs_server import API_KEY as ELEVENLABS_KEY
 from tests.standins.openai_server import API_KEY as OPENAI_KEY
+from tests.standins.pexels_server import API_KEY as PEXELS_KEY
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -77,3 +78,27 @@ def test_it_adds_a_failed_attempts_spend_to_the_job(alice, settings, elevenlabs_
     job = job_create(owner=alice, plan_data=tiny_plan_data())
     assert execute_render_job(str(job.pk)) == JobState.FAILED
     assert RenderJob.objects.get(pk=job.pk).cost_actual > 0  # the narration was paid for before compose failed
+
+
+def test_it_renders_a_stock_footage_scene_and_credits_it(alice, settings, pexels_standin):
+    settings.PEXELS_API_KEY, settings.PEXELS_BASE_URL = PEXELS_KEY, pexels_standin.url
+    plan = tiny_plan_data(music="none")
+    plan["scenes"][0]["stock_footage"] = True
+    job = job_create(owner=alice, plan_data=plan)
+    assert execute_render_job(str(job.pk)) == JobState.SUCCEEDED
+    job.refresh_from_db()
+
+    messages = list(job.events.values_list("message", flat=True))
+    assert "scene 1 image: stock footage from pexels" in messages
+    with job.assets.get(kind=AssetKind.SUMMARY).file.open("rb") as handle:
+        summary = json.loads(handle.read())
+    assert summary["footage"] == {
+        "1": {
+            "provider": "pexels",
+            "video_id": "1000",
+            "author": "Stand-in",
+            "page_url": "https://www.pexels.com/video/1000/",
+        }
+    }
+    assert summary["cost"]["by_provider"]["footage:pexels"]["calls"] == 1
+    assert job.cost_actual == 0  # Pexels is free

@@ -14,6 +14,7 @@ from renders.providers_config import build_providers, record_actual_cost
 from renders.services import job_create
 from tests.standins.elevenlabs_server import API_KEY as ELEVENLABS_KEY
 from tests.standins.openai_server import API_KEY as OPENAI_KEY
+from tests.standins.pexels_server import API_KEY as PEXELS_KEY
 
 
 @pytest.fixture
@@ -93,3 +94,16 @@ def test_it_meters_cost_and_adds_it_to_the_job_once(cloud_settings, alice, tmp_p
         "cost": pytest.approx(float(expected)),
     }
     assert cost["by_provider"]["speech:espeak"]["cost"] == 0
+
+
+def test_it_builds_the_footage_provider_from_the_pexels_key_alone(settings, tmp_path, pexels_standin):
+    settings.PEXELS_API_KEY = ""
+    assert build_providers().footage is None
+    settings.IMAGE_PROVIDERS = ["local"]  # footage does not depend on the image chain
+    settings.PEXELS_API_KEY, settings.PEXELS_BASE_URL = PEXELS_KEY, pexels_standin.url
+    providers = build_providers()
+    assert providers.footage is not None and providers.footage.name == "pexels"
+    assert _names(providers.images) == ["local"]
+    footage = providers.footage.fetch("river dawn", (256, 144), tmp_path / "clip.mp4")
+    assert footage.clip.stat().st_size > 0 and footage.video_id == "1000" and footage.author == "Stand-in"
+    assert providers.meter.summary()["by_provider"] == {"footage:pexels": {"calls": 1, "units": 1.0, "cost": 0.0}}
