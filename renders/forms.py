@@ -107,6 +107,12 @@ class SceneForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     image_clear = forms.BooleanField(required=False, label="Remove this picture")
+    stock_footage = forms.BooleanField(
+        required=False,
+        label="Use stock footage",
+        help_text="A stock video found by the image prompt's words plays instead of a painting "
+        "(when none is found, the scene is painted). Not with an uploaded picture.",
+    )
 
     def __init__(self, *args: Any, owner: AbstractBaseUser, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -169,6 +175,8 @@ class SceneForm(forms.Form):
             scene["narration_alt"] = data["narration_alt"]
         if data.get("image"):
             scene["image"] = data["image"]
+        if data.get("stock_footage"):
+            scene["stock_footage"] = True
         return scene
 
 
@@ -245,6 +253,7 @@ def initial_from_plan(plan: dict[str, Any]) -> tuple[dict[str, Any], list[dict[s
             "narration_alt": scene.get("narration_alt", ""),
             "duration_sec": scene.get("duration_sec", 5),
             "image": scene.get("image") or "",
+            "stock_footage": scene.get("stock_footage") is True,
         }
         for scene in plan.get("scenes", [])
         if isinstance(scene, dict)

@@ -36,6 +36,13 @@ class SceneSerializer(serializers.Serializer):
         allow_null=True,
         help_text="An image you uploaded (uploads/<your id>/…) instead of a painted one.",
     )
+    stock_footage = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=False,
+        help_text="Play a stock video (Pexels, searched by the image prompt's keywords) instead of a painted "
+        "still; painted when none is found or no stock provider is configured. Not with `image`.",
+    )
 
 
 def _optional_choice(choices: tuple) -> serializers.ChoiceField:

@@ -560,3 +560,52 @@ def test_it_shows_operators_webhook_deliveries_and_idempotency_keys_read_only(cl
     assert detail.status_code == 200 and b'name="_save"' not in detail.content
     assert client.get(reverse("admin:renders_idempotencyrecord_add")).status_code == 403
     assert client.get(reverse("admin:renders_idempotencyrecord_change", args=[record.pk])).status_code == 200
+
+
+# ---- stock footage per scene --------------------------------------------------------------------------
+
+_CHECKED = r'<input type="checkbox" name="scenes-{index}-stock_footage"[^>]*\bchecked>'
+
+
+def test_it_creates_a_job_with_stock_footage_on_the_scenes_that_ask_for_it(alice_client, alice):
+    body = alice_client.get(reverse("renders:create")).content.decode()
+    assert 'name="scenes-__prefix__-stock_footage"' in body  # new scenes from the editor get it too
+    assert "Use stock footage" in body
+
+    response = alice_client.post(reverse("renders:create"), create_post(**{"scenes-1-stock_footage": "on"}))
+    assert response.status_code == 302
+    scenes = RenderJob.objects.get(owner=alice).plan["scenes"]
+    assert "stock_footage" not in scenes[0] and scenes[1]["stock_footage"] is True
+
+
+def test_it_keeps_the_stock_footage_tick_when_the_form_comes_back(alice_client):
+    body = alice_client.post(
+        reverse("renders:create"), create_post(title="", **{"scenes-0-stock_footage": "on"})
+    ).content.decode()
+    assert re.search(_CHECKED.format(index=0), body)
+    assert not re.search(_CHECKED.format(index=1), body)
+
+
+def test_it_ticks_stock_footage_again_when_a_video_is_duplicated(alice_client, alice):
+    scenes = tiny_plan_data()["scenes"]
+    scenes[1]["stock_footage"] = True
+    job = make_job(alice, plan={"scenes": scenes})
+    body = alice_client.get(reverse("renders:duplicate", args=[job.pk])).content.decode()
+    assert re.search(_CHECKED.format(index=1), body)
+    assert not re.search(_CHECKED.format(index=0), body)
+
+    # Rendering the duplicate as it stands keeps the switch where it was.
+    alice_client.post(reverse("renders:create"), create_post(**{"scenes-1-stock_footage": "on"}))
+    copy = RenderJob.objects.filter(owner=alice).exclude(pk=job.pk).get()
+    assert copy.plan["scenes"] == job.plan["scenes"]
+
+
+def test_it_refuses_stock_footage_together_with_an_uploaded_picture_on_that_field(alice_client):
+    picture = ContentFile(png_bytes(), name="river.png")
+    data = create_post(**{"scenes-0-image_file": picture, "scenes-0-stock_footage": "on"})
+    response = alice_client.post(reverse("renders:create"), data)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert not RenderJob.objects.exists()
+    assert re.search(r'id="id_scenes-0-stock_footage_error"><li>Cannot be used with the scene', body)
+    assert re.search(_CHECKED.format(index=0), body)  # nothing typed or ticked is lost
