@@ -145,6 +145,17 @@ def test_it_lists_every_plan_problem_by_field(alice_api, plan_data):
     assert "language" in body["message"]
 
 
+def test_it_takes_stock_footage_per_scene_and_refuses_a_non_boolean(alice_api, plan_data):
+    plan_data["scenes"][0]["stock_footage"] = True
+    answer = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json")
+    assert answer.status_code == 201, answer.json()
+    assert RenderJob.objects.get(pk=answer.json()["job_id"]).plan["scenes"][0]["stock_footage"] is True
+    plan_data["scenes"][0]["stock_footage"] = "yes"
+    refused = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json")
+    assert refused.status_code == 400
+    assert set(refused.json()["errors"]) == {"scenes[0].stock_footage"}
+
+
 # --- quotas and limits: 400 naming the limit ------------------------------------------------
 
 
