@@ -5,6 +5,7 @@ Tiny on purpose (256x144 proxy frames, scenes of about a second): each compose t
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from pathlib import Path
@@ -316,3 +317,17 @@ def test_it_hashes_the_same_inputs_to_the_same_segment(tmp_path):
     second = two.compose()
     assert (second.segments_rendered, second.segments_cached) == (0, 3)
     assert _packet_hashes(second.video) == _packet_hashes(first.video)
+
+
+def test_it_composes_with_one_sliced_encoder_on_every_core(tmp_path, monkeypatch):
+    """RENDER_PARALLELISM=1 (the low-memory setting): one ffmpeg, x264 slices across the cores.
+    Its segments are cached apart from single-thread ones (slices change the bitstream)."""
+    monkeypatch.setattr(compose.os, "sched_getaffinity", lambda pid: {0, 1})
+    inputs = Inputs(tmp_path, [1.0, 1.0])
+    inputs.settings = dataclasses.replace(inputs.settings, parallelism=1)
+    sliced = inputs.compose()
+    assert count_frames(sliced.video) == 60 and abs(probe(sliced.video).duration_sec - 2.0) < 0.1
+    assert (sliced.segments_rendered, sliced.segments_cached) == (3, 0)
+    assert b"threads=2 lookahead_threads=2 sliced_threads=1" in sliced.video.read_bytes()  # x264 notes its settings
+    inputs.settings = dataclasses.replace(inputs.settings, parallelism=2)
+    assert inputs.compose().segments_cached == 0  # one thread each: other segments

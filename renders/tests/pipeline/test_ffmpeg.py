@@ -70,6 +70,9 @@ def test_it_uses_identical_settings_for_every_segment():
     assert final[final.index("-pix_fmt") + 1] == "yuv420p"
     proxy = encoder_args("libx264", "proxy", threads=2)
     assert proxy[proxy.index("-preset") + 1] == "ultrafast"
+    # Above one thread x264 slices each frame (one frame's memory) instead of frame threading.
+    assert proxy[proxy.index("-x264-params") + 1] == "sliced-threads=1"
+    assert "-x264-params" not in final
     nvenc = encoder_args("h264_nvenc", "final", threads=1)
     assert nvenc[nvenc.index("-preset") + 1] == "p4" and nvenc[nvenc.index("-cq") + 1] == "21"
 
