@@ -37,7 +37,11 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     """The active key matching raw_key, or None. Compares hashes, never raw keys."""
     if not raw_key.startswith(API_KEY_PREFIX):
         return None
-    key = ApiKey.objects.select_related("user").filter(key_hash=hash_api_key(raw_key), revoked_at=None).first()
+    key = (
+        ApiKey.objects.select_related("user", "user__profile")
+        .filter(key_hash=hash_api_key(raw_key), revoked_at=None)
+        .first()
+    )
     if key is None or not key.user.is_active:
         return None
     now = timezone.now()

@@ -17,7 +17,12 @@ def is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return Profile.objects.filter(user=user, role=Profile.Role.ADMIN).exists()
+    # Through the relation, so a profile loaded with the user (API-key auth selects it) costs
+    # no query, and a second check in the same request reuses it.
+    try:
+        return user.profile.role == Profile.Role.ADMIN  # type: ignore[union-attr]
+    except Profile.DoesNotExist:
+        return False
 
 
 def jobs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[RenderJob]:

@@ -71,6 +71,9 @@ def estimated_wait_seconds(job: RenderJob) -> int | None:
 
 def youtube_url(job: RenderJob) -> str | None:
     # The publishing app adds a one-to-one `publication`; a job without one has no YouTube link.
+    # Only a finished video can be published: polls of unfinished jobs skip the lookup.
+    if job.state != JobState.SUCCEEDED:
+        return None
     publication = getattr(job, "publication", None)
     return getattr(publication, "youtube_url", "") or None
 

@@ -194,6 +194,16 @@ class RenderListApi(JsonApiView):
         return Response(RenderListApi.OutputSerializer(page).data)
 
 
+# One bound serializer for every detail response: building a DRF serializer deep-copies its
+# fields (~2.5 ms a poll here); `to_representation` itself keeps no state between calls.
+_DETAIL_SERIALIZER = JobDetailSerializer()
+_DETAIL_SERIALIZER.fields  # noqa: B018 - bind the fields once, at import
+
+
+def _detail_data(request: Request, job: Any) -> dict[str, Any]:
+    return _DETAIL_SERIALIZER.to_representation(job_detail(request, job))
+
+
 class RendersApi(RenderListApi, RenderCreateApi):
     """GET and POST on /renders share one URL; each method is its own operation above."""
 
@@ -210,7 +220,7 @@ class RenderDetailApi(JsonApiView):
     )
     def get(self, request: Request, job_id: str) -> Response:
         job = job_get_for_user(user=request.user, job_id=job_id)
-        return Response(JobDetailSerializer(job_detail(request, job)).data)
+        return Response(_detail_data(request, job))
 
 
 @extend_schema_view(
@@ -233,7 +243,7 @@ class RenderCancelApi(JsonApiView):
     @idempotent
     def post(self, request: Request, job_id: str) -> Response:
         job = job_cancel(job=job_get_for_user(user=request.user, job_id=job_id))
-        return Response(JobDetailSerializer(job_detail(request, job)).data)
+        return Response(_detail_data(request, job))
 
 
 class LegacyRenderCancelApi(JsonApiView):
@@ -248,7 +258,7 @@ class LegacyRenderCancelApi(JsonApiView):
     )
     def delete(self, request: Request, job_id: str) -> Response:
         job = job_cancel(job=job_get_for_user(user=request.user, job_id=job_id))
-        return Response(JobDetailSerializer(job_detail(request, job)).data)
+        return Response(_detail_data(request, job))
 
 
 class RenderRetryApi(RenderStartThrottled):
@@ -265,7 +275,7 @@ class RenderRetryApi(RenderStartThrottled):
     @idempotent
     def post(self, request: Request, job_id: str) -> Response:
         job = job_retry(job=job_get_for_user(user=request.user, job_id=job_id))
-        return Response(JobDetailSerializer(job_detail(request, job)).data, status=status.HTTP_202_ACCEPTED)
+        return Response(_detail_data(request, job), status=status.HTTP_202_ACCEPTED)
 
 
 class IgnoreAcceptHeader(BaseContentNegotiation):

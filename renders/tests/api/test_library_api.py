@@ -84,7 +84,7 @@ def test_it_lists_the_library_in_a_fixed_number_of_queries(alice, alice_api, dja
     for index in range(4):
         make_job(alice, title=f"Story {index}")
     alice_api.get("/api/v1/library")
-    with django_assert_max_num_queries(5):  # key, admin check, count, page, assets of the page
+    with django_assert_max_num_queries(4):  # key with user and profile, count, page, assets of the page
         assert alice_api.get("/api/v1/library").json()["count"] == 4
 
 
