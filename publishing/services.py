@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import shutil
 import tempfile
@@ -107,6 +108,31 @@ def _store_refreshed_token(channel: YouTubeChannel, creds: youtube.Credentials) 
 
 
 # --- Scheduling ------------------------------------------------------------------------------------
+
+
+def footage_credits(job: RenderJob) -> str:
+    """Credit lines for the stock clips a video plays (Pexels asks for them), from its summary.
+
+    Offered as the description's start when a creator first schedules the video; empty when it
+    plays no stock footage or its summary cannot be read.
+    """
+    asset = job.assets.filter(kind=AssetKind.SUMMARY).first()
+    if asset is None:
+        return ""
+    try:
+        with asset.file.open("rb") as handle:
+            footage = json.loads(handle.read()).get("footage") or {}
+    except (OSError, ValueError, AttributeError):
+        return ""
+    lines = []
+    for scene, credit in sorted(footage.items(), key=lambda item: int(item[0]) if str(item[0]).isdigit() else 0):
+        if not isinstance(credit, dict):
+            continue
+        author = str(credit.get("author") or "an unnamed creator").replace("<", "").replace(">", "")
+        provider = str(credit.get("provider") or "pexels").capitalize()
+        page = str(credit.get("page_url") or "").replace("<", "").replace(">", "")
+        lines.append(f"Scene {scene}: video by {author} on {provider}" + (f" {page}" if page else ""))
+    return "Stock footage:\n" + "\n".join(lines) if lines else ""
 
 
 def _clean_metadata(title: str, description: str, tags: Sequence[str]) -> tuple[str, str, list[str]]:

@@ -109,6 +109,8 @@ def _panel(request: HttpRequest, job: RenderJob, form: ScheduleForm | None = Non
     publication = Publication.objects.filter(job=job).first()
     if form is None:
         initial = {"title": job.title[:100]}
+        if publication is None and job.state == JobState.SUCCEEDED:
+            initial["description"] = services.footage_credits(job)  # the stock clips' credits
         if publication is not None:
             initial.update(
                 title=publication.title, description=publication.description, tags=", ".join(publication.tags),

@@ -147,3 +147,26 @@ def test_it_lists_the_channel_and_publications_on_the_publishing_page(client, al
     link = f'<a href="{reverse("publishing:index")}" aria-current="page">YouTube</a>'.encode()
     assert link in page.content
     assert f'href="{reverse("publishing:index")}"'.encode() in client.get(reverse("renders:dashboard")).content
+
+
+def test_it_offers_the_stock_footage_credits_as_the_description(client, alice, channel, rendered_job):
+    import json
+
+    from django.core.files.base import ContentFile
+
+    from renders.models import AssetKind, JobAsset
+
+    footage = {
+        "2": {"provider": "pexels", "video_id": "857251", "author": "Ravi <K>", "page_url": "https://www.pexels.com/video/857251/"},
+        "1": {"provider": "pexels", "video_id": "12", "author": "Asha", "page_url": ""},
+    }  # fmt: skip
+    summary = JobAsset(job=rendered_job, kind=AssetKind.SUMMARY, size_bytes=1)
+    summary.file.save("job_summary.json", ContentFile(json.dumps({"footage": footage}).encode()), save=False)
+    summary.save()
+    client.force_login(alice)
+    panel = client.get(reverse("publishing:job_panel", args=[rendered_job.pk])).content.decode()
+    expected = (
+        "Stock footage:\nScene 1: video by Asha on Pexels\n"
+        "Scene 2: video by Ravi K on Pexels https://www.pexels.com/video/857251/"
+    )
+    assert expected in panel  # scenes in order; < and > dropped (YouTube refuses them)
