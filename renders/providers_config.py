@@ -43,6 +43,24 @@ logger = logging.getLogger(__name__)
 
 IMAGE_PROVIDER_NAMES = ("openai", "pexels", "local")
 SPEECH_PROVIDER_NAMES = ("elevenlabs", "openai", "espeak")
+# The setting that must hold a key for a cloud provider to join a chain; local ones need none.
+PROVIDER_KEYS = {"openai": "OPENAI_API_KEY", "elevenlabs": "ELEVENLABS_API_KEY", "pexels": "PEXELS_API_KEY"}
+
+
+def has_key(name: str) -> bool:
+    key_setting = PROVIDER_KEYS.get(name)
+    return key_setting is None or bool(getattr(settings, key_setting, ""))
+
+
+def chain_names(names: list[str], local: str) -> list[str]:
+    """The providers a chain will hold, in order: the listed ones with a key, up to and
+    including the local one (appended when not listed); nothing after it is ever asked."""
+    usable = [name for name in names if has_key(name)]
+    if local not in usable:
+        usable.append(local)
+    return usable[: usable.index(local) + 1]
+
+
 _CENT_FRACTIONS = Decimal("0.0001")
 
 
@@ -149,26 +167,21 @@ def _image_chain(notes: list[str], local: ImageProvider) -> list[ImageProvider]:
     _check_names("IMAGE_PROVIDERS", names, IMAGE_PROVIDER_NAMES)
     chain: list[ImageProvider] = []
     for name in names:
-        if name == "local":
+        if not has_key(name):
+            _skip(notes, "IMAGE_PROVIDERS", name, PROVIDER_KEYS[name])
+        elif name == "local":
             chain.append(local)
         elif name == "openai":
-            account = openai_account()
-            if account is None:
-                _skip(notes, "IMAGE_PROVIDERS", name, "OPENAI_API_KEY")
-                continue
             from renders.pipeline.providers.openai_images import OpenAIImages
 
             chain.append(
                 OpenAIImages(
-                    account,
+                    openai_account(),  # type: ignore[arg-type]  # has_key: the key is set
                     model=settings.OPENAI_IMAGE_MODEL,
                     price_per_image=settings.PRICE_PER_IMAGE.get("openai", 0.0),
                 )
             )
         elif name == "pexels":
-            if not settings.PEXELS_API_KEY:
-                _skip(notes, "IMAGE_PROVIDERS", name, "PEXELS_API_KEY")
-                continue
             from renders.pipeline.providers.pexels_stock import PexelsStockImages
 
             chain.append(PexelsStockImages(_pexels_client()))
@@ -198,12 +211,11 @@ def _speech_chain(notes: list[str], local: SpeechProvider) -> list[SpeechProvide
     prices = settings.PRICE_PER_1K_SPEECH_CHARS
     chain: list[SpeechProvider] = []
     for name in names:
-        if name == "espeak":
+        if not has_key(name):
+            _skip(notes, "SPEECH_PROVIDERS", name, PROVIDER_KEYS[name])
+        elif name == "espeak":
             chain.append(local)
         elif name == "elevenlabs":
-            if not settings.ELEVENLABS_API_KEY:
-                _skip(notes, "SPEECH_PROVIDERS", name, "ELEVENLABS_API_KEY")
-                continue
             from renders.pipeline.providers.elevenlabs_speech import ElevenLabsSpeech
 
             chain.append(
@@ -217,15 +229,11 @@ def _speech_chain(notes: list[str], local: SpeechProvider) -> list[SpeechProvide
                 )
             )
         elif name == "openai":
-            account = openai_account()
-            if account is None:
-                _skip(notes, "SPEECH_PROVIDERS", name, "OPENAI_API_KEY")
-                continue
             from renders.pipeline.providers.openai_speech import OpenAISpeech
 
             chain.append(
                 OpenAISpeech(
-                    account,
+                    openai_account(),  # type: ignore[arg-type]  # has_key: the key is set
                     model=settings.OPENAI_TTS_MODEL,
                     voices=settings.OPENAI_TTS_VOICES,
                     price_per_1k_chars=prices.get("openai", 0.0),

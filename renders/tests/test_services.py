@@ -85,6 +85,13 @@ def test_it_estimates_only_the_providers_that_have_a_key(alice, plan_data, setti
     assert job_create(owner=alice, plan_data=plan_data).cost_estimate == Decimal("0")
 
 
+def test_it_estimates_nothing_for_providers_listed_after_the_local_one(alice, plan_data, settings):
+    # The chain ends at the local provider: OpenAI after it is never asked.
+    settings.IMAGE_PROVIDERS, settings.OPENAI_API_KEY = ["local", "openai"], "sk-test"
+    settings.SPEECH_PROVIDERS = ["espeak"]
+    assert job_create(owner=alice, plan_data=plan_data).cost_estimate == Decimal("0")
+
+
 def test_it_estimates_the_dearest_provider_that_may_answer(alice, plan_data, settings):
     # Free stock footage first, but a scene with no match falls back to a paid picture.
     settings.IMAGE_PROVIDERS = ["pexels", "openai", "local"]
