@@ -211,7 +211,15 @@ class _Picture:
     index: int
     path: Path
     size: tuple[int, int]  # the still's size; unused for a clip
+    digest: str  # of the file's bytes, hashed once for all its segments
     is_clip: bool = False
+
+    def source_key(self, span: int) -> dict[str, object]:
+        """What of this picture shapes a segment's pixels (with the segment's own offset).
+        A clip's frames depend on its bytes only: no motion, no span."""
+        if self.is_clip:
+            return {"clip": self.digest}
+        return {"image": self.digest, "span": span, "motion": _motion_key(motion_for_scene(self.index))}
 
     def input_args(self, fps: int) -> list[str]:
         if self.is_clip:
@@ -276,7 +284,6 @@ def scene_chunks(first: int, end: int, fps: int) -> list[tuple[int, int]]:
 def _scene_jobs(ctx: _Context, picture: _Picture, timeline: Timeline, cues: list[Cue]) -> list[SegmentJob]:
     index = picture.index
     visible_first, visible_end = timeline.visible_range(index)
-    motion = motion_for_scene(index)
     span = visible_end - visible_first
     chunks = scene_chunks(*timeline.scene_range(index), ctx.fps)
     jobs = []
@@ -289,15 +296,9 @@ def _scene_jobs(ctx: _Context, picture: _Picture, timeline: Timeline, cues: list
         if ctx.mark is not None:
             args += ["-i", str(ctx.mark)]
         args += ["-filter_complex", graph, *_output_args(ctx, frames)]
-        # A clip's frames depend on its bytes and the offset only: no motion, no span.
-        source: dict[str, object] = (
-            {"clip": file_digest(picture.path)}
-            if picture.is_clip
-            else {"image": file_digest(picture.path), "span": span, "motion": _motion_key(motion)}
-        )
         key = content_key(
             {
-                "v": RENDERER_VERSION, "kind": "scene", **source, "size": ctx.frame, "fps": ctx.fps,
+                "v": RENDERER_VERSION, "kind": "scene", **picture.source_key(span), "size": ctx.frame, "fps": ctx.fps,
                 "frames": frames, "offset": offset, "ass": ass_digest, "font": ctx.font_digest,
                 "mark": [ctx.mark_digest, ctx.mark_xy], "video": ctx.video_key, "scale": SCALE_FLAGS,
             }
@@ -315,17 +316,14 @@ def _fade_job(
     if frames <= 0:
         return None
     chains: list[str] = []
-    key_parts: list[list[object]] = []
+    key_parts: list[dict[str, object]] = []
     args: list[str] = []
     for side, picture in enumerate((pictures[boundary], pictures[boundary + 1])):
         visible_first, visible_end = timeline.visible_range(picture.index)
         offset, span = first - visible_first, visible_end - visible_first
         chains.append(f"[{side}:v]{picture.chain(ctx, offset, span, frames)},format=yuv420p[s{side}]")
         args += picture.input_args(ctx.fps)
-        if picture.is_clip:
-            key_parts.append(["clip", file_digest(picture.path), offset])
-        else:
-            key_parts.append([file_digest(picture.path), offset, span, _motion_key(motion_for_scene(picture.index))])
+        key_parts.append({**picture.source_key(span), "offset": offset})
     name = f"fade_{boundary:02d}_{boundary + 1:02d}"
     ass, ass_digest = _write_segment_ass(ctx, name, cues_in_window(cues, first, end, ctx.fps))
     tail = _overlays(ctx, ass, 2)
@@ -588,10 +586,10 @@ def _compose(
     pictures = []
     for index, (still, clip) in enumerate(zip(scene_images, clips, strict=True)):
         if clip is not None:
-            pictures.append(_Picture(index, clip, frame, is_clip=True))
+            pictures.append(_Picture(index, clip, frame, file_digest(clip), is_clip=True))
             continue
         with Image.open(still) as image:
-            pictures.append(_Picture(index, still, image.size))
+            pictures.append(_Picture(index, still, image.size, file_digest(still)))
 
     video_jobs: list[SegmentJob] = []
     for index in range(count):
