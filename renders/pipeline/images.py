@@ -65,6 +65,17 @@ class SceneFootage:
     author: str
     page_url: str
 
+    @classmethod
+    def from_credit(cls, clip: Path, record: dict, provider: str = "") -> SceneFootage:
+        """From a credit as `credit()` writes it (in a sidecar, or a provider's answer)."""
+        return cls(
+            clip=clip,
+            provider=str(record.get("provider") or provider),
+            video_id=str(record.get("video_id", "")),
+            author=str(record.get("author", "")),
+            page_url=str(record.get("page_url", "")),
+        )
+
     def credit(self) -> dict[str, str]:
         return {"provider": self.provider, "video_id": self.video_id, "author": self.author, "page_url": self.page_url}
 
@@ -333,27 +344,15 @@ def _scene_clip(
     query = stock_keywords(prompt)
     key = _key("footage-search", name, query, frame)
     if _reusable(clip, sidecar, key):
-        credit = json.loads(sidecar.read_text())
         callbacks.log("info", f"scene {index + 1} stock footage: reused")
-    else:
-        sidecar.unlink(missing_ok=True)  # a clip without a matching sidecar is never trusted
-        footage = provider.fetch(query, frame, clip)
-        if footage.clip != clip:
-            os.replace(footage.clip, clip)
-        credit = {
-            "provider": footage.provider,
-            "video_id": footage.video_id,
-            "author": footage.author,
-            "page_url": footage.page_url,
-        }
-        _write_atomically(sidecar, json.dumps({"key": key, **credit}, ensure_ascii=False).encode())
-    return SceneFootage(
-        clip=clip,
-        provider=str(credit.get("provider", name)),
-        video_id=str(credit.get("video_id", "")),
-        author=str(credit.get("author", "")),
-        page_url=str(credit.get("page_url", "")),
-    )
+        return SceneFootage.from_credit(clip, json.loads(sidecar.read_text()), name)
+    sidecar.unlink(missing_ok=True)  # a clip without a matching sidecar is never trusted
+    footage = provider.fetch(query, frame, clip)
+    if footage.clip != clip:
+        os.replace(footage.clip, clip)
+    scene = SceneFootage.from_credit(clip, vars(footage), name)
+    _write_atomically(sidecar, json.dumps({"key": key, **scene.credit()}, ensure_ascii=False).encode())
+    return scene
 
 
 def scene_footage(stills: list[Path]) -> list[SceneFootage | None]:
@@ -371,13 +370,5 @@ def scene_footage(stills: list[Path]) -> list[SceneFootage | None]:
         if clip is None or not clip.is_file():
             found.append(None)
             continue
-        found.append(
-            SceneFootage(
-                clip=clip,
-                provider=str(source.get("provider", "")),
-                video_id=str(source.get("video_id", "")),
-                author=str(source.get("author", "")),
-                page_url=str(source.get("page_url", "")),
-            )
-        )
+        found.append(SceneFootage.from_credit(clip, source))
     return found
