@@ -125,6 +125,7 @@ class _JobReporter:
         self._last_pct = -1
         self._last_cancel_check = 0.0
         self._canceled = False
+        self.saved: set[Path] = set()  # previews stored during this run; the final store skips them
         self._stop = threading.Event()
         self._heartbeat = threading.Thread(target=self._beat, name=f"heartbeat-{job.pk}", daemon=True)
 
@@ -183,6 +184,7 @@ class _JobReporter:
     def produced(self, step: str, paths: list[Path]) -> None:
         """Save previews as the pipeline makes them, so the job page shows them during the render."""
         for path in paths:
+            self.saved.add(path)
             if step == "images":
                 save_asset(self.job, AssetKind.SCENE_IMAGE, path, scene_index=_scene_index(path))
             elif step == "narration":
@@ -219,16 +221,25 @@ def save_asset(job: RenderJob, kind: str, path: Path, *, language: str = "", sce
     return asset
 
 
-def store_result(job: RenderJob, result: RenderResult) -> None:
-    save_asset(job, AssetKind.VIDEO, result.video)
-    save_asset(job, AssetKind.THUMBNAIL, result.thumbnail)
-    save_asset(job, AssetKind.NARRATION, result.narration_audio)
-    save_asset(job, AssetKind.SUMMARY, result.summary)
-    for language, files in result.subtitles.items():
-        save_asset(job, AssetKind.SUBTITLES_SRT, files["srt"], language=language)
-        save_asset(job, AssetKind.SUBTITLES_VTT, files["vtt"], language=language)
-    for index, image in enumerate(result.scene_images):
-        save_asset(job, AssetKind.SCENE_IMAGE, image, scene_index=index)
+def store_result(job: RenderJob, result: RenderResult, already_saved: set[Path] | None = None) -> None:
+    """Save the run's files; those in `already_saved` (previews stored as they were made, and
+    not rewritten since) are on the job already and are not uploaded again."""
+    skip = already_saved or set()
+    files = [
+        (AssetKind.VIDEO, result.video, "", 0),
+        (AssetKind.THUMBNAIL, result.thumbnail, "", 0),
+        (AssetKind.NARRATION, result.narration_audio, "", 0),
+        (AssetKind.SUMMARY, result.summary, "", 0),
+    ]
+    for language, pair in result.subtitles.items():
+        files += [
+            (AssetKind.SUBTITLES_SRT, pair["srt"], language, 0),
+            (AssetKind.SUBTITLES_VTT, pair["vtt"], language, 0),
+        ]
+    files += [(AssetKind.SCENE_IMAGE, image, "", index) for index, image in enumerate(result.scene_images)]
+    for kind, path, language, scene_index in files:
+        if path not in skip:
+            save_asset(job, kind, path, language=language, scene_index=scene_index)
 
 
 def execute_render_job(job_id: str) -> str:
@@ -250,7 +261,7 @@ def execute_render_job(job_id: str) -> str:
         record_actual_cost(job_id, providers, result.summary)
         reporter.progress("store", 0.0)
         started = time.monotonic()
-        store_result(job, result)
+        store_result(job, result, already_saved=reporter.saved)
         timings = {**result.timings, "store": round(time.monotonic() - started, 3)}
         with transaction.atomic():
             job.encoder = result.encoder

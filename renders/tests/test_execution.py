@@ -172,10 +172,12 @@ def test_it_saves_previews_while_it_renders(alice, monkeypatch):
     job = job_create(owner=alice, plan_data=tiny_plan_data())
     real_progress = execution._JobReporter.progress
     before_store: list[set] = []
+    preview_ids: set[int] = set()
 
     def watching_progress(self, step: str, fraction: float) -> None:
         if step == "store" and not before_store:
             before_store.append(set(job.assets.values_list("kind", "language")))
+            preview_ids.update(job.assets.values_list("pk", flat=True))
         real_progress(self, step, fraction)
 
     monkeypatch.setattr(execution._JobReporter, "progress", watching_progress)
@@ -184,6 +186,7 @@ def test_it_saves_previews_while_it_renders(alice, monkeypatch):
     assert {(AssetKind.SCENE_IMAGE, ""), (AssetKind.NARRATION, "")} <= kinds
     assert {(AssetKind.SUBTITLES_SRT, "en"), (AssetKind.SUBTITLES_VTT, "en")} <= kinds
     assert (AssetKind.VIDEO, "") not in kinds
-    # The final store replaces the previews: one of each, not two.
+    # The final store keeps the previews as they are (not uploaded again): one of each.
     assert job.assets.filter(kind=AssetKind.NARRATION).count() == 1
     assert job.assets.filter(kind=AssetKind.SUBTITLES_SRT, language="en").count() == 1
+    assert preview_ids <= set(job.assets.values_list("pk", flat=True))
