@@ -25,6 +25,7 @@ from django.utils import timezone
 from publishing import youtube
 from publishing.models import Privacy, Publication, PublicationState, Timing, YouTubeChannel
 from publishing.token_cipher import TokenUnreadable, decrypt_token, encrypt_token
+from renders.error_text import public_error_text
 from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
 from renders.services import log_event
 
@@ -474,14 +475,19 @@ def upload_publication(*, publication_id: int) -> str:
     try:
         finished = _run_upload(publication)
     except youtube.PublishError as error:
+        shown = public_error_text(error.message, job=publication.job)  # it may quote an OSError's file name
         Publication.objects.filter(pk=publication.pk, state=PublicationState.UPLOADING).update(
-            state=PublicationState.FAILED, error=error.message, error_code=error.code, updated_at=timezone.now()
+            state=PublicationState.FAILED, error=shown, error_code=error.code, updated_at=timezone.now()
         )
-        log_event(publication.job, f"YouTube: {error.message}", level=JobEvent.Level.ERROR)
+        log_event(publication.job, f"YouTube: {shown}", level=JobEvent.Level.ERROR)
         return PublicationState.FAILED
     except Exception as error:
         logger.exception("publication %s failed", publication_id)
-        message = f"The upload failed unexpectedly ({type(error).__name__}: {error}). Press Retry; if it fails again, tell the operator."
+        message = public_error_text(
+            f"The upload failed unexpectedly ({type(error).__name__}: {error}). "
+            "Press Retry; if it fails again, tell the operator.",
+            job=publication.job,
+        )
         Publication.objects.filter(pk=publication.pk, state=PublicationState.UPLOADING).update(
             state=PublicationState.FAILED, error=message, error_code="internal", updated_at=timezone.now()
         )

@@ -18,6 +18,7 @@ from django.core.files import File
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
+from renders.error_text import public_error_text
 from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
 from renders.pipeline.context import STEP_WEIGHTS, STEPS, Callbacks, Canceled, RenderError, RenderResult, RenderSettings
 from renders.pipeline.plan import PlanError, parse_plan
@@ -25,6 +26,7 @@ from renders.pipeline.providers.base import ProviderSet
 from renders.pipeline.runner import run_pipeline
 from renders.providers_config import record_actual_cost
 from renders.services import log_event, notify_state_change, plan_limits
+from renders.uploads import is_own_upload
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +103,7 @@ def _beating(job: RenderJob) -> bool:
 
 
 def _finish(job: RenderJob, state: str, *, error: str = "", error_step: str = "", message: str = "") -> None:
+    error, message = public_error_text(error, job=job), public_error_text(message, job=job)
     job.state = state
     job.finished_at = timezone.now()
     job.error = error
@@ -156,7 +159,7 @@ class _JobReporter:
         RenderJob.objects.filter(pk=self.job.pk).update(step=step, progress_pct=pct, heartbeat_at=timezone.now())
 
     def log(self, level: str, message: str) -> None:
-        log_event(self.job, message, level=level, step=self.step)
+        log_event(self.job, public_error_text(message, job=self.job), level=level, step=self.step)
 
     def is_canceled(self) -> bool:
         now = time.monotonic()
@@ -166,8 +169,19 @@ class _JobReporter:
         return self._canceled
 
     def resolve_image(self, name: str) -> Path:
+        """A scene's uploaded picture, copied from storage into the work directory.
+
+        The plan was checked when the job was made; the name is checked again here because a
+        plan can reach a worker by other ways (an old job, an admin edit, a database write).
+        """
         from django.core.files.storage import default_storage
 
+        if not is_own_upload(owner=self.job.owner, name=name):
+            raise RenderError(
+                "A scene's picture is not one of your uploads. Choose the picture again in the studio and render a "
+                "new video.",
+                step="images",
+            )
         target = job_work_dir(str(self.job.pk)) / "uploads" / Path(name).name
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -277,6 +291,7 @@ def execute_render_job(job_id: str) -> str:
         shutil.rmtree(work_dir, ignore_errors=True)
     except (RenderError, PlanError) as error:
         step = getattr(error, "step", "") or reporter.step
+        logger.warning("render job %s failed during %s: %s", job_id, step, error)  # unscrubbed, for operators
         _finish(job, JobState.FAILED, error=str(error), error_step=step)
     except Exception as error:
         logger.exception("render job %s failed", job_id)

@@ -33,7 +33,7 @@ class ScriptDraftApi(APIView):
         product_description = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
         pictures = serializers.ListField(
             child=serializers.CharField(max_length=300), required=False, default=list,
-            help_text="Names of your uploaded product pictures (from the uploads API)",
+            help_text="Storage names of product pictures you uploaded in the studio (uploads/<your id>/<file>)",
         )  # fmt: skip
         language = serializers.ChoiceField(choices=LANGUAGES, required=False, default="en")
         scene_count = serializers.IntegerField(required=False, default=5, min_value=1, max_value=20)
@@ -58,5 +58,8 @@ class ScriptDraftApi(APIView):
             draft = draft_plan(pictures=pictures, **data)
         except ScriptUnavailable as error:
             code = status.HTTP_400_BAD_REQUEST if error.code == "invalid" else status.HTTP_409_CONFLICT
-            return Response({"code": error.code, "message": error.message}, status=code)
+            body = {"code": error.code, "message": error.message}
+            if error.field:
+                body["errors"] = {error.field: error.message}
+            return Response(body, status=code)
         return Response(self.ScriptDraftOutput(draft).data)

@@ -24,7 +24,7 @@ from renders.pipeline.plan import LANGUAGES, PlanError
 from renders.pipeline.providers.base import ProviderError
 from renders.pipeline.providers.openai_script import OpenAIScript, ProductPicture
 from renders.providers_config import openai_account
-from renders.services import upload_prefix, validate_plan
+from renders.services import upload_problem, validate_plan
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +35,10 @@ PICTURE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 class ScriptUnavailable(Exception):
     """No script could be drafted. `code` is stable for the API; `message` says what to do."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, *, field: str = ""):
         self.code = code
         self.message = message
+        self.field = field  # the request field at fault, e.g. `pictures[1]`, when one is
         super().__init__(message)
 
 
@@ -70,9 +71,10 @@ def pictures_from_uploads(*, owner: AbstractBaseUser, names: Sequence[str]) -> l
     if len(names) > MAX_PICTURES:
         raise ScriptUnavailable("invalid", f"At most {MAX_PICTURES} product pictures can be used.")
     pictures = []
-    for name in names:
-        if not name.startswith(upload_prefix(owner)) or ".." in name:
-            raise ScriptUnavailable("invalid", f"{name} is not one of your uploads.")
+    for index, name in enumerate(names):
+        problem = upload_problem(owner=owner, name=name)
+        if problem:
+            raise ScriptUnavailable("invalid", f"pictures[{index}]: {problem}.", field=f"pictures[{index}]")
         try:
             with default_storage.open(name, "rb") as handle:
                 data = handle.read(settings.MAX_UPLOAD_IMAGE_BYTES + 1)

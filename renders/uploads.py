@@ -1,12 +1,14 @@
 """Scene images a creator uploads: checked, then stored under the creator's own upload prefix.
 
-A plan refers to an upload by its storage name (`uploads/<user id>/<uuid>.png`);
-`renders.services.validate_plan` accepts only names under the owner's prefix, so a creator can
-never point a job at someone else's file.
+A plan refers to an upload by its storage name (`uploads/<user id>/<uuid>.png`). Every place that
+takes such a name from a person (a plan's `image`, the studio's hidden field, the preview URL,
+a script draft's `pictures`) and the worker that opens it ask `is_own_upload`, so a creator can
+never point a job at someone else's file or at anything outside their uploads.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import IO
 
@@ -15,8 +17,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
-
-from renders.services import upload_prefix
 
 # Pillow format name -> the extension the stored file gets (never the client's file name).
 ALLOWED_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -65,8 +65,28 @@ def store_image_upload(*, owner: AbstractBaseUser, upload: IO[bytes], extension:
     return default_storage.save(name, File(upload))
 
 
-def is_own_upload(*, owner: AbstractBaseUser, name: str) -> bool:
-    """Whether `name` is a stored upload of this owner (a plain file right under their prefix)."""
+UPLOADS_DIR = "uploads"
+
+# The file part of an upload's name: what store_image_upload makes (`<uuid hex>.<ext>`, or the
+# storage's `_<suffix>` variant) and nothing else. ASCII letters, digits, `_` and `-`, one
+# optional extension: no `.` or `..` segment, no `/`, backslash, `%`, `~`, space, control character
+# or non-ASCII letter can pass, so there is nothing for a storage backend to decode or normalise.
+_UPLOAD_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,200}(?:\.[A-Za-z0-9]{1,10})?", re.ASCII)
+
+
+def upload_prefix(owner: AbstractBaseUser) -> str:
+    return f"{UPLOADS_DIR}/{owner.pk}/"
+
+
+def is_own_upload(*, owner: AbstractBaseUser, name: object) -> bool:
+    """Whether `name` is exactly `uploads/<owner id>/<file>`, a name this owner's uploads can have.
+
+    The one rule for names that come from a person. Nothing is normalised first: a name that is
+    not already in this exact form (`uploads/1/../2/x.png`, `%2e%2e`, a leading `/`, a backslash)
+    is refused, whatever a backend would have made of it. Says nothing about whether the file
+    still exists; callers that need it ask the storage.
+    """
+    if not isinstance(name, str) or owner.pk is None:
+        return False
     prefix = upload_prefix(owner)
-    rest = name[len(prefix) :] if name.startswith(prefix) else ""
-    return bool(rest) and "/" not in rest and "\\" not in rest and ".." not in rest
+    return name.startswith(prefix) and _UPLOAD_FILE.fullmatch(name[len(prefix) :]) is not None

@@ -48,9 +48,8 @@ from renders.services import (
     job_create,
     job_retry,
     plan_limits,
-    upload_prefix,
 )
-from renders.uploads import is_own_upload
+from renders.uploads import is_own_upload, upload_prefix
 
 JOBS_PER_PAGE = 12
 LOG_LINES = 40

@@ -98,7 +98,7 @@ def test_it_reads_only_the_owners_product_pictures(alice, bob):
     name = _upload(alice)
     (picture,) = pictures_from_uploads(owner=alice, names=[name])
     assert picture.mime_type == "image/png" and picture.data.startswith(b"\x89PNG")
-    with pytest.raises(ScriptUnavailable, match="not one of your uploads"):
+    with pytest.raises(ScriptUnavailable, match=r"pictures\[0\]: must name a picture you uploaded"):
         pictures_from_uploads(owner=bob, names=[name])
 
 
