@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import threading
 import time
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import OperationalError
 from django.utils import timezone
+from PIL import Image
 
 from conftest import tiny_plan_data
 from renders.execution import execute_render_job
-from renders.models import AssetKind, JobState, RenderJob
+from renders.models import AssetKind, JobAsset, JobState, RenderJob
 from renders.services import job_create
+from renders.tests.path_tricks import foreign_file_names
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -73,12 +79,68 @@ def test_it_fails_a_job_after_its_last_attempt(alice, settings):
 
 def test_it_fails_with_a_readable_error_when_an_upload_is_gone(alice):
     data = tiny_plan_data()
-    data["scenes"][0]["image"] = f"uploads/{alice.pk}/missing.png"
+    data["scenes"][0]["image"] = default_storage.save(f"uploads/{alice.pk}/gone.png", ContentFile(png_bytes()))
     job = job_create(owner=alice, plan_data=data)
+    default_storage.delete(data["scenes"][0]["image"])  # purged between the job's creation and its run
     assert execute_render_job(str(job.pk)) == JobState.FAILED
     job.refresh_from_db()
     assert job.error_step == "images"
     assert "Upload it again" in job.error
+
+
+# ---- isolation: a plan that reached the worker without the API's checks -----------------------------
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 18), (200, 40, 40)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+ABSOLUTE_PATH = re.compile(r"(?<![\w:/.])/[\w.-]+/")
+
+
+def _shown_text(job: RenderJob) -> str:
+    """Everything of this job a creator can read: its error and every log line."""
+    return "\n".join([job.error, *job.events.values_list("message", flat=True)])
+
+
+@pytest.mark.parametrize("media", ["local", "s3"])
+def test_it_never_renders_someone_elses_file_smuggled_into_a_plan(media, request, alice, bob):
+    if media == "s3":
+        request.getfixturevalue("s3_storage")
+    theirs = default_storage.save(f"uploads/{bob.pk}/{'c' * 32}.png", ContentFile(png_bytes()))
+    their_job = job_create(owner=bob, plan_data=tiny_plan_data())
+    asset = JobAsset(job=their_job, kind=AssetKind.SCENE_IMAGE, size_bytes=3)
+    asset.file.save("scene_00.jpg", ContentFile(png_bytes()), save=False)
+    asset.save()
+    tricks = foreign_file_names(
+        me=alice.pk, their_upload=theirs, their_job_file=asset.file.name, media_root=settings.MEDIA_ROOT
+    )
+    for name in [trick for trick in tricks if "\x00" not in trick]:  # PostgreSQL's JSON cannot hold a NUL
+        data = tiny_plan_data()
+        data["scenes"][0]["image"] = name
+        # Written straight to the database, as an old job, an admin edit or a bug elsewhere could.
+        job = RenderJob.objects.create(owner=alice, title="Smuggled", plan=data)
+        state = execute_render_job(str(job.pk))
+        job.refresh_from_db()
+        assert (state, job.error_step) == (JobState.FAILED, "images"), name
+        assert "not one of your uploads" in job.error, name
+        assert not job.assets.exists(), name
+        assert not (settings.RENDER_WORK_DIR / str(job.pk) / "uploads").exists(), name
+        shown = _shown_text(job)
+        assert str(settings.MEDIA_ROOT) not in shown and not ABSOLUTE_PATH.search(shown), (name, shown)
+
+
+def test_it_shows_no_server_path_when_an_upload_is_not_a_picture(alice):
+    data = tiny_plan_data()
+    data["scenes"][0]["image"] = default_storage.save(f"uploads/{alice.pk}/notes.png", ContentFile(b"not a picture"))
+    job = job_create(owner=alice, plan_data=data)
+    assert execute_render_job(str(job.pk)) == JobState.FAILED
+    job.refresh_from_db()
+    shown = _shown_text(job)
+    assert "could not be read as a picture" in job.error and "notes.png" in job.error
+    assert str(settings.RENDER_WORK_DIR) not in shown and not ABSOLUTE_PATH.search(shown), shown
 
 
 def test_it_cancels_a_running_job_while_it_renders(alice):
