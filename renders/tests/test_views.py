@@ -18,6 +18,7 @@ from conftest import tiny_plan_data
 from renders import forms as studio_forms
 from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
 from renders.pipeline import plan as plan_schema
+from renders.tests.path_tricks import foreign_file_names
 
 pytestmark = pytest.mark.django_db
 
@@ -283,6 +284,36 @@ def test_it_refuses_someone_elses_upload_named_in_the_hidden_field(alice_client,
     body = alice_client.post(reverse("renders:create"), create_post(**{"scenes-0-image": name})).content.decode()
     assert "The picture uploaded earlier is gone; upload it again." in body
     assert not RenderJob.objects.exists()
+
+
+def test_it_refuses_every_way_of_naming_someone_elses_file_in_the_hidden_field(alice_client, alice, bob, settings):
+    theirs = default_storage.save(f"uploads/{bob.pk}/{'a' * 32}.png", ContentFile(png_bytes()))
+    their_file = add_asset(make_job(bob), AssetKind.SCENE_IMAGE, "scene_00.jpg", png_bytes()).file.name
+    tricks = foreign_file_names(
+        me=alice.pk, their_upload=theirs, their_job_file=their_file, media_root=settings.MEDIA_ROOT
+    )
+    for name in tricks:
+        response = alice_client.post(reverse("renders:create"), create_post(**{"scenes-0-image": name}))
+        body = response.content.decode()
+        assert response.status_code == 400 and not RenderJob.objects.filter(owner=alice).exists(), name
+        assert theirs not in body and str(settings.MEDIA_ROOT) not in body, name
+
+
+def test_it_previews_none_of_someone_elses_files_by_any_name(alice_client, bob):
+    theirs = default_storage.save(f"uploads/{bob.pk}/{'c' * 32}.png", ContentFile(png_bytes()))
+    their_file = theirs.rsplit("/", 1)[1]
+    for filename in [
+        their_file,
+        f"..%2f{bob.pk}%2f{their_file}",
+        f"%2e%2e%2f{bob.pk}%2f{their_file}",
+        f"..%5c{bob.pk}%5c{their_file}",
+        f"%252e%252e%252f{bob.pk}%252f{their_file}",
+        "..",
+        "%2e%2e",
+        ".",
+        f"{their_file}%00",
+    ]:
+        assert alice_client.get(f"/uploads/{filename}").status_code == 404, filename
 
 
 def test_it_fills_the_create_page_from_a_story_template(alice_client):
