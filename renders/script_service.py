@@ -24,7 +24,8 @@ from renders.pipeline.plan import LANGUAGES, PlanError
 from renders.pipeline.providers.base import ProviderError
 from renders.pipeline.providers.openai_script import OpenAIScript, ProductPicture
 from renders.providers_config import openai_account
-from renders.services import upload_problem, validate_plan
+from renders.services import validate_plan
+from renders.uploads import upload_problem
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,7 +22,7 @@ from accounts.services import ensure_profile
 from renders.costs import estimate_plan_cost
 from renders.models import FINAL_STATES, JobEvent, JobState, RenderJob
 from renders.pipeline.plan import Limits, Plan, PlanError, parse_plan
-from renders.uploads import is_own_upload, upload_prefix
+from renders.uploads import upload_problem
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +58,7 @@ def validate_plan(*, plan_data: object, owner: AbstractBaseUser | None = None) -
     """Parse and validate a plan; raise PlanError with a message per bad field.
 
     A scene's `image`, when given through the web or API, must name one of the owner's own
-    uploads exactly (`renders.uploads.is_own_upload`) and that file must still be in storage.
+    uploads exactly (`renders.uploads.upload_problem`) and that file must still be in storage.
     """
     plan = parse_plan(plan_data, plan_limits())
     if owner is not None:
@@ -71,18 +70,6 @@ def validate_plan(*, plan_data: object, owner: AbstractBaseUser | None = None) -
         if errors:
             raise PlanError(errors)
     return plan
-
-
-def upload_problem(*, owner: AbstractBaseUser, name: str) -> str:
-    """Why `name` cannot be used as this owner's picture, or "" when it can."""
-    if not is_own_upload(owner=owner, name=name):
-        return (
-            f"must name a picture you uploaded, exactly as stored ({upload_prefix(owner)}<file>); "
-            "pictures are uploaded with a scene's picture field on the studio's New video page"
-        )
-    if not default_storage.exists(name):
-        return "this uploaded picture is no longer stored; upload it again in the studio"
-    return ""
 
 
 def _check_quotas(*, owner: AbstractBaseUser, profile: Profile, cost: Decimal) -> None:

@@ -18,6 +18,19 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
+UPLOADS_DIR = "uploads"
+
+# The file part of an upload's name: what store_image_upload makes (`<uuid hex>.<ext>`, or the
+# storage's `_<suffix>` variant) and nothing else. ASCII letters, digits, `_` and `-`, one
+# optional extension: no `.` or `..` segment, no `/`, backslash, `%`, `~`, space, control character
+# or non-ASCII letter can pass, so there is nothing for a storage backend to decode or normalise.
+_UPLOAD_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,200}(?:\.[A-Za-z0-9]{1,10})?", re.ASCII)
+
+
+def upload_prefix(owner: AbstractBaseUser) -> str:
+    return f"{UPLOADS_DIR}/{owner.pk}/"
+
+
 # Pillow format name -> the extension the stored file gets (never the client's file name).
 ALLOWED_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
@@ -65,19 +78,6 @@ def store_image_upload(*, owner: AbstractBaseUser, upload: IO[bytes], extension:
     return default_storage.save(name, File(upload))
 
 
-UPLOADS_DIR = "uploads"
-
-# The file part of an upload's name: what store_image_upload makes (`<uuid hex>.<ext>`, or the
-# storage's `_<suffix>` variant) and nothing else. ASCII letters, digits, `_` and `-`, one
-# optional extension: no `.` or `..` segment, no `/`, backslash, `%`, `~`, space, control character
-# or non-ASCII letter can pass, so there is nothing for a storage backend to decode or normalise.
-_UPLOAD_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,200}(?:\.[A-Za-z0-9]{1,10})?", re.ASCII)
-
-
-def upload_prefix(owner: AbstractBaseUser) -> str:
-    return f"{UPLOADS_DIR}/{owner.pk}/"
-
-
 def is_own_upload(*, owner: AbstractBaseUser, name: object) -> bool:
     """Whether `name` is exactly `uploads/<owner id>/<file>`, a name this owner's uploads can have.
 
@@ -90,3 +90,15 @@ def is_own_upload(*, owner: AbstractBaseUser, name: object) -> bool:
         return False
     prefix = upload_prefix(owner)
     return name.startswith(prefix) and _UPLOAD_FILE.fullmatch(name[len(prefix) :]) is not None
+
+
+def upload_problem(*, owner: AbstractBaseUser, name: str) -> str:
+    """Why `name` cannot be used as this owner's picture, or "" when it can."""
+    if not is_own_upload(owner=owner, name=name):
+        return (
+            f"must name a picture you uploaded, exactly as stored ({upload_prefix(owner)}<file>); "
+            "pictures are uploaded with a scene's picture field on the studio's New video page"
+        )
+    if not default_storage.exists(name):
+        return "this uploaded picture is no longer stored; upload it again in the studio"
+    return ""
