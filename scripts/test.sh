@@ -16,6 +16,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 suite_started=$SECONDS
+main_version=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+if ! scripts/python.sh pick "$PY" >/dev/null 2>&1; then
+    echo ".venv is Python $main_version, which Bhakti does not support: \`make clean test\` rebuilds it" >&2
+    exit 1
+fi
 
 run_pytest() {
     local python="$1"
@@ -39,7 +44,6 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/de
 fi
 
 export BHAKTI_DATA_DIR="${BHAKTI_DATA_DIR:-$(mktemp -d)}"
-main_version=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 started=$SECONDS
 echo "== suite on the embedded default (SQLite, local media), Python $main_version"
 run_pytest "$PY" -n "${TEST_WORKERS:-2}" -q "$@"
