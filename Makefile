@@ -1,12 +1,14 @@
 # Two commands do all the set-up on a fresh machine: `make run` and `make test`.
-PYTHON ?= python3
+# .venv is made with PYTHON when it is set (it must be 3.11, 3.12 or 3.13), else with the newest
+# of those that scripts/python.sh finds; it says which and why.
+PYTHON ?=
 VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: run test venv dev-deps lint bench up down load clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@py="$$(scripts/python.sh pick $(PYTHON))" && "$$py" -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 # Reinstall only when the requirement files change.
@@ -47,4 +49,4 @@ load: dev-deps
 	$(BIN)/python scripts/load_test.py
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) $(VENV)-3.* var staticfiles

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bhakti.logging import REDACTED, SENSITIVE_NAME, job_id_var, request_id_var, scrub_text, scrub_value
-
-_SENSITIVE_HEADERS = {"authorization", "cookie", "x-api-key", "proxy-authorization", "x-csrftoken", "set-cookie"}
+from bhakti.logging import REDACTED, job_id_var, request_id_var, scrub_value
 
 
 def init_sentry(*, dsn: str, environment: str, release: str, traces_sample_rate: float) -> bool:
@@ -26,6 +24,7 @@ def init_sentry(*, dsn: str, environment: str, release: str, traces_sample_rate:
         max_request_body_size="never",  # plans and uploads stay out of events
         integrations=[DjangoIntegration(), LoggingIntegration(event_level=None)],
         before_send=before_send,
+        before_send_transaction=before_send,  # spans carry URLs and queries too
         before_breadcrumb=before_breadcrumb,
     )
     return True
@@ -56,35 +55,15 @@ def before_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, 
 
 
 def scrub_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with the log scrubber's rules applied to every string in it, wherever it sits.
+
+    Walking the whole event, rather than the fields known to carry text, is what keeps secrets
+    out of places the SDK fills in on its own: a frame's source lines (Python 3.13 keeps the
+    source of `-c` code, so a key typed there shows up in `context_line`), span descriptions of
+    a transaction, breadcrumb data, thread stack traces. Values under a sensitive name (header,
+    variable, form field, extra) go entirely; cookies go entirely whatever their names.
+    """
     request = event.get("request")
-    if isinstance(request, dict):
-        headers = request.get("headers")
-        if isinstance(headers, dict):
-            request["headers"] = {
-                name: (REDACTED if name.lower() in _SENSITIVE_HEADERS else scrub_text(str(value)))
-                for name, value in headers.items()
-            }
-        if "cookies" in request:
-            request["cookies"] = REDACTED
-        if isinstance(request.get("query_string"), str):
-            request["query_string"] = scrub_text(request["query_string"])
-        if "data" in request:
-            request["data"] = scrub_value(request["data"])
-    for exception in (event.get("exception") or {}).get("values", []) or []:
-        if isinstance(exception.get("value"), str):
-            exception["value"] = scrub_text(exception["value"])
-        for frame in (exception.get("stacktrace") or {}).get("frames", []) or []:
-            local_vars = frame.get("vars")
-            if isinstance(local_vars, dict):
-                frame["vars"] = {
-                    name: (REDACTED if SENSITIVE_NAME.search(name) else scrub_value(value))
-                    for name, value in local_vars.items()
-                }
-    if isinstance(event.get("logentry"), dict):
-        event["logentry"] = scrub_value(event["logentry"])
-    if isinstance(event.get("message"), str):
-        event["message"] = scrub_text(event["message"])
-    for key in ("extra", "contexts", "breadcrumbs"):
-        if key in event:
-            event[key] = scrub_value(event[key])
-    return event
+    if isinstance(request, dict) and request.get("cookies"):
+        request["cookies"] = REDACTED
+    return scrub_value(event)  # type: ignore[return-value]

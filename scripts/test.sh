@@ -1,14 +1,31 @@
 #!/usr/bin/env bash
-# The whole suite, twice: on the embedded default (SQLite, local memory cache, local media), then
-# on the production settings (PostgreSQL, Redis, S3 through a local stand-in, DEBUG off).
-# Called by `make test`, which .ci/run calls. Extra arguments go to both pytest runs.
-# Set BHAKTI_TEST_PRODUCTION=0 to run only the first pass (e.g. on a laptop without PostgreSQL).
+# The whole suite, three times:
+#   1. on the embedded default (SQLite, local memory cache, local media), on .venv's Python;
+#   2. on the production settings (PostgreSQL, Redis, S3 through a local stand-in, DEBUG off),
+#      on .venv's Python. When the PostgreSQL or Redis it would use does not answer (and
+#      TEST_PG_HOST / TEST_REDIS_URL do not name one), throwaway servers from requirement wheels
+#      are started for the run and stopped after (scripts/throwaway_services.py);
+#   3. on the embedded default again, on a second supported Python in .venv-X.Y (made here when
+#      missing): the supported one farthest from .venv's (3.11 beside a 3.13 .venv, 3.13 beside
+#      a 3.11 one), so the two ends of the supported range are both tested.
+# Called by `make test`, which .ci/run calls. Extra arguments go to every pytest run.
+# BHAKTI_TEST_PRODUCTION=0 skips pass 2, BHAKTI_TEST_THROWAWAY=1 makes it use throwaway servers
+# even when local ones answer; TEST_OTHER_PYTHON=none skips pass 3, and
+# TEST_OTHER_PYTHON=/path/to/python names its interpreter.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+suite_started=$SECONDS
+main_version=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+if ! scripts/python.sh pick "$PY" >/dev/null 2>&1; then
+    echo ".venv is Python $main_version, which Bhakti does not support: \`make clean test\` rebuilds it" >&2
+    exit 1
+fi
 
 run_pytest() {
-    "$PY" -m pytest "$@"
+    local python="$1"
+    shift
+    "$python" -m pytest "$@"
     local rc=$?
     # pytest exits 5 when it collected no tests: treat that as a failure to notice, not a pass.
     if [ "$rc" -eq 5 ]; then
@@ -28,73 +45,162 @@ fi
 
 export BHAKTI_DATA_DIR="${BHAKTI_DATA_DIR:-$(mktemp -d)}"
 started=$SECONDS
-echo "== suite on the embedded default (SQLite, local media)"
-run_pytest -n "${TEST_WORKERS:-2}" -q "$@"
+echo "== suite on the embedded default (SQLite, local media), Python $main_version"
+run_pytest "$PY" -n "${TEST_WORKERS:-2}" -q "$@"
 embedded_rc=$?
 echo "== embedded pass: exit $embedded_rc in $((SECONDS - started)) s"
 
-if [ "${BHAKTI_TEST_PRODUCTION:-1}" = "0" ]; then
-    exit "$embedded_rc"
-fi
-
-PG_HOST="${TEST_PG_HOST:-127.0.0.1}"
-PG_PORT="${TEST_PG_PORT:-5432}"
-PG_USER="${TEST_PG_USER:-postgres}"
-REDIS="${TEST_REDIS_URL:-redis://127.0.0.1:6379/10}"  # each xdist worker adds its index (conftest.py)
-
-# Fail loudly, not skip, when the services are missing: CI machines have both running.
-if ! "$PY" - "$PG_HOST" "$PG_PORT" "$PG_USER" "$REDIS" <<'PYCHECK'
-import sys
-import psycopg
-import redis
-host, port, user, redis_url = sys.argv[1:]
-psycopg.connect(host=host, port=int(port), user=user, dbname="postgres", connect_timeout=5).close()
-redis.Redis.from_url(redis_url, socket_connect_timeout=5).ping()
-PYCHECK
-then
-    echo "PostgreSQL at $PG_HOST:$PG_PORT (user $PG_USER) or Redis at $REDIS is not reachable;" \
-        "start them or set BHAKTI_TEST_PRODUCTION=0" >&2
-    exit 1
-fi
-
 work=$(mktemp -d)
 s3_pid=""
-cleanup() {
+services_pid=""
+# The S3 stand-in and any throwaway servers: stopped once the production pass is over.
+stop_helpers() {
     if [ -n "$s3_pid" ]; then kill "$s3_pid" 2>/dev/null || true; fi
+    if [ -n "$services_pid" ]; then
+        kill "$services_pid" 2>/dev/null || true
+        wait "$services_pid" 2>/dev/null # it says when it has stopped them
+    fi
+    s3_pid="" services_pid=""
+}
+cleanup() {
+    stop_helpers
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-"$PY" scripts/s3_standin.py "$work/s3.port" bhakti-test-media >"$work/s3.log" 2>&1 &
-s3_pid=$!
-for _ in $(seq 1 100); do
-    [ -s "$work/s3.port" ] && break
-    sleep 0.1
-done
-if [ ! -s "$work/s3.port" ]; then
-    echo "the S3 stand-in did not start:" >&2
-    cat "$work/s3.log" >&2
-    exit 1
+# Whether PostgreSQL ($1: host port user) or Redis ($1: url) answers and lets us in.
+pg_answers() {
+    "$PY" - "$@" <<'PYCHECK' 2>/dev/null
+import sys
+import psycopg
+host, port, user = sys.argv[1:]
+psycopg.connect(host=host, port=int(port), user=user, dbname="postgres", connect_timeout=5).close()
+PYCHECK
+}
+redis_answers() {
+    "$PY" - "$1" <<'PYCHECK' 2>/dev/null
+import sys
+import redis
+redis.Redis.from_url(sys.argv[1], socket_connect_timeout=5).ping()
+PYCHECK
+}
+
+# The production pass: PostgreSQL and Redis as named by TEST_PG_* / TEST_REDIS_URL (which must
+# answer), else the local ones on their usual ports, else throwaway ones for this run.
+production_pass() {
+    PG_HOST="${TEST_PG_HOST:-127.0.0.1}"
+    PG_PORT="${TEST_PG_PORT:-5432}"
+    PG_USER="${TEST_PG_USER:-postgres}"
+    REDIS="${TEST_REDIS_URL:-redis://127.0.0.1:6379/10}" # each xdist worker adds its index (conftest.py)
+    local throwaway=()
+    if [ "${BHAKTI_TEST_THROWAWAY:-0}" = "1" ]; then
+        echo "== BHAKTI_TEST_THROWAWAY=1: starting throwaway PostgreSQL and Redis"
+        throwaway=(--postgres --redis)
+    elif ! pg_answers "$PG_HOST" "$PG_PORT" "$PG_USER"; then
+        if [ -n "${TEST_PG_HOST:-}${TEST_PG_PORT:-}" ]; then
+            echo "PostgreSQL at $PG_HOST:$PG_PORT (user $PG_USER, from TEST_PG_*) is not reachable" >&2
+            return 1
+        fi
+        echo "== no PostgreSQL answers on $PG_HOST:$PG_PORT (user $PG_USER): starting a throwaway one"
+        throwaway+=(--postgres)
+    fi
+    if [ "${BHAKTI_TEST_THROWAWAY:-0}" != "1" ] && ! redis_answers "$REDIS"; then
+        if [ -n "${TEST_REDIS_URL:-}" ]; then
+            echo "Redis at $REDIS (from TEST_REDIS_URL) is not reachable" >&2
+            return 1
+        fi
+        echo "== no Redis answers at $REDIS: starting a throwaway one"
+        throwaway+=(--redis)
+    fi
+    if [ "${#throwaway[@]}" -gt 0 ]; then
+        "$PY" scripts/throwaway_services.py "${throwaway[@]}" "$work/services.env" &
+        services_pid=$!
+        while [ ! -s "$work/services.env" ]; do
+            if ! kill -0 "$services_pid" 2>/dev/null; then
+                echo "the throwaway servers did not start (see above)" >&2
+                services_pid=""
+                return 1
+            fi
+            sleep 0.1
+        done
+        # shellcheck disable=SC1091
+        source "$work/services.env"
+    fi
+
+    "$PY" scripts/s3_standin.py "$work/s3.port" bhakti-test-media >"$work/s3.log" 2>&1 &
+    s3_pid=$!
+    for _ in $(seq 1 100); do
+        [ -s "$work/s3.port" ] && break
+        sleep 0.1
+    done
+    if [ ! -s "$work/s3.port" ]; then
+        echo "the S3 stand-in did not start:" >&2
+        cat "$work/s3.log" >&2
+        return 1
+    fi
+
+    (
+        # A database name of this run's own: pytest-django makes test_<name>_gw<N> from it, so two
+        # runs on one machine never drop each other's test databases.
+        export DATABASE_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/bhakti_ci_$$"
+        export REDIS_URL="$REDIS"
+        export S3_BUCKET=bhakti-test-media
+        export S3_ENDPOINT="http://127.0.0.1:$(cat "$work/s3.port")"
+        export S3_ACCESS_KEY=test S3_SECRET_KEY=test S3_REGION=us-east-1
+        export DEBUG=0 SECRET_KEY="ci-only-secret-key-for-the-production-settings-pass-0123456789"
+        export BHAKTI_TEST_S3=1
+        echo "== suite on the production settings (PostgreSQL, Redis, S3 stand-in, DEBUG off)"
+        # DEBUG off serves static files from the manifest, as in production.
+        "$PY" manage.py collectstatic --noinput -v 0 || exit 1
+        run_pytest "$PY" -n "${TEST_WORKERS:-2}" -q "$@"
+    )
+}
+
+production_rc=0
+if [ "${BHAKTI_TEST_PRODUCTION:-1}" != "0" ]; then
+    started=$SECONDS
+    production_pass "$@"
+    production_rc=$?
+    stop_helpers
+    echo "== production pass: exit $production_rc in $((SECONDS - started)) s"
 fi
 
-started=$SECONDS
-(
-    # A database name of this run's own: pytest-django makes test_<name>_gw<N> from it, so two
-    # runs on one machine never drop each other's test databases.
-    export DATABASE_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/bhakti_ci_$$"
-    export REDIS_URL="$REDIS"
-    export S3_BUCKET=bhakti-test-media
-    export S3_ENDPOINT="http://127.0.0.1:$(cat "$work/s3.port")"
-    export S3_ACCESS_KEY=test S3_SECRET_KEY=test S3_REGION=us-east-1
-    export DEBUG=0 SECRET_KEY="ci-only-secret-key-for-the-production-settings-pass-0123456789"
-    export BHAKTI_TEST_S3=1
-    echo "== suite on the production settings (PostgreSQL, Redis, S3 stand-in, DEBUG off)"
-    # DEBUG off serves static files from the manifest, as in production.
-    "$PY" manage.py collectstatic --noinput -v 0 || exit 1
-    run_pytest -n "${TEST_WORKERS:-2}" -q "$@"
-)
-production_rc=$?
-echo "== production pass: exit $production_rc in $((SECONDS - started)) s"
+# A second supported Python, on the embedded settings only: what differs between Python versions
+# (the standard library, the SDKs' behaviour on it) shows there; the databases do not change.
+other_rc=0
+if [ "${TEST_OTHER_PYTHON:-}" != "none" ]; then
+    started=$SECONDS
+    if [ -n "${TEST_OTHER_PYTHON:-}" ]; then
+        other_python=$(scripts/python.sh pick "$TEST_OTHER_PYTHON") || exit 1
+    else
+        other_python=$(scripts/python.sh other "$main_version") || other_python=""
+    fi
+    if [ -z "$other_python" ]; then
+        echo "== no second supported Python found (only $main_version): the suite ran on one version;" \
+            "install another (see README) or set TEST_OTHER_PYTHON=none to say so" >&2
+    else
+        other_version=$("$other_python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+        other_venv=".venv-$other_version"
+        if [ ! -x "$other_venv/bin/python" ]; then
+            echo "== making $other_venv with $other_python"
+            "$other_python" -m venv "$other_venv" && "$other_venv/bin/pip" install --quiet --upgrade pip || exit 1
+        fi
+        if [ ! -e "$other_venv/.dev-installed" ] || [ requirements.txt -nt "$other_venv/.dev-installed" ] \
+            || [ requirements-dev.txt -nt "$other_venv/.dev-installed" ]; then
+            echo "== installing requirements-dev.txt into $other_venv"
+            "$other_venv/bin/pip" install --quiet -r requirements-dev.txt || exit 1
+            touch "$other_venv/.dev-installed"
+        fi
+        echo "== setup of $other_venv: $((SECONDS - started)) s"
+        started=$SECONDS
+        echo "== suite on the embedded default (SQLite, local media), Python $other_version"
+        run_pytest "$other_venv/bin/python" -n "${TEST_WORKERS:-2}" -q "$@"
+        other_rc=$?
+        echo "== embedded pass on Python $other_version: exit $other_rc in $((SECONDS - started)) s"
+    fi
+fi
 
+echo "== all passes: $((SECONDS - suite_started)) s"
 if [ "$embedded_rc" -ne 0 ]; then exit "$embedded_rc"; fi
-exit "$production_rc"
+if [ "$production_rc" -ne 0 ]; then exit "$production_rc"; fi
+exit "$other_rc"
