@@ -414,17 +414,20 @@ def env_map(name: str, default: str) -> dict[str, str]:
 # --- Cloud providers: each is used only when listed above AND its key is set ------------------
 OPENAI_API_KEY = env_str("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "")  # empty: api.openai.com
-OPENAI_IMAGE_MODEL = env_str("OPENAI_IMAGE_MODEL", "gpt-image-1")
-OPENAI_TTS_MODEL = env_str("OPENAI_TTS_MODEL", "gpt-4o-mini-tts")
-OPENAI_CHAT_MODEL = env_str("OPENAI_CHAT_MODEL", "gpt-4o-mini")
+# Defaults the pinned SDK lists as current (renders/pipeline/providers/catalog.py keeps the shutdown
+# dates; a configured model that is shut down or has a date is warned about at start-up and in /readyz).
+OPENAI_IMAGE_MODEL = env_str("OPENAI_IMAGE_MODEL", "gpt-image-2.5-flare")
+OPENAI_TTS_MODEL = env_str("OPENAI_TTS_MODEL", "gpt-4o-mini-tts")  # announced shutdown 2027-01-06
+OPENAI_CHAT_MODEL = env_str("OPENAI_CHAT_MODEL", "gpt-6-luna")
 OPENAI_TTS_VOICES = env_map("OPENAI_TTS_VOICES", "en-female=nova,en-male=onyx,hi-female=shimmer,hi-male=echo")
 ELEVENLABS_API_KEY = env_str("ELEVENLABS_API_KEY", "")
 ELEVENLABS_BASE_URL = env_str("ELEVENLABS_BASE_URL", "")  # without /v1; empty: api.elevenlabs.io
 ELEVENLABS_MODEL = env_str("ELEVENLABS_MODEL", "eleven_multilingual_v2")
-# Premade voices (Rachel, Adam); multilingual_v2 speaks Hindi with them too.
+# Default ("premade") voices Sarah and George; multilingual_v2 speaks Hindi with them too.
+# (Rachel and Adam, the old defaults, are retired or legacy.)
 ELEVENLABS_VOICES = env_map(
     "ELEVENLABS_VOICES",
-    "en-female=21m00Tcm4TlvDq8ikWAM,en-male=pNInz6obpgDQGcFmaJgB,hi-female=21m00Tcm4TlvDq8ikWAM,hi-male=pNInz6obpgDQGcFmaJgB",
+    "en-female=EXAVITQu4vr4xnSDxMaL,en-male=JBFqnCBsd6RMkjVDRZzb,hi-female=EXAVITQu4vr4xnSDxMaL,hi-male=JBFqnCBsd6RMkjVDRZzb",
 )
 PEXELS_API_KEY = env_str("PEXELS_API_KEY", "")
 PEXELS_BASE_URL = env_str("PEXELS_BASE_URL", "")  # empty: api.pexels.com
