@@ -444,7 +444,12 @@ GOOGLE_OAUTH_AUTH_URI = env_str("GOOGLE_OAUTH_AUTH_URI", "https://accounts.googl
 GOOGLE_OAUTH_TOKEN_URI = env_str("GOOGLE_OAUTH_TOKEN_URI", "https://oauth2.googleapis.com/token")
 GOOGLE_OAUTH_REVOKE_URI = env_str("GOOGLE_OAUTH_REVOKE_URI", "https://oauth2.googleapis.com/revoke")
 YOUTUBE_API_ROOT = env_str("YOUTUBE_API_ROOT", "")  # empty: youtube.googleapis.com; tests use a stand-in
-YOUTUBE_UPLOAD_CHUNK_BYTES = env_int("YOUTUBE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024, minimum=1024)
+# YouTube's resumable upload takes chunks in multiples of 256 KiB (all but the last).
+YOUTUBE_UPLOAD_CHUNK_BYTES = env_int("YOUTUBE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024, minimum=256 * 1024)
+if YOUTUBE_UPLOAD_CHUNK_BYTES % (256 * 1024):
+    raise ImproperlyConfigured(
+        f"YOUTUBE_UPLOAD_CHUNK_BYTES must be a multiple of 262144 (256 KiB), got {YOUTUBE_UPLOAD_CHUNK_BYTES}"
+    )
 YOUTUBE_NUM_RETRIES = env_int("YOUTUBE_NUM_RETRIES", 3, minimum=0)
 YOUTUBE_CATEGORY_ID = env_str("YOUTUBE_CATEGORY_ID", "22")  # People & Blogs
 PUBLISH_STALE_SEC = env_int("PUBLISH_STALE_SEC", 1800, minimum=60)

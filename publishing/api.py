@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from publishing import services
+from publishing.forms import validate_description_bytes
 from publishing.models import Privacy, Publication, Timing, YouTubeChannel
 from renders.api.errors import ErrorSerializer
 from renders.models import RenderJob
@@ -68,7 +69,9 @@ class ScheduleApi(PublishApiView):
             required=False, allow_null=True, help_text="When to publish (ISO 8601 with offset); omitted: now"
         )
         title = serializers.CharField(max_length=100)
-        description = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+        description = serializers.CharField(
+            required=False, allow_blank=True, default="", validators=[validate_description_bytes]
+        )
         tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
         category_id = serializers.CharField(required=False, allow_blank=True, max_length=4, default="")
         privacy = serializers.ChoiceField(choices=Privacy.choices, required=False, default=Privacy.PRIVATE)

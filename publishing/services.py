@@ -18,11 +18,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from publishing import youtube
+from publishing.forms import validate_description_bytes
 from publishing.models import Privacy, Publication, PublicationState, Timing, YouTubeChannel
 from publishing.token_cipher import TokenUnreadable, decrypt_token, encrypt_token
 from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
@@ -31,7 +33,6 @@ from renders.services import log_event
 logger = logging.getLogger(__name__)
 
 TITLE_MAX = 100
-DESCRIPTION_MAX = 5000
 TAGS_MAX_CHARS = 500
 # A publishAt this close to now may already be past when YouTube reads it.
 MIN_PUBLISH_AT_LEAD = dt.timedelta(minutes=2)
@@ -143,8 +144,10 @@ def _clean_metadata(title: str, description: str, tags: Sequence[str]) -> tuple[
         raise PublishActionError(
             "invalid", f"YouTube titles are at most {TITLE_MAX} characters (this one has {len(title)})."
         )
-    if len(description) > DESCRIPTION_MAX:
-        raise PublishActionError("invalid", f"YouTube descriptions are at most {DESCRIPTION_MAX} characters.")
+    try:
+        validate_description_bytes(description)  # YouTube counts UTF-8 bytes: a Devanagari letter is 3
+    except ValidationError as error:
+        raise PublishActionError("invalid", error.messages[0]) from error
     if any(char in text for text in (title, description) for char in "<>"):
         raise PublishActionError("invalid", "YouTube does not allow < or > in titles and descriptions.")
     clean_tags = [tag.strip() for tag in tags if tag and tag.strip()]
@@ -442,7 +445,13 @@ def _run_upload(publication: Publication) -> bool:
                 publication.save(update_fields=["thumbnail_set", "updated_at"])
             except Exception as error:  # noqa: BLE001 - quota and auth stop the upload; the rest is a note
                 explained = youtube.explain(error, "setting the thumbnail")
-                if explained.code in {"quota_exceeded", "auth_error", "network_error", "youtube_unavailable"}:
+                if explained.code in {
+                    "quota_exceeded",
+                    "rate_limited",
+                    "auth_error",
+                    "network_error",
+                    "youtube_unavailable",
+                }:
                     raise explained from error
                 # Custom thumbnails need a verified channel; the video is fine without one.
                 publication.notes = [*publication.notes, explained.message]

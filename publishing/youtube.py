@@ -215,7 +215,10 @@ def _reason_and_message(error: HttpError) -> tuple[str, str]:
     return (reasons[0] if reasons else ""), str(body.get("message") or "")
 
 
-QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded", "userRateLimitExceeded"}
+# The daily quota resets at midnight Pacific time; no retry passes before. A rate limit is brief:
+# the client already retried it (googleapiclient retries 403 rateLimitExceeded/userRateLimitExceeded).
+QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
+RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 
 
 def explain(error: BaseException, doing: str) -> PublishError:
@@ -236,6 +239,12 @@ def explain(error: BaseException, doing: str) -> PublishError:
                 "quota_exceeded",
                 f"YouTube's upload quota is used up, so {doing} has to wait. The quota resets daily at midnight "
                 "Pacific time; press Retry after that (nothing is uploaded twice).",
+            )
+        if reason in RATE_LIMIT_REASONS or status == 429:
+            return PublishError(
+                "rate_limited",
+                f"YouTube asked Bhakti to slow down during {doing} (too many requests in a short time; the daily "
+                "quota is not used up). Press Retry in a few minutes.",
             )
         if reason == "uploadLimitExceeded":
             return PublishError(
@@ -312,10 +321,24 @@ def upload_video(
 
 
 def set_thumbnail(creds: Credentials, video_id: str, path: Path) -> None:
+    """Set the video's custom thumbnail. A channel that may not set custom thumbnails (not
+    phone-verified) gets 403 `forbidden`, which is no sign-in problem: PublishError
+    `thumbnail_refused`, which the caller notes without failing the upload."""
     mimetype = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
-    service(creds).thumbnails().set(videoId=video_id, media_body=MediaFileUpload(str(path), mimetype=mimetype)).execute(
-        num_retries=settings.YOUTUBE_NUM_RETRIES
-    )
+    try:
+        service(creds).thumbnails().set(
+            videoId=video_id, media_body=MediaFileUpload(str(path), mimetype=mimetype)
+        ).execute(num_retries=settings.YOUTUBE_NUM_RETRIES)
+    except HttpError as error:
+        reason, message = _reason_and_message(error)
+        if error.resp.status == 403 and reason == "forbidden":
+            raise PublishError(
+                "thumbnail_refused",
+                "YouTube did not take the custom thumbnail: this channel may not set custom thumbnails yet "
+                f"({message or reason}). Verify the channel at https://www.youtube.com/verify; the video is "
+                "published with a frame YouTube picks, and you can set the thumbnail in YouTube Studio.",
+            ) from error
+        raise
 
 
 def insert_caption(creds: Credentials, video_id: str, language: str, path: Path) -> None:

@@ -93,7 +93,7 @@ def test_it_uploads_in_resumable_chunks_with_thumbnail_and_captions(
 
     (video,) = youtube_standin.videos.values()
     assert video.data == VIDEO_BYTES
-    assert video.chunks == len(VIDEO_BYTES) // CHUNK + 1  # 300 KiB in 64 KiB chunks: 5
+    assert video.chunks == len(VIDEO_BYTES) // CHUNK + 1  # 600 KiB in 256 KiB chunks: 3
     assert video.metadata["snippet"] == {
         "title": "Prahlad's devotion", "description": "A story of faith.", "tags": ["bhakti", "prahlad story"],
         "categoryId": "22", "defaultLanguage": "en", "defaultAudioLanguage": "en",
@@ -103,7 +103,7 @@ def test_it_uploads_in_resumable_chunks_with_thumbnail_and_captions(
     captions = {caption["snippet"]["language"]: caption for caption in video.captions}
     assert set(captions) == {"en", "hi"}  # every subtitle language, SRT only
     assert captions["hi"]["body"].decode() == SRT_HI and captions["hi"]["snippet"]["isDraft"] is False
-    assert seen[:4] == [19, 38, 57, 76] and seen[-1] == 93  # 64/300 KiB of 90 %, chunk by chunk; then thumbnail
+    assert seen[:2] == [38, 76] and seen[-1] == 93  # 256/600 KiB of 90 %, chunk by chunk; then thumbnail
 
     publication.refresh_from_db()
     assert publication.progress_pct == 100 and publication.youtube_video_id == video.id
@@ -171,7 +171,7 @@ def test_it_stops_an_upload_canceled_midway(alice, channel, rendered_job, youtub
     progress = services._progress
 
     def cancel_after_two_chunks(pub, pct):
-        if pct >= 36:
+        if pct >= 70:  # the second of three chunks
             services.publication_cancel(owner=alice, job=rendered_job)
         return progress(pub, pct)
 
@@ -252,6 +252,29 @@ def test_it_notes_a_refused_thumbnail_and_still_publishes(alice, channel, render
     assert publication.notes == ["YouTube refused setting the thumbnail: The thumbnail image is invalid.."]
 
 
+def test_it_publishes_with_a_note_and_the_captions_when_the_channel_may_not_set_thumbnails(
+    alice, channel, rendered_job, youtube_standin, enqueued
+):
+    youtube_standin.custom_thumbnails = False  # not phone-verified: thumbnails.set answers 403 forbidden
+    publication = _schedule(alice, rendered_job)
+    assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
+    publication.refresh_from_db()
+    assert publication.error_code == "" and publication.thumbnail_set
+    (note,) = publication.notes
+    assert "may not set custom thumbnails" in note and "youtube.com/verify" in note and "Reconnect" not in note
+    (video,) = youtube_standin.videos.values()
+    assert video.thumbnails == [] and sorted(c["snippet"]["language"] for c in video.captions) == ["en", "hi"]
+    assert publication.caption_languages == ["en", "hi"]
+
+
+def test_it_counts_the_description_in_bytes_as_youtube_does(alice, channel, rendered_job, youtube_standin, enqueued):
+    hindi = "प्रह्लाद" * 250  # 2,000 characters, 6,000 bytes of UTF-8
+    with pytest.raises(PublishActionError, match="at most 5000 bytes; this one has 6000"):
+        _schedule(alice, rendered_job, description=hindi)
+    publication = _schedule(alice, rendered_job, description="प्रह्लाद" * 200)  # 4,800 bytes: YouTube takes it
+    assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
+
+
 def test_it_fails_a_stale_upload_whose_worker_died(alice, channel, rendered_job, enqueued, settings):
     publication = _schedule(alice, rendered_job)
     Publication.objects.filter(pk=publication.pk).update(
@@ -318,3 +341,16 @@ def test_it_uploads_from_remote_storage_through_a_temporary_copy(alice, channel,
     assert state == PublicationState.PUBLISHED, Publication.objects.get(pk=publication.pk).error
     (video,) = youtube_standin.videos.values()
     assert video.data == VIDEO_BYTES and video.thumbnails == [b"\xff\xd8\xff thumb"] and video.captions == []
+
+
+def test_a_rate_limit_is_not_called_a_used_up_quota(alice, channel, rendered_job, youtube_standin, enqueued):
+    from tests.standins.youtube_server import youtube_error
+
+    youtube_standin.script(
+        "/upload/youtube/v3/videos", youtube_error(403, "rateLimitExceeded", "The request rate is too high.")
+    )
+    publication = _schedule(alice, rendered_job)
+    assert upload_publication(publication_id=publication.pk) == PublicationState.FAILED
+    publication.refresh_from_db()
+    assert publication.error_code == "rate_limited"
+    assert "quota is not used up" in publication.error and "midnight" not in publication.error

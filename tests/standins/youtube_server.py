@@ -19,6 +19,8 @@ from tests.standins.server import Recorded, Reply, StandinServer
 
 CHANNEL_ID = "UCstandinChannel000000000"
 CHANNEL_TITLE = "Bhakti Stories"
+UPLOAD_GRANULARITY = 256 * 1024  # every chunk but the last must be a multiple of this
+DESCRIPTION_MAX_BYTES = 5000  # YouTube counts the description in UTF-8 bytes
 
 
 @functools.cache
@@ -86,6 +88,8 @@ class YouTubeStandin(StandinServer):
         self.oauth = oauth
         self.sessions: dict[str, UploadSession] = {}
         self.videos: dict[str, Video] = {}
+        # A channel that is not phone-verified may not set custom thumbnails: 403 `forbidden`.
+        self.custom_thumbnails = True
 
     @property
     def root_url(self) -> str:
@@ -131,6 +135,11 @@ class YouTubeStandin(StandinServer):
             return youtube_error(400, "invalidValue", "status.selfDeclaredMadeForKids is required")
         if status.get("publishAt") and status.get("privacyStatus") != "private":
             return youtube_error(400, "invalidPublishAt", "publishAt requires privacyStatus private")
+        description = str(metadata.get("snippet", {}).get("description", ""))
+        if len(description.encode()) > DESCRIPTION_MAX_BYTES or "<" in description or ">" in description:
+            return youtube_error(
+                400, "invalidDescription", "The request metadata specifies an invalid video description."
+            )
         session_id = secrets.token_hex(8)
         self.sessions[session_id] = UploadSession(
             metadata=metadata, total=int(request.headers.get("x-upload-content-length", "0"))
@@ -143,9 +152,14 @@ class YouTubeStandin(StandinServer):
             return youtube_error(404, "notFound", "No such upload session")
         match = re.match(r"bytes (\d+)-(\d+)/(\d+|\*)", request.headers.get("content-range", ""))
         if match:
-            start = int(match.group(1))
+            start, end = int(match.group(1)), int(match.group(2))
             if start != len(session.data):
                 return youtube_error(400, "badRequest", f"chunk starts at {start}, expected {len(session.data)}")
+            final = match.group(3) != "*" and end + 1 == int(match.group(3))
+            if not final and len(request.body) % UPLOAD_GRANULARITY:
+                return youtube_error(
+                    400, "badRequest", f"a chunk of {len(request.body)} bytes is not a multiple of 256 KiB"
+                )
             session.data.extend(request.body)
             session.chunks += 1
             if match.group(3) != "*":
@@ -163,6 +177,13 @@ class YouTubeStandin(StandinServer):
         video = self.videos.get(request.query.get("videoId", ""))
         if video is None:
             return youtube_error(404, "videoNotFound", "The video could not be found.")
+        if not self.custom_thumbnails:
+            return youtube_error(
+                403,
+                "forbidden",
+                "The authenticated user doesn't have permissions to upload and set custom video thumbnails.",
+                domain="youtube.thumbnail",
+            )
         video.thumbnails.append(request.body)
         return Reply.json(
             {"kind": "youtube#thumbnailSetResponse", "items": [{"default": {"url": "https://i.ytimg.com/x.jpg"}}]}
