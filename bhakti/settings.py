@@ -453,6 +453,10 @@ if YOUTUBE_UPLOAD_CHUNK_BYTES % (256 * 1024):
 YOUTUBE_NUM_RETRIES = env_int("YOUTUBE_NUM_RETRIES", 3, minimum=0)
 YOUTUBE_CATEGORY_ID = env_str("YOUTUBE_CATEGORY_ID", "22")  # People & Blogs
 PUBLISH_STALE_SEC = env_int("PUBLISH_STALE_SEC", 1800, minimum=60)
+# A Short's custom thumbnail is applied only once YouTube has processed the video: wait this long
+# at most (polling videos.list every YOUTUBE_PROCESSING_POLL_SEC) before setting it.
+YOUTUBE_SHORTS_PROCESSING_WAIT_SEC = env_int("YOUTUBE_SHORTS_PROCESSING_WAIT_SEC", 300, minimum=0)
+YOUTUBE_PROCESSING_POLL_SEC = env_float("YOUTUBE_PROCESSING_POLL_SEC", 10.0)
 # Fernet key(s) for tokens at rest, comma-separated (first one encrypts; all decrypt, for rotation).
 # Unset: derived from SECRET_KEY, so changing SECRET_KEY then means reconnecting YouTube channels.
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "")

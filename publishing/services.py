@@ -13,6 +13,7 @@ import json
 import logging
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -397,6 +398,33 @@ def _status_body(publication: Publication, now: dt.datetime) -> dict[str, object
     return status
 
 
+SHORTS_ASPECTS = ("9:16", "1:1")
+SHORTS_MAX_SEC = 180  # YouTube counts a square or vertical video of up to three minutes as a Short
+
+
+def is_short(job: RenderJob) -> bool:
+    plan = job.plan if isinstance(job.plan, dict) else {}
+    scenes = plan.get("scenes") or []
+    duration = sum(float(scene.get("duration_sec") or 0) for scene in scenes if isinstance(scene, dict))
+    return plan.get("aspect") in SHORTS_ASPECTS and duration <= SHORTS_MAX_SEC
+
+
+def _ready_for_thumbnail(creds: youtube.Credentials, publication: Publication) -> bool:
+    """A Short's thumbnail is applied only after processing: wait for it, within a bound."""
+    if not is_short(publication.job):
+        return True
+    try:
+        return youtube.wait_until_processed(
+            creds,
+            publication.youtube_video_id,
+            timeout_sec=settings.YOUTUBE_SHORTS_PROCESSING_WAIT_SEC,
+            poll_sec=settings.YOUTUBE_PROCESSING_POLL_SEC,
+            sleep=time.sleep,
+        )
+    except Exception as error:  # noqa: BLE001 - becomes a plain message on the publication
+        raise youtube.explain(error, "checking that YouTube has processed the Short") from error
+
+
 def _run_upload(publication: Publication) -> bool:
     """Upload what is not yet on YouTube. False when the creator canceled during the upload."""
     channel = YouTubeChannel.objects.filter(owner=publication.owner_id).first()
@@ -437,7 +465,14 @@ def _run_upload(publication: Publication) -> bool:
         _progress(publication, VIDEO_SHARE)
 
         thumbnail = assets.get((AssetKind.THUMBNAIL, ""))
-        if not publication.thumbnail_set and thumbnail is not None:
+        if not publication.thumbnail_set and thumbnail is not None and not _ready_for_thumbnail(creds, publication):
+            publication.notes = [
+                *publication.notes,
+                f"YouTube was still processing this Short after {settings.YOUTUBE_SHORTS_PROCESSING_WAIT_SEC} s, "
+                "and a Short takes a custom thumbnail only once processed: set it in YouTube Studio.",
+            ]
+            publication.save(update_fields=["notes", "updated_at"])
+        elif not publication.thumbnail_set and thumbnail is not None:
             try:
                 with _local_file(thumbnail) as path:
                     youtube.set_thumbnail(creds, publication.youtube_video_id, path)

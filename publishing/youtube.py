@@ -320,6 +320,34 @@ def upload_video(
     return str(video_id)
 
 
+def processing_status(creds: Credentials, video_id: str) -> str:
+    """YouTube's processingDetails.processingStatus: processing, succeeded, failed or terminated."""
+    response = (
+        service(creds)
+        .videos()
+        .list(part="processingDetails", id=video_id)
+        .execute(num_retries=settings.YOUTUBE_NUM_RETRIES)
+    )
+    items = response.get("items") or []
+    if not items:
+        return "processing"  # a fresh upload may not be listed yet
+    return str(items[0].get("processingDetails", {}).get("processingStatus") or "processing")
+
+
+def wait_until_processed(
+    creds: Credentials, video_id: str, *, timeout_sec: float, poll_sec: float, sleep: Callable[[float], None]
+) -> bool:
+    """Poll until YouTube has processed the video; False when it is still processing at the end."""
+    waited = 0.0
+    while True:
+        if processing_status(creds, video_id) != "processing":
+            return True
+        if waited >= timeout_sec:
+            return False
+        sleep(poll_sec)
+        waited += max(poll_sec, 0.001)
+
+
 def set_thumbnail(creds: Credentials, video_id: str, path: Path) -> None:
     """Set the video's custom thumbnail. A channel that may not set custom thumbnails (not
     phone-verified) gets 403 `forbidden`, which is no sign-in problem: PublishError

@@ -14,7 +14,7 @@ from publishing.services import PublishActionError, enqueue_due_publications, up
 from publishing.tests.conftest import CHUNK, SRT_HI, VIDEO_BYTES, connect_channel, make_rendered_job
 from publishing.token_cipher import decrypt_token
 from publishing.youtube import SCOPES, PublishError, authorization_start
-from renders.models import JobState
+from renders.models import JobState, RenderJob
 from tests.standins.server import Reply
 from tests.standins.youtube_server import CHANNEL_ID, quota_exceeded
 
@@ -354,3 +354,48 @@ def test_a_rate_limit_is_not_called_a_used_up_quota(alice, channel, rendered_job
     publication.refresh_from_db()
     assert publication.error_code == "rate_limited"
     assert "quota is not used up" in publication.error and "midnight" not in publication.error
+
+
+def _make_short(job: RenderJob) -> RenderJob:
+    job.plan = {**job.plan, "aspect": "9:16"}
+    job.save(update_fields=["plan"])
+    return job
+
+
+def test_it_waits_for_a_short_to_be_processed_before_setting_its_thumbnail(
+    alice, channel, rendered_job, youtube_standin, enqueued, settings, monkeypatch
+):
+    settings.YOUTUBE_PROCESSING_POLL_SEC = 5
+    waits: list[float] = []
+    monkeypatch.setattr(services.time, "sleep", waits.append)
+    youtube_standin.shorts, youtube_standin.processing_polls = True, 2
+    publication = _schedule(alice, _make_short(rendered_job))
+    assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
+    (video,) = youtube_standin.videos.values()
+    assert video.thumbnails == [b"\xff\xd8\xff thumb"] and video.unapplied_thumbnails == []
+    assert waits == [5, 5] and len(youtube_standin.calls("/youtube/v3/videos", method="GET")) == 3
+    publication.refresh_from_db()
+    assert publication.thumbnail_set and publication.notes == [] and publication.caption_languages == ["en", "hi"]
+
+
+def test_it_stops_waiting_for_a_slow_short_and_says_so(
+    alice, channel, rendered_job, youtube_standin, enqueued, settings, monkeypatch
+):
+    settings.YOUTUBE_SHORTS_PROCESSING_WAIT_SEC, settings.YOUTUBE_PROCESSING_POLL_SEC = 20, 10
+    monkeypatch.setattr(services.time, "sleep", lambda seconds: None)
+    youtube_standin.shorts, youtube_standin.processing_polls = True, 100
+    publication = _schedule(alice, _make_short(rendered_job))
+    assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
+    (video,) = youtube_standin.videos.values()
+    assert video.thumbnails == [] and video.unapplied_thumbnails == []  # not sent while it would be lost
+    assert len(youtube_standin.calls("/youtube/v3/videos", method="GET")) == 3  # at 0, 10 and 20 s
+    publication.refresh_from_db()
+    assert not publication.thumbnail_set and "still processing this Short after 20 s" in publication.notes[0]
+    assert sorted(c["snippet"]["language"] for c in video.captions) == ["en", "hi"]
+
+
+def test_a_landscape_video_sets_its_thumbnail_without_waiting(alice, channel, rendered_job, youtube_standin, enqueued):
+    youtube_standin.processing_polls = 5
+    publication = _schedule(alice, rendered_job)
+    assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
+    assert youtube_standin.calls("/youtube/v3/videos", method="GET") == []

@@ -80,6 +80,9 @@ class Video:
     thumbnails: list[bytes] = field(default_factory=list)
     captions: list[dict[str, Any]] = field(default_factory=list)  # {"snippet": ..., "body": bytes}
     updates: list[dict[str, Any]] = field(default_factory=list)
+    processing_polls: int = 0  # videos.list answers "processing" this many more times
+    unapplied_thumbnails: list[bytes] = field(default_factory=list)  # set on a Short still processing
+    is_short: bool = False
 
 
 class YouTubeStandin(StandinServer):
@@ -90,6 +93,9 @@ class YouTubeStandin(StandinServer):
         self.videos: dict[str, Video] = {}
         # A channel that is not phone-verified may not set custom thumbnails: 403 `forbidden`.
         self.custom_thumbnails = True
+        # How many videos.list polls a new upload stays "processing" for, and whether it is a Short.
+        self.processing_polls = 0
+        self.shorts = False
 
     @property
     def root_url(self) -> str:
@@ -111,6 +117,8 @@ class YouTubeStandin(StandinServer):
         if request.method == "GET" and path.endswith("/youtube/v3/channels"):
             return Reply.json({"kind": "youtube#channelListResponse",
                                "items": [{"id": CHANNEL_ID, "snippet": {"title": CHANNEL_TITLE}}]})  # fmt: skip
+        if request.method == "GET" and path.endswith("/youtube/v3/videos"):
+            return self._list_videos(request)
         if request.method == "POST" and re.search(r"/upload/youtube/v3/videos$", path):
             return self._start_upload(request)
         if request.method == "POST" and path.endswith("/upload/youtube/v3/thumbnails/set"):
@@ -167,7 +175,12 @@ class YouTubeStandin(StandinServer):
         if session.total and len(session.data) >= session.total:
             video_id = "vid" + secrets.token_hex(4)
             self.videos[video_id] = Video(
-                id=video_id, metadata=session.metadata, data=bytes(session.data), chunks=session.chunks
+                id=video_id,
+                metadata=session.metadata,
+                data=bytes(session.data),
+                chunks=session.chunks,
+                processing_polls=self.processing_polls,
+                is_short=self.shorts,
             )
             return Reply.json({"kind": "youtube#video", "id": video_id, **session.metadata})
         headers = {"Range": f"bytes=0-{len(session.data) - 1}"} if session.data else {}
@@ -184,10 +197,25 @@ class YouTubeStandin(StandinServer):
                 "The authenticated user doesn't have permissions to upload and set custom video thumbnails.",
                 domain="youtube.thumbnail",
             )
-        video.thumbnails.append(request.body)
+        if video.is_short and video.processing_polls > 0:
+            # YouTube: a Short's custom thumbnail set before processing completes may not be applied.
+            video.unapplied_thumbnails.append(request.body)
+        else:
+            video.thumbnails.append(request.body)
         return Reply.json(
             {"kind": "youtube#thumbnailSetResponse", "items": [{"default": {"url": "https://i.ytimg.com/x.jpg"}}]}
         )
+
+    def _list_videos(self, request: Recorded) -> Reply:
+        items = []
+        for video_id in request.query.get("id", "").split(","):
+            video = self.videos.get(video_id)
+            if video is None:
+                continue
+            status = "processing" if video.processing_polls > 0 else "succeeded"
+            video.processing_polls = max(0, video.processing_polls - 1)
+            items.append({"kind": "youtube#video", "id": video.id, "processingDetails": {"processingStatus": status}})
+        return Reply.json({"kind": "youtube#videoListResponse", "items": items})
 
     def _caption(self, request: Recorded) -> Reply:
         content_type = request.headers.get("content-type", "")
