@@ -386,9 +386,23 @@ def insert_caption(creds: Credentials, video_id: str, language: str, path: Path)
 def keep_private(creds: Credentials, video_id: str, *, made_for_kids: bool) -> None:
     """Withdraw a scheduled publishAt: the video stays private on YouTube.
 
-    videos.update replaces the whole status part, so the made-for-kids answer is sent again.
+    videos.update replaces the whole status part, resetting any field left out (embeddable,
+    license, publicStatsViewable, …) to its default: the current status is read first and sent
+    back with only privacyStatus and publishAt changed.
     """
-    status = {"privacyStatus": "private", "publishAt": None, "selfDeclaredMadeForKids": made_for_kids}
-    service(creds).videos().update(part="status", body={"id": video_id, "status": status}).execute(
+    api = service(creds)
+    listed = api.videos().list(part="status", id=video_id).execute(num_retries=settings.YOUTUBE_NUM_RETRIES)
+    items = listed.get("items") or []
+    current = dict(items[0].get("status") or {}) if items else {}
+    # Read-only fields YouTube reports but does not take back.
+    for field in ("uploadStatus", "failureReason", "rejectionReason"):
+        current.pop(field, None)
+    status = {
+        **current,
+        "privacyStatus": "private",
+        "publishAt": None,
+        "selfDeclaredMadeForKids": current.get("selfDeclaredMadeForKids", made_for_kids),
+    }
+    api.videos().update(part="status", body={"id": video_id, "status": status}).execute(
         num_retries=settings.YOUTUBE_NUM_RETRIES
     )

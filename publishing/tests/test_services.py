@@ -148,11 +148,14 @@ def test_it_lets_youtube_publish_at_the_time_and_can_withdraw_it(
         "publishAt": at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
     }  # fmt: skip
 
+    # The creator turned off embedding in YouTube Studio meanwhile: withdrawing must keep that.
+    video.metadata["status"] = {**video.metadata["status"], "embeddable": False, "publicStatsViewable": False}
     canceled = services.publication_cancel(owner=alice, job=rendered_job)
     assert canceled.state == PublicationState.CANCELED
-    assert video.updates == [
-        {"id": video.id, "status": {"privacyStatus": "private", "publishAt": None, "selfDeclaredMadeForKids": False}}
-    ]
+    (update,) = video.updates
+    assert update["status"]["privacyStatus"] == "private" and update["status"]["publishAt"] is None
+    assert update["status"]["selfDeclaredMadeForKids"] is False and "uploadStatus" not in update["status"]
+    assert video.metadata["status"]["embeddable"] is False and video.metadata["status"]["publicStatsViewable"] is False
     assert "stays private" in canceled.notes[-1]
 
 

@@ -19,6 +19,7 @@ from tests.standins.server import Recorded, Reply, StandinServer
 
 CHANNEL_ID = "UCstandinChannel000000000"
 CHANNEL_TITLE = "Bhakti Stories"
+STATUS_DEFAULTS = {"embeddable": True, "license": "youtube", "publicStatsViewable": True}
 UPLOAD_GRANULARITY = 256 * 1024  # every chunk but the last must be a multiple of this
 DESCRIPTION_MAX_BYTES = 5000  # YouTube counts the description in UTF-8 bytes
 
@@ -131,6 +132,9 @@ class YouTubeStandin(StandinServer):
             if video is None:
                 return youtube_error(404, "videoNotFound", "The video could not be found.")
             video.updates.append(body)
+            if "status" in request.query.get("part", "").split(","):
+                # As on YouTube, the status part is replaced whole: a field left out takes its default.
+                video.metadata["status"] = {**STATUS_DEFAULTS, **(body.get("status") or {})}
             return Reply.json({"kind": "youtube#video", **body})
         return youtube_error(404, "notFound", f"Unknown route {request.method} {path}")
 
@@ -212,9 +216,15 @@ class YouTubeStandin(StandinServer):
             video = self.videos.get(video_id)
             if video is None:
                 continue
-            status = "processing" if video.processing_polls > 0 else "succeeded"
-            video.processing_polls = max(0, video.processing_polls - 1)
-            items.append({"kind": "youtube#video", "id": video.id, "processingDetails": {"processingStatus": status}})
+            parts = request.query.get("part", "").split(",")
+            item: dict[str, Any] = {"kind": "youtube#video", "id": video.id}
+            if "processingDetails" in parts:
+                state = "processing" if video.processing_polls > 0 else "succeeded"
+                video.processing_polls = max(0, video.processing_polls - 1)
+                item["processingDetails"] = {"processingStatus": state}
+            if "status" in parts:
+                item["status"] = {**STATUS_DEFAULTS, "uploadStatus": "processed", **video.metadata.get("status", {})}
+            items.append(item)
         return Reply.json({"kind": "youtube#videoListResponse", "items": items})
 
     def _caption(self, request: Recorded) -> Reply:
