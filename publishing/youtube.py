@@ -395,7 +395,7 @@ def keep_private(creds: Credentials, video_id: str, *, made_for_kids: bool) -> N
     items = listed.get("items") or []
     current = dict(items[0].get("status") or {}) if items else {}
     # Read-only fields YouTube reports but does not take back.
-    for field in ("uploadStatus", "failureReason", "rejectionReason"):
+    for field in ("uploadStatus", "failureReason", "rejectionReason", "madeForKids"):
         current.pop(field, None)
     status = {
         **current,
