@@ -38,6 +38,12 @@ class ScheduleForm(forms.Form):
         widget=forms.RadioSelect,
         label="Made for kids?",
     )
+    contains_synthetic_media = forms.BooleanField(
+        required=False,
+        label="Altered or synthetic content",
+        help_text="Tells YouTube the video has realistic AI-made voice or pictures. Ticked when an AI voice or "
+        "AI art made this render.",
+    )
     publish_at = forms.DateTimeField(
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),

@@ -27,6 +27,7 @@ from django.utils import timezone
 from publishing import youtube
 from publishing.forms import validate_description_bytes
 from publishing.models import Privacy, Publication, PublicationState, Timing, YouTubeChannel
+from publishing.selectors import synthetic_media_used
 from publishing.token_cipher import TokenUnreadable, decrypt_token, encrypt_token
 from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
 from renders.services import log_event
@@ -170,8 +171,12 @@ def publication_schedule(
     privacy: str = Privacy.PRIVATE,
     publish_at: dt.datetime | None = None,
     timing: str = Timing.UPLOAD_WHEN_DUE,
+    contains_synthetic_media: bool | None = None,
 ) -> Publication:
-    """Schedule (or reschedule) a finished video for YouTube. Due now: queued at once, after commit."""
+    """Schedule (or reschedule) a finished video for YouTube. Due now: queued at once, after commit.
+
+    `contains_synthetic_media` None: disclosed when an AI voice or AI art made the render.
+    """
     job = RenderJob.objects.select_for_update().get(pk=job.pk)
     if job.owner_id != owner.pk:
         raise PublishActionError("not_found", "No such video.")
@@ -217,6 +222,9 @@ def publication_schedule(
     publication.category_id = category_id or settings.YOUTUBE_CATEGORY_ID
     publication.privacy = privacy
     publication.made_for_kids = made_for_kids
+    publication.contains_synthetic_media = (
+        synthetic_media_used(job) if contains_synthetic_media is None else bool(contains_synthetic_media)
+    )
     publication.timing = timing
     publication.publish_at = publish_at
     publication.upload_after = upload_after
@@ -391,6 +399,7 @@ def _status_body(publication: Publication, now: dt.datetime) -> dict[str, object
     status: dict[str, object] = {
         "selfDeclaredMadeForKids": publication.made_for_kids,
         "privacyStatus": publication.privacy,
+        "containsSyntheticMedia": publication.contains_synthetic_media,
     }
     if publication.timing == Timing.YOUTUBE_PUBLISH_AT and publication.publish_at and publication.publish_at > now:
         status["privacyStatus"] = Privacy.PRIVATE  # publishAt works only on private videos

@@ -98,7 +98,9 @@ def test_it_uploads_in_resumable_chunks_with_thumbnail_and_captions(
         "title": "Prahlad's devotion", "description": "A story of faith.", "tags": ["bhakti", "prahlad story"],
         "categoryId": "22", "defaultLanguage": "en", "defaultAudioLanguage": "en",
     }  # fmt: skip
-    assert video.metadata["status"] == {"selfDeclaredMadeForKids": False, "privacyStatus": "unlisted"}
+    assert video.metadata["status"] == {
+        "selfDeclaredMadeForKids": False, "privacyStatus": "unlisted", "containsSyntheticMedia": False,
+    }  # fmt: skip
     assert video.thumbnails == [b"\xff\xd8\xff thumb"]
     captions = {caption["snippet"]["language"]: caption for caption in video.captions}
     assert set(captions) == {"en", "hi"}  # every subtitle language, SRT only
@@ -144,7 +146,7 @@ def test_it_lets_youtube_publish_at_the_time_and_can_withdraw_it(
     upload_publication(publication_id=publication.pk)
     (video,) = youtube_standin.videos.values()
     assert video.metadata["status"] == {
-        "selfDeclaredMadeForKids": False, "privacyStatus": "private",
+        "selfDeclaredMadeForKids": False, "privacyStatus": "private", "containsSyntheticMedia": False,
         "publishAt": at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
     }  # fmt: skip
 
@@ -402,3 +404,34 @@ def test_a_landscape_video_sets_its_thumbnail_without_waiting(alice, channel, re
     publication = _schedule(alice, rendered_job)
     assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
     assert youtube_standin.calls("/youtube/v3/videos", method="GET") == []
+
+
+def _add_summary(job: RenderJob, summary: dict) -> None:
+    import json
+
+    from django.core.files.base import ContentFile
+
+    from renders.models import AssetKind, JobAsset
+
+    asset = JobAsset(job=job, kind=AssetKind.SUMMARY, language="", size_bytes=1)
+    asset.file.save("job_summary.json", ContentFile(json.dumps(summary).encode()), save=False)
+    asset.save()
+
+
+def test_it_discloses_synthetic_media_when_an_ai_voice_made_the_render(
+    alice, channel, rendered_job, youtube_standin, enqueued
+):
+    _add_summary(rendered_job, {"speech_provider": "elevenlabs", "cost": {"by_provider": {"speech:elevenlabs": {}}}})
+    publication = _schedule(alice, rendered_job)
+    assert publication.contains_synthetic_media is True
+    assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
+    (video,) = youtube_standin.videos.values()
+    assert video.metadata["status"]["containsSyntheticMedia"] is True
+
+
+def test_the_creator_decides_the_disclosure_and_offline_renders_default_to_none(alice, channel, rendered_job):
+    _add_summary(rendered_job, {"speech_provider": "espeak", "cost": {"by_provider": {"images:local": {}}}})
+    later = timezone.now() + dt.timedelta(days=1)  # kept scheduled, so it can be scheduled again
+    assert _schedule(alice, rendered_job, publish_at=later).contains_synthetic_media is False
+    again = _schedule(alice, rendered_job, publish_at=later, contains_synthetic_media=True)
+    assert again.contains_synthetic_media is True
