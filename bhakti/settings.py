@@ -452,6 +452,9 @@ if YOUTUBE_UPLOAD_CHUNK_BYTES % (256 * 1024):
     )
 YOUTUBE_NUM_RETRIES = env_int("YOUTUBE_NUM_RETRIES", 3, minimum=0)
 YOUTUBE_CATEGORY_ID = env_str("YOUTUBE_CATEGORY_ID", "22")  # People & Blogs
+# True while the Google OAuth app is in "Testing" publishing status: Google then expires refresh
+# tokens 7 days after consent, so a publication due later is flagged when it is scheduled.
+GOOGLE_OAUTH_APP_IN_TESTING = env_bool("GOOGLE_OAUTH_APP_IN_TESTING", False)
 PUBLISH_STALE_SEC = env_int("PUBLISH_STALE_SEC", 1800, minimum=60)
 # A Short's custom thumbnail is applied only once YouTube has processed the video: wait this long
 # at most (polling videos.list every YOUTUBE_PROCESSING_POLL_SEC) before setting it.

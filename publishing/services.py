@@ -72,6 +72,7 @@ def channel_connect(
             "access_token": encrypt_token(tokens.access_token),
             "access_token_expiry": tokens.expiry,
             "scopes": list(tokens.scopes),
+            "connected_at": timezone.now(),  # a new consent: in Testing, Google's 7 days start again
         },
     )
     return channel
@@ -232,12 +233,32 @@ def publication_schedule(
     publication.progress_pct = 0
     publication.error = ""
     publication.error_code = ""
+    if (note := _testing_token_note(owner, upload_after)) and note not in publication.notes:
+        publication.notes = [*publication.notes, note]
     publication.save()
     when = "now" if upload_after <= now else f"at {upload_after.isoformat(timespec='minutes')}"
     log_event(job, f"YouTube: scheduled to upload {when} ({publication.get_timing_display().lower()})")
     if upload_after <= now:
         _queue(publication, now)
     return publication
+
+
+TESTING_TOKEN_LIFETIME = dt.timedelta(days=7)  # Google's limit for OAuth apps in "Testing"
+
+
+def _testing_token_note(owner: AbstractBaseUser, upload_after: dt.datetime) -> str:
+    """A warning, when the OAuth app is in Testing and the channel's sign-in ends before the upload."""
+    if not settings.GOOGLE_OAUTH_APP_IN_TESTING:
+        return ""
+    channel = YouTubeChannel.objects.filter(owner=owner).first()
+    if channel is None or upload_after < channel.connected_at + TESTING_TOKEN_LIFETIME:
+        return ""
+    ends = channel.connected_at + TESTING_TOKEN_LIFETIME
+    return (
+        f"This server's Google sign-in app is in Testing, where Google ends a channel's connection after 7 days: "
+        f"yours ends about {ends:%Y-%m-%d %H:%M} UTC, before this upload ({upload_after:%Y-%m-%d %H:%M} UTC). "
+        "Reconnect the channel within the 7 days before the upload, or ask the operator to publish the app."
+    )
 
 
 def _queue(publication: Publication, now: dt.datetime) -> bool:

@@ -226,10 +226,16 @@ def explain(error: BaseException, doing: str) -> PublishError:
     if isinstance(error, PublishError):
         return error
     if isinstance(error, RefreshError):
+        testing = (
+            " This server's Google sign-in app is in Testing, where Google ends every connection after 7 days; "
+            "the operator can publish the app to lift that."
+            if settings.GOOGLE_OAUTH_APP_IN_TESTING
+            else ""
+        )
         return PublishError(
             "auth_error",
             "YouTube no longer accepts Bhakti's access to your channel (it was revoked or has expired). "
-            "Reconnect the channel on the Publishing page, then press Retry.",
+            "Reconnect the channel on the Publishing page, then press Retry." + testing,
         )
     if isinstance(error, HttpError):
         status = error.resp.status

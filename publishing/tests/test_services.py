@@ -435,3 +435,27 @@ def test_the_creator_decides_the_disclosure_and_offline_renders_default_to_none(
     assert _schedule(alice, rendered_job, publish_at=later).contains_synthetic_media is False
     again = _schedule(alice, rendered_job, publish_at=later, contains_synthetic_media=True)
     assert again.contains_synthetic_media is True
+
+
+def test_it_warns_when_a_testing_app_loses_the_channel_before_the_upload(
+    alice, channel, rendered_job, enqueued, settings
+):
+    settings.GOOGLE_OAUTH_APP_IN_TESTING = True
+    soon = _schedule(alice, rendered_job, publish_at=timezone.now() + dt.timedelta(days=2))
+    assert soon.notes == []
+    later = _schedule(alice, rendered_job, publish_at=timezone.now() + dt.timedelta(days=10))
+    (note,) = later.notes
+    assert "in Testing" in note and "ends about" in note and "Reconnect the channel" in note
+    settings.GOOGLE_OAUTH_APP_IN_TESTING = False
+    Publication.objects.filter(pk=later.pk).update(notes=[])
+    assert _schedule(alice, rendered_job, publish_at=timezone.now() + dt.timedelta(days=10)).notes == []
+
+
+def test_it_says_why_an_expired_testing_token_failed(alice, rendered_job, oauth_standin, enqueued, settings):
+    settings.GOOGLE_OAUTH_APP_IN_TESTING = True
+    channel = connect_channel(alice, oauth_standin, expired=True)
+    oauth_standin.tokens.revoked.add(decrypt_token(channel.refresh_token))  # Google's 7 days are up
+    publication = _schedule(alice, rendered_job)
+    assert upload_publication(publication_id=publication.pk) == PublicationState.FAILED
+    publication.refresh_from_db()
+    assert publication.error_code == "auth_error" and "ends every connection after 7 days" in publication.error
