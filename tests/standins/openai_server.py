@@ -34,6 +34,9 @@ KNOWN_MODELS = {
     "chat": set(get_args(ChatModel)),
 }
 STANDARD_IMAGE_SIZES = {"1024x1024", "1536x1024", "1024x1536", "auto"}
+# The built-in voices the SDK's audio.speech.create docstring lists.
+TTS_VOICES = {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin",
+              "cedar"}  # fmt: skip
 
 
 def openai_error(status: int, message: str, type_: str, code: str | None, param: str | None = None) -> Reply:
@@ -139,6 +142,12 @@ class OpenAIStandin(StandinServer):
         })  # fmt: skip
 
     def _speech(self, body: dict[str, Any]) -> Reply:
+        voice = body.get("voice")
+        if not (isinstance(voice, dict) and voice.get("id")) and voice not in TTS_VOICES:
+            return openai_error(
+                400, f"Invalid value: '{voice}'. Supported values are: {', '.join(sorted(TTS_VOICES))}.",
+                "invalid_request_error", "invalid_value", "voice",
+            )  # fmt: skip
         if body.get("response_format") != "pcm":
             return Reply(200, b"ID3fake-mp3", {"Content-Type": "audio/mpeg"})
         seconds = max(0.2, 0.06 * len(str(body.get("input", ""))))
