@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import http.client
 import json
 import logging
 import os
@@ -316,8 +317,19 @@ def upload_video(
         )
     )
     response = None
+    dropped = 0
     while response is None:
-        progress, response = request.next_chunk(num_retries=settings.YOUTUBE_NUM_RETRIES)
+        try:
+            progress, response = request.next_chunk(num_retries=settings.YOUTUBE_NUM_RETRIES)
+        except (TimeoutError, ConnectionError, http.client.HTTPException, httplib2.HttpLib2Error):
+            # The connection dropped mid-chunk. The request is now "in error state": its next call
+            # asks YouTube how much arrived (308 + Range) and resumes from there, rather than
+            # failing the publication and uploading the whole video again on Retry.
+            dropped += 1
+            if dropped > max(1, settings.YOUTUBE_NUM_RETRIES):
+                raise
+            continue
+        dropped = 0
         if response is None and progress is not None and not on_progress(progress.progress()):
             return ""
     video_id = response.get("id") if isinstance(response, dict) else None

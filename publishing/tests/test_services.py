@@ -459,3 +459,22 @@ def test_it_says_why_an_expired_testing_token_failed(alice, rendered_job, oauth_
     assert upload_publication(publication_id=publication.pk) == PublicationState.FAILED
     publication.refresh_from_db()
     assert publication.error_code == "auth_error" and "ends every connection after 7 days" in publication.error
+
+
+def test_it_resumes_an_upload_after_a_dropped_connection(
+    alice, channel, rendered_job, youtube_standin, enqueued, settings
+):
+    # httplib2 resends a dropped request once, but the chunk's stream is spent by then: the resend
+    # stalls until the timeout, as it would against YouTube.
+    settings.PROVIDER_TIMEOUT_SEC = 1
+    youtube_standin.drop_chunks = 1  # the first chunk arrives, but its answer is lost
+    publication = _schedule(alice, rendered_job)
+    assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
+    (video,) = youtube_standin.videos.values()
+    assert video.data == VIDEO_BYTES and len(youtube_standin.sessions) == 1
+    status_queries = [
+        call
+        for call in youtube_standin.calls("/upload/sessions/")
+        if call.headers.get("content-range", "")[:8] == "bytes */"
+    ]
+    assert len(status_queries) == 1  # it asked how far the upload got, then went on from there

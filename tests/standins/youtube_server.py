@@ -94,6 +94,9 @@ class YouTubeStandin(StandinServer):
         self.videos: dict[str, Video] = {}
         # A channel that is not phone-verified may not set custom thumbnails: 403 `forbidden`.
         self.custom_thumbnails = True
+        # Chunk PUTs whose connection drops after the bytes arrived (the client then has to ask
+        # how far the upload got: an empty PUT with Content-Range bytes */TOTAL, answered 308 + Range).
+        self.drop_chunks = 0
         # How many videos.list polls a new upload stays "processing" for, and whether it is a Short.
         self.processing_polls = 0
         self.shorts = False
@@ -174,6 +177,9 @@ class YouTubeStandin(StandinServer):
                 )
             session.data.extend(request.body)
             session.chunks += 1
+            if self.drop_chunks > 0:
+                self.drop_chunks -= 1
+                return Reply(drop=True)
             if match.group(3) != "*":
                 session.total = int(match.group(3))
         if session.total and len(session.data) >= session.total:
