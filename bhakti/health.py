@@ -53,9 +53,13 @@ def readyz(request: HttpRequest) -> JsonResponse:
             checks[name] = "failed"
         else:
             checks[name] = f"ok ({detail}, {(time.monotonic() - started) * 1000:.0f} ms)" if detail else "ok"
+    # Warnings never fail the probe: a shut-down model degrades renders to offline art, it does not stop them.
+    from renders.providers_config import configuration_warnings
+
+    extra = {"warnings": warnings} if (warnings := configuration_warnings()) else {}
     if failed:
-        return JsonResponse({"status": "unavailable", "failed": failed, "checks": checks}, status=503)
-    return JsonResponse({"status": "ok", "checks": checks})
+        return JsonResponse({"status": "unavailable", "failed": failed, "checks": checks, **extra}, status=503)
+    return JsonResponse({"status": "ok", "checks": checks, **extra})
 
 
 def check_database() -> str:

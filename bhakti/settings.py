@@ -414,17 +414,20 @@ def env_map(name: str, default: str) -> dict[str, str]:
 # --- Cloud providers: each is used only when listed above AND its key is set ------------------
 OPENAI_API_KEY = env_str("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "")  # empty: api.openai.com
-OPENAI_IMAGE_MODEL = env_str("OPENAI_IMAGE_MODEL", "gpt-image-1")
-OPENAI_TTS_MODEL = env_str("OPENAI_TTS_MODEL", "gpt-4o-mini-tts")
-OPENAI_CHAT_MODEL = env_str("OPENAI_CHAT_MODEL", "gpt-4o-mini")
+# Defaults the pinned SDK lists as current (renders/pipeline/providers/catalog.py keeps the shutdown
+# dates; a configured model that is shut down or has a date is warned about at start-up and in /readyz).
+OPENAI_IMAGE_MODEL = env_str("OPENAI_IMAGE_MODEL", "gpt-image-2.5-flare")
+OPENAI_TTS_MODEL = env_str("OPENAI_TTS_MODEL", "gpt-4o-mini-tts")  # announced shutdown 2027-01-06
+OPENAI_CHAT_MODEL = env_str("OPENAI_CHAT_MODEL", "gpt-6-luna")
 OPENAI_TTS_VOICES = env_map("OPENAI_TTS_VOICES", "en-female=nova,en-male=onyx,hi-female=shimmer,hi-male=echo")
 ELEVENLABS_API_KEY = env_str("ELEVENLABS_API_KEY", "")
 ELEVENLABS_BASE_URL = env_str("ELEVENLABS_BASE_URL", "")  # without /v1; empty: api.elevenlabs.io
 ELEVENLABS_MODEL = env_str("ELEVENLABS_MODEL", "eleven_multilingual_v2")
-# Premade voices (Rachel, Adam); multilingual_v2 speaks Hindi with them too.
+# Default ("premade") voices Sarah and George; multilingual_v2 speaks Hindi with them too.
+# (Rachel and Adam, the old defaults, are retired or legacy.)
 ELEVENLABS_VOICES = env_map(
     "ELEVENLABS_VOICES",
-    "en-female=21m00Tcm4TlvDq8ikWAM,en-male=pNInz6obpgDQGcFmaJgB,hi-female=21m00Tcm4TlvDq8ikWAM,hi-male=pNInz6obpgDQGcFmaJgB",
+    "en-female=EXAVITQu4vr4xnSDxMaL,en-male=JBFqnCBsd6RMkjVDRZzb,hi-female=EXAVITQu4vr4xnSDxMaL,hi-male=JBFqnCBsd6RMkjVDRZzb",
 )
 PEXELS_API_KEY = env_str("PEXELS_API_KEY", "")
 PEXELS_BASE_URL = env_str("PEXELS_BASE_URL", "")  # empty: api.pexels.com
@@ -441,10 +444,22 @@ GOOGLE_OAUTH_AUTH_URI = env_str("GOOGLE_OAUTH_AUTH_URI", "https://accounts.googl
 GOOGLE_OAUTH_TOKEN_URI = env_str("GOOGLE_OAUTH_TOKEN_URI", "https://oauth2.googleapis.com/token")
 GOOGLE_OAUTH_REVOKE_URI = env_str("GOOGLE_OAUTH_REVOKE_URI", "https://oauth2.googleapis.com/revoke")
 YOUTUBE_API_ROOT = env_str("YOUTUBE_API_ROOT", "")  # empty: youtube.googleapis.com; tests use a stand-in
-YOUTUBE_UPLOAD_CHUNK_BYTES = env_int("YOUTUBE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024, minimum=1024)
+# YouTube's resumable upload takes chunks in multiples of 256 KiB (all but the last).
+YOUTUBE_UPLOAD_CHUNK_BYTES = env_int("YOUTUBE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024, minimum=256 * 1024)
+if YOUTUBE_UPLOAD_CHUNK_BYTES % (256 * 1024):
+    raise ImproperlyConfigured(
+        f"YOUTUBE_UPLOAD_CHUNK_BYTES must be a multiple of 262144 (256 KiB), got {YOUTUBE_UPLOAD_CHUNK_BYTES}"
+    )
 YOUTUBE_NUM_RETRIES = env_int("YOUTUBE_NUM_RETRIES", 3, minimum=0)
 YOUTUBE_CATEGORY_ID = env_str("YOUTUBE_CATEGORY_ID", "22")  # People & Blogs
+# True while the Google OAuth app is in "Testing" publishing status: Google then expires refresh
+# tokens 7 days after consent, so a publication due later is flagged when it is scheduled.
+GOOGLE_OAUTH_APP_IN_TESTING = env_bool("GOOGLE_OAUTH_APP_IN_TESTING", False)
 PUBLISH_STALE_SEC = env_int("PUBLISH_STALE_SEC", 1800, minimum=60)
+# A Short's custom thumbnail is applied only once YouTube has processed the video: wait this long
+# at most (polling videos.list every YOUTUBE_PROCESSING_POLL_SEC) before setting it.
+YOUTUBE_SHORTS_PROCESSING_WAIT_SEC = env_int("YOUTUBE_SHORTS_PROCESSING_WAIT_SEC", 300, minimum=0)
+YOUTUBE_PROCESSING_POLL_SEC = env_float("YOUTUBE_PROCESSING_POLL_SEC", 10.0)
 # Fernet key(s) for tokens at rest, comma-separated (first one encrypts; all decrypt, for rotation).
 # Unset: derived from SECRET_KEY, so changing SECRET_KEY then means reconnecting YouTube channels.
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "")

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from publishing import services
+from publishing.forms import validate_description_bytes
 from publishing.models import Privacy, Publication, Timing, YouTubeChannel
 from renders.api.errors import ErrorSerializer
 from renders.models import RenderJob
@@ -49,7 +50,7 @@ class PublicationOutput(serializers.ModelSerializer):
         model = Publication
         fields = [
             "job_id", "state", "progress_pct", "title", "description", "tags", "category_id", "privacy",
-            "made_for_kids", "timing", "publish_at", "upload_after", "youtube_video_id", "youtube_url",
+            "made_for_kids", "contains_synthetic_media", "timing", "publish_at", "upload_after", "youtube_video_id", "youtube_url",
             "thumbnail_set", "caption_languages", "error_code", "error", "notes", "attempts", "uploaded_at",
             "created_at", "updated_at",
         ]  # fmt: skip
@@ -68,7 +69,9 @@ class ScheduleApi(PublishApiView):
             required=False, allow_null=True, help_text="When to publish (ISO 8601 with offset); omitted: now"
         )
         title = serializers.CharField(max_length=100)
-        description = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+        description = serializers.CharField(
+            required=False, allow_blank=True, default="", validators=[validate_description_bytes]
+        )
         tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
         category_id = serializers.CharField(required=False, allow_blank=True, max_length=4, default="")
         privacy = serializers.ChoiceField(choices=Privacy.choices, required=False, default=Privacy.PRIVATE)
@@ -76,6 +79,13 @@ class ScheduleApi(PublishApiView):
             required=True, help_text="Required by YouTube: is the video made for kids?"
         )
         timing = serializers.ChoiceField(choices=Timing.choices, required=False, default=Timing.UPLOAD_WHEN_DUE)
+        contains_synthetic_media = serializers.BooleanField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="YouTube's altered or synthetic content disclosure; omitted: true when an AI voice or AI "
+            "art made the render",
+        )
 
     @extend_schema(request=ScheduleInput, responses={201: PublicationOutput, 400: ERROR, 404: ERROR, 409: ERROR})
     def post(self, request: Request, job_id: Any) -> Response:
@@ -97,6 +107,7 @@ class ScheduleApi(PublishApiView):
                 made_for_kids=data["made_for_kids"],
                 publish_at=data.get("iso_datetime"),
                 timing=data["timing"],
+                contains_synthetic_media=data["contains_synthetic_media"],
             )
         except services.PublishActionError as failure:
             return _action_error(failure)

@@ -61,6 +61,8 @@ class Publication(models.Model):
     category_id = models.CharField(max_length=4, default="22")
     privacy = models.CharField(max_length=10, choices=Privacy.choices, default=Privacy.PRIVATE)
     made_for_kids = models.BooleanField()  # no default: the creator must answer (YouTube requires it)
+    # YouTube's status.containsSyntheticMedia: realistic altered or synthetic content (AI voice or art).
+    contains_synthetic_media = models.BooleanField(default=False)
     timing = models.CharField(max_length=20, choices=Timing.choices, default=Timing.UPLOAD_WHEN_DUE)
     publish_at = models.DateTimeField(null=True, blank=True)  # null: as soon as possible
     upload_after = models.DateTimeField(db_index=True)

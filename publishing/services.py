@@ -13,17 +13,21 @@ import json
 import logging
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from publishing import youtube
+from publishing.forms import validate_description_bytes
 from publishing.models import Privacy, Publication, PublicationState, Timing, YouTubeChannel
+from publishing.selectors import synthetic_media_used
 from publishing.token_cipher import TokenUnreadable, decrypt_token, encrypt_token
 from renders.error_text import public_error_text
 from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
@@ -32,7 +36,6 @@ from renders.services import log_event
 logger = logging.getLogger(__name__)
 
 TITLE_MAX = 100
-DESCRIPTION_MAX = 5000
 TAGS_MAX_CHARS = 500
 # A publishAt this close to now may already be past when YouTube reads it.
 MIN_PUBLISH_AT_LEAD = dt.timedelta(minutes=2)
@@ -70,6 +73,7 @@ def channel_connect(
             "access_token": encrypt_token(tokens.access_token),
             "access_token_expiry": tokens.expiry,
             "scopes": list(tokens.scopes),
+            "connected_at": timezone.now(),  # a new consent: in Testing, Google's 7 days start again
         },
     )
     return channel
@@ -144,8 +148,10 @@ def _clean_metadata(title: str, description: str, tags: Sequence[str]) -> tuple[
         raise PublishActionError(
             "invalid", f"YouTube titles are at most {TITLE_MAX} characters (this one has {len(title)})."
         )
-    if len(description) > DESCRIPTION_MAX:
-        raise PublishActionError("invalid", f"YouTube descriptions are at most {DESCRIPTION_MAX} characters.")
+    try:
+        validate_description_bytes(description)  # YouTube counts UTF-8 bytes: a Devanagari letter is 3
+    except ValidationError as error:
+        raise PublishActionError("invalid", error.messages[0]) from error
     if any(char in text for text in (title, description) for char in "<>"):
         raise PublishActionError("invalid", "YouTube does not allow < or > in titles and descriptions.")
     clean_tags = [tag.strip() for tag in tags if tag and tag.strip()]
@@ -167,8 +173,12 @@ def publication_schedule(
     privacy: str = Privacy.PRIVATE,
     publish_at: dt.datetime | None = None,
     timing: str = Timing.UPLOAD_WHEN_DUE,
+    contains_synthetic_media: bool | None = None,
 ) -> Publication:
-    """Schedule (or reschedule) a finished video for YouTube. Due now: queued at once, after commit."""
+    """Schedule (or reschedule) a finished video for YouTube. Due now: queued at once, after commit.
+
+    `contains_synthetic_media` None: disclosed when an AI voice or AI art made the render.
+    """
     job = RenderJob.objects.select_for_update().get(pk=job.pk)
     if job.owner_id != owner.pk:
         raise PublishActionError("not_found", "No such video.")
@@ -214,6 +224,9 @@ def publication_schedule(
     publication.category_id = category_id or settings.YOUTUBE_CATEGORY_ID
     publication.privacy = privacy
     publication.made_for_kids = made_for_kids
+    publication.contains_synthetic_media = (
+        synthetic_media_used(job) if contains_synthetic_media is None else bool(contains_synthetic_media)
+    )
     publication.timing = timing
     publication.publish_at = publish_at
     publication.upload_after = upload_after
@@ -221,12 +234,32 @@ def publication_schedule(
     publication.progress_pct = 0
     publication.error = ""
     publication.error_code = ""
+    if (note := _testing_token_note(owner, upload_after)) and note not in publication.notes:
+        publication.notes = [*publication.notes, note]
     publication.save()
     when = "now" if upload_after <= now else f"at {upload_after.isoformat(timespec='minutes')}"
     log_event(job, f"YouTube: scheduled to upload {when} ({publication.get_timing_display().lower()})")
     if upload_after <= now:
         _queue(publication, now)
     return publication
+
+
+TESTING_TOKEN_LIFETIME = dt.timedelta(days=7)  # Google's limit for OAuth apps in "Testing"
+
+
+def _testing_token_note(owner: AbstractBaseUser, upload_after: dt.datetime) -> str:
+    """A warning, when the OAuth app is in Testing and the channel's sign-in ends before the upload."""
+    if not settings.GOOGLE_OAUTH_APP_IN_TESTING:
+        return ""
+    channel = YouTubeChannel.objects.filter(owner=owner).first()
+    if channel is None or upload_after < channel.connected_at + TESTING_TOKEN_LIFETIME:
+        return ""
+    ends = channel.connected_at + TESTING_TOKEN_LIFETIME
+    return (
+        f"This server's Google sign-in app is in Testing, where Google ends a channel's connection after 7 days: "
+        f"yours ends about {ends:%Y-%m-%d %H:%M} UTC, before this upload ({upload_after:%Y-%m-%d %H:%M} UTC). "
+        "Reconnect the channel within the 7 days before the upload, or ask the operator to publish the app."
+    )
 
 
 def _queue(publication: Publication, now: dt.datetime) -> bool:
@@ -388,11 +421,39 @@ def _status_body(publication: Publication, now: dt.datetime) -> dict[str, object
     status: dict[str, object] = {
         "selfDeclaredMadeForKids": publication.made_for_kids,
         "privacyStatus": publication.privacy,
+        "containsSyntheticMedia": publication.contains_synthetic_media,
     }
     if publication.timing == Timing.YOUTUBE_PUBLISH_AT and publication.publish_at and publication.publish_at > now:
         status["privacyStatus"] = Privacy.PRIVATE  # publishAt works only on private videos
         status["publishAt"] = publication.publish_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     return status
+
+
+SHORTS_ASPECTS = ("9:16", "1:1")
+SHORTS_MAX_SEC = 180  # YouTube counts a square or vertical video of up to three minutes as a Short
+
+
+def is_short(job: RenderJob) -> bool:
+    plan = job.plan if isinstance(job.plan, dict) else {}
+    scenes = plan.get("scenes") or []
+    duration = sum(float(scene.get("duration_sec") or 0) for scene in scenes if isinstance(scene, dict))
+    return plan.get("aspect") in SHORTS_ASPECTS and duration <= SHORTS_MAX_SEC
+
+
+def _ready_for_thumbnail(creds: youtube.Credentials, publication: Publication) -> bool:
+    """A Short's thumbnail is applied only after processing: wait for it, within a bound."""
+    if not is_short(publication.job):
+        return True
+    try:
+        return youtube.wait_until_processed(
+            creds,
+            publication.youtube_video_id,
+            timeout_sec=settings.YOUTUBE_SHORTS_PROCESSING_WAIT_SEC,
+            poll_sec=settings.YOUTUBE_PROCESSING_POLL_SEC,
+            sleep=time.sleep,
+        )
+    except Exception as error:  # noqa: BLE001 - becomes a plain message on the publication
+        raise youtube.explain(error, "checking that YouTube has processed the Short") from error
 
 
 def _run_upload(publication: Publication) -> bool:
@@ -435,7 +496,14 @@ def _run_upload(publication: Publication) -> bool:
         _progress(publication, VIDEO_SHARE)
 
         thumbnail = assets.get((AssetKind.THUMBNAIL, ""))
-        if not publication.thumbnail_set and thumbnail is not None:
+        if not publication.thumbnail_set and thumbnail is not None and not _ready_for_thumbnail(creds, publication):
+            publication.notes = [
+                *publication.notes,
+                f"YouTube was still processing this Short after {settings.YOUTUBE_SHORTS_PROCESSING_WAIT_SEC} s, "
+                "and a Short takes a custom thumbnail only once processed: set it in YouTube Studio.",
+            ]
+            publication.save(update_fields=["notes", "updated_at"])
+        elif not publication.thumbnail_set and thumbnail is not None:
             try:
                 with _local_file(thumbnail) as path:
                     youtube.set_thumbnail(creds, publication.youtube_video_id, path)
@@ -443,7 +511,13 @@ def _run_upload(publication: Publication) -> bool:
                 publication.save(update_fields=["thumbnail_set", "updated_at"])
             except Exception as error:  # noqa: BLE001 - quota and auth stop the upload; the rest is a note
                 explained = youtube.explain(error, "setting the thumbnail")
-                if explained.code in {"quota_exceeded", "auth_error", "network_error", "youtube_unavailable"}:
+                if explained.code in {
+                    "quota_exceeded",
+                    "rate_limited",
+                    "auth_error",
+                    "network_error",
+                    "youtube_unavailable",
+                }:
                     raise explained from error
                 # Custom thumbnails need a verified channel; the video is fine without one.
                 publication.notes = [*publication.notes, explained.message]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from publishing import services, youtube
 from publishing.forms import ScheduleForm
 from publishing.models import Publication, PublicationState, YouTubeChannel
+from publishing.selectors import synthetic_media_used
 from renders.models import JobState, RenderJob
 
 SESSION_KEY = "publishing.youtube_oauth"
@@ -111,11 +112,13 @@ def _panel(request: HttpRequest, job: RenderJob, form: ScheduleForm | None = Non
         initial = {"title": job.title[:100]}
         if publication is None and job.state == JobState.SUCCEEDED:
             initial["description"] = services.footage_credits(job)  # the stock clips' credits
+            initial["contains_synthetic_media"] = synthetic_media_used(job)
         if publication is not None:
             initial.update(
                 title=publication.title, description=publication.description, tags=", ".join(publication.tags),
                 category_id=publication.category_id, privacy=publication.privacy, timing=publication.timing,
                 publish_at=publication.publish_at, made_for_kids="yes" if publication.made_for_kids else "no",
+                contains_synthetic_media=publication.contains_synthetic_media,
             )  # fmt: skip
         form = ScheduleForm(initial=initial)
     context = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import http.client
 import json
 import logging
 import os
@@ -215,7 +216,10 @@ def _reason_and_message(error: HttpError) -> tuple[str, str]:
     return (reasons[0] if reasons else ""), str(body.get("message") or "")
 
 
-QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded", "userRateLimitExceeded"}
+# The daily quota resets at midnight Pacific time; no retry passes before. A rate limit is brief:
+# the client already retried it (googleapiclient retries 403 rateLimitExceeded/userRateLimitExceeded).
+QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
+RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 
 
 def explain(error: BaseException, doing: str) -> PublishError:
@@ -223,10 +227,16 @@ def explain(error: BaseException, doing: str) -> PublishError:
     if isinstance(error, PublishError):
         return error
     if isinstance(error, RefreshError):
+        testing = (
+            " This server's Google sign-in app is in Testing, where Google ends every connection after 7 days; "
+            "the operator can publish the app to lift that."
+            if settings.GOOGLE_OAUTH_APP_IN_TESTING
+            else ""
+        )
         return PublishError(
             "auth_error",
             "YouTube no longer accepts Bhakti's access to your channel (it was revoked or has expired). "
-            "Reconnect the channel on the Publishing page, then press Retry.",
+            "Reconnect the channel on the Publishing page, then press Retry." + testing,
         )
     if isinstance(error, HttpError):
         status = error.resp.status
@@ -236,6 +246,12 @@ def explain(error: BaseException, doing: str) -> PublishError:
                 "quota_exceeded",
                 f"YouTube's upload quota is used up, so {doing} has to wait. The quota resets daily at midnight "
                 "Pacific time; press Retry after that (nothing is uploaded twice).",
+            )
+        if reason in RATE_LIMIT_REASONS or status == 429:
+            return PublishError(
+                "rate_limited",
+                f"YouTube asked Bhakti to slow down during {doing} (too many requests in a short time; the daily "
+                "quota is not used up). Press Retry in a few minutes.",
             )
         if reason == "uploadLimitExceeded":
             return PublishError(
@@ -301,8 +317,19 @@ def upload_video(
         )
     )
     response = None
+    dropped = 0
     while response is None:
-        progress, response = request.next_chunk(num_retries=settings.YOUTUBE_NUM_RETRIES)
+        try:
+            progress, response = request.next_chunk(num_retries=settings.YOUTUBE_NUM_RETRIES)
+        except (TimeoutError, ConnectionError, http.client.HTTPException, httplib2.HttpLib2Error):
+            # The connection dropped mid-chunk. The request is now "in error state": its next call
+            # asks YouTube how much arrived (308 + Range) and resumes from there, rather than
+            # failing the publication and uploading the whole video again on Retry.
+            dropped += 1
+            if dropped > max(1, settings.YOUTUBE_NUM_RETRIES):
+                raise
+            continue
+        dropped = 0
         if response is None and progress is not None and not on_progress(progress.progress()):
             return ""
     video_id = response.get("id") if isinstance(response, dict) else None
@@ -311,11 +338,53 @@ def upload_video(
     return str(video_id)
 
 
-def set_thumbnail(creds: Credentials, video_id: str, path: Path) -> None:
-    mimetype = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
-    service(creds).thumbnails().set(videoId=video_id, media_body=MediaFileUpload(str(path), mimetype=mimetype)).execute(
-        num_retries=settings.YOUTUBE_NUM_RETRIES
+def processing_status(creds: Credentials, video_id: str) -> str:
+    """YouTube's processingDetails.processingStatus: processing, succeeded, failed or terminated."""
+    response = (
+        service(creds)
+        .videos()
+        .list(part="processingDetails", id=video_id)
+        .execute(num_retries=settings.YOUTUBE_NUM_RETRIES)
     )
+    items = response.get("items") or []
+    if not items:
+        return "processing"  # a fresh upload may not be listed yet
+    return str(items[0].get("processingDetails", {}).get("processingStatus") or "processing")
+
+
+def wait_until_processed(
+    creds: Credentials, video_id: str, *, timeout_sec: float, poll_sec: float, sleep: Callable[[float], None]
+) -> bool:
+    """Poll until YouTube has processed the video; False when it is still processing at the end."""
+    waited = 0.0
+    while True:
+        if processing_status(creds, video_id) != "processing":
+            return True
+        if waited >= timeout_sec:
+            return False
+        sleep(poll_sec)
+        waited += max(poll_sec, 0.001)
+
+
+def set_thumbnail(creds: Credentials, video_id: str, path: Path) -> None:
+    """Set the video's custom thumbnail. A channel that may not set custom thumbnails (not
+    phone-verified) gets 403 `forbidden`, which is no sign-in problem: PublishError
+    `thumbnail_refused`, which the caller notes without failing the upload."""
+    mimetype = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
+    try:
+        service(creds).thumbnails().set(
+            videoId=video_id, media_body=MediaFileUpload(str(path), mimetype=mimetype)
+        ).execute(num_retries=settings.YOUTUBE_NUM_RETRIES)
+    except HttpError as error:
+        reason, message = _reason_and_message(error)
+        if error.resp.status == 403 and reason == "forbidden":
+            raise PublishError(
+                "thumbnail_refused",
+                "YouTube did not take the custom thumbnail: this channel may not set custom thumbnails yet "
+                f"({message or reason}). Verify the channel at https://www.youtube.com/verify; the video is "
+                "published with a frame YouTube picks, and you can set the thumbnail in YouTube Studio.",
+            ) from error
+        raise
 
 
 def insert_caption(creds: Credentials, video_id: str, language: str, path: Path) -> None:
@@ -335,9 +404,23 @@ def insert_caption(creds: Credentials, video_id: str, language: str, path: Path)
 def keep_private(creds: Credentials, video_id: str, *, made_for_kids: bool) -> None:
     """Withdraw a scheduled publishAt: the video stays private on YouTube.
 
-    videos.update replaces the whole status part, so the made-for-kids answer is sent again.
+    videos.update replaces the whole status part, resetting any field left out (embeddable,
+    license, publicStatsViewable, …) to its default: the current status is read first and sent
+    back with only privacyStatus and publishAt changed.
     """
-    status = {"privacyStatus": "private", "publishAt": None, "selfDeclaredMadeForKids": made_for_kids}
-    service(creds).videos().update(part="status", body={"id": video_id, "status": status}).execute(
+    api = service(creds)
+    listed = api.videos().list(part="status", id=video_id).execute(num_retries=settings.YOUTUBE_NUM_RETRIES)
+    items = listed.get("items") or []
+    current = dict(items[0].get("status") or {}) if items else {}
+    # Read-only fields YouTube reports but does not take back.
+    for field in ("uploadStatus", "failureReason", "rejectionReason", "madeForKids"):
+        current.pop(field, None)
+    status = {
+        **current,
+        "privacyStatus": "private",
+        "publishAt": None,
+        "selfDeclaredMadeForKids": current.get("selfDeclaredMadeForKids", made_for_kids),
+    }
+    api.videos().update(part="status", body={"id": video_id, "status": status}).execute(
         num_retries=settings.YOUTUBE_NUM_RETRIES
     )

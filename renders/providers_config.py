@@ -11,6 +11,7 @@ to the set's CostMeter; the worker adds the total to RenderJob.cost_actual and t
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import threading
@@ -293,3 +294,25 @@ def record_actual_cost(job_id: str, providers: ProviderSet | None, summary: Path
         data["cost"] = meter.summary()
         summary.write_text(json.dumps(data, indent=2, ensure_ascii=False))
     return added
+
+
+def configuration_warnings(today: dt.date | None = None) -> list[str]:
+    """Configured models and voices that a provider has shut down, retired or dated for shutdown.
+
+    Only providers that would be used (listed and with a key) count. Logged at start-up and shown
+    in /readyz `warnings`; they never fail the probe, since the chain still ends offline.
+    """
+    from renders.pipeline.providers.catalog import model_warnings, voice_warnings
+
+    today = today or dt.datetime.now(tz=dt.UTC).date()
+    configured: list[tuple[str, str, str]] = []
+    if settings.OPENAI_API_KEY:
+        if "openai" in settings.IMAGE_PROVIDERS:
+            configured.append(("OPENAI_IMAGE_MODEL", "image", settings.OPENAI_IMAGE_MODEL))
+        if "openai" in settings.SPEECH_PROVIDERS:
+            configured.append(("OPENAI_TTS_MODEL", "speech", settings.OPENAI_TTS_MODEL))
+        configured.append(("OPENAI_CHAT_MODEL", "chat", settings.OPENAI_CHAT_MODEL))  # the script writer
+    lines = model_warnings(configured, today)
+    if settings.ELEVENLABS_API_KEY and "elevenlabs" in settings.SPEECH_PROVIDERS:
+        lines += voice_warnings("ELEVENLABS_VOICES", settings.ELEVENLABS_VOICES)
+    return lines

@@ -33,6 +33,34 @@ def test_it_is_ready_when_everything_answers(client):
 
 
 @pytest.mark.django_db
+def test_it_stays_ready_but_warns_about_a_shut_down_model_and_a_retired_voice(client, settings):
+    settings.OPENAI_API_KEY = "sk-configured"
+    settings.IMAGE_PROVIDERS = ["openai", "local"]
+    settings.OPENAI_IMAGE_MODEL = "gpt-image-1"
+    settings.ELEVENLABS_API_KEY = "el-configured"
+    settings.SPEECH_PROVIDERS = ["elevenlabs", "espeak"]
+    settings.ELEVENLABS_VOICES = {"en-female": "21m00Tcm4TlvDq8ikWAM"}
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.content
+    assert response.json()["warnings"] == [
+        "OPENAI_IMAGE_MODEL=gpt-image-1: gpt-image-1 was shut down on 2026-10-23; use gpt-image-2.5-flare or "
+        "gpt-image-2.5-sunburst",
+        "ELEVENLABS_VOICES en-female=21m00Tcm4TlvDq8ikWAM: Rachel, retired in 2026 (the API answers 404); pick a "
+        "current voice",
+    ]
+
+
+@pytest.mark.django_db
+def test_the_defaults_with_keys_set_give_no_image_or_chat_warning(client, settings):
+    settings.OPENAI_API_KEY = "sk-configured"
+    settings.IMAGE_PROVIDERS = ["openai", "local"]
+    settings.ELEVENLABS_API_KEY = "el-configured"
+    settings.SPEECH_PROVIDERS = ["elevenlabs", "espeak"]
+    body = client.get("/readyz").json()
+    assert "warnings" not in body
+
+
+@pytest.mark.django_db
 def test_it_is_not_ready_when_the_disk_is_nearly_full(client, settings):
     settings.READY_MIN_FREE_DISK_MB = 10**12  # more than any disk has
     response = client.get("/readyz")

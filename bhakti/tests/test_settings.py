@@ -52,6 +52,8 @@ def load_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -
         ("S3_PUBLIC_URL", "ftp://files.example.com", "S3_PUBLIC_URL must be a"),
         ("SENTRY_DSN", "not a url", "SENTRY_DSN must be a"),
         ("SENTRY_TRACES_SAMPLE_RATE", "2", "SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1"),
+        ("YOUTUBE_UPLOAD_CHUNK_BYTES", "1000000", "YOUTUBE_UPLOAD_CHUNK_BYTES must be a multiple of 262144"),
+        ("YOUTUBE_UPLOAD_CHUNK_BYTES", "65536", "YOUTUBE_UPLOAD_CHUNK_BYTES must be at least 262144"),
     ],
 )
 def test_it_refuses_a_malformed_value(monkeypatch, tmp_path, name, value, says):

@@ -18,8 +18,8 @@ from renders.models import AssetKind, JobAsset, JobState, RenderJob
 from tests.standins.google_oauth_server import CLIENT_ID, CLIENT_SECRET, GoogleOAuthStandin
 from tests.standins.youtube_server import YouTubeStandin
 
-VIDEO_BYTES = os.urandom(300 * 1024)  # five 64 KiB chunks
-CHUNK = 64 * 1024
+VIDEO_BYTES = os.urandom(600 * 1024)  # three chunks: two of 256 KiB, then 88 KiB
+CHUNK = 256 * 1024  # YouTube takes chunks in multiples of 256 KiB
 SRT_EN = "1\n00:00:00,000 --> 00:00:01,500\nPrahlad prayed.\n"
 SRT_HI = "1\n00:00:00,000 --> 00:00:01,500\nप्रह्लाद ने प्रार्थना की।\n"
 

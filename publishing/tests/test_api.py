@@ -53,6 +53,18 @@ def test_it_requires_the_made_for_kids_answer(api, channel, rendered_job):
     assert "made_for_kids" in answer.json()["message"]
 
 
+def test_it_counts_the_description_in_bytes_and_takes_the_synthetic_media_answer(api, channel, rendered_job):
+    hindi = {"title": "Prahlad", "made_for_kids": False, "description": "प्रह्लाद" * 250}  # 6,000 bytes
+    answer = api.post(_url(rendered_job, "schedule"), hindi, format="json")
+    assert answer.status_code == 400 and "description" in answer.json()["errors"]
+    assert "at most 5000 bytes; this one has 6000" in str(answer.json()["errors"]["description"])
+
+    later = (timezone.now() + dt.timedelta(hours=5)).isoformat()
+    given = {"title": "Prahlad", "made_for_kids": False, "iso_datetime": later, "contains_synthetic_media": True}
+    created = api.post(_url(rendered_job, "schedule"), given, format="json")
+    assert created.status_code == 201 and created.json()["contains_synthetic_media"] is True
+
+
 def test_it_retries_a_failed_upload(api, channel, rendered_job, enqueued, django_capture_on_commit_callbacks):
     Publication.objects.create(
         job=rendered_job, owner=rendered_job.owner, title="Prahlad", made_for_kids=True, upload_after=timezone.now(),

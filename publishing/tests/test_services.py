@@ -14,7 +14,7 @@ from publishing.services import PublishActionError, enqueue_due_publications, up
 from publishing.tests.conftest import CHUNK, SRT_HI, VIDEO_BYTES, connect_channel, make_rendered_job
 from publishing.token_cipher import decrypt_token
 from publishing.youtube import SCOPES, PublishError, authorization_start
-from renders.models import JobState
+from renders.models import JobState, RenderJob
 from tests.standins.server import Reply
 from tests.standins.youtube_server import CHANNEL_ID, quota_exceeded
 
@@ -93,17 +93,19 @@ def test_it_uploads_in_resumable_chunks_with_thumbnail_and_captions(
 
     (video,) = youtube_standin.videos.values()
     assert video.data == VIDEO_BYTES
-    assert video.chunks == len(VIDEO_BYTES) // CHUNK + 1  # 300 KiB in 64 KiB chunks: 5
+    assert video.chunks == len(VIDEO_BYTES) // CHUNK + 1  # 600 KiB in 256 KiB chunks: 3
     assert video.metadata["snippet"] == {
         "title": "Prahlad's devotion", "description": "A story of faith.", "tags": ["bhakti", "prahlad story"],
         "categoryId": "22", "defaultLanguage": "en", "defaultAudioLanguage": "en",
     }  # fmt: skip
-    assert video.metadata["status"] == {"selfDeclaredMadeForKids": False, "privacyStatus": "unlisted"}
+    assert video.metadata["status"] == {
+        "selfDeclaredMadeForKids": False, "privacyStatus": "unlisted", "containsSyntheticMedia": False,
+    }  # fmt: skip
     assert video.thumbnails == [b"\xff\xd8\xff thumb"]
     captions = {caption["snippet"]["language"]: caption for caption in video.captions}
     assert set(captions) == {"en", "hi"}  # every subtitle language, SRT only
     assert captions["hi"]["body"].decode() == SRT_HI and captions["hi"]["snippet"]["isDraft"] is False
-    assert seen[:4] == [19, 38, 57, 76] and seen[-1] == 93  # 64/300 KiB of 90 %, chunk by chunk; then thumbnail
+    assert seen[:2] == [38, 76] and seen[-1] == 93  # 256/600 KiB of 90 %, chunk by chunk; then thumbnail
 
     publication.refresh_from_db()
     assert publication.progress_pct == 100 and publication.youtube_video_id == video.id
@@ -144,15 +146,18 @@ def test_it_lets_youtube_publish_at_the_time_and_can_withdraw_it(
     upload_publication(publication_id=publication.pk)
     (video,) = youtube_standin.videos.values()
     assert video.metadata["status"] == {
-        "selfDeclaredMadeForKids": False, "privacyStatus": "private",
+        "selfDeclaredMadeForKids": False, "privacyStatus": "private", "containsSyntheticMedia": False,
         "publishAt": at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
     }  # fmt: skip
 
+    # The creator turned off embedding in YouTube Studio meanwhile: withdrawing must keep that.
+    video.metadata["status"] = {**video.metadata["status"], "embeddable": False, "publicStatsViewable": False}
     canceled = services.publication_cancel(owner=alice, job=rendered_job)
     assert canceled.state == PublicationState.CANCELED
-    assert video.updates == [
-        {"id": video.id, "status": {"privacyStatus": "private", "publishAt": None, "selfDeclaredMadeForKids": False}}
-    ]
+    (update,) = video.updates
+    assert update["status"]["privacyStatus"] == "private" and update["status"]["publishAt"] is None
+    assert update["status"]["selfDeclaredMadeForKids"] is False and "uploadStatus" not in update["status"]
+    assert video.metadata["status"]["embeddable"] is False and video.metadata["status"]["publicStatsViewable"] is False
     assert "stays private" in canceled.notes[-1]
 
 
@@ -171,7 +176,7 @@ def test_it_stops_an_upload_canceled_midway(alice, channel, rendered_job, youtub
     progress = services._progress
 
     def cancel_after_two_chunks(pub, pct):
-        if pct >= 36:
+        if pct >= 70:  # the second of three chunks
             services.publication_cancel(owner=alice, job=rendered_job)
         return progress(pub, pct)
 
@@ -252,6 +257,29 @@ def test_it_notes_a_refused_thumbnail_and_still_publishes(alice, channel, render
     assert publication.notes == ["YouTube refused setting the thumbnail: The thumbnail image is invalid.."]
 
 
+def test_it_publishes_with_a_note_and_the_captions_when_the_channel_may_not_set_thumbnails(
+    alice, channel, rendered_job, youtube_standin, enqueued
+):
+    youtube_standin.custom_thumbnails = False  # not phone-verified: thumbnails.set answers 403 forbidden
+    publication = _schedule(alice, rendered_job)
+    assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
+    publication.refresh_from_db()
+    assert publication.error_code == "" and publication.thumbnail_set
+    (note,) = publication.notes
+    assert "may not set custom thumbnails" in note and "youtube.com/verify" in note and "Reconnect" not in note
+    (video,) = youtube_standin.videos.values()
+    assert video.thumbnails == [] and sorted(c["snippet"]["language"] for c in video.captions) == ["en", "hi"]
+    assert publication.caption_languages == ["en", "hi"]
+
+
+def test_it_counts_the_description_in_bytes_as_youtube_does(alice, channel, rendered_job, youtube_standin, enqueued):
+    hindi = "प्रह्लाद" * 250  # 2,000 characters, 6,000 bytes of UTF-8
+    with pytest.raises(PublishActionError, match="at most 5000 bytes; this one has 6000"):
+        _schedule(alice, rendered_job, description=hindi)
+    publication = _schedule(alice, rendered_job, description="प्रह्लाद" * 200)  # 4,800 bytes: YouTube takes it
+    assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
+
+
 def test_it_fails_a_stale_upload_whose_worker_died(alice, channel, rendered_job, enqueued, settings):
     publication = _schedule(alice, rendered_job)
     Publication.objects.filter(pk=publication.pk).update(
@@ -318,3 +346,135 @@ def test_it_uploads_from_remote_storage_through_a_temporary_copy(alice, channel,
     assert state == PublicationState.PUBLISHED, Publication.objects.get(pk=publication.pk).error
     (video,) = youtube_standin.videos.values()
     assert video.data == VIDEO_BYTES and video.thumbnails == [b"\xff\xd8\xff thumb"] and video.captions == []
+
+
+def test_a_rate_limit_is_not_called_a_used_up_quota(alice, channel, rendered_job, youtube_standin, enqueued):
+    from tests.standins.youtube_server import youtube_error
+
+    youtube_standin.script(
+        "/upload/youtube/v3/videos", youtube_error(403, "rateLimitExceeded", "The request rate is too high.")
+    )
+    publication = _schedule(alice, rendered_job)
+    assert upload_publication(publication_id=publication.pk) == PublicationState.FAILED
+    publication.refresh_from_db()
+    assert publication.error_code == "rate_limited"
+    assert "quota is not used up" in publication.error and "midnight" not in publication.error
+
+
+def _make_short(job: RenderJob) -> RenderJob:
+    job.plan = {**job.plan, "aspect": "9:16"}
+    job.save(update_fields=["plan"])
+    return job
+
+
+def test_it_waits_for_a_short_to_be_processed_before_setting_its_thumbnail(
+    alice, channel, rendered_job, youtube_standin, enqueued, settings, monkeypatch
+):
+    settings.YOUTUBE_PROCESSING_POLL_SEC = 5
+    waits: list[float] = []
+    monkeypatch.setattr(services.time, "sleep", waits.append)
+    youtube_standin.shorts, youtube_standin.processing_polls = True, 2
+    publication = _schedule(alice, _make_short(rendered_job))
+    assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
+    (video,) = youtube_standin.videos.values()
+    assert video.thumbnails == [b"\xff\xd8\xff thumb"] and video.unapplied_thumbnails == []
+    assert waits == [5, 5] and len(youtube_standin.calls("/youtube/v3/videos", method="GET")) == 3
+    publication.refresh_from_db()
+    assert publication.thumbnail_set and publication.notes == [] and publication.caption_languages == ["en", "hi"]
+
+
+def test_it_stops_waiting_for_a_slow_short_and_says_so(
+    alice, channel, rendered_job, youtube_standin, enqueued, settings, monkeypatch
+):
+    settings.YOUTUBE_SHORTS_PROCESSING_WAIT_SEC, settings.YOUTUBE_PROCESSING_POLL_SEC = 20, 10
+    monkeypatch.setattr(services.time, "sleep", lambda seconds: None)
+    youtube_standin.shorts, youtube_standin.processing_polls = True, 100
+    publication = _schedule(alice, _make_short(rendered_job))
+    assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
+    (video,) = youtube_standin.videos.values()
+    assert video.thumbnails == [] and video.unapplied_thumbnails == []  # not sent while it would be lost
+    assert len(youtube_standin.calls("/youtube/v3/videos", method="GET")) == 3  # at 0, 10 and 20 s
+    publication.refresh_from_db()
+    assert not publication.thumbnail_set and "still processing this Short after 20 s" in publication.notes[0]
+    assert sorted(c["snippet"]["language"] for c in video.captions) == ["en", "hi"]
+
+
+def test_a_landscape_video_sets_its_thumbnail_without_waiting(alice, channel, rendered_job, youtube_standin, enqueued):
+    youtube_standin.processing_polls = 5
+    publication = _schedule(alice, rendered_job)
+    assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
+    assert youtube_standin.calls("/youtube/v3/videos", method="GET") == []
+
+
+def _add_summary(job: RenderJob, summary: dict) -> None:
+    import json
+
+    from django.core.files.base import ContentFile
+
+    from renders.models import AssetKind, JobAsset
+
+    asset = JobAsset(job=job, kind=AssetKind.SUMMARY, language="", size_bytes=1)
+    asset.file.save("job_summary.json", ContentFile(json.dumps(summary).encode()), save=False)
+    asset.save()
+
+
+def test_it_discloses_synthetic_media_when_an_ai_voice_made_the_render(
+    alice, channel, rendered_job, youtube_standin, enqueued
+):
+    _add_summary(rendered_job, {"speech_provider": "elevenlabs", "cost": {"by_provider": {"speech:elevenlabs": {}}}})
+    publication = _schedule(alice, rendered_job)
+    assert publication.contains_synthetic_media is True
+    assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
+    (video,) = youtube_standin.videos.values()
+    assert video.metadata["status"]["containsSyntheticMedia"] is True
+
+
+def test_the_creator_decides_the_disclosure_and_offline_renders_default_to_none(alice, channel, rendered_job):
+    _add_summary(rendered_job, {"speech_provider": "espeak", "cost": {"by_provider": {"images:local": {}}}})
+    later = timezone.now() + dt.timedelta(days=1)  # kept scheduled, so it can be scheduled again
+    assert _schedule(alice, rendered_job, publish_at=later).contains_synthetic_media is False
+    again = _schedule(alice, rendered_job, publish_at=later, contains_synthetic_media=True)
+    assert again.contains_synthetic_media is True
+
+
+def test_it_warns_when_a_testing_app_loses_the_channel_before_the_upload(
+    alice, channel, rendered_job, enqueued, settings
+):
+    settings.GOOGLE_OAUTH_APP_IN_TESTING = True
+    soon = _schedule(alice, rendered_job, publish_at=timezone.now() + dt.timedelta(days=2))
+    assert soon.notes == []
+    later = _schedule(alice, rendered_job, publish_at=timezone.now() + dt.timedelta(days=10))
+    (note,) = later.notes
+    assert "in Testing" in note and "ends about" in note and "Reconnect the channel" in note
+    settings.GOOGLE_OAUTH_APP_IN_TESTING = False
+    Publication.objects.filter(pk=later.pk).update(notes=[])
+    assert _schedule(alice, rendered_job, publish_at=timezone.now() + dt.timedelta(days=10)).notes == []
+
+
+def test_it_says_why_an_expired_testing_token_failed(alice, rendered_job, oauth_standin, enqueued, settings):
+    settings.GOOGLE_OAUTH_APP_IN_TESTING = True
+    channel = connect_channel(alice, oauth_standin, expired=True)
+    oauth_standin.tokens.revoked.add(decrypt_token(channel.refresh_token))  # Google's 7 days are up
+    publication = _schedule(alice, rendered_job)
+    assert upload_publication(publication_id=publication.pk) == PublicationState.FAILED
+    publication.refresh_from_db()
+    assert publication.error_code == "auth_error" and "ends every connection after 7 days" in publication.error
+
+
+def test_it_resumes_an_upload_after_a_dropped_connection(
+    alice, channel, rendered_job, youtube_standin, enqueued, settings
+):
+    # httplib2 resends a dropped request once, but the chunk's stream is spent by then: the resend
+    # stalls until the timeout, as it would against YouTube.
+    settings.PROVIDER_TIMEOUT_SEC = 1
+    youtube_standin.drop_chunks = 1  # the first chunk arrives, but its answer is lost
+    publication = _schedule(alice, rendered_job)
+    assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
+    (video,) = youtube_standin.videos.values()
+    assert video.data == VIDEO_BYTES and len(youtube_standin.sessions) == 1
+    status_queries = [
+        call
+        for call in youtube_standin.calls("/upload/sessions/")
+        if call.headers.get("content-range", "")[:8] == "bytes */"
+    ]
+    assert len(status_queries) == 1  # it asked how far the upload got, then went on from there

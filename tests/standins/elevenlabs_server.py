@@ -1,4 +1,9 @@
-"""A stand-in for ElevenLabs' /v1/text-to-speech/{voice_id}/with-timestamps."""
+"""A stand-in for ElevenLabs' /v1/text-to-speech/{voice_id}/with-timestamps.
+
+Like ElevenLabs it refuses a voice id it does not serve (404 `voice_not_found`, e.g. the retired
+Rachel) and a model id it does not know, and can be told to answer `quota_exceeded` or
+`too_many_concurrent_requests`, with ElevenLabs' `{"detail": {"status", "message"}}` bodies.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,23 @@ from tests.standins.server import Recorded, Reply, StandinServer
 
 API_KEY = "el-standin-key"
 SECONDS_PER_CHAR = 0.05
+# Default voices the stand-in serves (George, Sarah), and the text-to-speech models it knows.
+VOICES = {"JBFqnCBsd6RMkjVDRZzb": "George", "EXAVITQu4vr4xnSDxMaL": "Sarah"}
+MODELS = {"eleven_multilingual_v2", "eleven_flash_v2_5", "eleven_turbo_v2_5", "eleven_v3", "eleven_flash_v2"}
+
+
+def elevenlabs_error(status: int, code: str, message: str) -> Reply:
+    return Reply.json({"detail": {"status": code, "message": message}}, status)
+
+
+def quota_exceeded() -> Reply:
+    return elevenlabs_error(
+        401, "quota_exceeded", "This request exceeds your quota of 10000. You have 12 credits remaining."
+    )
+
+
+def too_many_concurrent_requests() -> Reply:
+    return elevenlabs_error(429, "too_many_concurrent_requests", "Too many concurrent requests for your subscription.")
 
 
 class ElevenLabsStandin(StandinServer):
@@ -18,7 +40,7 @@ class ElevenLabsStandin(StandinServer):
 
     def route(self, request: Recorded) -> Reply:
         if request.headers.get("xi-api-key") != self.api_key:
-            return Reply.json({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}, 401)
+            return elevenlabs_error(401, "invalid_api_key", "Invalid API key")
         parts = request.path.strip("/").split("/")
         if (
             request.method == "POST"
@@ -27,12 +49,18 @@ class ElevenLabsStandin(StandinServer):
             and parts[3] == "with-timestamps"
         ):
             return self._speak(request)
-        return Reply.json({"detail": {"status": "not_found", "message": f"Unknown route {request.path}"}}, 404)
+        return elevenlabs_error(404, "not_found", f"Unknown route {request.path}")
 
     def _speak(self, request: Recorded) -> Reply:
+        voice_id = request.path.strip("/").split("/")[2]
+        if voice_id not in VOICES:
+            return elevenlabs_error(404, "voice_not_found", f"A voice with the voice_id {voice_id} was not found.")
+        model_id = request.json().get("model_id", "eleven_multilingual_v2")
+        if model_id not in MODELS:
+            return elevenlabs_error(400, "model_not_found", f"A model with model ID {model_id} does not exist.")
         output_format = request.query.get("output_format", "mp3_44100_128")
         if not output_format.startswith("pcm_"):
-            return Reply.json({"detail": {"status": "unsupported", "message": "stand-in only speaks pcm_*"}}, 422)
+            return elevenlabs_error(422, "unsupported", "stand-in only speaks pcm_*")
         sample_rate = int(output_format.split("_")[1])
         text = str(request.json().get("text", ""))
         starts = [round(index * SECONDS_PER_CHAR, 3) for index in range(len(text))]

@@ -1,22 +1,65 @@
-"""A stand-in for the OpenAI API: images (b64_json), speech (raw pcm), chat completions."""
+"""A stand-in for the OpenAI API: images (b64_json), speech (raw pcm), chat completions.
+
+It takes only the models the pinned SDK lists (its `ImageModel`, `SpeechModel`, `ChatModel`
+types) and refuses, as OpenAI does, those shut down by today (renders/pipeline/providers/catalog.py,
+itself checked against the SDK's texts), with OpenAI's error bodies.
+"""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import json
 import math
+import re
 import struct
 import time
 from collections import deque
-from typing import Any
+from typing import Any, get_args
 
+from openai.types.audio.speech_model import SpeechModel
+from openai.types.image_model import ImageModel
+from openai.types.shared.chat_model import ChatModel
 from PIL import Image
 
+from renders.pipeline.providers.catalog import is_shut_down
 from tests.standins.server import Recorded, Reply, StandinServer
 
 API_KEY = "sk-standin-openai"
 TTS_SAMPLE_RATE = 24_000
+KNOWN_MODELS = {
+    "image": set(get_args(ImageModel)),
+    "speech": set(get_args(SpeechModel)),
+    "chat": set(get_args(ChatModel)),
+}
+STANDARD_IMAGE_SIZES = {"1024x1024", "1536x1024", "1024x1536", "auto"}
+# The built-in voices the SDK's audio.speech.create docstring lists.
+TTS_VOICES = {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin",
+              "cedar"}  # fmt: skip
+
+
+def openai_error(status: int, message: str, type_: str, code: str | None, param: str | None = None) -> Reply:
+    return Reply.json({"error": {"message": message, "type": type_, "param": param, "code": code}}, status)
+
+
+def insufficient_quota() -> Reply:
+    """What OpenAI answers when the account has no credit: a 429 that no retry will pass."""
+    return openai_error(
+        429,
+        "You exceeded your current quota, please check your plan and billing details. For more information on "
+        "this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+        "insufficient_quota",
+        "insufficient_quota",
+    )
+
+
+def rate_limited(retry_after: str = "1") -> Reply:
+    reply = openai_error(
+        429, "Rate limit reached for requests per min (RPM). Please try again in 1s.", "requests", "rate_limit_exceeded"
+    )
+    reply.headers["Retry-After"] = retry_after
+    return reply
 
 
 def png_bytes(width: int, height: int, color: tuple[int, int, int] = (200, 120, 40)) -> bytes:
@@ -37,11 +80,24 @@ class OpenAIStandin(StandinServer):
     are taken from `chat_replies` (strings, used in order) or else echo a minimal valid plan.
     """
 
-    def __init__(self, api_key: str = API_KEY) -> None:
+    def __init__(self, api_key: str = API_KEY, *, today: dt.date | None = None) -> None:
         super().__init__()
         self.api_key = api_key
+        self.today = today  # None: the real date; a test may move it past a shutdown
         self.chat_replies: deque[str] = deque()
         self.usage = {"prompt_tokens": 120, "completion_tokens": 80, "total_tokens": 200}
+
+    def refused_model(self, kind: str, model: object) -> Reply | None:
+        """OpenAI's 404 for a model it does not serve (unknown, or shut down by today)."""
+        today = self.today or dt.datetime.now(tz=dt.UTC).date()
+        if isinstance(model, str) and model in KNOWN_MODELS[kind] and not is_shut_down(kind, model, today):
+            return None
+        return openai_error(
+            404,
+            f"The model `{model}` does not exist or you do not have access to it.",
+            "invalid_request_error",
+            "model_not_found",
+        )
 
     @property
     def base_url(self) -> str:
@@ -51,16 +107,33 @@ class OpenAIStandin(StandinServer):
         if request.headers.get("authorization") != f"Bearer {self.api_key}":
             return Reply.json({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
                                          "code": "invalid_api_key"}}, 401)  # fmt: skip
-        if request.method == "POST" and request.path == "/v1/images/generations":
-            return self._image(request.json())
-        if request.method == "POST" and request.path == "/v1/audio/speech":
-            return self._speech(request.json())
-        if request.method == "POST" and request.path == "/v1/chat/completions":
-            return self._chat(request.json())
-        return Reply.json({"error": {"message": f"Unknown route {request.path}"}}, 404)
+        kinds = {"/v1/images/generations": "image", "/v1/audio/speech": "speech", "/v1/chat/completions": "chat"}
+        kind = kinds.get(request.path) if request.method == "POST" else None
+        if kind is None:
+            return openai_error(404, f"Unknown route {request.path}", "invalid_request_error", None)
+        body = request.json()
+        refused = self.refused_model(kind, body.get("model"))
+        if refused is not None:
+            return refused
+        if kind == "image":
+            return self._image(body)
+        if kind == "speech":
+            return self._speech(body)
+        return self._chat(body)
 
     def _image(self, body: dict[str, Any]) -> Reply:
-        width, height = (int(side) for side in str(body.get("size", "1024x1024")).split("x"))
+        if "response_format" in body:  # the SDK: "Unsupported for GPT image models"
+            return openai_error(
+                400, "Unknown parameter: 'response_format'.", "invalid_request_error", "unknown_parameter",
+                "response_format",
+            )  # fmt: skip
+        size = str(body.get("size", "auto"))
+        match = re.fullmatch(r"(\d+)x(\d+)", size)
+        if size not in STANDARD_IMAGE_SIZES and not (match and int(match[1]) % 16 == 0 and int(match[2]) % 16 == 0):
+            return openai_error(400, f"Invalid value: '{size}'.", "invalid_request_error", "invalid_value", "size")
+        if size == "auto":
+            size = "1024x1024"
+        width, height = (int(side) for side in size.split("x"))
         data = png_bytes(max(1, width // 16), max(1, height // 16))
         return Reply.json({
             "created": int(time.time()),
@@ -69,6 +142,12 @@ class OpenAIStandin(StandinServer):
         })  # fmt: skip
 
     def _speech(self, body: dict[str, Any]) -> Reply:
+        voice = body.get("voice")
+        if not (isinstance(voice, dict) and voice.get("id")) and voice not in TTS_VOICES:
+            return openai_error(
+                400, f"Invalid value: '{voice}'. Supported values are: {', '.join(sorted(TTS_VOICES))}.",
+                "invalid_request_error", "invalid_value", "voice",
+            )  # fmt: skip
         if body.get("response_format") != "pcm":
             return Reply(200, b"ID3fake-mp3", {"Content-Type": "audio/mpeg"})
         seconds = max(0.2, 0.06 * len(str(body.get("input", ""))))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -32,6 +33,16 @@ class PexelsStandin(StandinServer):
     def __init__(self, api_key: str = API_KEY) -> None:
         super().__init__()
         self.api_key = api_key
+        # Pexels' allowance: every API answer carries X-Ratelimit-*; at 0 remaining it answers 429.
+        self.limit, self.remaining = 200, 200
+        self.reset_at = int(time.time()) + 3600
+
+    def _rate_headers(self) -> dict[str, str]:
+        return {
+            "X-Ratelimit-Limit": str(self.limit),
+            "X-Ratelimit-Remaining": str(self.remaining),
+            "X-Ratelimit-Reset": str(self.reset_at),
+        }
 
     def route(self, request: Recorded) -> Reply:
         if request.path.startswith("/files/"):
@@ -39,7 +50,12 @@ class PexelsStandin(StandinServer):
         if request.headers.get("authorization") != self.api_key:
             return Reply.json({"error": "Unauthorized"}, 401)
         if request.method == "GET" and request.path == "/videos/search":
-            return self._search(request)
+            if self.remaining <= 0:
+                return Reply(429, b"Too Many Requests", {"Content-Type": "text/plain", **self._rate_headers()})
+            self.remaining -= 1
+            reply = self._search(request)
+            reply.headers.update(self._rate_headers())
+            return reply
         return Reply.json({"error": "Not found"}, 404)
 
     def _search(self, request: Recorded) -> Reply:

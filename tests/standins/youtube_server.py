@@ -19,6 +19,9 @@ from tests.standins.server import Recorded, Reply, StandinServer
 
 CHANNEL_ID = "UCstandinChannel000000000"
 CHANNEL_TITLE = "Bhakti Stories"
+STATUS_DEFAULTS = {"embeddable": True, "license": "youtube", "publicStatsViewable": True}
+UPLOAD_GRANULARITY = 256 * 1024  # every chunk but the last must be a multiple of this
+DESCRIPTION_MAX_BYTES = 5000  # YouTube counts the description in UTF-8 bytes
 
 
 @functools.cache
@@ -78,6 +81,9 @@ class Video:
     thumbnails: list[bytes] = field(default_factory=list)
     captions: list[dict[str, Any]] = field(default_factory=list)  # {"snippet": ..., "body": bytes}
     updates: list[dict[str, Any]] = field(default_factory=list)
+    processing_polls: int = 0  # videos.list answers "processing" this many more times
+    unapplied_thumbnails: list[bytes] = field(default_factory=list)  # set on a Short still processing
+    is_short: bool = False
 
 
 class YouTubeStandin(StandinServer):
@@ -86,6 +92,14 @@ class YouTubeStandin(StandinServer):
         self.oauth = oauth
         self.sessions: dict[str, UploadSession] = {}
         self.videos: dict[str, Video] = {}
+        # A channel that is not phone-verified may not set custom thumbnails: 403 `forbidden`.
+        self.custom_thumbnails = True
+        # Chunk PUTs whose connection drops after the bytes arrived (the client then has to ask
+        # how far the upload got: an empty PUT with Content-Range bytes */TOTAL, answered 308 + Range).
+        self.drop_chunks = 0
+        # How many videos.list polls a new upload stays "processing" for, and whether it is a Short.
+        self.processing_polls = 0
+        self.shorts = False
 
     @property
     def root_url(self) -> str:
@@ -107,6 +121,8 @@ class YouTubeStandin(StandinServer):
         if request.method == "GET" and path.endswith("/youtube/v3/channels"):
             return Reply.json({"kind": "youtube#channelListResponse",
                                "items": [{"id": CHANNEL_ID, "snippet": {"title": CHANNEL_TITLE}}]})  # fmt: skip
+        if request.method == "GET" and path.endswith("/youtube/v3/videos"):
+            return self._list_videos(request)
         if request.method == "POST" and re.search(r"/upload/youtube/v3/videos$", path):
             return self._start_upload(request)
         if request.method == "POST" and path.endswith("/upload/youtube/v3/thumbnails/set"):
@@ -119,6 +135,9 @@ class YouTubeStandin(StandinServer):
             if video is None:
                 return youtube_error(404, "videoNotFound", "The video could not be found.")
             video.updates.append(body)
+            if "status" in request.query.get("part", "").split(","):
+                # As on YouTube, the status part is replaced whole: a field left out takes its default.
+                video.metadata["status"] = {**STATUS_DEFAULTS, **(body.get("status") or {})}
             return Reply.json({"kind": "youtube#video", **body})
         return youtube_error(404, "notFound", f"Unknown route {request.method} {path}")
 
@@ -131,6 +150,11 @@ class YouTubeStandin(StandinServer):
             return youtube_error(400, "invalidValue", "status.selfDeclaredMadeForKids is required")
         if status.get("publishAt") and status.get("privacyStatus") != "private":
             return youtube_error(400, "invalidPublishAt", "publishAt requires privacyStatus private")
+        description = str(metadata.get("snippet", {}).get("description", ""))
+        if len(description.encode()) > DESCRIPTION_MAX_BYTES or "<" in description or ">" in description:
+            return youtube_error(
+                400, "invalidDescription", "The request metadata specifies an invalid video description."
+            )
         session_id = secrets.token_hex(8)
         self.sessions[session_id] = UploadSession(
             metadata=metadata, total=int(request.headers.get("x-upload-content-length", "0"))
@@ -143,17 +167,30 @@ class YouTubeStandin(StandinServer):
             return youtube_error(404, "notFound", "No such upload session")
         match = re.match(r"bytes (\d+)-(\d+)/(\d+|\*)", request.headers.get("content-range", ""))
         if match:
-            start = int(match.group(1))
+            start, end = int(match.group(1)), int(match.group(2))
             if start != len(session.data):
                 return youtube_error(400, "badRequest", f"chunk starts at {start}, expected {len(session.data)}")
+            final = match.group(3) != "*" and end + 1 == int(match.group(3))
+            if not final and len(request.body) % UPLOAD_GRANULARITY:
+                return youtube_error(
+                    400, "badRequest", f"a chunk of {len(request.body)} bytes is not a multiple of 256 KiB"
+                )
             session.data.extend(request.body)
             session.chunks += 1
+            if self.drop_chunks > 0:
+                self.drop_chunks -= 1
+                return Reply(drop=True)
             if match.group(3) != "*":
                 session.total = int(match.group(3))
         if session.total and len(session.data) >= session.total:
             video_id = "vid" + secrets.token_hex(4)
             self.videos[video_id] = Video(
-                id=video_id, metadata=session.metadata, data=bytes(session.data), chunks=session.chunks
+                id=video_id,
+                metadata=session.metadata,
+                data=bytes(session.data),
+                chunks=session.chunks,
+                processing_polls=self.processing_polls,
+                is_short=self.shorts,
             )
             return Reply.json({"kind": "youtube#video", "id": video_id, **session.metadata})
         headers = {"Range": f"bytes=0-{len(session.data) - 1}"} if session.data else {}
@@ -163,10 +200,38 @@ class YouTubeStandin(StandinServer):
         video = self.videos.get(request.query.get("videoId", ""))
         if video is None:
             return youtube_error(404, "videoNotFound", "The video could not be found.")
-        video.thumbnails.append(request.body)
+        if not self.custom_thumbnails:
+            return youtube_error(
+                403,
+                "forbidden",
+                "The authenticated user doesn't have permissions to upload and set custom video thumbnails.",
+                domain="youtube.thumbnail",
+            )
+        if video.is_short and video.processing_polls > 0:
+            # YouTube: a Short's custom thumbnail set before processing completes may not be applied.
+            video.unapplied_thumbnails.append(request.body)
+        else:
+            video.thumbnails.append(request.body)
         return Reply.json(
             {"kind": "youtube#thumbnailSetResponse", "items": [{"default": {"url": "https://i.ytimg.com/x.jpg"}}]}
         )
+
+    def _list_videos(self, request: Recorded) -> Reply:
+        items = []
+        for video_id in request.query.get("id", "").split(","):
+            video = self.videos.get(video_id)
+            if video is None:
+                continue
+            parts = request.query.get("part", "").split(",")
+            item: dict[str, Any] = {"kind": "youtube#video", "id": video.id}
+            if "processingDetails" in parts:
+                state = "processing" if video.processing_polls > 0 else "succeeded"
+                video.processing_polls = max(0, video.processing_polls - 1)
+                item["processingDetails"] = {"processingStatus": state}
+            if "status" in parts:
+                item["status"] = {**STATUS_DEFAULTS, "uploadStatus": "processed", **video.metadata.get("status", {})}
+            items.append(item)
+        return Reply.json({"kind": "youtube#videoListResponse", "items": items})
 
     def _caption(self, request: Recorded) -> Reply:
         content_type = request.headers.get("content-type", "")

@@ -86,8 +86,8 @@ class ElevenLabsSpeech:
                 )
             except ApiError as error:
                 status = error.status_code or 0
-                detail = _detail(error.body)
-                raise status_error("ElevenLabs", status, error.headers, detail) from error
+                message, code = _detail(error.body)
+                raise status_error("ElevenLabs", status, error.headers, message, code) from error
             except httpx.TimeoutException as error:
                 raise RetryableError(f"ElevenLabs timed out after {self.policy.timeout_sec:g} s") from error
             except httpx.TransportError as error:
@@ -108,13 +108,15 @@ class ElevenLabsSpeech:
         return Speech(pcm=pcm, sample_rate=SAMPLE_RATE, words=words, cost=len(text) / 1000 * self.price_per_1k_chars)
 
 
-def _detail(body: object) -> str:
+def _detail(body: object) -> tuple[str, str]:
+    """(message, code) from ElevenLabs' error body: {"detail": {"status": CODE, "message": ...}}."""
     if isinstance(body, dict):
         detail = body.get("detail", body)
         if isinstance(detail, dict):
-            return str(detail.get("message") or detail.get("status") or "")
-        return str(detail)
-    return str(body or "")
+            code = str(detail.get("status") or detail.get("code") or "")
+            return str(detail.get("message") or code), code
+        return str(detail), ""
+    return str(body or ""), ""
 
 
 def _decode_audio(b64: object) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -9,6 +10,7 @@ from typing import TypeVar
 import openai
 
 from renders.pipeline.providers.base import ProviderError
+from renders.pipeline.providers.catalog import shutdown_of
 from renders.pipeline.providers.retry import (
     DEFAULT_POLICY,
     RetryableError,
@@ -36,24 +38,42 @@ class OpenAIAccount:
         )
 
 
-def _error_detail(error: openai.APIStatusError) -> str:
+def _error_detail(error: openai.APIStatusError) -> tuple[str, str]:
+    """(message, code) from OpenAI's error body: {"error": {"message", "type", "code"}}."""
     body = error.body
     if isinstance(body, dict):
         inner = body.get("error", body)
-        if isinstance(inner, dict) and inner.get("message"):
-            return str(inner["message"])
-    return ""
+        if isinstance(inner, dict):
+            return str(inner.get("message") or ""), str(inner.get("code") or "")
+    return "", ""
 
 
-def call_openai(what: str, account: OpenAIAccount, request: Callable[[openai.OpenAI], T]) -> T:
-    """Run one OpenAI request under the retry policy; failures become ProviderError."""
+def call_openai(
+    what: str, account: OpenAIAccount, request: Callable[[openai.OpenAI], T], *, kind: str = "", model: str = ""
+) -> T:
+    """Run one OpenAI request under the retry policy; failures become ProviderError.
+
+    With `kind` ("image", "speech", "chat") and `model`, a failure of a model OpenAI has shut
+    down says so, with the date and the replacement, so the job's log tells the creator why.
+    """
+    try:
+        return _call(what, account, request)
+    except ProviderError as error:
+        shutdown = shutdown_of(kind, model) if kind else None
+        if shutdown is not None and shutdown.date <= dt.datetime.now(tz=dt.UTC).date():
+            raise ProviderError(f"{what} refused the model: {shutdown.notice(dt.date.max)} ({error})") from error
+        raise
+
+
+def _call(what: str, account: OpenAIAccount, request: Callable[[openai.OpenAI], T]) -> T:
     client = account.client()
 
     def attempt() -> T:
         try:
             return request(client)
         except openai.APIStatusError as error:
-            raise status_error(what, error.status_code, error.response.headers, _error_detail(error)) from error
+            message, code = _error_detail(error)
+            raise status_error(what, error.status_code, error.response.headers, message, code) from error
         except openai.APITimeoutError as error:
             raise RetryableError(f"{what} timed out after {account.policy.timeout_sec:g} s") from error
         except openai.APIConnectionError as error:

@@ -1,4 +1,4 @@
-"""Scene art from OpenAI's image API (gpt-image-1 and friends), answered as base64 PNG."""
+"""Scene art from OpenAI's GPT image models, answered as base64 PNG (the only answer they give)."""
 
 from __future__ import annotations
 
@@ -10,26 +10,23 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from renders.pipeline.images import styled_prompt
 from renders.pipeline.providers.base import Picture, ProviderError
+from renders.pipeline.providers.catalog import DEFAULT_IMAGE_MODEL
 from renders.pipeline.providers.openai_client import OpenAIAccount, call_openai
 
-# The sizes each model family accepts: square, landscape, portrait.
-_SIZES = {
-    "gpt-image": ("1024x1024", "1536x1024", "1024x1536"),
-    "dall-e-3": ("1024x1024", "1792x1024", "1024x1792"),
-}
+# The standard sizes every GPT image model takes: square, landscape, portrait. (DALL·E and its
+# sizes were retired on 2026-05-12.)
+SQUARE, LANDSCAPE, PORTRAIT = "1024x1024", "1536x1024", "1024x1536"
 
 
-def api_size(model: str, size: tuple[int, int]) -> str:
-    """The model's size closest in shape to the frame: the result is cropped to the frame anyway."""
-    family = "dall-e-3" if model.startswith("dall-e") else "gpt-image"
-    square, landscape, portrait = _SIZES[family]
+def api_size(size: tuple[int, int]) -> str:
+    """The standard size closest in shape to the frame: the result is cropped to the frame anyway."""
     width, height = size
     ratio = width / height
     if ratio > 1.15:
-        return landscape
+        return LANDSCAPE
     if ratio < 1 / 1.15:
-        return portrait
-    return square
+        return PORTRAIT
+    return SQUARE
 
 
 def decode_picture(b64: object, size: tuple[int, int], what: str) -> bytes:
@@ -51,7 +48,7 @@ def decode_picture(b64: object, size: tuple[int, int], what: str) -> bytes:
 class OpenAIImages:
     name = "openai"
 
-    def __init__(self, account: OpenAIAccount, *, model: str = "gpt-image-1", price_per_image: float = 0.0):
+    def __init__(self, account: OpenAIAccount, *, model: str = DEFAULT_IMAGE_MODEL, price_per_image: float = 0.0):
         self.account = account
         self.model = model
         self.price_per_image = price_per_image
@@ -61,12 +58,16 @@ class OpenAIImages:
         params: dict[str, object] = {
             "model": self.model,
             "prompt": styled_prompt(prompt, style),
-            "size": api_size(self.model, size),
+            "size": api_size(size),
             "n": 1,
         }
-        if self.model.startswith("dall-e"):
-            params["response_format"] = "b64_json"  # gpt-image models only ever answer b64_json
-        response = call_openai("OpenAI images", self.account, lambda client: client.images.generate(**params))
+        response = call_openai(
+            "OpenAI images",
+            self.account,
+            lambda client: client.images.generate(**params),
+            kind="image",
+            model=self.model,
+        )
         data = getattr(response, "data", None) or []
         if not data:
             raise ProviderError("OpenAI images answered without an image")

@@ -15,6 +15,7 @@ from typing import Any
 
 from renders.pipeline.plan import MAX_NARRATION_CHARS, MAX_PROMPT_CHARS, MAX_TITLE_CHARS
 from renders.pipeline.providers.base import ProviderError
+from renders.pipeline.providers.catalog import DEFAULT_CHAT_MODEL
 from renders.pipeline.providers.openai_client import OpenAIAccount, call_openai
 
 LANGUAGE_NAMES = {"en": "English", "hi": "Hindi (Devanagari script)"}
@@ -72,7 +73,7 @@ class OpenAIScript:
         self,
         account: OpenAIAccount,
         *,
-        model: str = "gpt-4o-mini",
+        model: str = DEFAULT_CHAT_MODEL,
         price_per_1k_input_tokens: float = 0.0,
         price_per_1k_output_tokens: float = 0.0,
     ):
@@ -90,6 +91,8 @@ class OpenAIScript:
                 messages=messages,
                 response_format={"type": "json_object"},  # type: ignore[arg-type]
             ),
+            kind="chat",
+            model=self.model,
         )
         choices = getattr(answer, "choices", None) or []
         if not choices:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from renders.pipeline.providers.base import ProviderError, Speech
+from renders.pipeline.providers.catalog import DEFAULT_TTS_MODEL
 from renders.pipeline.providers.openai_client import OpenAIAccount, call_openai
 
 PCM_SAMPLE_RATE = 24_000  # response_format="pcm" is always 24 kHz mono signed 16-bit little-endian
@@ -37,7 +38,7 @@ class OpenAISpeech:
         self,
         account: OpenAIAccount,
         *,
-        model: str = "gpt-4o-mini-tts",
+        model: str = DEFAULT_TTS_MODEL,
         voices: Mapping[str, str],
         price_per_1k_chars: float = 0.0,
     ):
@@ -56,7 +57,13 @@ class OpenAISpeech:
         if self.model.startswith("gpt-4o"):
             # The older tts-1 models reject `instructions`; the gpt-4o ones use it to pick the language's accent.
             params["instructions"] = f"Narrate warmly and clearly in {LANGUAGE_NAMES.get(language, language)}."
-        answer = call_openai("OpenAI speech", self.account, lambda client: client.audio.speech.create(**params))
+        answer = call_openai(
+            "OpenAI speech",
+            self.account,
+            lambda client: client.audio.speech.create(**params),
+            kind="speech",
+            model=self.model,
+        )
         content_type = answer.response.headers.get("content-type", "")
         pcm = check_pcm(answer.content, content_type, "OpenAI speech")
         return Speech(pcm=pcm, sample_rate=PCM_SAMPLE_RATE, cost=len(text) / 1000 * self.price_per_1k_chars)

@@ -9,6 +9,7 @@ footage, and compose plays that clip (looped, cover-cropped) as the scene's movi
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -134,11 +135,28 @@ class PexelsClient:
                 raise RetryableError(f"Pexels timed out after {self.policy.timeout_sec:g} s") from error
             except httpx.TransportError as error:
                 raise RetryableError(f"Pexels could not be reached ({error})") from error
+            if response.status_code == 429:
+                raise self._rate_limited(response)
             if response.status_code >= 400:
                 raise status_error("Pexels", response.status_code, response.headers, response.text)
             return response
 
         return call_with_retries(attempt, self.policy)
+
+    def _rate_limited(self, response: httpx.Response) -> ProviderError:
+        """Pexels' 429 says in X-Ratelimit-Remaining / X-Ratelimit-Reset (a UNIX time) when the
+        key's allowance comes back: wait for it when that is soon, else stop now and say when."""
+        try:
+            reset_at = dt.datetime.fromtimestamp(int(response.headers["X-Ratelimit-Reset"]), tz=dt.UTC)
+        except (KeyError, ValueError, OverflowError, OSError):
+            return status_error("Pexels", 429, response.headers, response.text)
+        wait = max(0.0, (reset_at - dt.datetime.now(tz=dt.UTC)).total_seconds())
+        if response.headers.get("X-Ratelimit-Remaining") == "0" and wait > self.policy.max_wait_sec:
+            return ProviderError(
+                f"Pexels: this API key's request allowance is used up until {reset_at:%Y-%m-%d %H:%M} UTC "
+                "(X-Ratelimit-Reset); not retrying before then"
+            )
+        return RetryableError("Pexels is rate limiting us (HTTP 429)", retry_after=wait)
 
     def search_videos(self, query: str, *, orientation: str, per_page: int = 5) -> list[StockVideo]:
         with httpx.Client(timeout=self.policy.timeout_sec) as client:

@@ -75,8 +75,26 @@ def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def status_error(what: str, status: int, headers: Mapping[str, str] | None, detail: str = "") -> ProviderError:
-    """The error for an HTTP status: retryable for 429/5xx, final for everything else."""
+# Error codes in a provider's answer that say more than its status: a 429 `insufficient_quota`
+# (OpenAI) will not pass on a retry, unlike `rate_limit_exceeded`; ElevenLabs answers a used-up
+# character quota with 401 `quota_exceeded`, which is not a bad key.
+FINAL_CODES = {
+    "insufficient_quota": "has no credit left on this account (insufficient_quota): add credit or raise the usage limit",
+    "billing_hard_limit_reached": "reached the account's spending limit (billing_hard_limit_reached)",
+    "quota_exceeded": "says the account's quota is used up (quota_exceeded): wait for the next period or upgrade",
+    "model_not_found": "does not know that model (model_not_found)",
+    "voice_not_found": "does not know that voice (voice_not_found)",
+}
+
+
+def status_error(
+    what: str, status: int, headers: Mapping[str, str] | None, detail: str = "", code: str = ""
+) -> ProviderError:
+    """The error for an HTTP status: retryable for 429/5xx, final for everything else and for the
+    codes in FINAL_CODES whatever their status."""
+    if code in FINAL_CODES:
+        message = f"{what} {FINAL_CODES[code]} (HTTP {status})"
+        return ProviderError(f"{message}: {detail[:200]}" if detail else message)
     reason = {
         400: "rejected the request",
         401: "refused the API key",

@@ -6,10 +6,15 @@ import pytest
 
 from renders.pipeline.providers.base import ProviderError, with_fallback
 from renders.pipeline.providers.elevenlabs_speech import ElevenLabsSpeech, words_from_alignment
-from tests.standins.elevenlabs_server import API_KEY, SECONDS_PER_CHAR
+from tests.standins.elevenlabs_server import (
+    API_KEY,
+    SECONDS_PER_CHAR,
+    quota_exceeded,
+    too_many_concurrent_requests,
+)
 from tests.standins.server import Reply
 
-VOICES = {"en-female": "voice-en-f", "hi-male": "voice-hi-m"}
+VOICES = {"en-female": "EXAVITQu4vr4xnSDxMaL", "hi-male": "JBFqnCBsd6RMkjVDRZzb"}
 
 
 @pytest.fixture
@@ -28,7 +33,7 @@ def test_it_speaks_pcm_with_word_timings_and_records_the_cost(elevenlabs, eleven
     assert speech.words[1].start == pytest.approx(8 * SECONDS_PER_CHAR)
     assert speech.cost == pytest.approx(28 / 1000 * 0.30)
     (call,) = elevenlabs_standin.calls("/with-timestamps")
-    assert call.path == "/v1/text-to-speech/voice-en-f/with-timestamps"
+    assert call.path == "/v1/text-to-speech/EXAVITQu4vr4xnSDxMaL/with-timestamps"
     assert call.query["output_format"] == "pcm_24000"
     assert call.json()["model_id"] == "eleven_multilingual_v2"
 
@@ -90,3 +95,47 @@ def test_it_groups_characters_into_words():
     assert [(w.text, w.start, w.end) for w in words] == [("ab", 0, 2), ("c", 4, 5)]
     with pytest.raises(ProviderError, match="differ in length"):
         words_from_alignment(["a"], [0, 1], [1])
+
+
+def test_it_works_with_the_default_voices_and_model():
+    from django.conf import settings
+
+    from renders.pipeline.providers.catalog import ELEVENLABS_HINDI_MODELS, RETIRED_ELEVENLABS_VOICES
+    from tests.standins.elevenlabs_server import VOICES as SERVED
+
+    assert settings.ELEVENLABS_MODEL in ELEVENLABS_HINDI_MODELS
+    for slot in ("en-female", "en-male", "hi-female", "hi-male"):
+        voice_id = settings.ELEVENLABS_VOICES[slot]
+        assert voice_id in SERVED and voice_id not in RETIRED_ELEVENLABS_VOICES
+
+
+def test_it_names_a_retired_voice_and_does_not_retry(elevenlabs_standin, policy, sleeps):
+    rachel = ElevenLabsSpeech(
+        api_key=API_KEY, base_url=elevenlabs_standin.url, voices={"en-female": "21m00Tcm4TlvDq8ikWAM"}, policy=policy
+    )
+    with pytest.raises(ProviderError, match=r"does not know that voice \(voice_not_found\) \(HTTP 404\)"):
+        rachel.synthesize("Om.", "en", "female")
+    assert sleeps.waits == []
+
+
+def test_it_says_the_quota_is_used_up_rather_than_blaming_the_key(elevenlabs, elevenlabs_standin, sleeps):
+    elevenlabs_standin.script("/with-timestamps", quota_exceeded())
+    with pytest.raises(ProviderError) as raised:
+        elevenlabs.synthesize("Om.", "en", "female")
+    assert "quota is used up (quota_exceeded)" in str(raised.value)
+    assert "API key" not in str(raised.value)
+    assert sleeps.waits == [] and len(elevenlabs_standin.calls("/with-timestamps")) == 1
+
+
+def test_it_retries_too_many_concurrent_requests(elevenlabs, elevenlabs_standin, sleeps):
+    elevenlabs_standin.script("/with-timestamps", too_many_concurrent_requests())
+    assert elevenlabs.synthesize("Om.", "en", "female").pcm
+    assert len(elevenlabs_standin.calls("/with-timestamps")) == 2 and len(sleeps.waits) == 1
+
+
+def test_it_refuses_an_unknown_model(elevenlabs_standin, policy):
+    old = ElevenLabsSpeech(
+        api_key=API_KEY, base_url=elevenlabs_standin.url, voices=VOICES, policy=policy, model="eleven_monolingual_v0"
+    )
+    with pytest.raises(ProviderError, match="HTTP 400"):
+        old.synthesize("Om.", "en", "female")

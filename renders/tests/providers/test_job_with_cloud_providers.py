@@ -102,3 +102,15 @@ def test_it_renders_a_stock_footage_scene_and_credits_it(alice, settings, pexels
     }
     assert summary["cost"]["by_provider"]["footage:pexels"]["calls"] == 1
     assert job.cost_actual == 0  # Pexels is free
+
+
+def test_a_job_with_a_shut_down_image_model_says_why_it_was_painted_offline(alice, settings, openai_standin):
+    settings.IMAGE_PROVIDERS = ["openai", "local"]
+    settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL = OPENAI_KEY, openai_standin.base_url
+    settings.OPENAI_IMAGE_MODEL = "gpt-image-1"  # the old default, shut down on 2026-10-23
+    job = job_create(owner=alice, plan_data=tiny_plan_data(music="none"))
+    assert execute_render_job(str(job.pk)) == JobState.SUCCEEDED
+    messages = list(job.events.values_list("message", flat=True))
+    refused = [m for m in messages if "OpenAI images refused the model: gpt-image-1 was shut down on 2026-10-23" in m]
+    assert len(refused) == 2 and all(m.endswith("falling back to local") for m in refused)
+    assert len(openai_standin.calls("/images/generations")) == 2  # a 404 is not retried

@@ -22,7 +22,7 @@ PLAN = {
 @pytest.fixture
 def script(openai_account) -> OpenAIScript:
     return OpenAIScript(
-        openai_account, model="gpt-4o-mini", price_per_1k_input_tokens=0.5, price_per_1k_output_tokens=1.5
+        openai_account, model="gpt-6-luna", price_per_1k_input_tokens=0.5, price_per_1k_output_tokens=1.5
     )
 
 
@@ -34,7 +34,7 @@ def test_it_drafts_scenes_in_the_language_and_records_token_cost(script, openai_
     assert draft.scenes[0].keywords == ("river", "prayer") and draft.scenes[1].duration_sec == 5
     assert draft.cost == pytest.approx(120 / 1000 * 0.5 + 80 / 1000 * 1.5)
     body = openai_standin.calls("/chat/completions")[0].json()
-    assert body["model"] == "gpt-4o-mini" and body["response_format"] == {"type": "json_object"}
+    assert body["model"] == "gpt-6-luna" and body["response_format"] == {"type": "json_object"}
     system = body["messages"][0]["content"]
     assert "Hindi" in system and "exactly 2 scenes" in system and "miniature" in system
 

@@ -57,3 +57,18 @@ def test_it_needs_a_voice_for_the_language_and_gender(tts, openai_standin):
     with pytest.raises(ProviderError, match="hi-male .*OPENAI_TTS_VOICES"):
         tts.synthesize("नमस्ते", "hi", "male")
     assert openai_standin.requests == []
+
+
+def test_the_default_voices_are_ones_openai_offers(openai_account, openai_standin):
+    from django.conf import settings
+
+    speech = OpenAISpeech(openai_account, voices=settings.OPENAI_TTS_VOICES)
+    for slot in settings.OPENAI_TTS_VOICES:
+        language, gender = slot.split("-")
+        assert speech.synthesize("Om.", language, gender).pcm
+
+
+def test_an_unknown_voice_is_refused_with_openais_message(openai_account, openai_standin):
+    speech = OpenAISpeech(openai_account, voices={"en-female": "rachel"})
+    with pytest.raises(ProviderError, match=r"rejected the request \(HTTP 400\): Invalid value: 'rachel'"):
+        speech.synthesize("Om.", "en", "female")

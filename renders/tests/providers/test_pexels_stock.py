@@ -106,3 +106,25 @@ def test_it_picks_the_largest_file_when_none_covers_the_frame():
     video = StockVideo(1, 2, "", "", (StockFile("a", 320, 180), StockFile("b", 640, 360)))
     assert pick_file(video, (3840, 2160)).link == "b"
     assert pick_file(video, (256, 144)).link == "a"
+
+
+def test_it_stops_at_once_when_the_allowance_is_used_up_and_says_until_when(pexels, pexels_standin, sleeps):
+    import datetime as dt
+
+    pexels_standin.remaining = 0
+    pexels_standin.reset_at = int(dt.datetime(2027, 1, 1, 0, 0, tzinfo=dt.UTC).timestamp())
+    with pytest.raises(ProviderError, match="allowance is used up until 2027-01-01 00:00 UTC"):
+        pexels.search_videos("river dawn", orientation="landscape")
+    assert sleeps.waits == [] and len(pexels_standin.calls("/videos/search")) == 1
+
+
+def test_it_waits_for_a_reset_that_is_near(pexels, pexels_standin, sleeps):
+    import time
+
+    pexels_standin.reset_at = int(time.time()) + 5
+    pexels_standin.script(
+        "/videos/search",
+        Reply(429, b"", {"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": str(pexels_standin.reset_at)}),
+    )
+    assert pexels.search_videos("river dawn", orientation="landscape")
+    assert len(sleeps.waits) == 1 and 3 <= sleeps.waits[0] <= 5
