@@ -8,6 +8,7 @@ The embedded default needs no variables at all: SQLite, django-q2's ORM broker, 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -134,6 +135,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI / ReDoc assets served locally, never from a CDN
     "django_htmx",
     "template_partials",
+    "axes",
     "accounts",
     "renders",
     "library",
@@ -152,6 +154,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into accounts.lockout's 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bhakti.urls"
@@ -258,6 +262,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed logins (web form and admin) are counted by django-axes, per account and per client address
+# apart: LOGIN_FAILURE_LIMIT failures lock either one for LOGIN_LOCKOUT_MINUTES (429, Retry-After).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "bhakti.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # works on every database; no cache needed
+AXES_VERBOSE = False  # our audit trail records failures already
+# How many reverse proxies of this deployment's own stand before the app (bhakti/client_ip.py).
+# 0: REMOTE_ADDR is the client. 1: one proxy (nginx, a load balancer) appends to X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "renders:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -278,7 +299,11 @@ MAX_SCENE_DURATION_SEC = env_int("MAX_SCENE_DURATION_SEC", 20, minimum=1)
 MAX_TOTAL_DURATION_SEC = env_int("MAX_TOTAL_DURATION_SEC", 600, minimum=1)
 MAX_JOB_COST = env_float("MAX_JOB_COST", 5.0)
 JOBS_PER_DAY = env_int("JOBS_PER_DAY", 50, minimum=0)
+# Renders started per user per minute, over all API keys, sessions and the web forms.
 RATE_LIMIT_PER_MIN = env_int("RATE_LIMIT_PER_MIN", 10, minimum=1)
+# Unknown API keys allowed from one client address per window before it gets 429s.
+API_KEY_FAILURES_PER_WINDOW = env_int("API_KEY_FAILURES_PER_WINDOW", 20, minimum=1)
+API_KEY_FAILURE_WINDOW_SEC = env_int("API_KEY_FAILURE_WINDOW_SEC", 300, minimum=1)
 MAX_UPLOAD_IMAGE_BYTES = env_int("MAX_UPLOAD_IMAGE_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 # --- Renderer --------------------------------------------------------------------------------
