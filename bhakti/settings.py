@@ -120,6 +120,26 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# --- HTTPS (on by default with DEBUG off; `manage.py check --deploy` stays clean) -----------------
+# Behind a TLS-terminating proxy, set TRUST_X_FORWARDED_PROTO=1 (and make sure the proxy sets
+# X-Forwarded-Proto itself, overwriting what the client sent): Django then knows a request came over
+# HTTPS and does not redirect it forever. Where TLS really ends elsewhere and the proxy redirects,
+# SECURE_SSL_REDIRECT=0 turns Django's redirect off; cookies and HSTS stay as configured.
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Probes and scrapers call the process directly over plain HTTP (paths without the leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics(/prometheus)?$"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+# One year, as check --deploy recommends; 0 turns HSTS off. Browsers remember it: raise it only
+# once HTTPS works for the host (and, with the default includeSubDomains, for every subdomain).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# The preload directive only makes the host eligible; nothing is submitted to browsers' lists.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_HTTPONLY = True
+
 DATA_DIR = Path(env_str("BHAKTI_DATA_DIR", str(BASE_DIR / "var")))
 
 INSTALLED_APPS = [
@@ -387,8 +407,11 @@ SENTRY_RELEASE = env_str("SENTRY_RELEASE", "")
 SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
 if not 0.0 <= SENTRY_TRACES_SAMPLE_RATE <= 1.0:
     raise ImproperlyConfigured(f"SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1, got {SENTRY_TRACES_SAMPLE_RATE}")
-# /metrics and /metrics/prometheus want "Authorization: Bearer METRICS_TOKEN" when it is set.
+# /metrics and /metrics/prometheus want "Authorization: Bearer METRICS_TOKEN" when it is set; the
+# same token shows /readyz's details. Unset, the metrics answer 404 unless METRICS_PUBLIC is on
+# (a closed network where anyone who can reach them may read them).
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_PUBLIC = env_bool("METRICS_PUBLIC", False)
 # /readyz fails below this much free space where jobs render (RENDER_WORK_DIR).
 READY_MIN_FREE_DISK_MB = env_int("READY_MIN_FREE_DISK_MB", 1024, minimum=0)
 # Scene images, narration audio and cached segments older than this are deleted; final videos,
