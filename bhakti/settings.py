@@ -166,6 +166,7 @@ MIDDLEWARE = [
     # First: every log line below carries the request id; refusals (429/401) reach the audit trail.
     "bhakti.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "bhakti.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
