@@ -63,6 +63,15 @@ def _test_connections_stay_open() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Counters in the cache (render rate, unknown API keys, sign-ups and resets per address) are
+    keyed by user ids and 127.0.0.1, which repeat from test to test: each test starts from none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_render_dirs(settings, tmp_path: Path) -> None:
     # Each test renders into its own directories; media too, so nothing leaks between tests.
     settings.RENDER_WORK_DIR = tmp_path / "work"

@@ -11,20 +11,17 @@ API_KEY_FAILURE_WINDOW_SEC, every key from that address is refused with 429 unti
 
 from __future__ import annotations
 
-import math
-import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
+from accounts import address_limits
 from accounts.models import ApiKey
 from accounts.services import api_key_authenticate
-from bhakti.client_ip import client_ip
 
 API_KEY_HEADER = "X-API-Key"
 
@@ -47,8 +44,12 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw_key = raw_key_from_request(request)
         if raw_key is None:
             return None
-        failures_key, wait = _failure_window(request)
-        if (cache.get(failures_key) or 0) >= settings.API_KEY_FAILURES_PER_WINDOW:
+        window = settings.API_KEY_FAILURE_WINDOW_SEC
+        limit = settings.API_KEY_FAILURES_PER_WINDOW
+        wait = address_limits.wait_if_over(
+            scope="api-key-failures", request=request._request, limit=limit, window_sec=window
+        )
+        if wait is not None:
             raise exceptions.Throttled(
                 wait=wait,
                 detail=(
@@ -58,7 +59,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             )
         key = api_key_authenticate(raw_key) if raw_key else None
         if key is None:
-            _count_failure(failures_key)
+            address_limits.count(scope="api-key-failures", request=request._request, window_sec=window)
             raise exceptions.AuthenticationFailed(
                 "This API key is not valid: it may be mistyped or revoked. Create a new one under Account → API keys.",
                 code="invalid_api_key",
@@ -67,23 +68,6 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
-
-
-def _failure_window(request: Request) -> tuple[str, int]:
-    """The cache key counting this address's failures in the current window, and seconds left in it."""
-    window = settings.API_KEY_FAILURE_WINDOW_SEC
-    now = time.time()
-    index = int(now // window)
-    return f"api-key-failures:{client_ip(request)}:{index}", max(1, math.ceil((index + 1) * window - now))
-
-
-def _count_failure(cache_key: str) -> None:
-    # add() then incr(): atomic on Redis, so concurrent guesses from many processes all count.
-    cache.add(cache_key, 0, timeout=settings.API_KEY_FAILURE_WINDOW_SEC)
-    try:
-        cache.incr(cache_key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(cache_key, 1, timeout=settings.API_KEY_FAILURE_WINDOW_SEC)
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
