@@ -300,6 +300,9 @@ AXES_CLIENT_IP_CALLABLE = "bhakti.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # works on every database; no cache needed
 AXES_VERBOSE = False  # our audit trail records failures already
+# No row per successful login (axes' AccessLog would grow without end and duplicate the audit trail);
+# failed attempts are still counted, and removed once their cool-off has passed.
+AXES_DISABLE_ACCESS_LOG = True
 # How many reverse proxies of this deployment's own stand before the app (bhakti/client_ip.py).
 # 0: REMOTE_ADDR is the client. 1: one proxy (nginx, a load balancer) appends to X-Forwarded-For.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)

@@ -53,3 +53,10 @@ def test_it_locks_the_admin_login_too(client, alice):
         client.post("/admin/login/", {"username": "alice", "password": "wrong"}, REMOTE_ADDR=f"203.0.113.{n}")
     answer = client.post(LOGIN, {"username": "alice", "password": "alice-pass-123"}, REMOTE_ADDR="198.51.100.9")
     assert answer.status_code == 429
+
+
+def test_it_keeps_no_row_per_successful_login(client, alice):
+    from axes.models import AccessLog
+
+    assert client.post(LOGIN, {"username": "alice", "password": "alice-pass-123"}).status_code == 302
+    assert not AccessLog.objects.exists()
