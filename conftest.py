@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Fast password hashing; on the production-settings pass, a Redis database per xdist worker.
+    """Fast password hashing, no HTTPS redirect; on the production-settings pass, a Redis database per xdist worker.
 
     Settings are imported before this runs, but the cache connection is made lazily, so the
     LOCATION can still change. Without this, one worker's cache.clear() (a FLUSHDB) would wipe
@@ -22,6 +22,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Users are created in most tests; the real hasher costs ~0.3 s a password on this machine.
     # Production keeps Django's default (PBKDF2); nothing in the suite depends on which it is.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The production pass runs with DEBUG off, which redirects plain HTTP to HTTPS; the test client
+    # and the browser test's live server speak plain HTTP. Tests of the redirect turn it back on.
+    settings.SECURE_SSL_REDIRECT = False
     if not getattr(settings, "REDIS_URL", ""):
         return
     from urllib.parse import urlparse
@@ -57,6 +60,15 @@ def _test_connections_stay_open() -> Iterator[None]:
     BaseDatabaseWrapper.close_if_unusable_or_obsolete = close_unless_in_a_transaction
     yield
     BaseDatabaseWrapper.close_if_unusable_or_obsolete = original
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Counters in the cache (render rate, unknown API keys, sign-ups and resets per address) are
+    keyed by user ids and 127.0.0.1, which repeat from test to test: each test starts from none."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from django.db import DatabaseError, transaction
 from django.dispatch import receiver
 
 from accounts.models import AuditEvent
+from bhakti.client_ip import client_ip
 from bhakti.logging import current_request_var, scrub_text
 
 if TYPE_CHECKING:
@@ -68,12 +69,10 @@ def record(
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it,
-    # and the deployment docs put gunicorn behind one that sets REMOTE_ADDR correctly.
+    # X-Forwarded-For only as far as TRUSTED_PROXY_COUNT proxies wrote it (bhakti/client_ip.py).
     if request is None:
         return None
-    address = request.META.get("REMOTE_ADDR") or ""
-    return address or None
+    return client_ip(request) or None
 
 
 @receiver(user_login_failed, dispatch_uid="bhakti-audit-login-failed")

@@ -3,17 +3,23 @@
 Keys are hashed at rest (accounts.models.ApiKey); `api_key_authenticate` compares hashes. A
 request that presents a key which is unknown or revoked is refused outright (401) rather than
 falling through to session auth: a client that sent a key means to be that key.
+
+Guessing is throttled per client address: after API_KEY_FAILURES_PER_WINDOW unknown keys within
+API_KEY_FAILURE_WINDOW_SEC, every key from that address is refused with 429 until the window ends
+(a valid key too: the address is the unit, since a guesser holds no key of its own).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
+from accounts import address_limits
 from accounts.models import ApiKey
 from accounts.services import api_key_authenticate
 
@@ -38,8 +44,22 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw_key = raw_key_from_request(request)
         if raw_key is None:
             return None
+        window = settings.API_KEY_FAILURE_WINDOW_SEC
+        limit = settings.API_KEY_FAILURES_PER_WINDOW
+        wait = address_limits.wait_if_over(
+            scope="api-key-failures", request=request._request, limit=limit, window_sec=window
+        )
+        if wait is not None:
+            raise exceptions.Throttled(
+                wait=wait,
+                detail=(
+                    "Too many requests from this address presented an API key that is not valid; "
+                    f"try again in {wait} s."
+                ),
+            )
         key = api_key_authenticate(raw_key) if raw_key else None
         if key is None:
+            address_limits.count(scope="api-key-failures", request=request._request, window_sec=window)
             raise exceptions.AuthenticationFailed(
                 "This API key is not valid: it may be mistyped or revoked. Create a new one under Account → API keys.",
                 code="invalid_api_key",

@@ -6,7 +6,8 @@ from accounts import views
 app_name = "accounts"
 
 # Log in, log out and the password-reset flow are Django's own views (security-sensitive code we
-# should not rewrite); they only need our templates and our namespaced URLs.
+# should not rewrite); they only need our templates and our namespaced URLs. The reset request is
+# limited per address (views.PasswordResetView); failed logins are counted by django-axes.
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path(
@@ -17,7 +18,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             template_name="accounts/password_reset_form.html",
             email_template_name="accounts/password_reset_email.txt",
             subject_template_name="accounts/password_reset_subject.txt",

@@ -1,14 +1,17 @@
-"""Account pages: sign-up, and the profile with quotas, usage and API keys."""
+"""Account pages: sign-up, password reset, and the profile with quotas, usage and API keys."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import address_limits
 from accounts.forms import ApiKeyForm, SignupForm
 from accounts.models import ApiKey
 from accounts.selectors import api_keys_of, profile_usage
@@ -22,13 +25,52 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("renders:dashboard")
     form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        # Accounts multiply per-user limits (renders a minute, videos a day): one address may
+        # make only so many an hour.
+        wait = address_limits.wait_if_over(
+            scope="signup", request=request, limit=settings.SIGNUPS_PER_HOUR_PER_ADDRESS, window_sec=3600
+        )
+        if wait is not None:
+            return _too_many(
+                request,
+                f"Too many accounts were created from this address; try again in {wait // 60 + 1} minutes.",
+                wait,
+            )
     if request.method == "POST" and form.is_valid():
+        address_limits.count(scope="signup", request=request, window_sec=3600)
         user = form.save()
         ensure_profile(user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.get_username()}! Start with a story or write your own.")
         return redirect("renders:dashboard")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def _too_many(request: HttpRequest, message: str, wait: int) -> HttpResponse:
+    response = render(request, "accounts/too_many.html", {"message": message}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's view, with a limit on the e-mails one address can have sent (mail-bombing a victim)."""
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        wait = address_limits.wait_if_over(
+            scope="password-reset",
+            request=request,
+            limit=settings.PASSWORD_RESETS_PER_HOUR_PER_ADDRESS,
+            window_sec=3600,
+        )
+        if wait is not None:
+            return _too_many(
+                request,
+                f"Too many password resets were asked from this address; try again in {wait // 60 + 1} minutes.",
+                wait,
+            )
+        address_limits.count(scope="password-reset", request=request, window_sec=3600)
+        return super().post(request, *args, **kwargs)
 
 
 def _profile_page(

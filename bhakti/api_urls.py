@@ -5,7 +5,7 @@ apps add their own `urlpatterns += [path("v1/…", …)]` entries below, each in
 """
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from library import api as library_api
 from renders.api.urls import urlpatterns as render_urlpatterns
@@ -21,7 +21,9 @@ v1_urlpatterns = [
 
 urlpatterns: list = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file (?script), not inline: the CSP
+    # allows scripts from this site only (bhakti/csp.py).
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
 

@@ -3,6 +3,8 @@
 /healthz answers as long as the process serves requests: it touches nothing else, so a database
 outage never gets every web process restarted by the orchestrator.
 /readyz checks what a request or a render needs: database, broker, storage, ffmpeg, free disk.
+Anyone gets its verdict (the status code and "ok"/"unavailable"); which backends, versions and
+errors lie behind it only a caller with the metrics token, or a staff session, sees.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from bhakti.metrics import has_metrics_token
 
 logger = logging.getLogger(__name__)
 
@@ -53,13 +57,17 @@ def readyz(request: HttpRequest) -> JsonResponse:
             checks[name] = "failed"
         else:
             checks[name] = f"ok ({detail}, {(time.monotonic() - started) * 1000:.0f} ms)" if detail else "ok"
-    # Warnings never fail the probe: a shut-down model degrades renders to offline art, it does not stop them.
-    from renders.providers_config import configuration_warnings
+    details = has_metrics_token(request) or (request.user.is_authenticated and request.user.is_staff)
+    body: dict[str, object] = {"status": "unavailable" if failed else "ok"}
+    if details:
+        body.update({"failed": failed, "checks": checks} if failed else {"checks": checks})
+        # Warnings never fail the probe: a shut-down model degrades renders to offline art, it
+        # does not stop them. Like the checks, they are details for the token or staff only.
+        from renders.providers_config import configuration_warnings
 
-    extra = {"warnings": warnings} if (warnings := configuration_warnings()) else {}
-    if failed:
-        return JsonResponse({"status": "unavailable", "failed": failed, "checks": checks, **extra}, status=503)
-    return JsonResponse({"status": "ok", "checks": checks, **extra})
+        if warnings := configuration_warnings():
+            body["warnings"] = warnings
+    return JsonResponse(body, status=503 if failed else 200)
 
 
 def check_database() -> str:

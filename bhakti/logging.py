@@ -163,6 +163,9 @@ def logging_config(*, level: str, json_logs: bool) -> dict[str, object]:
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
+            # django-axes logs every successful login's reset at INFO; failures and lockouts are in
+            # the audit trail already, and lockouts are logged by axes at WARNING.
+            "axes": {"level": "WARNING"},
             # django-q logs through its own logger with its own handler; route it through ours.
             "django-q": {"handlers": ["console"], "level": level, "propagate": False},
         },

@@ -44,20 +44,33 @@ REFUSAL_ACTIONS = (
 )
 
 
+def has_metrics_token(request: HttpRequest) -> bool:
+    """Whether the request carries "Authorization: Bearer <METRICS_TOKEN>" (never, when none is set)."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        return False
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+
 def metrics_token_required(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
-    """When METRICS_TOKEN is set, require "Authorization: Bearer <token>"; 401 otherwise."""
+    """METRICS_TOKEN set: require "Authorization: Bearer <token>" (401 otherwise).
+
+    Unset: the metrics are off (404) unless METRICS_PUBLIC is on, since they show deployment-wide
+    job counts and failure reasons to whoever asks.
+    """
 
     @wraps(view)
     def wrapped(request: HttpRequest) -> HttpResponse:
-        token = settings.METRICS_TOKEN
-        if token:
-            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        if settings.METRICS_TOKEN:
+            if not has_metrics_token(request):
                 response = JsonResponse(
                     {"code": "unauthorized", "message": "A valid metrics token is required."}, status=401
                 )
                 response["WWW-Authenticate"] = 'Bearer realm="metrics"'
                 return response
+        elif not settings.METRICS_PUBLIC:
+            return JsonResponse({"code": "not_found", "message": "Not found."}, status=404)
         return view(request)
 
     return wrapped

@@ -8,6 +8,7 @@ The embedded default needs no variables at all: SQLite, django-q2's ORM broker, 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -119,6 +120,26 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# --- HTTPS (on by default with DEBUG off; `manage.py check --deploy` stays clean) -----------------
+# Behind a TLS-terminating proxy, set TRUST_X_FORWARDED_PROTO=1 (and make sure the proxy sets
+# X-Forwarded-Proto itself, overwriting what the client sent): Django then knows a request came over
+# HTTPS and does not redirect it forever. Where TLS really ends elsewhere and the proxy redirects,
+# SECURE_SSL_REDIRECT=0 turns Django's redirect off; cookies and HSTS stay as configured.
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Probes and scrapers call the process directly over plain HTTP (paths without the leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics(/prometheus)?$"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+# One year, as check --deploy recommends; 0 turns HSTS off. Browsers remember it: raise it only
+# once HTTPS works for the host (and, with the default includeSubDomains, for every subdomain).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# The preload directive only makes the host eligible; nothing is submitted to browsers' lists.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_HTTPONLY = True
+
 DATA_DIR = Path(env_str("BHAKTI_DATA_DIR", str(BASE_DIR / "var")))
 
 INSTALLED_APPS = [
@@ -134,6 +155,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI / ReDoc assets served locally, never from a CDN
     "django_htmx",
     "template_partials",
+    "axes",
     "accounts",
     "renders",
     "library",
@@ -144,6 +166,7 @@ MIDDLEWARE = [
     # First: every log line below carries the request id; refusals (429/401) reach the audit trail.
     "bhakti.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "bhakti.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,6 +175,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into accounts.lockout's 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bhakti.urls"
@@ -258,6 +283,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed logins (web form and admin) are counted by django-axes, per account and per client address
+# apart: LOGIN_FAILURE_LIMIT failures lock either one for LOGIN_LOCKOUT_MINUTES (429, Retry-After).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Per client address and hour: accounts created, and password-reset e-mails asked for.
+SIGNUPS_PER_HOUR_PER_ADDRESS = env_int("SIGNUPS_PER_HOUR_PER_ADDRESS", 10, minimum=1)
+PASSWORD_RESETS_PER_HOUR_PER_ADDRESS = env_int("PASSWORD_RESETS_PER_HOUR_PER_ADDRESS", 5, minimum=1)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "bhakti.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # works on every database; no cache needed
+AXES_VERBOSE = False  # our audit trail records failures already
+# No row per successful login (axes' AccessLog would grow without end and duplicate the audit trail);
+# failed attempts are still counted, and removed once their cool-off has passed.
+AXES_DISABLE_ACCESS_LOG = True
+# How many reverse proxies of this deployment's own stand before the app (bhakti/client_ip.py).
+# 0: REMOTE_ADDR is the client. 1: one proxy (nginx, a load balancer) appends to X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "renders:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -278,7 +326,11 @@ MAX_SCENE_DURATION_SEC = env_int("MAX_SCENE_DURATION_SEC", 20, minimum=1)
 MAX_TOTAL_DURATION_SEC = env_int("MAX_TOTAL_DURATION_SEC", 600, minimum=1)
 MAX_JOB_COST = env_float("MAX_JOB_COST", 5.0)
 JOBS_PER_DAY = env_int("JOBS_PER_DAY", 50, minimum=0)
+# Renders started per user per minute, over all API keys, sessions and the web forms.
 RATE_LIMIT_PER_MIN = env_int("RATE_LIMIT_PER_MIN", 10, minimum=1)
+# Unknown API keys allowed from one client address per window before it gets 429s.
+API_KEY_FAILURES_PER_WINDOW = env_int("API_KEY_FAILURES_PER_WINDOW", 20, minimum=1)
+API_KEY_FAILURE_WINDOW_SEC = env_int("API_KEY_FAILURE_WINDOW_SEC", 300, minimum=1)
 MAX_UPLOAD_IMAGE_BYTES = env_int("MAX_UPLOAD_IMAGE_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 # --- Renderer --------------------------------------------------------------------------------
@@ -362,8 +414,11 @@ SENTRY_RELEASE = env_str("SENTRY_RELEASE", "")
 SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
 if not 0.0 <= SENTRY_TRACES_SAMPLE_RATE <= 1.0:
     raise ImproperlyConfigured(f"SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1, got {SENTRY_TRACES_SAMPLE_RATE}")
-# /metrics and /metrics/prometheus want "Authorization: Bearer METRICS_TOKEN" when it is set.
+# /metrics and /metrics/prometheus want "Authorization: Bearer METRICS_TOKEN" when it is set; the
+# same token shows /readyz's details. Unset, the metrics answer 404 unless METRICS_PUBLIC is on
+# (a closed network where anyone who can reach them may read them).
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_PUBLIC = env_bool("METRICS_PUBLIC", False)
 # /readyz fails below this much free space where jobs render (RENDER_WORK_DIR).
 READY_MIN_FREE_DISK_MB = env_int("READY_MIN_FREE_DISK_MB", 1024, minimum=0)
 # Scene images, narration audio and cached segments older than this are deleted; final videos,

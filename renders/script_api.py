@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from renders import rate_limits
 from renders.api.errors import ErrorSerializer
 from renders.api.throttles import RenderStartRateThrottle
 from renders.pipeline.plan import ASPECTS, LANGUAGES, STYLES, VOICES
@@ -18,9 +19,9 @@ ERROR = ErrorSerializer  # the API's one error shape: {code, message[, errors]}
 
 
 class ScriptDraftRateThrottle(RenderStartRateThrottle):
-    """Drafting calls a paid chat model: the same per-key rate as starting renders, in its own bucket."""
+    """Drafting calls a paid chat model: the same per-user rate as starting renders, in its own bucket."""
 
-    scope = "script_draft"
+    scope = rate_limits.SCRIPT_DRAFT
 
 
 class ScriptDraftApi(APIView):

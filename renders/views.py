@@ -27,6 +27,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from library.forms import SplitStoryForm
 from library.stories import UnknownTemplate, get_template, plan_from_template
+from renders import rate_limits
 from renders.downloads import serve_stored_file
 from renders.forms import (
     LANGUAGE_NAMES,
@@ -173,6 +174,13 @@ def _create_submit(request: HttpRequest) -> HttpResponse:
     scenes_ok = formset.is_valid()  # run even when the plan form failed: every error shows, uploads are kept
     problems: list[str] = []
     if plan_ok and scenes_ok:
+        wait = rate_limits.take_render_start(user_id=request.user.pk)
+        if wait is not None:
+            response = _create_page(
+                request, plan_form, formset, problems=[rate_limits.refusal_message(wait)], status=429
+            )
+            response["Retry-After"] = str(wait)
+            return response
         try:
             job = job_create(owner=request.user, plan_data=plan_data_from_forms(plan_form, formset))
         except PlanError as error:
@@ -318,6 +326,9 @@ def cancel(request: HttpRequest, job_id: UUID) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def retry(request: HttpRequest, job_id: UUID) -> HttpResponse:
     job = job_get_for_user(user=request.user, job_id=job_id)
+    wait = rate_limits.take_render_start(user_id=request.user.pk)
+    if wait is not None:
+        return _after_action(request, job, rate_limits.refusal_message(wait))
     error = ""
     try:
         job = job_retry(job=job)

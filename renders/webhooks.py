@@ -11,7 +11,9 @@ webhook secret, of `<X-Bhakti-Timestamp>.<body>`. Signing the timestamp with the
 receiver refuse replays of an old delivery (reject timestamps older than a few minutes).
 
 Server-side request forgery: a URL whose host resolves to a private, loopback, link-local or
-otherwise non-global address is refused, once when the job is created and again at every
+otherwise non-global address is refused (IPv6 addresses that carry an IPv4 one, as 6to4, NAT64
+and IPv4-mapped do, are judged by the IPv4 address; site-local, IPv4-compatible and Teredo never
+pass), once when the job is created and again at every
 delivery, where the checked address is the one connected to (a DNS answer that changes between
 the check and the connect cannot redirect the POST). WEBHOOK_ALLOW_PRIVATE=True lifts this for
 tests and closed networks.
@@ -77,10 +79,48 @@ def _default_port(parts: SplitResult) -> int:
     return parts.port or (443 if parts.scheme == "https" else 80)
 
 
+# IPv6 ranges that are never a webhook target whatever they carry: site-local (deprecated, routed
+# inside a site like fc00::/7), local-use NAT64 (translates into the operator's own network),
+# IPv4-compatible (deprecated; some stacks still route it as the IPv4 address it holds) and
+# Teredo (obsolete tunnelling to an address hidden in the bits).
+_REFUSED_IPV6_NETWORKS = tuple(
+    ipaddress.IPv6Network(network) for network in ("fec0::/10", "64:ff9b:1::/48", "::/96", "2001::/32")
+)
+# Well-known NAT64 prefix: the last 32 bits are the IPv4 address the translator connects to.
+_NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _is_public_ipv4(ip: ipaddress.IPv4Address) -> bool:
+    return ip.is_global and not (
+        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
+    )
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address a translating or tunnelling IPv6 address leads to, if it is one."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped  # ::ffff:a.b.c.d
+    if ip.sixtofour is not None:
+        return ip.sixtofour  # 2002:AABB:CCDD::/48 is the 6to4 site of AA.BB.CC.DD
+    if ip in _NAT64_WELL_KNOWN:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def is_public_address(address: str) -> bool:
+    """Whether a webhook may connect to `address` (an IPv4 or IPv6 literal, zone id allowed).
+
+    Python's `is_global` judges an IPv6 address by its own range only, so 2002:7f00:1:: (6to4 for
+    127.0.0.1) and fec0::1 pass it; addresses that lead to an IPv4 one are judged by that.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback, whatever the IPv6 flags say
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _is_public_ipv4(ip)
+    if any(ip in network for network in _REFUSED_IPV6_NETWORKS):
+        return False
+    embedded = _embedded_ipv4(ip)
+    if embedded is not None:
+        return _is_public_ipv4(embedded)
     return ip.is_global and not (
         ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
     )

@@ -292,6 +292,7 @@ def main() -> int:
         DJANGO_SETTINGS_MODULE="bhakti.settings",
         BHAKTI_DATA_DIR=str(scratch),
         DEBUG="0",
+        SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback; with DEBUG off every request would get a 301
         SECRET_KEY="load-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="INFO" if args.server_times else "WARNING",

@@ -30,6 +30,12 @@ def make_job(owner, state: str, *, seconds: float | None = None, timings: dict |
     )
 
 
+@pytest.fixture(autouse=True)
+def _metrics_public(settings) -> None:
+    settings.METRICS_TOKEN = ""
+    settings.METRICS_PUBLIC = True  # most tests read the numbers; the gate has tests of its own
+
+
 @pytest.fixture
 def jobs(alice):
     make_job(alice, JobState.SUCCEEDED, seconds=8, timings={"images": 0.4, "speech": 0.3, "compose": 4.5, "store": 0.2})
@@ -121,3 +127,18 @@ def test_it_wants_the_metrics_token_when_one_is_set(client, settings):
         assert client.get(path, headers={"Authorization": "Basic metrics-s3cret"}).status_code == 401
         assert client.get(path, headers={"Authorization": "Bearer metrics-s3cret"}).status_code == 200
     assert client.get("/metrics").headers["WWW-Authenticate"] == 'Bearer realm="metrics"'
+
+
+def test_it_keeps_the_metrics_off_without_a_token(client, settings, db):
+    settings.METRICS_PUBLIC = False
+    for path in ("/metrics", "/metrics/prometheus"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "jobs" not in response.content.decode()
+
+
+def test_it_keeps_the_metrics_off_by_default_in_production(monkeypatch, tmp_path):
+    from bhakti.tests.test_settings import load_settings
+
+    values = load_settings(monkeypatch, tmp_path, DEBUG="0", SECRET_KEY="x" * 60)
+    assert values["METRICS_TOKEN"] == "" and values["METRICS_PUBLIC"] is False

@@ -173,3 +173,33 @@ def test_it_reads_every_variable_the_deployment_files_set():
         assert set(compose["services"][service]["environment"]) <= known, service
     assert "qcluster" in compose["services"]["worker"]["command"]
     assert compose["services"]["worker"]["environment"]["Q_SCHEDULER"] == "0"
+
+
+def test_it_turns_https_on_with_debug_off(monkeypatch, tmp_path):
+    values = load_settings(monkeypatch, tmp_path, DEBUG="0", SECRET_KEY="x" * 60)
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SESSION_COOKIE_SECURE"] is True and values["CSRF_COOKIE_SECURE"] is True
+    assert values["SECURE_HSTS_SECONDS"] == 31_536_000
+    assert "SECURE_PROXY_SSL_HEADER" not in values  # trusting the header is a deliberate choice
+    behind_proxy = load_settings(monkeypatch, tmp_path, DEBUG="0", SECRET_KEY="x" * 60, TRUST_X_FORWARDED_PROTO="1")
+    assert behind_proxy["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    developer = load_settings(monkeypatch, tmp_path)
+    assert developer["SECURE_SSL_REDIRECT"] is False and developer["SECURE_HSTS_SECONDS"] == 0
+
+
+def test_it_passes_the_deployment_checks_with_debug_off(tmp_path):
+    # This pass's own environment (on the production pass: PostgreSQL, Redis, S3), with DEBUG off
+    # and the documented setting for running behind a TLS-terminating proxy.
+    env = dict(os.environ)
+    env.setdefault("SECRET_KEY", "a-test-secret-key-long-and-random-enough-for-check-deploy-0123456789")
+    env.update(DEBUG="0", TRUST_X_FORWARDED_PROTO="1", BHAKTI_DATA_DIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout

@@ -20,10 +20,13 @@ _ERROR_DESCRIPTIONS = {
     "same Idempotency-Key is still running (`idempotency_request_in_flight`).",
     415: "The body is not JSON (`unsupported_media_type`).",
     422: "The Idempotency-Key was used with a different body (`idempotency_key_reused`).",
-    429: "Too many renders started this minute (`throttled`); see Retry-After.",
+    429: "Too many renders started this minute by this user, or too many unknown API keys from this address "
+    "(`throttled`); see Retry-After.",
 }
 
-AUTH_ERRORS = (401, 403)
+# Every operation checks credentials, so every one can answer these; 429 too, since an address that
+# presented too many unknown keys is refused before its key is looked at.
+AUTH_ERRORS = (401, 403, 429)
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
@@ -56,6 +59,6 @@ RETRY_AFTER_PARAMETER = OpenApiParameter(
     "Retry-After",
     int,
     OpenApiParameter.HEADER,
-    description="Seconds to wait before starting another render.",
+    description="Seconds to wait before trying again.",
     response=[429],
 )

@@ -1,32 +1,29 @@
-"""Rate limit on starting renders: RATE_LIMIT_PER_MIN per API key, or per user for sessions.
+"""Rate limit on starting renders: RATE_LIMIT_PER_MIN per user, whichever key or session starts them.
 
-DRF's stock throttles key on the user, else the client IP; integrations behind one NAT or one
-user with several keys need the key's own bucket. History lives in the default cache, which is
-Redis in production so every web process shares it (local memory on one machine).
+The counting is renders.rate_limits', which the web forms use too; this class only lets DRF
+refuse with its usual 429 and Retry-After.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from accounts.models import ApiKey
+from renders import rate_limits
 
 
-class RenderStartRateThrottle(SimpleRateThrottle):
-    scope = "render_start"
+class RenderStartRateThrottle(BaseThrottle):
+    scope = rate_limits.RENDER_START
 
-    def get_rate(self) -> str:
-        # Read per request, so a changed setting (or a test's override) applies at once.
-        return f"{settings.RATE_LIMIT_PER_MIN}/min"
+    def __init__(self) -> None:
+        self._wait: int | None = None
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        if isinstance(request.auth, ApiKey):
-            ident = f"key:{request.auth.pk}"
-        elif request.user and request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
-        else:
-            ident = f"ip:{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return True  # the view's permission refuses anonymous requests before throttles run
+        self._wait = rate_limits.take_render_start(user_id=request.user.pk, scope=self.scope)
+        return self._wait is None
+
+    def wait(self) -> float | None:
+        return self._wait

@@ -359,7 +359,7 @@ def test_it_shows_a_running_job_with_progress_timeline_log_and_a_polling_region(
     body = alice_client.get(reverse("renders:job_status", args=[job.pk])).content.decode()
     progress_url = reverse("renders:job_progress", args=[job.pk])
     assert f'hx-get="{progress_url}" hx-trigger="every 2s"' in body
-    assert 'aria-valuenow="20"' in body and "width: 20%" in body
+    assert 'aria-valuenow="20"' in body and 'class="fill pct-20"' in body
     assert 'data-step="images" data-status="done"' in body
     assert 'data-step="speech" data-status="active"' in body
     assert 'data-step="compose" data-status="pending"' in body

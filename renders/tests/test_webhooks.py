@@ -247,10 +247,60 @@ def test_it_never_fails_the_caller_when_queueing_fails(alice, plan_data, monkeyp
         ("fe80::1%eth0", False),
         ("fd00::1", False),
         ("::ffff:10.0.0.1", False),
+        ("::ffff:93.184.216.34", True),
+        # 6to4 (2002::/16) carries an IPv4 address in bits 16-48: judged by it.
+        ("2002:7f00:1::", False),  # 127.0.0.1
+        ("2002:a9fe:a9fe::", False),  # 169.254.169.254, the cloud metadata service
+        ("2002:0a00:0001::1", False),  # 10.0.0.1
+        ("2002:5db8:d822::1", True),  # 93.184.216.34
+        # NAT64, well-known prefix: the last 32 bits are where the translator connects.
+        ("64:ff9b::7f00:1", False),
+        ("64:ff9b::a9fe:a9fe", False),
+        ("64:ff9b::5db8:d822", True),
+        ("64:ff9b:1::a00:1", False),  # local-use NAT64 leads into the operator's own network
+        ("::127.0.0.1", False),  # IPv4-compatible (deprecated)
+        ("::93.184.216.34", False),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo
+        ("fec0::1", False),  # site-local (deprecated)
+        ("feff::1", False),
     ],
 )
 def test_it_tells_public_addresses_from_private_ones(address, public):
     assert webhooks.is_public_address(address) is public
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[2002:7f00:1::]/", "http://[2002:a9fe:a9fe::]/latest/meta-data", "http://[fec0::1]/hook"]
+)
+def test_it_refuses_ipv6_literals_that_lead_to_private_addresses(settings, url):
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(webhooks.WebhookUrlNotAllowed, match="private, loopback or link-local"):
+        webhooks.check_webhook_url(url)
+
+
+def test_it_connects_to_the_address_it_checked(alice, plan_data, receiver, queued_tasks, monkeypatch):
+    # DNS rebinding: the first answer is checked; a later lookup (were the connection to make
+    # one) would lead elsewhere. The POST must reach the checked address, with the URL's Host.
+    receiver.statuses = [200]
+    port = receiver.server.server_port
+    answers = ["127.0.0.1", "192.0.2.1"]  # the second is TEST-NET-1: nothing answers there
+    lookups: list[str] = []
+    real_getaddrinfo = webhooks.socket.getaddrinfo
+
+    def rebinding_resolver(host, port_, *args, **kwargs):
+        if host != "hooks.example.test":
+            return real_getaddrinfo(host, port_, *args, **kwargs)  # an address literal: no DNS
+        lookups.append(host)
+        address = answers.pop(0) if len(answers) > 1 else answers[0]
+        return [(webhooks.socket.AF_INET, webhooks.socket.SOCK_STREAM, 6, "", (address, port_))]
+
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo", rebinding_resolver)
+    job = _job_with_webhook(alice, f"http://hooks.example.test:{port}/hook", plan_data)
+    webhooks.enqueue_state_change(job_id=str(job.pk))
+    assert webhooks.deliver_webhook(queued_tasks[0]) == WebhookDelivery.Outcome.DELIVERED
+    assert lookups == ["hooks.example.test"]  # resolved once, by the check
+    headers, _ = receiver.requests[0]
+    assert headers["host"] == f"hooks.example.test:{port}"
 
 
 def test_it_checks_names_by_what_they_resolve_to(settings):

@@ -135,3 +135,21 @@ def renders_in_threads(shared_connection, monkeypatch, settings) -> Iterator[lis
     yield threads
     for thread in threads:
         thread.join(timeout=60)
+
+
+@pytest.fixture
+def csp_violations(page) -> list[str]:
+    """Every Content-Security-Policy violation the pages report while the test runs (want: none)."""
+    violations: list[str] = []
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', event => console.error("
+        "`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'} at ${event.documentURI}`))"
+    )
+
+    def record(message: object) -> None:
+        text = message.text  # type: ignore[attr-defined]
+        if text.startswith("CSP violation") or "Content Security Policy" in text:
+            violations.append(text)
+
+    page.on("console", record)
+    return violations

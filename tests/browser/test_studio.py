@@ -25,7 +25,7 @@ def scene_narrations(page) -> list[str]:
     )
 
 
-def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, page, renders_in_threads):
+def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, page, renders_in_threads, csp_violations):
     started = time.monotonic()
     # Sign up: the dashboard greets a new creator with an empty state.
     page.goto(f"{live_server.url}/accounts/signup/")
@@ -133,4 +133,14 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
     second = RenderJob.objects.filter(owner__username="meera").exclude(pk=job.pk).get()
     assert second.state == JobState.CANCELED and second.cancel_requested
     assert User.objects.filter(username="meera").count() == 1
+
+    # Styles come from the stylesheet alone (the CSP refuses style=""): the bars still show widths.
+    answer = page.goto(f"{live_server.url}/videos/{job.pk}/")
+    assert "script-src 'self'" in answer.headers["content-security-policy"]
+    full = "fill => fill.getBoundingClientRect().width / fill.parentElement.getBoundingClientRect().width"
+    assert page.locator(".progress .fill").evaluate(full) > 0.95
+    page.goto(f"{live_server.url}/accounts/profile/")
+    assert page.locator(".meter span").evaluate("bar => bar.getBoundingClientRect().width") > 0
+    # Nothing on any page visited, htmx swaps included, was refused by the Content-Security-Policy.
+    assert csp_violations == []
     assert time.monotonic() - started < 90

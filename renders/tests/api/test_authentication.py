@@ -91,3 +91,36 @@ def test_it_needs_no_csrf_token_with_a_key(alice_key, plan_data):
     client = APIClient(enforce_csrf_checks=True)
     client.credentials(HTTP_X_API_KEY=alice_key)
     assert client.post("/api/v1/renders", {"plan": plan_data}, format="json").status_code == 201
+
+
+def test_it_throttles_key_guessing_per_address(alice_key, settings):
+    assert settings.API_KEY_FAILURES_PER_WINDOW == 20
+    guesser = APIClient(REMOTE_ADDR="203.0.113.66")
+    statuses = [
+        guesser.get("/api/v1/renders", HTTP_X_API_KEY=f"bk_guess{n:04d}").status_code
+        for n in range(settings.API_KEY_FAILURES_PER_WINDOW)
+    ]
+    assert statuses == [401] * settings.API_KEY_FAILURES_PER_WINDOW
+    answer = guesser.get("/api/v1/renders", HTTP_X_API_KEY="bk_guess-next")
+    assert answer.status_code == 429
+    assert answer.json()["code"] == "throttled"
+    assert 1 <= int(answer["Retry-After"]) <= settings.API_KEY_FAILURE_WINDOW_SEC
+    assert answer.json()["retry_after"] == int(answer["Retry-After"])
+    # The address is the unit: a real key from it waits too; alice's own address is unaffected.
+    assert guesser.get("/api/v1/renders", HTTP_X_API_KEY=alice_key).status_code == 429
+    assert APIClient(REMOTE_ADDR="198.51.100.4").get("/api/v1/renders", HTTP_X_API_KEY=alice_key).status_code == 200
+
+
+def test_it_counts_key_failures_by_the_address_behind_a_trusted_proxy(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.API_KEY_FAILURES_PER_WINDOW = 2
+    proxy = APIClient(REMOTE_ADDR="10.0.0.2")
+    for _ in range(2):
+        assert (
+            proxy.get("/api/v1/renders", HTTP_X_API_KEY="bk_x", HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 401
+        )
+    assert proxy.get("/api/v1/renders", HTTP_X_API_KEY="bk_x", HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
+    # Another client behind the same proxy; a forged left-hand entry does not help the guesser.
+    assert proxy.get("/api/v1/renders", HTTP_X_API_KEY="bk_x", HTTP_X_FORWARDED_FOR="203.0.113.8").status_code == 401
+    forged = proxy.get("/api/v1/renders", HTTP_X_API_KEY="bk_x", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7")
+    assert forged.status_code == 429

@@ -51,6 +51,7 @@ schema = _loaded.include(path_regex=OWN_PATHS)
 @pytest.fixture(autouse=True)
 def _fuzzing_settings(settings) -> None:
     settings.RATE_LIMIT_PER_MIN = 1000  # exercise creation, not only the 429
+    settings.API_KEY_FAILURES_PER_WINDOW = 100_000  # generated keys are wrong on purpose; test the 401s
     settings.JOBS_PER_DAY = 100_000
     settings.WEBHOOK_ALLOW_PRIVATE = True  # no DNS look-ups of generated host names
 
