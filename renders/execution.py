@@ -84,6 +84,17 @@ def _claim(job_id: str) -> RenderJob | None:
             )
             return None
         now = timezone.now()
+        if job.state == JobState.RUNNING:
+            # The dead worker's own task, delivered again once its broker lease ran out, may get
+            # here before the reaper does: say what happened, as the reaper would.
+            silent_for = int((now - (job.heartbeat_at or job.started_at or now)).total_seconds())
+            log_event(
+                job,
+                f"Its worker stopped responding during {job.step or 'the render'} (no heartbeat for {silent_for} s); "
+                "taken over, reusing finished work",
+                level=JobEvent.Level.WARNING,
+                step=job.step,
+            )
         job.state = JobState.RUNNING
         job.attempts += 1
         job.started_at = job.started_at or now
