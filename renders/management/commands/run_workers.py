@@ -24,7 +24,7 @@ from types import FrameType
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 
 logger = logging.getLogger(__name__)
@@ -97,11 +97,14 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Render workers running ({settings.RENDER_WORKERS}); reaper every {settings.REAPER_EVERY_SEC} s"
         )
+        sentinel_died = False
         while not stop.wait(1):
             if not cluster.sentinel.is_alive():
-                logger.error("the django-q2 sentinel exited; stopping")
+                sentinel_died = True
                 break
         self._stop_everything()
+        if sentinel_died:  # exit non-zero, so a supervisor (compose, systemd) starts it again
+            raise CommandError("the django-q2 sentinel exited on its own; workers stopped")
 
     def _reap_every(self, stop: threading.Event) -> None:
         from renders.reaper import reap_jobs
