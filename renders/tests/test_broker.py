@@ -57,3 +57,15 @@ def test_a_dead_clusters_task_is_claimable_once_its_lease_ran_out(monkeypatch):
     OrmQ.objects.filter(pk=pk).update(lock=timezone.now() - timedelta(seconds=1))  # no renewal came
 
     assert [task_pk for task_pk, _ in alive.dequeue()] == [pk]
+
+
+def test_it_releases_what_it_holds_when_its_cluster_stops(monkeypatch):
+    monkeypatch.setattr(LeaseBroker, "_start_renewer", lambda self: None)
+    stopping, alive = LeaseBroker(list_key="lease-test"), LeaseBroker(list_key="lease-test")
+    stopping.enqueue("prefetched")
+    [(pk, _)] = stopping.dequeue()
+    assert alive.dequeue() is None
+
+    assert stopping.release_leases() == 1
+
+    assert [task_pk for task_pk, _ in alive.dequeue()] == [pk]  # at once, not after the lease
