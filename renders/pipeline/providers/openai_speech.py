@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from renders.pipeline.providers.base import ProviderError, Speech
+from renders.pipeline.providers.base import ProviderError, Speech, characters_price
 from renders.pipeline.providers.openai_client import OpenAIAccount, call_openai
 
 PCM_SAMPLE_RATE = 24_000  # response_format="pcm" is always 24 kHz mono signed 16-bit little-endian
@@ -59,4 +59,4 @@ class OpenAISpeech:
         answer = call_openai("OpenAI speech", self.account, lambda client: client.audio.speech.create(**params))
         content_type = answer.response.headers.get("content-type", "")
         pcm = check_pcm(answer.content, content_type, "OpenAI speech")
-        return Speech(pcm=pcm, sample_rate=PCM_SAMPLE_RATE, cost=len(text) / 1000 * self.price_per_1k_chars)
+        return Speech(pcm=pcm, sample_rate=PCM_SAMPLE_RATE, cost=characters_price(len(text), self.price_per_1k_chars))
