@@ -128,7 +128,7 @@ class RenderCreateApi(RenderStartThrottled):
         try:
             job = job_create(owner=request.user, plan_data=plan_data, webhook_url=webhook_url)
         except PlanError as error:
-            raise PlanRejected(error, limit=exceeded_plan_limit(plan_data)) from error
+            raise PlanRejected(error, limit=exceeded_plan_limit(plan_data) or error.limit) from error
         url = job_url(request, job)
         # By class name: RendersApi inherits from RenderListApi too, whose OutputSerializer comes first.
         output = RenderCreateApi.OutputSerializer(

@@ -270,6 +270,13 @@ def test_it_refuses_files_that_are_not_jpeg_png_or_webp(alice_client):
     assert not default_storage.exists("uploads")
 
 
+def test_it_shows_a_narration_too_long_to_speak_in_its_scene_on_the_form(alice_client):
+    narration = "Prahlad prayed by the river every morning. " * 20  # about 50 s spoken, in a 1.5 s scene
+    body = alice_client.post(reverse("renders:create"), create_post(**{"scenes-1-narration": narration})).content
+    assert re.search(r"Takes about \d+\.\d seconds to speak, so the scene would last about", body.decode())
+    assert not RenderJob.objects.exists()
+
+
 def test_it_refuses_a_picture_over_the_pixel_limit_at_upload(alice_client):
     # 144 megapixels in a 17 KB PNG: under the byte limit, but more than the render step opens.
     buffer = io.BytesIO()
