@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from bhakti.json_input import JsonInputSerializer
 from bhakti.parsers import SafeJSONParser
 from renders.api.errors import PlanRejected
 from renders.api.pagination import paginate
@@ -84,7 +85,7 @@ class RenderStartThrottled(JsonApiView):
 
 
 class RenderCreateApi(RenderStartThrottled):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(JsonInputSerializer):
         class Meta:
             ref_name = "RenderCreate"
 

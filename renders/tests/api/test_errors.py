@@ -157,3 +157,19 @@ def test_it_answers_an_api_crash_as_json_500(alice_api, monkeypatch):
 def test_it_leaves_the_web_pages_404_as_html(client):
     answer = client.get("/no-such-page")
     assert answer.status_code == 404 and answer["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/scripts/draft", {"story": 0}, "story"),
+        ("/api/v1/scripts/draft", {"story": "Once.", "scene_count": "5"}, "scene_count"),
+        ("/api/v1/scripts/draft", {"story": "Once.", "translate": "yes"}, "translate"),
+        ("/api/v1/scripts/draft", {"story": "Once.", "pictures": [7]}, "pictures"),
+        ("/api/v1/templates/prahlad/plan", {"length_sec": "60"}, "length_sec"),
+    ],
+)
+def test_it_takes_json_values_only_in_the_type_the_schema_promises(alice_api, path, body, field):
+    # DRF would read 0 as "0" and "5" as 5; the published schema says both are invalid.
+    answer = alice_api.post(path, body, format="json")
+    assert field in _assert_error(answer, 400, "invalid")["errors"]
