@@ -270,6 +270,14 @@ def test_it_refuses_files_that_are_not_jpeg_png_or_webp(alice_client):
     assert not default_storage.exists("uploads")
 
 
+def test_it_refuses_nul_in_the_forms_text_naming_the_field(alice_client):
+    data = create_post(title="Om\x00", **{"scenes-0-narration": "a\x00b"})
+    response = alice_client.post(reverse("renders:create"), data)
+    assert response.status_code == 400
+    assert response.content.decode().count("Null characters are not allowed.") == 2
+    assert not RenderJob.objects.exists()
+
+
 def test_it_shows_a_narration_too_long_to_speak_in_its_scene_on_the_form(alice_client):
     narration = "Prahlad prayed by the river every morning. " * 20  # about 50 s spoken, in a 1.5 s scene
     body = alice_client.post(reverse("renders:create"), create_post(**{"scenes-1-narration": narration})).content

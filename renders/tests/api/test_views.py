@@ -252,6 +252,14 @@ def test_it_serves_files_whatever_the_client_accepts(alice_api, alice_job):
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
 
 
+def test_it_answers_a_range_past_the_end_of_a_file_with_416_json(alice_api, alice_job):
+    asset = _add_asset(alice_job, AssetKind.SUBTITLES_VTT, "en.vtt", b"WEBVTT\n", language="en")
+    answer = alice_api.get(f"/api/v1/renders/{alice_job.pk}/assets/{asset.pk}", HTTP_RANGE="bytes=100-")
+    assert answer.status_code == 416
+    assert answer["Content-Range"] == "bytes */7"
+    assert answer.json()["code"] == "range_not_satisfiable"
+
+
 def test_it_answers_the_old_status_path_too(alice_api, alice_job):
     answer = alice_api.get(f"/api/v1/render/{alice_job.pk}/status")
     assert answer.status_code == 200
