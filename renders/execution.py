@@ -49,6 +49,7 @@ def render_settings(work_dir: Path) -> RenderSettings:
         encoder=settings.RENDER_ENCODER,
         parallelism=settings.RENDER_PARALLELISM,
         proxy_short_side=settings.PROXY_SHORT_SIDE,
+        limits=plan_limits(),
     )
 
 
