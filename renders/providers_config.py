@@ -267,11 +267,6 @@ def build_providers(log: Callable[[str, str], None] | None = None) -> Configured
     )
 
 
-def actual_cost(providers: ProviderSet | None) -> Decimal:
-    meter = getattr(providers, "meter", None)
-    return meter.total if isinstance(meter, CostMeter) else Decimal("0")
-
-
 def record_actual_cost(job_id: str, providers: ProviderSet | None, summary: Path | None = None) -> Decimal:
     """Add what this attempt spent so far to RenderJob.cost_actual; note the spend in the summary.
 
