@@ -21,7 +21,12 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from renders.cost_meter import CostMeter, MeteredFootage, MeteredImages, MeteredSpeech
-from renders.pipeline.providers.base import FootageProvider, ImageProvider, ProviderSet, SpeechProvider
+from renders.pipeline.providers.base import (
+    FootageProvider,
+    ImageProvider,
+    ProviderSet,
+    SpeechProvider,
+)
 from renders.pipeline.providers.retry import RetryPolicy
 
 if TYPE_CHECKING:
