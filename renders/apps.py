@@ -10,6 +10,9 @@ class RendersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Registers the API's answers to this app's exceptions (bhakti.api.errors.translates).
+        from renders.api import errors  # noqa: F401
+
         # A shut-down model would send every scene to the offline provider: say so at start-up.
         from renders.providers_config import configuration_warnings
 

@@ -1,7 +1,7 @@
 """Render job endpoints (/api/v1/renders…). One small APIView per operation, calling services.
 
 Access: `renders.selectors.job_get_for_user` is the only way to a job, so someone else's job
-is a 404 on every endpoint. Errors are shaped by `renders.api.errors.api_exception_handler`.
+is a 404 on every endpoint. Errors are shaped by `bhakti.api.errors.api_exception_handler`.
 """
 
 from __future__ import annotations
@@ -21,41 +21,25 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
-from rest_framework.views import APIView
 
-from bhakti.json_input import JsonInputSerializer
-from bhakti.parsers import SafeJSONParser
+from bhakti.api.json_input import JsonInputSerializer
+from bhakti.api.pagination import PageSerializer
+from bhakti.api.schema import RETRY_AFTER_PARAMETER, error_responses
+from bhakti.api.views import JsonApiView
 from renders.api.errors import PlanRejected
-from renders.api.pagination import paginate
+from renders.api.job_lists import job_page
 from renders.api.representations import estimated_wait_seconds, job_detail, job_summary, job_url
-from renders.api.schema import (
-    IDEMPOTENCY_PARAMETERS,
-    JOB_ID_PARAMETER,
-    RETRY_AFTER_PARAMETER,
-    error_responses,
-)
-from renders.api.serializers import (
-    JobDetailSerializer,
-    JobFilterQuerySerializer,
-    JobSummarySerializer,
-    PageSerializer,
-    PlanField,
-)
+from renders.api.schema import IDEMPOTENCY_PARAMETERS, JOB_ID_PARAMETER
+from renders.api.serializers import JobDetailSerializer, JobFilterQuerySerializer, JobSummarySerializer, PlanField
 from renders.api.throttles import RenderStartRateThrottle
 from renders.idempotency import idempotent
 from renders.models import JobAsset, JobState
 from renders.pipeline.plan import PlanError
-from renders.selectors import job_get_for_user, job_stats, jobs_list
+from renders.selectors import job_get_for_user, job_stats
 from renders.services import job_cancel, job_create, job_retry
 from renders.webhooks import check_webhook_url
 
 TAG = ["renders"]
-
-
-class JsonApiView(APIView):
-    """Bodies are JSON only, so the schema promises (and the parser accepts) one content type."""
-
-    parser_classes = [SafeJSONParser]
 
 
 def exceeded_plan_limit(plan_data: object) -> str | None:
@@ -179,20 +163,7 @@ class RenderListApi(JsonApiView):
         responses={200: OutputSerializer, **error_responses(400)},
     )
     def get(self, request: Request) -> Response:
-        query = JobFilterQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        jobs = jobs_list(
-            user=request.user,
-            state=query.validated_data.get("state"),
-            language=query.validated_data.get("language"),
-        )
-        page = paginate(
-            request,
-            jobs,
-            page=query.validated_data["page"],
-            page_size=query.validated_data["page_size"],
-            represent=lambda job: job_summary(request, job),
-        )
+        page = job_page(request, represent=lambda job: job_summary(request, job))
         return Response(RenderListApi.OutputSerializer(page).data)
 
 
