@@ -163,8 +163,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every log line below carries the request id; refusals (429/401) reach the audit trail.
+    # First: every log line below carries the request id.
     "bhakti.logging.RequestIdMiddleware",
+    # Refusals (429, 401 on the API) that leave the stack reach the audit trail, with that id.
+    "accounts.audit.AuditRefusalsMiddleware",
     # Django's own 400/404/405/500 pages under /api/ become the API's JSON error shape.
     "bhakti.api.middleware.JsonApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",

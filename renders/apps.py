@@ -2,6 +2,8 @@ import logging
 
 from django.apps import AppConfig
 
+from bhakti import health
+
 logger = logging.getLogger("renders")
 
 
@@ -18,6 +20,8 @@ class RendersConfig(AppConfig):
 
         for line in configuration_warnings():
             logger.warning("provider configuration: %s", line)
+        if configuration_warnings not in health.WARNING_SOURCES:
+            health.WARNING_SOURCES.append(configuration_warnings)  # listed by /readyz
 
         from django_q.signals import post_spawn
 

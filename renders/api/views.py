@@ -32,6 +32,7 @@ from renders.api.representations import estimated_wait_seconds, job_detail, job_
 from renders.api.schema import IDEMPOTENCY_PARAMETERS, JOB_ID_PARAMETER
 from renders.api.serializers import JobDetailSerializer, JobFilterQuerySerializer, JobSummarySerializer, PlanField
 from renders.api.throttles import RenderStartRateThrottle
+from renders.downloads import serve_stored_file  # the web app's file serving (byte ranges, S3)
 from renders.idempotency import idempotent
 from renders.models import JobAsset, JobState
 from renders.pipeline.plan import PlanError
@@ -292,8 +293,6 @@ class RenderAssetApi(JsonApiView):
         },
     )
     def get(self, request: Request, job_id: str, asset_id: str) -> HttpResponseBase:
-        from renders.downloads import serve_stored_file  # the web app's file serving (byte ranges, S3)
-
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         job = job_get_for_user(user=request.user, job_id=job_id)
