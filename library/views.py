@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from library.forms import SplitStoryForm
 from library.stories import StoryTemplate, UnknownTemplate, get_template, list_templates, template_thumbnail_prompt
 from library.story_splitter import detect_language, split_story
-from renders.forms import LANGUAGE_NAMES, STYLE_CHOICES, PlanForm, scene_formset
+from renders.forms import STYLE_CHOICES, PlanForm, scene_formset
 from renders.pipeline.illustrator import PAINTER_VERSION, LocalIllustrator
+from renders.pipeline.plan import LANGUAGE_NAMES
 from renders.views import create_page
 
 THUMB_SIZE = (480, 270)
@@ -100,7 +101,7 @@ def split(request: HttpRequest) -> HttpResponse:
     if not scenes:
         return _split_refused(request, form)
     note = (
-        f"Your {LANGUAGE_NAMES[language].split(' ')[0]} story is now {len(scenes)} scene{'s' if len(scenes) != 1 else ''}; "
+        f"Your {LANGUAGE_NAMES[language]} story is now {len(scenes)} scene{'s' if len(scenes) != 1 else ''}; "
         "the video's language is set to match. Check the suggested image prompts."
     )
     if not request.htmx:

@@ -21,8 +21,14 @@ from renders.models import JobState
 from renders.pipeline import plan as plan_schema
 from renders.uploads import UploadRejected, check_image_upload, human_size, is_own_upload, store_image_upload
 
-LANGUAGE_CHOICES = [("en", "English"), ("hi", "Hindi (हिन्दी)")]
-LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
+# "Hindi (हिन्दी)": the name a creator reads, with the language's own name when it differs.
+LANGUAGE_LABELS = {
+    code: name
+    if plan_schema.NATIVE_LANGUAGE_NAMES[code] == name
+    else f"{name} ({plan_schema.NATIVE_LANGUAGE_NAMES[code]})"
+    for code, name in plan_schema.LANGUAGE_NAMES.items()
+}
+LANGUAGE_CHOICES = list(LANGUAGE_LABELS.items())
 VOICE_CHOICES = [("female", "Female"), ("male", "Male")]
 STYLE_CHOICES = [
     ("temple-painting", "Temple painting"),

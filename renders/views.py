@@ -30,7 +30,7 @@ from library.stories import UnknownTemplate, get_template, plan_from_template
 from renders import rate_limits
 from renders.downloads import serve_stored_file
 from renders.forms import (
-    LANGUAGE_NAMES,
+    LANGUAGE_LABELS,
     JobFilterForm,
     PlanForm,
     attach_plan_errors,
@@ -82,7 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "filter_query": urlencode(query),
         "filtered": bool(query),
         "stats": job_stats(user=request.user),
-        "language_names": LANGUAGE_NAMES,
+        "language_names": LANGUAGE_LABELS,
     }
     template = "renders/dashboard.html#results" if request.htmx else "renders/dashboard.html"
     return render(request, template, context)
@@ -278,7 +278,7 @@ def _status_context(job: RenderJob, *, action_error: str = "") -> dict[str, Any]
         "subtitles": subtitles,
         "vtt_tracks": [asset for asset in subtitles if asset.kind == AssetKind.SUBTITLES_VTT],
         "scene_count": len(plan_scenes),
-        "language_names": LANGUAGE_NAMES,
+        "language_names": LANGUAGE_LABELS,
         "action_error": action_error,
         "cancel_pending": job.cancel_requested and not job.is_final,
     }

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -41,25 +40,6 @@ from renders.services import job_cancel, job_create, job_retry
 from renders.webhooks import check_webhook_url
 
 TAG = ["renders"]
-
-
-def exceeded_plan_limit(plan_data: object) -> str | None:
-    """Which size limit (setting name) a rejected plan is over, if that is why it was rejected."""
-    if not isinstance(plan_data, dict) or not isinstance(plan_data.get("scenes"), list):
-        return None
-    scenes = plan_data["scenes"]
-    if len(scenes) > settings.MAX_SCENES:
-        return "MAX_SCENES"
-    durations: list[float] = []
-    for scene in scenes:
-        duration = scene.get("duration_sec", 5) if isinstance(scene, dict) else None  # 5: parse_plan's default
-        if isinstance(duration, (int, float)) and not isinstance(duration, bool):
-            durations.append(duration)
-    if any(duration > settings.MAX_SCENE_DURATION_SEC for duration in durations):
-        return "MAX_SCENE_DURATION_SEC"
-    if sum(durations) > settings.MAX_TOTAL_DURATION_SEC:
-        return "MAX_TOTAL_DURATION_SEC"
-    return None
 
 
 class RenderStartThrottled(JsonApiView):
@@ -114,7 +94,7 @@ class RenderCreateApi(RenderStartThrottled):
         try:
             job = job_create(owner=request.user, plan_data=plan_data, webhook_url=webhook_url)
         except PlanError as error:
-            raise PlanRejected(error, limit=exceeded_plan_limit(plan_data) or error.limit) from error
+            raise PlanRejected(error, limit=error.limit) from error
         url = job_url(request, job)
         # By class name: RendersApi inherits from RenderListApi too, whose OutputSerializer comes first.
         output = RenderCreateApi.OutputSerializer(

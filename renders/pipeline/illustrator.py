@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 from renders.pipeline.images import ART_DIRECTION_MARKER
+from renders.pipeline.plan import STYLES
 from renders.pipeline.providers.base import Picture
 
 # Bump when the painting changes, so cached stills made by an older painter are repainted.
@@ -83,7 +84,6 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 FIGURE_KINDS = ("deity", "king", "demon", "sage", "woman", "child")
-STYLES = ("temple-painting", "watercolor", "miniature", "cinematic", "storybook")
 
 # Sky colour stops (position 0 = top of the image, 1 = the horizon), sun or moon colour,
 # the ambient light that tints everything lit by it, and the rim light on silhouettes.
