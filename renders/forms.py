@@ -284,3 +284,20 @@ class JobFilterForm(forms.Form):
             return {"state": "", "language": "", "search": ""}
         data = self.cleaned_data
         return {"state": data["state"], "language": data["language"], "search": data["q"].strip()}
+
+
+class SplitStoryForm(forms.Form):
+    """The create page's story splitter: a pasted story becomes scenes (renders.story_splitter)."""
+
+    story = forms.CharField(
+        label="Your story",
+        max_length=plan_schema.MAX_NARRATION_CHARS * 20,
+        help_text="Paste it in Hindi or English; each scene gets a few sentences and a suggested image prompt.",
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "एक समय की बात है… / Once upon a time…"}),
+    )
+    sentences_per_scene = forms.TypedChoiceField(
+        label="Sentences per scene",
+        choices=[(1, "1"), (2, "2"), (3, "3"), (4, "4")],
+        coerce=int,
+        initial=2,
+    )
