@@ -26,7 +26,6 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from library.stories import UnknownTemplate, get_template, plan_from_template
 from renders import rate_limits, story_splitter
 from renders.downloads import serve_stored_file
 from renders.forms import (
@@ -51,6 +50,7 @@ from renders.services import (
     job_retry,
     plan_limits,
 )
+from renders.starting_plans import UnknownStartingPlan, plan_from_template_id
 from renders.uploads import is_own_upload, upload_prefix
 
 JOBS_PER_PAGE = 12
@@ -117,23 +117,23 @@ def _template_start(request: HttpRequest) -> tuple[dict[str, Any] | None, str]:
     template_id = request.GET.get("template", "")
     if not template_id:
         return None, ""
-    try:
-        template = get_template(template_id)
-    except UnknownTemplate:
-        messages.error(request, "That story template does not exist; pick one from the gallery.")
-        return None, ""
     options: dict[str, Any] = {
         key: request.GET[key] for key in ("language", "voice", "aspect", "resolution", "mode") if request.GET.get(key)
     }
+    try:
+        start = plan_from_template_id(template_id, limits=plan_limits())  # at the story's own settings
+    except UnknownStartingPlan:
+        messages.error(request, "That story template does not exist; pick one from the gallery.")
+        return None, ""
     length = request.GET.get("length", "").strip()
     try:
         if length:
             options["length_sec"] = float(length)
-        plan = plan_from_template(template, limits=plan_limits(), **options)
+        if options:
+            start = plan_from_template_id(template_id, limits=plan_limits(), **options)
     except ValueError as error:
         messages.error(request, f"Could not use those options: {error}. The story's own settings are shown instead.")
-        plan = plan_from_template(template, limits=plan_limits())
-    return plan, f"Started from the story “{template.title(plan['language'])}”. Change anything you like."
+    return start.plan, f"Started from the story “{start.title}”. Change anything you like."
 
 
 def create_page(

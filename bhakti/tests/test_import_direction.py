@@ -1,7 +1,8 @@
 """Imports point one way, downward: bhakti ← accounts ← renders ← library, publishing.
 
 bhakti's own modules (the API toolkit, logging, request context, health) import no app, so every
-app can import them; accounts imports no app above it. The URL roots are the exception by nature:
+app can import them; accounts and renders import no app above them (the library registers its
+story templates and API errors with renders and bhakti at start-up instead). The URL roots are the exception by nature:
 they only include the apps' routes. A lazy import inside a function counts as much as one at the top.
 """
 
@@ -37,7 +38,11 @@ def _sources(package: str) -> list[Path]:
 
 @pytest.mark.parametrize(
     ("package", "above"),
-    [("bhakti", ("accounts", "renders", "library", "publishing")), ("accounts", ("renders", "library", "publishing"))],
+    [
+        ("bhakti", ("accounts", "renders", "library", "publishing")),
+        ("accounts", ("renders", "library", "publishing")),
+        ("renders", ("library", "publishing")),
+    ],
 )
 def test_it_imports_nothing_from_the_apps_above(package, above):
     offenders = {
