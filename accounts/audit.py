@@ -1,5 +1,7 @@
 """The audit trail: one call, `record(...)`, from services, middleware and signal receivers.
 
+`AuditRefusalsMiddleware` records the refusals (429, and 401 on the API) as requests end.
+
 A record never breaks the operation it describes: a failure to write it is logged and swallowed.
 Request details (actor, IP, request id) come from the request being served when none is passed.
 """
@@ -7,6 +9,7 @@ Request details (actor, IP, request id) come from the request being served when 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.signals import user_login_failed
@@ -15,11 +18,11 @@ from django.dispatch import receiver
 
 from accounts.models import AuditEvent
 from bhakti.client_ip import client_ip
-from bhakti.logging import current_request_var, scrub_text
+from bhakti.request_context import current_request_var, scrub_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-    from django.http import HttpRequest
+    from django.http import HttpRequest, HttpResponseBase
 
 logger = logging.getLogger("bhakti.audit")
 
@@ -85,3 +88,37 @@ def _record_login_failure(
         return
     username = str(credentials.get("username", ""))[:150]
     record(Action.AUTH_FAILED, request=request, detail=f"login failed for username {username!r}")
+
+
+class AuditRefusalsMiddleware:
+    """Records the refusals that leave the stack (429, and 401 on the API) in the audit trail.
+
+    Done here, once, where the request ends, rather than in each throttle and authentication
+    class: every refusal, whichever view, middleware or throttle produced it, comes out as one of
+    these statuses. It sits right below bhakti.logging.RequestIdMiddleware, so the record carries
+    the request id.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        _record_refusal(request, response.status_code)
+        return response
+
+
+def _record_refusal(request: HttpRequest, status: int) -> None:
+    if status == 429:
+        action = Action.RATE_LIMITED
+    elif status == 401 and request.path.startswith("/api/") and _presented_credentials(request):
+        # A 401 to a request with no credentials at all is "log in first", not a failed attempt;
+        # recording those would let any anonymous crawler fill the trail.
+        action = Action.AUTH_FAILED
+    else:
+        return
+    record(action, request=request, detail=f"{request.method} {request.path}")
+
+
+def _presented_credentials(request: HttpRequest) -> bool:
+    return bool(request.headers.get("Authorization") or request.headers.get("X-API-Key"))

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import address_limits
 from accounts.forms import ApiKeyForm, SignupForm
 from accounts.models import ApiKey
-from accounts.selectors import api_keys_of, profile_usage
+from accounts.selectors import api_keys_of
 from accounts.services import api_key_create as create_key
 from accounts.services import api_key_revoke as revoke_key
 from accounts.services import ensure_profile
@@ -79,7 +79,6 @@ def _profile_page(
     profile = ensure_profile(request.user)
     context = {
         "profile": profile,
-        "usage": profile_usage(user=request.user, profile=profile),
         "api_keys": api_keys_of(user=request.user),
         "key_form": key_form,
         "new_key": new_key,

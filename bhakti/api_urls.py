@@ -1,23 +1,17 @@
-"""Everything under /api/: the versioned endpoints, the OpenAPI schema and its docs.
+"""Everything under /api/: the OpenAPI schema and its docs, and each app's versioned endpoints.
 
-Render jobs, templates and the library live in `v1_urlpatterns` (namespace `api_v1`). Other
-apps add their own `urlpatterns += [path("v1/…", …)]` entries below, each in its own block.
+The endpoints themselves live in each app's `api/urls.py`; this module only includes them.
+Render jobs, templates and the library share the namespace `api_v1`.
 """
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from library import api as library_api
+from library.api.urls import urlpatterns as library_urlpatterns
+from renders.api.urls import script_urlpatterns
 from renders.api.urls import urlpatterns as render_urlpatterns
-from renders.script_api import ScriptDraftApi
 
-v1_urlpatterns = [
-    *render_urlpatterns,
-    path("templates", library_api.TemplateListApi.as_view(), name="templates"),
-    path("templates/<str:template_id>/plan", library_api.TemplatePlanApi.as_view(), name="template-plan"),
-    path("library", library_api.LibraryListApi.as_view(), name="library"),
-    path("library/<str:job_id>/duplicate", library_api.LibraryDuplicateApi.as_view(), name="library-duplicate"),
-]
+v1_urlpatterns = [*render_urlpatterns, *library_urlpatterns]
 
 urlpatterns: list = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -31,7 +25,7 @@ urlpatterns: list = [
 urlpatterns += [path("v1/", include((v1_urlpatterns, "api_v1")))]
 
 # Publishing (YouTube): /api/v1/publish/…
-urlpatterns += [path("v1/publish/", include("publishing.api_urls"))]
+urlpatterns += [path("v1/publish/", include("publishing.api.urls"))]
 
 # Script drafting (OpenAI chat, or a pasted story split locally): /api/v1/scripts/draft
-urlpatterns += [path("v1/scripts/draft", ScriptDraftApi.as_view(), name="api-script-draft")]
+urlpatterns += [path("v1/", include(script_urlpatterns))]

@@ -26,9 +26,13 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from bhakti.metrics import has_metrics_token
+from bhakti.metrics_access import has_metrics_token
 
 logger = logging.getLogger(__name__)
+
+# The apps' configuration warnings (a shut-down model, a retired voice), added by their AppConfig.ready:
+# the project's probe lists them without importing the apps.
+WARNING_SOURCES: list[Callable[[], list[str]]] = []
 
 FFMPEG_CHECK_TTL_SEC = 60.0  # spawning ffmpeg on every probe would be wasteful; its binary rarely vanishes
 _ffmpeg_checked: dict[str, float | str] = {}
@@ -63,9 +67,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
         body.update({"failed": failed, "checks": checks} if failed else {"checks": checks})
         # Warnings never fail the probe: a shut-down model degrades renders to offline art, it
         # does not stop them. Like the checks, they are details for the token or staff only.
-        from renders.providers_config import configuration_warnings
-
-        if warnings := configuration_warnings():
+        if warnings := [warning for source in WARNING_SOURCES for warning in source()]:
             body["warnings"] = warnings
     return JsonResponse(body, status=503 if failed else 200)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bhakti.logging import REDACTED, job_id_var, request_id_var, scrub_value
+from bhakti.request_context import REDACTED, job_id_var, request_id_var, scrub_value
 
 
 def init_sentry(*, dsn: str, environment: str, release: str, traces_sample_rate: float) -> bool:

@@ -163,10 +163,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every log line below carries the request id; refusals (429/401) reach the audit trail.
+    # First: every log line below carries the request id.
     "bhakti.logging.RequestIdMiddleware",
+    # Refusals (429, 401 on the API) that leave the stack reach the audit trail, with that id.
+    "accounts.audit.AuditRefusalsMiddleware",
     # Django's own 400/404/405/500 pages under /api/ become the API's JSON error shape.
-    "bhakti.api_errors.JsonApiErrorsMiddleware",
+    "bhakti.api.middleware.JsonApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "bhakti.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -393,12 +395,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON deeper than 32 levels, NUL and lone surrogates are a 400 naming the field, not a 500.
     "DEFAULT_PARSER_CLASSES": [
-        "bhakti.parsers.SafeJSONParser",
+        "bhakti.api.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     # Every error is JSON {"code", "message"[, "errors", "limit", "retry_after"]}.
-    "EXCEPTION_HANDLER": "renders.api.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "bhakti.api.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bhakti API",

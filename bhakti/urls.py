@@ -1,7 +1,10 @@
+"""The project's URL root: it only includes each app's routes (and the health checks)."""
+
 from django.contrib import admin
 from django.urls import include, path
 
-from bhakti import health, metrics
+from bhakti import health
+from renders import metrics
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -1,4 +1,4 @@
-"""The story gallery, its card thumbnails, and splitting a pasted story into the scene editor."""
+"""The story gallery and its card thumbnails."""
 
 from __future__ import annotations
 
@@ -11,16 +11,12 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from library.forms import SplitStoryForm
 from library.stories import StoryTemplate, UnknownTemplate, get_template, list_templates, template_thumbnail_prompt
-from library.story_splitter import detect_language, split_story
-from renders.forms import LANGUAGE_NAMES, STYLE_CHOICES, PlanForm, scene_formset
+from renders.forms import STYLE_CHOICES
 from renders.pipeline.illustrator import PAINTER_VERSION, LocalIllustrator
-from renders.views import create_page
 
 THUMB_SIZE = (480, 270)
 THUMBS_DIR = "template-thumbs"
@@ -71,55 +67,3 @@ def thumbnail(request: HttpRequest, template_id: str) -> FileResponse:
     if not path.is_file():
         _paint_thumbnail(template, path)
     return FileResponse(open(path, "rb"), content_type="image/jpeg")  # noqa: SIM115 - FileResponse closes it
-
-
-@login_required
-@require_POST
-def split(request: HttpRequest) -> HttpResponse:
-    """Turn a pasted story into scenes and fill the create page's scene editor with them.
-
-    With htmx: the scene editor partial, plus the language select swapped out-of-band to the
-    story's language (a Hindi story narrated by the English voice would sound wrong). Without
-    JavaScript: the whole create page, filled.
-    """
-    form = SplitStoryForm(request.POST)
-    scenes: list[dict] = []
-    language = "en"
-    if form.is_valid():
-        story = form.cleaned_data["story"]
-        language = detect_language(story)
-        try:
-            scenes = split_story(
-                story,
-                language,
-                sentences_per_scene=form.cleaned_data["sentences_per_scene"],
-                max_scenes=settings.MAX_SCENES,
-            )
-        except ValueError as error:
-            form.add_error("story", str(error))
-    if not scenes:
-        return _split_refused(request, form)
-    note = (
-        f"Your {LANGUAGE_NAMES[language].split(' ')[0]} story is now {len(scenes)} scene{'s' if len(scenes) != 1 else ''}; "
-        "the video's language is set to match. Check the suggested image prompts."
-    )
-    if not request.htmx:
-        return create_page(request, plan_initial={"language": language}, scenes_initial=scenes, starting_point=note)
-    formset = scene_formset(owner=request.user, initial=scenes)
-    context = {"formset": formset, "max_scenes": settings.MAX_SCENES, "split_note": note}
-    editor = render_to_string("renders/create.html#scene_editor", context, request=request)
-    language_form = PlanForm(initial={"language": language})
-    language_form.fields["language"].widget.attrs["hx-swap-oob"] = "true"
-    cleared_errors = '<div id="split-errors" role="alert" hx-swap-oob="true"></div>'
-    return HttpResponse(editor + str(language_form["language"]) + cleared_errors)
-
-
-def _split_refused(request: HttpRequest, form: SplitStoryForm) -> HttpResponse:
-    errors = form.errors.get("story") or ["Paste a story to split."]
-    if not request.htmx:
-        return create_page(request, problems=list(errors), status=400)
-    # Leave the scene editor alone and show the reason in the split box instead.
-    response = render(request, "library/_split_errors.html", {"errors": errors})
-    response["HX-Retarget"] = "#split-errors"
-    response["HX-Reswap"] = "innerHTML"
-    return response

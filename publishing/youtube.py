@@ -33,6 +33,8 @@ from googleapiclient.discovery_cache import get_static_doc
 from googleapiclient.errors import HttpError, ResumableUploadError
 from googleapiclient.http import MediaFileUpload, build_http
 
+from renders.pipeline.plan import LANGUAGE_NAMES, NATIVE_LANGUAGE_NAMES
+
 logger = logging.getLogger(__name__)
 
 # youtube.upload alone cannot set captions or change a video's status (videos.update);
@@ -41,7 +43,11 @@ SCOPES = (
     "https://www.googleapis.com/auth/youtube.upload",
     "https://www.googleapis.com/auth/youtube.force-ssl",
 )
-LANGUAGE_NAMES = {"en": "English", "hi": "हिन्दी (Hindi)"}
+# A caption track's name, in the language itself first: "हिन्दी (Hindi)".
+CAPTION_TRACK_NAMES = {
+    code: name if NATIVE_LANGUAGE_NAMES[code] == name else f"{NATIVE_LANGUAGE_NAMES[code]} ({name})"
+    for code, name in LANGUAGE_NAMES.items()
+}
 
 
 class PublishError(Exception):
@@ -391,7 +397,7 @@ def insert_caption(creds: Credentials, video_id: str, language: str, path: Path)
     snippet = {
         "videoId": video_id,
         "language": language,
-        "name": LANGUAGE_NAMES.get(language, language),
+        "name": CAPTION_TRACK_NAMES.get(language, language),
         "isDraft": False,
     }
     service(creds).captions().insert(

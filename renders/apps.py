@@ -2,6 +2,8 @@ import logging
 
 from django.apps import AppConfig
 
+from bhakti import health
+
 logger = logging.getLogger("renders")
 
 
@@ -10,11 +12,16 @@ class RendersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Registers the API's answers to this app's exceptions (bhakti.api.errors.translates).
+        from renders.api import errors  # noqa: F401
+
         # A shut-down model would send every scene to the offline provider: say so at start-up.
         from renders.providers_config import configuration_warnings
 
         for line in configuration_warnings():
             logger.warning("provider configuration: %s", line)
+        if configuration_warnings not in health.WARNING_SOURCES:
+            health.WARNING_SOURCES.append(configuration_warnings)  # listed by /readyz
 
         from django_q.signals import post_spawn
 

@@ -21,8 +21,14 @@ from renders.models import JobState
 from renders.pipeline import plan as plan_schema
 from renders.uploads import UploadRejected, check_image_upload, human_size, is_own_upload, store_image_upload
 
-LANGUAGE_CHOICES = [("en", "English"), ("hi", "Hindi (हिन्दी)")]
-LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
+# "Hindi (हिन्दी)": the name a creator reads, with the language's own name when it differs.
+LANGUAGE_LABELS = {
+    code: name
+    if plan_schema.NATIVE_LANGUAGE_NAMES[code] == name
+    else f"{name} ({plan_schema.NATIVE_LANGUAGE_NAMES[code]})"
+    for code, name in plan_schema.LANGUAGE_NAMES.items()
+}
+LANGUAGE_CHOICES = list(LANGUAGE_LABELS.items())
 VOICE_CHOICES = [("female", "Female"), ("male", "Male")]
 STYLE_CHOICES = [
     ("temple-painting", "Temple painting"),
@@ -278,3 +284,20 @@ class JobFilterForm(forms.Form):
             return {"state": "", "language": "", "search": ""}
         data = self.cleaned_data
         return {"state": data["state"], "language": data["language"], "search": data["q"].strip()}
+
+
+class SplitStoryForm(forms.Form):
+    """The create page's story splitter: a pasted story becomes scenes (renders.story_splitter)."""
+
+    story = forms.CharField(
+        label="Your story",
+        max_length=plan_schema.MAX_NARRATION_CHARS * 20,
+        help_text="Paste it in Hindi or English; each scene gets a few sentences and a suggested image prompt.",
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "एक समय की बात है… / Once upon a time…"}),
+    )
+    sentences_per_scene = forms.TypedChoiceField(
+        label="Sentences per scene",
+        choices=[(1, "1"), (2, "2"), (3, "3"), (4, "4")],
+        coerce=int,
+        initial=2,
+    )

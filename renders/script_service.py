@@ -20,12 +20,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
-from library.story_splitter import split_story
 from renders.pipeline.plan import LANGUAGES, PlanError
 from renders.pipeline.providers.base import ProviderError
 from renders.pipeline.providers.openai_script import OpenAIScript, ProductPicture
 from renders.providers_config import openai_account
 from renders.services import validate_plan
+from renders.story_splitter import split_story
 from renders.uploads import upload_problem
 
 logger = logging.getLogger(__name__)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Profile
+from accounts.selectors import profile_quotas
 from renders.models import JobState, RenderJob
 
 
@@ -67,3 +72,46 @@ def job_stats(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, int]:
     for row in jobs_visible_to(user).values("state").annotate(n=Count("pk")):
         counts[row["state"]] = row["n"]
     return counts
+
+
+@dataclass(frozen=True)
+class Usage:
+    jobs_per_day: int
+    jobs_last_day: int
+    max_job_cost: Decimal
+    jobs_total: int
+    jobs_succeeded: int
+    video_minutes: float
+    cost_last_30_days: Decimal
+
+    @property
+    def jobs_left_today(self) -> int:
+        return max(0, self.jobs_per_day - self.jobs_last_day)
+
+    @property
+    def day_used_pct(self) -> int:
+        if self.jobs_per_day <= 0:
+            return 100
+        return min(100, round(100 * self.jobs_last_day / self.jobs_per_day))
+
+
+def profile_usage(*, user: AbstractBaseUser, profile: Profile) -> Usage:
+    """The limits that apply to this creator (accounts.selectors.profile_quotas) and their usage, in one query."""
+    now = timezone.now()
+    totals = RenderJob.objects.filter(owner=user).aggregate(
+        total=Count("pk"),
+        succeeded=Count("pk", filter=Q(state=JobState.SUCCEEDED)),
+        last_day=Count("pk", filter=Q(created_at__gte=now - timedelta(days=1))),
+        seconds=Sum("duration_sec", filter=Q(state=JobState.SUCCEEDED)),
+        cost=Sum("cost_actual", filter=Q(created_at__gte=now - timedelta(days=30))),
+    )
+    quotas = profile_quotas(profile=profile)
+    return Usage(
+        jobs_per_day=quotas.jobs_per_day,
+        jobs_last_day=totals["last_day"],
+        max_job_cost=quotas.max_job_cost,
+        jobs_total=totals["total"],
+        jobs_succeeded=totals["succeeded"],
+        video_minutes=round((totals["seconds"] or 0.0) / 60, 1),
+        cost_last_30_days=totals["cost"] or Decimal("0"),
+    )

@@ -18,7 +18,9 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import Profile
+from accounts.selectors import profile_quotas
 from accounts.services import ensure_profile
+from renders import webhooks
 from renders.costs import estimate_plan_cost
 from renders.models import FINAL_STATES, JobEvent, JobState, RenderJob
 from renders.pipeline.plan import Limits, Plan, PlanError, parse_plan
@@ -74,7 +76,8 @@ def validate_plan(*, plan_data: object, owner: AbstractBaseUser | None = None) -
 
 
 def _check_quotas(*, owner: AbstractBaseUser, profile: Profile, cost: Decimal) -> None:
-    max_cost = profile.max_job_cost if profile.max_job_cost is not None else Decimal(str(settings.MAX_JOB_COST))
+    quotas = profile_quotas(profile=profile)
+    max_cost = quotas.max_job_cost
     if cost > max_cost:
         raise QuotaExceeded(
             "MAX_JOB_COST",
@@ -82,7 +85,7 @@ def _check_quotas(*, owner: AbstractBaseUser, profile: Profile, cost: Decimal) -
             "Use fewer scenes or shorter narration, or ask an operator to raise the limit.",
             code="cost_limit_exceeded",
         )
-    per_day = profile.jobs_per_day if profile.jobs_per_day is not None else settings.JOBS_PER_DAY
+    per_day = quotas.jobs_per_day
     since = timezone.now() - timedelta(days=1)
     made = RenderJob.objects.filter(owner=owner, created_at__gte=since).count()
     if made >= per_day:
@@ -133,8 +136,6 @@ def enqueue_render(*, job_id: str) -> None:
 
 def notify_state_change(*, job_id: str) -> None:
     """Tell the outside world a job changed state (webhooks). No-op until webhooks are configured."""
-    from renders import webhooks
-
     webhooks.enqueue_state_change(job_id=job_id)
 
 

@@ -21,18 +21,18 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from library.forms import SplitStoryForm
-from library.stories import UnknownTemplate, get_template, plan_from_template
-from renders import rate_limits
+from renders import rate_limits, story_splitter
 from renders.downloads import serve_stored_file
 from renders.forms import (
-    LANGUAGE_NAMES,
+    LANGUAGE_LABELS,
     JobFilterForm,
     PlanForm,
+    SplitStoryForm,
     attach_plan_errors,
     initial_from_plan,
     plan_data_from_forms,
@@ -40,7 +40,7 @@ from renders.forms import (
 )
 from renders.models import AssetKind, JobAsset, JobState, RenderJob
 from renders.pipeline.context import STEPS
-from renders.pipeline.plan import PlanError
+from renders.pipeline.plan import LANGUAGE_NAMES, PlanError
 from renders.selectors import job_get_for_user, job_stats, jobs_list
 from renders.services import (
     JobActionError,
@@ -50,6 +50,7 @@ from renders.services import (
     job_retry,
     plan_limits,
 )
+from renders.starting_plans import UnknownStartingPlan, plan_from_template_id
 from renders.uploads import is_own_upload, upload_prefix
 
 JOBS_PER_PAGE = 12
@@ -82,7 +83,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "filter_query": urlencode(query),
         "filtered": bool(query),
         "stats": job_stats(user=request.user),
-        "language_names": LANGUAGE_NAMES,
+        "language_names": LANGUAGE_LABELS,
     }
     template = "renders/dashboard.html#results" if request.htmx else "renders/dashboard.html"
     return render(request, template, context)
@@ -116,23 +117,23 @@ def _template_start(request: HttpRequest) -> tuple[dict[str, Any] | None, str]:
     template_id = request.GET.get("template", "")
     if not template_id:
         return None, ""
-    try:
-        template = get_template(template_id)
-    except UnknownTemplate:
-        messages.error(request, "That story template does not exist; pick one from the gallery.")
-        return None, ""
     options: dict[str, Any] = {
         key: request.GET[key] for key in ("language", "voice", "aspect", "resolution", "mode") if request.GET.get(key)
     }
+    try:
+        start = plan_from_template_id(template_id, limits=plan_limits())  # at the story's own settings
+    except UnknownStartingPlan:
+        messages.error(request, "That story template does not exist; pick one from the gallery.")
+        return None, ""
     length = request.GET.get("length", "").strip()
     try:
         if length:
             options["length_sec"] = float(length)
-        plan = plan_from_template(template, limits=plan_limits(), **options)
+        if options:
+            start = plan_from_template_id(template_id, limits=plan_limits(), **options)
     except ValueError as error:
         messages.error(request, f"Could not use those options: {error}. The story's own settings are shown instead.")
-        plan = plan_from_template(template, limits=plan_limits())
-    return plan, f"Started from the story “{template.title(plan['language'])}”. Change anything you like."
+    return start.plan, f"Started from the story “{start.title}”. Change anything you like."
 
 
 def create_page(
@@ -200,6 +201,58 @@ def duplicate(request: HttpRequest, job_id: UUID) -> HttpResponse:
     plan_initial, scenes_initial = initial_from_plan(job.plan)
     note = f"A copy of “{job.title}”. Change what you like and render it as a new video."
     return create_page(request, plan_initial=plan_initial, scenes_initial=scenes_initial, starting_point=note)
+
+
+@login_required
+@require_POST
+def split_story(request: HttpRequest) -> HttpResponse:
+    """Turn a pasted story into scenes and fill the create page's scene editor with them.
+
+    With htmx: the scene editor partial, plus the language select swapped out-of-band to the
+    story's language (a Hindi story narrated by the English voice would sound wrong). Without
+    JavaScript: the whole create page, filled.
+    """
+    form = SplitStoryForm(request.POST)
+    scenes: list[dict] = []
+    language = "en"
+    if form.is_valid():
+        story = form.cleaned_data["story"]
+        language = story_splitter.detect_language(story)
+        try:
+            scenes = story_splitter.split_story(
+                story,
+                language,
+                sentences_per_scene=form.cleaned_data["sentences_per_scene"],
+                max_scenes=settings.MAX_SCENES,
+            )
+        except ValueError as error:
+            form.add_error("story", str(error))
+    if not scenes:
+        return _split_refused(request, form)
+    note = (
+        f"Your {LANGUAGE_NAMES[language]} story is now {len(scenes)} scene{'s' if len(scenes) != 1 else ''}; "
+        "the video's language is set to match. Check the suggested image prompts."
+    )
+    if not request.htmx:
+        return create_page(request, plan_initial={"language": language}, scenes_initial=scenes, starting_point=note)
+    formset = scene_formset(owner=request.user, initial=scenes)
+    context = {"formset": formset, "max_scenes": settings.MAX_SCENES, "split_note": note}
+    editor = render_to_string("renders/create.html#scene_editor", context, request=request)
+    language_form = PlanForm(initial={"language": language})
+    language_form.fields["language"].widget.attrs["hx-swap-oob"] = "true"
+    cleared_errors = '<div id="split-errors" role="alert" hx-swap-oob="true"></div>'
+    return HttpResponse(editor + str(language_form["language"]) + cleared_errors)
+
+
+def _split_refused(request: HttpRequest, form: SplitStoryForm) -> HttpResponse:
+    errors = form.errors.get("story") or ["Paste a story to split."]
+    if not request.htmx:
+        return create_page(request, problems=list(errors), status=400)
+    # Leave the scene editor alone and show the reason in the split box instead.
+    response = render(request, "renders/_split_errors.html", {"errors": errors})
+    response["HX-Retarget"] = "#split-errors"
+    response["HX-Reswap"] = "innerHTML"
+    return response
 
 
 # ---- job status ----------------------------------------------------------------------------------
@@ -278,7 +331,7 @@ def _status_context(job: RenderJob, *, action_error: str = "") -> dict[str, Any]
         "subtitles": subtitles,
         "vtt_tracks": [asset for asset in subtitles if asset.kind == AssetKind.SUBTITLES_VTT],
         "scene_count": len(plan_scenes),
-        "language_names": LANGUAGE_NAMES,
+        "language_names": LANGUAGE_LABELS,
         "action_error": action_error,
         "cancel_pending": job.cancel_requested and not job.is_final,
     }

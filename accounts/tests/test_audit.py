@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from accounts import audit
+from accounts.audit import AuditRefusalsMiddleware
 from accounts.models import AuditEvent
 from accounts.services import api_key_create, api_key_revoke
 from bhakti.logging import RequestIdMiddleware
@@ -79,7 +80,7 @@ def test_it_does_not_record_a_successful_login(client, alice):
     ],
 )
 def test_it_records_refusals_as_they_leave_the_stack(path, status, credentials, recorded):
-    middleware = RequestIdMiddleware(lambda request: HttpResponse(status=status))
+    middleware = RequestIdMiddleware(AuditRefusalsMiddleware(lambda request: HttpResponse(status=status)))
     headers = {"X-Request-ID": "req-1"}
     if credentials:
         headers["Authorization"] = "Bearer bk_not-a-real-key"

@@ -8,14 +8,8 @@ import logging
 
 import pytest
 
-from bhakti.logging import (
-    ContextFilter,
-    JsonFormatter,
-    ScrubSecretsFilter,
-    job_context,
-    request_id_var,
-    scrub_text,
-)
+from bhakti.logging import ContextFilter, JsonFormatter, ScrubSecretsFilter, job_context
+from bhakti.request_context import request_id_var, scrub_text
 
 RAW_API_KEY = "bk_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0uvw"
 SECRETS = [

@@ -1,4 +1,4 @@
-"""Serializers shared by several API views: the plan's documented shape, pages, job outputs.
+"""Serializers shared by several API views: the plan's documented shape, job filters, job outputs.
 
 Plans are validated by `renders.pipeline.plan.parse_plan` (through the services), the one gate
 every plan passes; `PlanSerializer` only documents the shape in the OpenAPI schema, so API
@@ -11,6 +11,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from bhakti.api.pagination import PageQuerySerializer
 from renders.models import JobState
 from renders.pipeline import plan as plan_schema
 
@@ -73,25 +74,10 @@ class PlanField(serializers.JSONField):
     """Any JSON in; parse_plan decides. Documented as the plan's shape."""
 
 
-class PageQuerySerializer(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
-    page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
-
-
 class JobFilterQuerySerializer(PageQuerySerializer):
     # Blank means "any", as an HTML form's empty select sends it (`?state=`).
     state = serializers.ChoiceField(choices=JobState.choices, required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=plan_schema.LANGUAGES, required=False, allow_blank=True)
-
-
-class PageSerializer(serializers.Serializer):
-    """Fields every page has; a view's page serializer adds `results`."""
-
-    count = serializers.IntegerField(help_text="Items over all pages.")
-    page = serializers.IntegerField()
-    page_size = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
 
 
 class JobSummarySerializer(serializers.Serializer):

@@ -1,12 +1,14 @@
 """Render job routes, included under /api/v1/ (namespace `api_v1`) by bhakti/api_urls.py.
 
+`script_urlpatterns` (script drafting) are included under /api/v1/ too, outside the namespace.
+
 Job ids are taken as plain strings and checked by the selector, so a malformed id is a JSON
 404 from the API rather than Django's HTML 404 for an unmatched URL.
 """
 
 from django.urls import path
 
-from renders.api import views, webhook_views
+from renders.api import script_views, views, webhook_views
 
 urlpatterns = [
     path("renders", views.RendersApi.as_view(), name="renders"),
@@ -23,4 +25,8 @@ urlpatterns = [
     path("render", views.LegacyRenderCreateApi.as_view(), name="legacy-render-create"),
     path("render/<str:job_id>/status", views.LegacyRenderStatusApi.as_view(), name="legacy-render-status"),
     path("render/<str:job_id>/cancel", views.LegacyRenderCancelApi.as_view(), name="legacy-render-cancel"),
+]
+
+script_urlpatterns = [
+    path("scripts/draft", script_views.ScriptDraftApi.as_view(), name="api-script-draft"),
 ]

@@ -1,7 +1,7 @@
 """Render job endpoints (/api/v1/renders…). One small APIView per operation, calling services.
 
 Access: `renders.selectors.job_get_for_user` is the only way to a job, so someone else's job
-is a 404 on every endpoint. Errors are shaped by `renders.api.errors.api_exception_handler`.
+is a 404 on every endpoint. Errors are shaped by `bhakti.api.errors.api_exception_handler`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -21,60 +20,26 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
-from rest_framework.views import APIView
 
-from bhakti.json_input import JsonInputSerializer
-from bhakti.parsers import SafeJSONParser
+from bhakti.api.json_input import JsonInputSerializer
+from bhakti.api.pagination import PageSerializer
+from bhakti.api.schema import RETRY_AFTER_PARAMETER, error_responses
+from bhakti.api.views import JsonApiView
 from renders.api.errors import PlanRejected
-from renders.api.pagination import paginate
+from renders.api.job_lists import job_page
 from renders.api.representations import estimated_wait_seconds, job_detail, job_summary, job_url
-from renders.api.schema import (
-    IDEMPOTENCY_PARAMETERS,
-    JOB_ID_PARAMETER,
-    RETRY_AFTER_PARAMETER,
-    error_responses,
-)
-from renders.api.serializers import (
-    JobDetailSerializer,
-    JobFilterQuerySerializer,
-    JobSummarySerializer,
-    PageSerializer,
-    PlanField,
-)
+from renders.api.schema import IDEMPOTENCY_PARAMETERS, JOB_ID_PARAMETER
+from renders.api.serializers import JobDetailSerializer, JobFilterQuerySerializer, JobSummarySerializer, PlanField
 from renders.api.throttles import RenderStartRateThrottle
+from renders.downloads import serve_stored_file  # the web app's file serving (byte ranges, S3)
 from renders.idempotency import idempotent
 from renders.models import JobAsset, JobState
 from renders.pipeline.plan import PlanError
-from renders.selectors import job_get_for_user, job_stats, jobs_list
+from renders.selectors import job_get_for_user, job_stats
 from renders.services import job_cancel, job_create, job_retry
 from renders.webhooks import check_webhook_url
 
 TAG = ["renders"]
-
-
-class JsonApiView(APIView):
-    """Bodies are JSON only, so the schema promises (and the parser accepts) one content type."""
-
-    parser_classes = [SafeJSONParser]
-
-
-def exceeded_plan_limit(plan_data: object) -> str | None:
-    """Which size limit (setting name) a rejected plan is over, if that is why it was rejected."""
-    if not isinstance(plan_data, dict) or not isinstance(plan_data.get("scenes"), list):
-        return None
-    scenes = plan_data["scenes"]
-    if len(scenes) > settings.MAX_SCENES:
-        return "MAX_SCENES"
-    durations: list[float] = []
-    for scene in scenes:
-        duration = scene.get("duration_sec", 5) if isinstance(scene, dict) else None  # 5: parse_plan's default
-        if isinstance(duration, (int, float)) and not isinstance(duration, bool):
-            durations.append(duration)
-    if any(duration > settings.MAX_SCENE_DURATION_SEC for duration in durations):
-        return "MAX_SCENE_DURATION_SEC"
-    if sum(durations) > settings.MAX_TOTAL_DURATION_SEC:
-        return "MAX_TOTAL_DURATION_SEC"
-    return None
 
 
 class RenderStartThrottled(JsonApiView):
@@ -129,7 +94,7 @@ class RenderCreateApi(RenderStartThrottled):
         try:
             job = job_create(owner=request.user, plan_data=plan_data, webhook_url=webhook_url)
         except PlanError as error:
-            raise PlanRejected(error, limit=exceeded_plan_limit(plan_data) or error.limit) from error
+            raise PlanRejected(error, limit=error.limit) from error
         url = job_url(request, job)
         # By class name: RendersApi inherits from RenderListApi too, whose OutputSerializer comes first.
         output = RenderCreateApi.OutputSerializer(
@@ -179,20 +144,7 @@ class RenderListApi(JsonApiView):
         responses={200: OutputSerializer, **error_responses(400)},
     )
     def get(self, request: Request) -> Response:
-        query = JobFilterQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        jobs = jobs_list(
-            user=request.user,
-            state=query.validated_data.get("state"),
-            language=query.validated_data.get("language"),
-        )
-        page = paginate(
-            request,
-            jobs,
-            page=query.validated_data["page"],
-            page_size=query.validated_data["page_size"],
-            represent=lambda job: job_summary(request, job),
-        )
+        page = job_page(request, represent=lambda job: job_summary(request, job))
         return Response(RenderListApi.OutputSerializer(page).data)
 
 
@@ -321,8 +273,6 @@ class RenderAssetApi(JsonApiView):
         },
     )
     def get(self, request: Request, job_id: str, asset_id: str) -> HttpResponseBase:
-        from renders.downloads import serve_stored_file  # the web app's file serving (byte ranges, S3)
-
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         job = job_get_for_user(user=request.user, job_id=job_id)

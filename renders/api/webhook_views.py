@@ -13,9 +13,10 @@ from rest_framework.response import Response
 
 from accounts.models import Profile
 from accounts.services import ensure_profile
-from bhakti.json_input import JsonInputSerializer
-from renders.api.schema import JOB_ID_PARAMETER, error_responses
-from renders.api.views import JsonApiView
+from bhakti.api.json_input import JsonInputSerializer
+from bhakti.api.schema import error_responses
+from bhakti.api.views import JsonApiView
+from renders.api.schema import JOB_ID_PARAMETER
 from renders.models import WebhookDelivery
 from renders.selectors import job_get_for_user
 from renders.webhooks import (

@@ -13,6 +13,11 @@ from typing import Any
 from renders.pipeline.spoken_length import estimate_speech_sec, scene_sec
 
 LANGUAGES = ("en", "hi")
+# Each language's name in English and in itself, and its script where that is not Latin: the one
+# table the forms, the providers' prompts and the YouTube caption tracks word their labels from.
+LANGUAGE_NAMES = {"en": "English", "hi": "Hindi"}
+NATIVE_LANGUAGE_NAMES = {"en": "English", "hi": "हिन्दी"}
+LANGUAGE_SCRIPTS = {"hi": "Devanagari"}
 VOICES = ("male", "female")
 ASPECTS = ("16:9", "9:16", "1:1")
 RESOLUTIONS = ("720p", "1080p", "4k")
@@ -110,8 +115,9 @@ def _scene_dict(scene: Scene) -> dict[str, Any]:
 class PlanError(ValueError):
     """The plan is invalid. `errors` maps a field path to a message a creator can act on.
 
-    `limit` names the setting (MAX_SCENE_DURATION_SEC, …) when a narration's spoken length is
-    what broke a limit, which the requested durations alone do not show.
+    `limit` names the setting (MAX_SCENES, MAX_SCENE_DURATION_SEC, MAX_TOTAL_DURATION_SEC) when a
+    size limit is why the plan was refused: a requested size first, else a narration's spoken
+    length, which the requested durations alone do not show.
     """
 
     def __init__(self, errors: dict[str, str], *, limit: str | None = None):
@@ -213,11 +219,13 @@ def parse_plan(data: object, limits: Limits | None = None) -> Plan:
 
     raw_scenes = data.get("scenes")
     scenes: list[Scene] = []
+    requested_limit: str | None = None  # the limit the requested sizes broke, if any
     spoken_limit: str | None = None  # the limit a narration's spoken length broke, if any
     if not isinstance(raw_scenes, list) or not raw_scenes:
         errors["scenes"] = f"must be a list of 1 to {limits.max_scenes} scenes"
     elif len(raw_scenes) > limits.max_scenes:
         errors["scenes"] = f"must have at most {limits.max_scenes} scenes (got {len(raw_scenes)})"
+        requested_limit = "MAX_SCENES"
     else:
         spoken_total = 0.0
         for index, raw in enumerate(raw_scenes):
@@ -225,6 +233,8 @@ def parse_plan(data: object, limits: Limits | None = None) -> Plan:
             if scene is None:
                 continue
             scenes.append(scene)
+            if scene.duration_sec > limits.max_scene_duration_sec:
+                requested_limit = requested_limit or "MAX_SCENE_DURATION_SEC"
             # A scene lasts as long as its narration needs, whatever duration_sec asks for.
             speech = estimate_speech_sec(scene.narration, language)
             spoken = scene_sec(scene.duration_sec, speech, limits.narration_padding_sec)
@@ -243,6 +253,7 @@ def parse_plan(data: object, limits: Limits | None = None) -> Plan:
             errors["scenes"] = (
                 f"total duration must be at most {limits.max_total_duration_sec:g} seconds (got {total:g})"
             )
+            requested_limit = requested_limit or "MAX_TOTAL_DURATION_SEC"
         elif spoken_total > limits.max_total_duration_sec:
             errors["scenes"] = (
                 f"with their narration spoken, the scenes last about {spoken_total:.1f} seconds, more than the "
@@ -251,7 +262,7 @@ def parse_plan(data: object, limits: Limits | None = None) -> Plan:
             spoken_limit = spoken_limit or "MAX_TOTAL_DURATION_SEC"
 
     if errors:
-        raise PlanError(errors, limit=spoken_limit)
+        raise PlanError(errors, limit=requested_limit or spoken_limit)
     known = {
         "title", "topic", "language", "voice", "style", "aspect", "resolution", "mode", "music",
         "watermark", "fps", "scenes",

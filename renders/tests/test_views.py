@@ -359,6 +359,16 @@ def test_it_fills_the_create_page_from_a_story_template(alice_client):
 def test_it_says_so_when_a_template_does_not_exist(alice_client):
     body = alice_client.get(reverse("renders:create"), {"template": "nope"}).content.decode()
     assert "That story template does not exist" in body
+    # Options that cannot be read do not hide the real reason.
+    response = alice_client.get(reverse("renders:create"), {"template": "nope", "length": "long"})
+    assert response.status_code == 200
+    assert "That story template does not exist" in response.content.decode()
+
+
+def test_it_falls_back_to_the_storys_own_settings_when_its_options_are_unusable(alice_client):
+    body = alice_client.get(reverse("renders:create"), {"template": "prahlad", "length": "long"}).content.decode()
+    assert "Could not use those options" in body
+    assert "Started from the story" in body
 
 
 # ---- duplicate ------------------------------------------------------------------------------------

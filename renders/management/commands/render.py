@@ -18,26 +18,21 @@ from renders.pipeline.plan import PlanError, parse_plan
 from renders.pipeline.runner import run_pipeline
 from renders.providers_config import build_providers
 from renders.services import plan_limits
+from renders.starting_plans import UnknownStartingPlan, plan_from_template_id
 
 
 def _load_plan(options: dict[str, Any]) -> tuple[dict[str, Any], Path]:
     plan_file: str | None = options["plan"]
     template_id: str | None = options["template"]
     if template_id:
-        from library.stories import UnknownTemplate, get_template, plan_from_template
-
         try:
-            template = get_template(template_id)
-        except UnknownTemplate as error:
-            raise CommandError(str(error)) from None
-        try:
-            data = plan_from_template(
-                template,
+            data = plan_from_template_id(
+                template_id,
                 language=options["language"] or "en",
                 voice=options["voice"] or "female",
                 length_sec=options["length"],
-            )
-        except ValueError as error:
+            ).plan
+        except (UnknownStartingPlan, ValueError) as error:
             raise CommandError(str(error)) from None
         return data, Path.cwd()
     if not plan_file:

@@ -19,7 +19,7 @@ LocalIllustrator). Import from this package; the modules are its inside.
 
 from renders.pipeline.illustrator.keywords import SceneSpec, found_keywords, read_scene
 from renders.pipeline.illustrator.provider import JPEG_QUALITY, PAINTER_VERSION, LocalIllustrator, paint_scene
-from renders.pipeline.illustrator.styles import STYLES
+from renders.pipeline.plan import STYLES
 
 __all__ = [
     "JPEG_QUALITY", "PAINTER_VERSION", "STYLES", "LocalIllustrator", "SceneSpec", "found_keywords", "paint_scene", "read_scene",

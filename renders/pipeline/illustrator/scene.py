@@ -19,7 +19,8 @@ from renders.pipeline.illustrator.canvas import (
 )
 from renders.pipeline.illustrator.figures import FIGURES, figure_parts
 from renders.pipeline.illustrator.keywords import SceneSpec
-from renders.pipeline.illustrator.styles import STYLES, finish_style
+from renders.pipeline.illustrator.styles import finish_style
+from renders.pipeline.plan import STYLES
 
 # Sky colour stops (position 0 = top of the image, 1 = the horizon), sun or moon colour,
 # the ambient light that tints everything lit by it, and the rim light on silhouettes.

@@ -11,8 +11,6 @@ from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOp
 from renders.pipeline.illustrator.canvas import Colour, Painter, Point
 from renders.pipeline.illustrator.keywords import SceneSpec
 
-STYLES = ("temple-painting", "watercolor", "miniature", "cinematic", "storybook")
-
 
 def _curve_lut(r: Sequence[float], g: Sequence[float], b: Sequence[float]) -> list[int]:
     """A Pillow point() table from per-channel tone curves given as values at 0, 64, 128, 192, 255."""

@@ -13,12 +13,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from renders.pipeline.plan import MAX_NARRATION_CHARS, MAX_PROMPT_CHARS, MAX_TITLE_CHARS
+from renders.pipeline.plan import (
+    LANGUAGE_NAMES,
+    LANGUAGE_SCRIPTS,
+    MAX_NARRATION_CHARS,
+    MAX_PROMPT_CHARS,
+    MAX_TITLE_CHARS,
+)
 from renders.pipeline.providers.base import ProviderError
 from renders.pipeline.providers.catalog import DEFAULT_CHAT_MODEL
 from renders.pipeline.providers.openai_client import OpenAIAccount, call_openai
 
-LANGUAGE_NAMES = {"en": "English", "hi": "Hindi (Devanagari script)"}
+# For the chat model: "Hindi (Devanagari script)", so it does not answer in romanised Hindi.
+PROMPT_LANGUAGE_NAMES = {
+    code: f"{name} ({LANGUAGE_SCRIPTS[code]} script)" if code in LANGUAGE_SCRIPTS else name
+    for code, name in LANGUAGE_NAMES.items()
+}
 
 
 @dataclass(frozen=True)
@@ -117,7 +127,7 @@ class OpenAIScript:
         pictures: Sequence[ProductPicture] = (),
     ) -> Draft:
         """A plan's title and scenes; narration in `language`, image prompts in English."""
-        language_name = LANGUAGE_NAMES.get(language, language)
+        language_name = PROMPT_LANGUAGE_NAMES.get(language, language)
         system = (
             "You write short narrated videos. Answer only with a JSON object: "
             '{"title": str, "scenes": [{"image_prompt": str, "narration": str, "duration_sec": number, '
@@ -168,7 +178,8 @@ class OpenAIScript:
         if not wanted:
             return Translation(texts=tuple(texts))
         system = (
-            f"Translate each item from {LANGUAGE_NAMES.get(source, source)} into {LANGUAGE_NAMES.get(target, target)} "
+            f"Translate each item from {PROMPT_LANGUAGE_NAMES.get(source, source)} into "
+            f"{PROMPT_LANGUAGE_NAMES.get(target, target)} "
             "for subtitles: faithful, natural, short. Answer only with a JSON object "
             '{"translations": [str]} holding exactly as many items as given, in the same order.'
         )

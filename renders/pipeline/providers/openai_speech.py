@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from renders.pipeline.plan import LANGUAGE_NAMES
 from renders.pipeline.providers.base import ProviderError, Speech, characters_price
 from renders.pipeline.providers.catalog import DEFAULT_TTS_MODEL
 from renders.pipeline.providers.openai_client import OpenAIAccount, call_openai
 
 PCM_SAMPLE_RATE = 24_000  # response_format="pcm" is always 24 kHz mono signed 16-bit little-endian
-LANGUAGE_NAMES = {"en": "English", "hi": "Hindi"}
 
 
 def voice_for(voices: Mapping[str, str], language: str, gender: str, provider: str, setting: str) -> str:

@@ -1,4 +1,4 @@
-"""renders.api.errors: bad input is a JSON 4xx with a stable code and a message, never a 500."""
+"""bhakti.api.errors and renders.api.errors: bad input is a JSON 4xx with a stable code and a message, never a 500."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from renders.api.errors import flatten_errors
+from bhakti.api.errors import flatten_errors
 
 pytestmark = pytest.mark.django_db
 

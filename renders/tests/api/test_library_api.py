@@ -1,4 +1,4 @@
-"""library.api: story templates, template → plan, the video library and duplicate-as-plan."""
+"""library.api.views: story templates, template → plan, the video library and duplicate-as-plan."""
 
 from __future__ import annotations
 

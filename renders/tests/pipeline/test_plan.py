@@ -1,11 +1,11 @@
-"""The plan's per-scene stock footage switch: read, validated, round-tripped."""
+"""The plan's per-scene stock footage switch (read, validated, round-tripped) and the size limit a refused plan names."""
 
 from __future__ import annotations
 
 import pytest
 
 from conftest import tiny_plan_data
-from renders.pipeline.plan import PlanError, parse_plan
+from renders.pipeline.plan import Limits, PlanError, parse_plan
 
 
 def _plan_data(**scene_fields: object) -> dict:
@@ -43,3 +43,25 @@ def test_it_refuses_stock_footage_on_a_scene_with_its_own_picture():
             "cannot be used with the scene's own picture: remove the picture or turn stock footage off"
         )
     }
+
+
+def _scenes(count: int, duration: float) -> list[dict]:
+    return [{"image_prompt": "a lamp", "narration": "", "duration_sec": duration}] * count
+
+
+@pytest.mark.parametrize(
+    ("scenes", "limit"),
+    [
+        (_scenes(4, 2), "MAX_SCENES"),
+        (_scenes(1, 9), "MAX_SCENE_DURATION_SEC"),
+        (_scenes(3, 5), "MAX_TOTAL_DURATION_SEC"),
+        # The scene's own length is named before the total it also breaks.
+        (_scenes(2, 9), "MAX_SCENE_DURATION_SEC"),
+        (_scenes(2, 0.5), None),  # too short is invalid, but no size limit
+    ],
+)
+def test_it_names_the_size_limit_a_plan_is_over(scenes, limit):
+    limits = Limits(max_scenes=3, max_scene_duration_sec=8, max_total_duration_sec=12)
+    with pytest.raises(PlanError) as refused:
+        parse_plan(tiny_plan_data(scenes=scenes), limits)
+    assert refused.value.limit == limit

@@ -1,6 +1,8 @@
+"""Publishing routes, included under /api/v1/publish/ by bhakti/api_urls.py."""
+
 from django.urls import path
 
-from publishing import api
+from publishing.api import views as api
 
 urlpatterns = [
     path("channel", api.ChannelApi.as_view(), name="api-publish-channel"),

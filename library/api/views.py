@@ -14,16 +14,18 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bhakti.json_input import JsonInputSerializer
+from bhakti.api.json_input import JsonInputSerializer
+from bhakti.api.pagination import PageSerializer
+from bhakti.api.schema import error_responses
+from bhakti.api.views import JsonApiView
 from library.stories import StoryTemplate, get_template, list_templates, plan_from_template
-from renders.api.pagination import paginate
+from renders.api.job_lists import job_page
 from renders.api.representations import asset_url, job_url
-from renders.api.schema import JOB_ID_PARAMETER, error_responses
-from renders.api.serializers import JobFilterQuerySerializer, PageSerializer, PlanField
-from renders.api.views import JsonApiView
+from renders.api.schema import JOB_ID_PARAMETER
+from renders.api.serializers import JobFilterQuerySerializer, PlanField
 from renders.models import AssetKind, JobState, RenderJob
 from renders.pipeline import plan as plan_schema
-from renders.selectors import job_get_for_user, jobs_list
+from renders.selectors import job_get_for_user
 from renders.services import plan_limits, validate_plan
 
 TEMPLATE_TAG = ["templates"]
@@ -184,20 +186,7 @@ class LibraryListApi(JsonApiView):
         responses={200: OutputSerializer, **error_responses(400)},
     )
     def get(self, request: Request) -> Response:
-        query = JobFilterQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        jobs = jobs_list(
-            user=request.user,
-            state=query.validated_data.get("state"),
-            language=query.validated_data.get("language"),
-        ).prefetch_related("assets")
-        page = paginate(
-            request,
-            jobs,
-            page=query.validated_data["page"],
-            page_size=query.validated_data["page_size"],
-            represent=lambda job: _library_item(request, job),
-        )
+        page = job_page(request, represent=lambda job: _library_item(request, job), prefetch=["assets"])
         return Response(self.OutputSerializer(page).data)
 
 

@@ -1,4 +1,4 @@
-"""Page-number pagination for the list endpoints (`page`, `page_size`; validated by the caller)."""
+"""Page-number pagination for the list endpoints: `page`, `page_size` in, a page object out."""
 
 from __future__ import annotations
 
@@ -6,10 +6,26 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
 
 ModelT = TypeVar("ModelT", bound=Model)
+
+
+class PageQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+
+class PageSerializer(serializers.Serializer):
+    """Fields every page has; a view's page serializer adds `results`."""
+
+    count = serializers.IntegerField(help_text="Items over all pages.")
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
 
 
 def paginate(

@@ -1,6 +1,6 @@
 """Every error under /api/ is JSON, including the ones Django answers before DRF is reached.
 
-DRF views already answer in the API's error shape (`renders.api.errors`). What reaches a client
+DRF views already answer in the API's error shape (`bhakti.api.errors`). What reaches a client
 past them is Django's own HTML: a 404 for a path no route matches (`/api/v1/publish/<not a
 uuid>`), a 405 from a plain view, the 400 of a suspicious request, the 500 page. This middleware
 swaps those bodies for `{"code", "message"}`; the status and the headers that matter (Allow,

@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from library.story_splitter import (
+from renders.pipeline.illustrator import found_keywords
+from renders.pipeline.plan import MAX_NARRATION_CHARS, parse_plan
+from renders.story_splitter import (
     DEFAULT_PROMPT,
     MOTIFS,
     detect_language,
@@ -14,8 +16,6 @@ from library.story_splitter import (
     split_story,
     suggest_image_prompt,
 )
-from renders.pipeline.illustrator import found_keywords
-from renders.pipeline.plan import MAX_NARRATION_CHARS, parse_plan
 
 ENGLISH_STORY = (
     "Long ago, a little boy named Prahlad lived in a palace. His father, the demon king, hated Lord Vishnu. "

@@ -10,11 +10,9 @@ not rows).
 
 from __future__ import annotations
 
-import hmac
 import statistics
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +29,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from accounts.models import AuditEvent
+from bhakti.metrics_access import metrics_token_required
 from renders.models import JobState, RenderJob
 from renders.pipeline.context import STEPS
 
@@ -42,38 +41,6 @@ REFUSAL_ACTIONS = (
     AuditEvent.Action.QUOTA_EXCEEDED,
     AuditEvent.Action.AUTH_FAILED,
 )
-
-
-def has_metrics_token(request: HttpRequest) -> bool:
-    """Whether the request carries "Authorization: Bearer <METRICS_TOKEN>" (never, when none is set)."""
-    token = settings.METRICS_TOKEN
-    if not token:
-        return False
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
-
-
-def metrics_token_required(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
-    """METRICS_TOKEN set: require "Authorization: Bearer <token>" (401 otherwise).
-
-    Unset: the metrics are off (404) unless METRICS_PUBLIC is on, since they show deployment-wide
-    job counts and failure reasons to whoever asks.
-    """
-
-    @wraps(view)
-    def wrapped(request: HttpRequest) -> HttpResponse:
-        if settings.METRICS_TOKEN:
-            if not has_metrics_token(request):
-                response = JsonResponse(
-                    {"code": "unauthorized", "message": "A valid metrics token is required."}, status=401
-                )
-                response["WWW-Authenticate"] = 'Bearer realm="metrics"'
-                return response
-        elif not settings.METRICS_PUBLIC:
-            return JsonResponse({"code": "not_found", "message": "Not found."}, status=404)
-        return view(request)
-
-    return wrapped
 
 
 # --- Reads shared by both formats ------------------------------------------------------------------

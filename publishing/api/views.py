@@ -15,11 +15,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bhakti.json_input import JsonInputSerializer
+from bhakti.api.errors import ErrorSerializer
+from bhakti.api.json_input import JsonInputSerializer
 from publishing import services
 from publishing.forms import validate_description_bytes
 from publishing.models import Privacy, Publication, Timing, YouTubeChannel
-from renders.api.errors import ErrorSerializer
 from renders.models import RenderJob
 
 ERROR = ErrorSerializer  # the API's one error shape: {code, message[, errors]}

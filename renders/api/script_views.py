@@ -9,9 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bhakti.json_input import JsonInputSerializer
+from bhakti.api.errors import ErrorSerializer
+from bhakti.api.json_input import JsonInputSerializer
 from renders import rate_limits
-from renders.api.errors import ErrorSerializer
 from renders.api.throttles import RenderStartRateThrottle
 from renders.pipeline.plan import ASPECTS, LANGUAGES, STYLES, VOICES
 from renders.script_service import ScriptUnavailable, draft_plan, pictures_from_uploads

@@ -1,0 +1,1 @@
+"""The publishing endpoints (/api/v1/publish/…)."""
