@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -36,7 +36,7 @@ class Usage:
         return min(100, round(100 * self.jobs_last_day / self.jobs_per_day))
 
 
-def profile_usage(*, user: AbstractBaseUser, profile: Profile) -> Usage:
+def profile_usage(*, user: User, profile: Profile) -> Usage:
     """The limits that apply to this creator (their own, else the site's) and their usage, in one query."""
     now = timezone.now()
     totals = RenderJob.objects.filter(owner=user).aggregate(
@@ -59,6 +59,6 @@ def profile_usage(*, user: AbstractBaseUser, profile: Profile) -> Usage:
     )
 
 
-def api_keys_of(*, user: AbstractBaseUser) -> QuerySet[ApiKey]:
+def api_keys_of(*, user: User) -> QuerySet[ApiKey]:
     """Active keys first, newest first; revoked ones stay listed so the creator sees what stopped working."""
     return ApiKey.objects.filter(user=user).order_by(F("revoked_at").asc(nulls_first=True), "-created_at")

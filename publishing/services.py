@@ -15,10 +15,11 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -54,9 +55,7 @@ class PublishActionError(Exception):
 # --- Channels -------------------------------------------------------------------------------------
 
 
-def channel_connect(
-    *, owner: AbstractBaseUser, redirect_uri: str, code: str, state: str, code_verifier: str
-) -> YouTubeChannel:
+def channel_connect(*, owner: User, redirect_uri: str, code: str, state: str, code_verifier: str) -> YouTubeChannel:
     """Finish the OAuth flow: exchange the code (with the PKCE verifier), find the channel, store tokens encrypted."""
     tokens = youtube.authorization_finish(redirect_uri, code=code, state=state, code_verifier=code_verifier)
     creds = youtube.credentials(tokens.access_token, tokens.refresh_token, tokens.expiry, list(tokens.scopes))
@@ -79,7 +78,7 @@ def channel_connect(
     return channel
 
 
-def channel_disconnect(*, owner: AbstractBaseUser) -> bool:
+def channel_disconnect(*, owner: User) -> bool:
     """Revoke Bhakti's access at Google and forget the tokens. Returns whether Google confirmed the revoke."""
     channel = YouTubeChannel.objects.filter(owner=owner).first()
     if channel is None:
@@ -163,7 +162,7 @@ def _clean_metadata(title: str, description: str, tags: Sequence[str]) -> tuple[
 @transaction.atomic
 def publication_schedule(
     *,
-    owner: AbstractBaseUser,
+    owner: User,
     job: RenderJob,
     title: str,
     made_for_kids: bool,
@@ -247,7 +246,7 @@ def publication_schedule(
 TESTING_TOKEN_LIFETIME = dt.timedelta(days=7)  # Google's limit for OAuth apps in "Testing"
 
 
-def _testing_token_note(owner: AbstractBaseUser, upload_after: dt.datetime) -> str:
+def _testing_token_note(owner: User, upload_after: dt.datetime) -> str:
     """A warning, when the OAuth app is in Testing and the channel's sign-in ends before the upload."""
     if not settings.GOOGLE_OAUTH_APP_IN_TESTING:
         return ""
@@ -283,7 +282,7 @@ def enqueue_upload(*, publication_id: int) -> None:
 
 
 @transaction.atomic
-def publication_cancel(*, owner: AbstractBaseUser, job: RenderJob) -> Publication:
+def publication_cancel(*, owner: User, job: RenderJob) -> Publication:
     """Stop a scheduled or running upload; withdraw a YouTube publishAt (the video stays private)."""
     publication = Publication.objects.select_for_update().filter(job=job, owner=owner).first()
     if publication is None:
@@ -318,7 +317,7 @@ def publication_cancel(*, owner: AbstractBaseUser, job: RenderJob) -> Publicatio
 
 
 @transaction.atomic
-def publication_retry(*, owner: AbstractBaseUser, job: RenderJob) -> Publication:
+def publication_retry(*, owner: User, job: RenderJob) -> Publication:
     """Try a failed (or canceled) upload again now; finished steps are not repeated. No re-render."""
     publication = Publication.objects.select_for_update().filter(job=job, owner=owner).first()
     if publication is None:
@@ -362,7 +361,7 @@ def enqueue_due_publications(*, now: dt.datetime | None = None) -> int:
             state=PublicationState.QUEUED, queued_at__lt=stale
         ).values_list("pk", flat=True):
             Publication.objects.filter(pk=publication_id).update(queued_at=now)
-            transaction.on_commit(lambda publication_id=publication_id: enqueue_upload(publication_id=publication_id))
+            transaction.on_commit(partial(enqueue_upload, publication_id=publication_id))
             queued += 1
         Publication.objects.filter(state=PublicationState.UPLOADING, heartbeat_at__lt=stale).update(
             state=PublicationState.FAILED,

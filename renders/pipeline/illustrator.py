@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
@@ -35,7 +36,7 @@ MIN_PAINT_SIDE = 96
 Colour = tuple[int, int, int]
 Point = tuple[float, float]
 # A drawing primitive in canvas pixels: ("poly", points) | ("ellipse", box) | ("line", points, width)
-Shape = tuple
+Shape = tuple[Any, ...]
 
 # What the painter can paint, and the words that ask for it. An English keyword matches a word
 # exactly, with a plural ending, or as a prefix when it is 5+ letters long; Hindi likewise.
@@ -87,7 +88,7 @@ STYLES = ("temple-painting", "watercolor", "miniature", "cinematic", "storybook"
 
 # Sky colour stops (position 0 = top of the image, 1 = the horizon), sun or moon colour,
 # the ambient light that tints everything lit by it, and the rim light on silhouettes.
-SKIES: dict[str, dict] = {
+SKIES: dict[str, dict[str, Any]] = {
     "dawn": {"stops": [(0.0, (58, 74, 140)), (0.45, (214, 140, 150)), (0.8, (250, 190, 150)), (1.0, (255, 226, 170))],
              "light": (255, 222, 170), "ambient": (0.92, 0.78, 0.78), "rim": (255, 210, 160), "ground": (96, 92, 70)},
     "day": {"stops": [(0.0, (48, 112, 200)), (0.6, (120, 178, 232)), (1.0, (206, 228, 242))],
@@ -99,7 +100,7 @@ SKIES: dict[str, dict] = {
 }  # fmt: skip
 
 # Per figure kind: height (× image height), skin, garment, accent (crowns, ornaments), hair.
-FIGURES: dict[str, dict] = {
+FIGURES: dict[str, dict[str, Any]] = {
     "deity": {"height": 0.5, "skin": (70, 110, 190), "robe": (236, 180, 40), "accent": (250, 210, 90), "hair": (20, 20, 40)},
     "king": {"height": 0.44, "skin": (190, 130, 90), "robe": (150, 30, 40), "accent": (230, 180, 60), "hair": (30, 20, 20)},
     "demon": {"height": 0.52, "skin": (60, 90, 70), "robe": (70, 30, 60), "accent": (200, 160, 60), "hair": (20, 10, 10)},
@@ -541,7 +542,7 @@ class ScenePainter:
             length = self.u * self.rng.uniform(0.01, 0.05) * (0.4 + (y - top) / max(1, self.h - top))
             shimmer = _lerp(
                 light,
-                fill_image.getpixel((min(self.w - 1, max(0, int(x))), min(self.h - 1, int(y)))),
+                fill_image.getpixel((min(self.w - 1, max(0, int(x))), min(self.h - 1, int(y)))),  # type: ignore[arg-type]  # RGB: a tuple
                 self.rng.uniform(0.1, 0.6),
             )
             draw.line([(x - length, y), (x + length, y)], fill=shimmer, width=max(1, int(self.u / 500)))
@@ -931,7 +932,7 @@ class ScenePainter:
         # Night turns figures into silhouettes; divine light keeps the deity bright.
         ambient = self.ambient if kind != "deity" else (1.0, 1.0, 1.0)
         if self.fire_at is not None and kind != "deity":
-            ambient = tuple(min(1.0, a + b) for a, b in zip(ambient, (0.35, 0.18, 0.05), strict=True))  # type: ignore[assignment]
+            ambient = tuple(min(1.0, a + b) for a, b in zip(ambient, (0.35, 0.18, 0.05), strict=True))
         for role, shape in parts:
             colour = _tint(look[role], ambient)
             p.fill([shape], colour)

@@ -132,7 +132,7 @@ def _text(data: dict[str, Any], key: str, path: str, errors: dict[str, str], *, 
         errors[path] = "is required"
     elif len(value) > max_chars:
         errors[path] = f"must be at most {max_chars} characters (got {len(value)})"
-    return value
+    return str(value)
 
 
 def _scene(raw: object, index: int, limits: Limits, errors: dict[str, str]) -> Scene | None:

@@ -86,10 +86,10 @@ class OpenAIScript:
         answer = call_openai(
             what,
             self.account,
-            lambda client: client.chat.completions.create(
+            lambda client: client.chat.completions.create(  # type: ignore[call-overload]  # messages: plain dicts
                 model=self.model,
                 messages=messages,
-                response_format={"type": "json_object"},  # type: ignore[arg-type]
+                response_format={"type": "json_object"},
             ),
             kind="chat",
             model=self.model,
