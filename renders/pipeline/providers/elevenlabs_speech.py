@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import httpx
 from elevenlabs.client import ElevenLabs
@@ -71,7 +70,7 @@ class ElevenLabsSpeech:
         voice_id = voice_for(self.voices, language, voice, "ElevenLabs", "ELEVENLABS_VOICES")
         # api_key passed explicitly: the SDK otherwise reads ELEVENLABS_API_KEY from the environment.
         client = ElevenLabs(api_key=self.api_key, base_url=self.base_url or None, timeout=self.policy.timeout_sec)
-        extra: dict[str, Any] = {}
+        extra: dict[str, object] = {}
         if "v2_5" in self.model or "v3" in self.model:
             extra["language_code"] = language  # multilingual_v2 rejects language_code; newer models honour it
 

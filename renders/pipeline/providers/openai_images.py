@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -56,7 +55,7 @@ class OpenAIImages:
 
     def generate(self, prompt: str, style: str, size: tuple[int, int], seed: str) -> Picture:
         # The API has no seed: repeat renders are kept stable by the pipeline's still cache instead.
-        params: dict[str, Any] = {
+        params: dict[str, object] = {
             "model": self.model,
             "prompt": styled_prompt(prompt, style),
             "size": api_size(size),

@@ -86,7 +86,7 @@ class OpenAIScript:
         answer = call_openai(
             what,
             self.account,
-            lambda client: client.chat.completions.create(  # type: ignore[call-overload]  # messages: plain dicts
+            lambda client: client.chat.completions.create(
                 model=self.model,
                 messages=messages,
                 response_format={"type": "json_object"},

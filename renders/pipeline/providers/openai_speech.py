@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from renders.pipeline.providers.base import ProviderError, Speech
 from renders.pipeline.providers.catalog import DEFAULT_TTS_MODEL
@@ -49,7 +48,7 @@ class OpenAISpeech:
         self.price_per_1k_chars = price_per_1k_chars
 
     def synthesize(self, text: str, language: str, voice: str) -> Speech:
-        params: dict[str, Any] = {
+        params: dict[str, object] = {
             "model": self.model,
             "voice": voice_for(self.voices, language, voice, "OpenAI speech", "OPENAI_TTS_VOICES"),
             "input": text,
