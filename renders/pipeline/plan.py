@@ -121,7 +121,7 @@ def _choice(data: dict[str, Any], key: str, choices: tuple[str, ...], default: s
 
 
 def _text(data: dict[str, Any], key: str, path: str, errors: dict[str, str], *, required: bool, max_chars: int) -> str:
-    value = data.get(key, "")
+    value: object = data.get(key, "")
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -132,7 +132,7 @@ def _text(data: dict[str, Any], key: str, path: str, errors: dict[str, str], *, 
         errors[path] = "is required"
     elif len(value) > max_chars:
         errors[path] = f"must be at most {max_chars} characters (got {len(value)})"
-    return str(value)
+    return value
 
 
 def _scene(raw: object, index: int, limits: Limits, errors: dict[str, str]) -> Scene | None:
