@@ -47,7 +47,7 @@ def _where(graph: grimp.ImportGraph, importer: str, imported: str) -> str:
     return f"{importer} imports {imported} ({lines})"
 
 
-def test_the_pipeline_imports_nothing_of_the_project_or_django(graph):
+def test_it_keeps_the_pipeline_free_of_django_and_the_rest_of_the_project(graph):
     pipeline = {PIPELINE} | graph.find_descendants(PIPELINE)
     assert len(pipeline) > 10, "the pipeline package was not found in the import graph"
     wrong = []
@@ -80,7 +80,7 @@ def _api_views(graph: grimp.ImportGraph) -> set[str]:
     }
 
 
-def test_web_views_and_api_views_do_not_import_each_other(graph):
+def test_it_keeps_web_views_and_api_views_from_importing_each_other(graph):
     web, api = _web_views(graph), _api_views(graph)
     assert web and api, f"no web views ({sorted(web)}) or no API views ({sorted(api)}) found"
     chains = []
