@@ -5,7 +5,7 @@ PYTHON ?=
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv dev-deps lint bench up down load clean
+.PHONY: run test venv dev-deps lint hooks bench up down load clean
 
 $(BIN)/python:
 	@py="$$(scripts/python.sh pick $(PYTHON))" && "$$py" -m venv $(VENV)
@@ -29,9 +29,12 @@ run: venv
 test: dev-deps
 	scripts/test.sh
 
+# Also the first step of `make test`; `make hooks` runs the same checks before each commit.
 lint: dev-deps
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	scripts/lint.sh
+
+hooks: dev-deps
+	$(BIN)/pre-commit install
 
 bench: venv
 	$(BIN)/python scripts/bench_render.py

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import F, QuerySet
 
 from accounts.models import ApiKey, Profile
@@ -28,6 +28,6 @@ def profile_quotas(*, profile: Profile) -> Quotas:
     )
 
 
-def api_keys_of(*, user: AbstractBaseUser) -> QuerySet[ApiKey]:
+def api_keys_of(*, user: User) -> QuerySet[ApiKey]:
     """Active keys first, newest first; revoked ones stay listed so the creator sees what stopped working."""
     return ApiKey.objects.filter(user=user).order_by(F("revoked_at").asc(nulls_first=True), "-created_at")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,13 +12,13 @@ from accounts.models import ApiKey, Profile, hash_api_key
 API_KEY_PREFIX = "bk_"
 
 
-def ensure_profile(user: AbstractBaseUser) -> Profile:
+def ensure_profile(user: User) -> Profile:
     profile, _ = Profile.objects.get_or_create(user=user)
     return profile
 
 
 @transaction.atomic
-def api_key_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiKey, str]:
+def api_key_create(*, user: User, name: str) -> tuple[ApiKey, str]:
     """Create a key; return it and the raw key, which is never stored and never shown again."""
     raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey.objects.create(user=user, name=name.strip() or "API key", prefix=raw[:11], key_hash=hash_api_key(raw))

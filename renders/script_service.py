@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
@@ -68,7 +68,7 @@ def _money(amount: float) -> Decimal:
     return Decimal(str(amount)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
-def pictures_from_uploads(*, owner: AbstractBaseUser, names: Sequence[str]) -> list[ProductPicture]:
+def pictures_from_uploads(*, owner: User, names: Sequence[str]) -> list[ProductPicture]:
     """Read the owner's uploaded product pictures (by storage name) for the chat model to look at."""
     if len(names) > MAX_PICTURES:
         raise ScriptUnavailable("invalid", f"At most {MAX_PICTURES} product pictures can be used.")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -17,7 +17,7 @@ from accounts.selectors import profile_quotas
 from renders.models import JobState, RenderJob
 
 
-def is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_admin(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     if getattr(user, "is_superuser", False):
@@ -25,12 +25,12 @@ def is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
     # Through the relation, so a profile loaded with the user (API-key auth selects it) costs
     # no query, and a second check in the same request reuses it.
     try:
-        return user.profile.role == Profile.Role.ADMIN  # type: ignore[union-attr]
+        return user.profile.role == Profile.Role.ADMIN
     except Profile.DoesNotExist:
         return False
 
 
-def jobs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[RenderJob]:
+def jobs_visible_to(user: User | AnonymousUser) -> QuerySet[RenderJob]:
     if not user.is_authenticated:
         return RenderJob.objects.none()
     if is_admin(user):
@@ -38,7 +38,7 @@ def jobs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[RenderJo
     return RenderJob.objects.filter(owner=user)
 
 
-def job_get_for_user(*, user: AbstractBaseUser | AnonymousUser, job_id: str | uuid.UUID) -> RenderJob:
+def job_get_for_user(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -> RenderJob:
     """The job if this user may see it; Http404 otherwise (someone else's job does not exist)."""
     try:
         key = job_id if isinstance(job_id, uuid.UUID) else uuid.UUID(str(job_id))
@@ -52,7 +52,7 @@ def job_get_for_user(*, user: AbstractBaseUser | AnonymousUser, job_id: str | uu
 
 def jobs_list(
     *,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     state: str | None = None,
     language: str | None = None,
     search: str | None = None,
@@ -67,7 +67,7 @@ def jobs_list(
     return jobs.order_by("-created_at")
 
 
-def job_stats(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, int]:
+def job_stats(*, user: User | AnonymousUser) -> dict[str, int]:
     counts = {state: 0 for state in JobState.values}
     for row in jobs_visible_to(user).values("state").annotate(n=Count("pk")):
         counts[row["state"]] = row["n"]
@@ -95,7 +95,7 @@ class Usage:
         return min(100, round(100 * self.jobs_last_day / self.jobs_per_day))
 
 
-def profile_usage(*, user: AbstractBaseUser, profile: Profile) -> Usage:
+def profile_usage(*, user: User, profile: Profile) -> Usage:
     """The limits that apply to this creator (accounts.selectors.profile_quotas) and their usage, in one query."""
     now = timezone.now()
     totals = RenderJob.objects.filter(owner=user).aggregate(

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -57,7 +57,7 @@ def plan_limits() -> Limits:
     )
 
 
-def validate_plan(*, plan_data: object, owner: AbstractBaseUser | None = None) -> Plan:
+def validate_plan(*, plan_data: object, owner: User | None = None) -> Plan:
     """Parse and validate a plan; raise PlanError with a message per bad field.
 
     A scene's `image`, when given through the web or API, must name one of the owner's own
@@ -75,7 +75,7 @@ def validate_plan(*, plan_data: object, owner: AbstractBaseUser | None = None) -
     return plan
 
 
-def _check_quotas(*, owner: AbstractBaseUser, profile: Profile, cost: Decimal) -> None:
+def _check_quotas(*, owner: User, profile: Profile, cost: Decimal) -> None:
     quotas = profile_quotas(profile=profile)
     max_cost = quotas.max_job_cost
     if cost > max_cost:
@@ -101,7 +101,7 @@ def log_event(job: RenderJob, message: str, *, level: str = JobEvent.Level.INFO,
     return JobEvent.objects.create(job=job, message=message, level=level, step=step)
 
 
-def job_create(*, owner: AbstractBaseUser, plan_data: dict[str, Any], webhook_url: str = "") -> RenderJob:
+def job_create(*, owner: User, plan_data: dict[str, Any], webhook_url: str = "") -> RenderJob:
     """Validate the plan, check quotas and cost, store the job, enqueue it after commit."""
     plan = validate_plan(plan_data=plan_data, owner=owner)
     profile = ensure_profile(owner)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole suite, three times:
+# First the lint (scripts/lint.sh: ruff check, ruff format --check, mypy); a failure there stops
+# the run before any test. Then the whole suite, three times:
 #   1. on the embedded default (SQLite, local memory cache, local media), on .venv's Python;
 #   2. on the production settings (PostgreSQL, Redis, S3 through a local stand-in, DEBUG off),
 #      on .venv's Python. When the PostgreSQL or Redis it would use does not answer (and
@@ -9,9 +10,10 @@
 #      missing): the supported one farthest from .venv's (3.11 beside a 3.13 .venv, 3.13 beside
 #      a 3.11 one), so the two ends of the supported range are both tested.
 # Called by `make test`, which .ci/run calls. Extra arguments go to every pytest run.
-# BHAKTI_TEST_PRODUCTION=0 skips pass 2, BHAKTI_TEST_THROWAWAY=1 makes it use throwaway servers
-# even when local ones answer; TEST_OTHER_PYTHON=none skips pass 3, and
-# TEST_OTHER_PYTHON=/path/to/python names its interpreter.
+# BHAKTI_TEST_LINT=0 skips the lint (a targeted run on half-done work), BHAKTI_TEST_PRODUCTION=0
+# skips pass 2, BHAKTI_TEST_THROWAWAY=1 makes it use throwaway servers even when local ones
+# answer; TEST_OTHER_PYTHON=none skips pass 3, and TEST_OTHER_PYTHON=/path/to/python names its
+# interpreter.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -20,6 +22,13 @@ main_version=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 if ! scripts/python.sh pick "$PY" >/dev/null 2>&1; then
     echo ".venv is Python $main_version, which Bhakti does not support: \`make clean test\` rebuilds it" >&2
     exit 1
+fi
+
+# Style and types first, once (they do not depend on the settings or the Python): a failure
+# stops the run before the suite starts.
+if [ "${BHAKTI_TEST_LINT:-1}" != "0" ]; then
+    echo "== lint: ruff check, ruff format --check, mypy"
+    scripts/lint.sh || exit 1
 fi
 
 run_pytest() {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from publishing import youtube
@@ -10,9 +10,7 @@ from publishing.models import YouTubeChannel
 from publishing.token_cipher import TokenUnreadable, decrypt_token, encrypt_token
 
 
-def channel_connect(
-    *, owner: AbstractBaseUser, redirect_uri: str, code: str, state: str, code_verifier: str
-) -> YouTubeChannel:
+def channel_connect(*, owner: User, redirect_uri: str, code: str, state: str, code_verifier: str) -> YouTubeChannel:
     """Finish the OAuth flow: exchange the code (with the PKCE verifier), find the channel, store tokens encrypted."""
     tokens = youtube.authorization_finish(redirect_uri, code=code, state=state, code_verifier=code_verifier)
     creds = youtube.credentials(tokens.access_token, tokens.refresh_token, tokens.expiry, list(tokens.scopes))
@@ -35,7 +33,7 @@ def channel_connect(
     return channel
 
 
-def channel_disconnect(*, owner: AbstractBaseUser) -> bool:
+def channel_disconnect(*, owner: User) -> bool:
     """Revoke Bhakti's access at Google and forget the tokens. Returns whether Google confirmed the revoke."""
     channel = YouTubeChannel.objects.filter(owner=owner).first()
     if channel is None:

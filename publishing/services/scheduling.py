@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -84,7 +85,7 @@ def _clean_metadata(title: str, description: str, tags: Sequence[str]) -> tuple[
 @transaction.atomic
 def publication_schedule(
     *,
-    owner: AbstractBaseUser,
+    owner: User,
     job: RenderJob,
     title: str,
     made_for_kids: bool,
@@ -168,7 +169,7 @@ def publication_schedule(
 TESTING_TOKEN_LIFETIME = dt.timedelta(days=7)  # Google's limit for OAuth apps in "Testing"
 
 
-def _testing_token_note(owner: AbstractBaseUser, upload_after: dt.datetime) -> str:
+def _testing_token_note(owner: User, upload_after: dt.datetime) -> str:
     """A warning, when the OAuth app is in Testing and the channel's sign-in ends before the upload."""
     if not settings.GOOGLE_OAUTH_APP_IN_TESTING:
         return ""
@@ -204,7 +205,7 @@ def enqueue_upload(*, publication_id: int) -> None:
 
 
 @transaction.atomic
-def publication_cancel(*, owner: AbstractBaseUser, job: RenderJob) -> Publication:
+def publication_cancel(*, owner: User, job: RenderJob) -> Publication:
     """Stop a scheduled or running upload; withdraw a YouTube publishAt (the video stays private)."""
     publication = Publication.objects.select_for_update().filter(job=job, owner=owner).first()
     if publication is None:
@@ -239,7 +240,7 @@ def publication_cancel(*, owner: AbstractBaseUser, job: RenderJob) -> Publicatio
 
 
 @transaction.atomic
-def publication_retry(*, owner: AbstractBaseUser, job: RenderJob) -> Publication:
+def publication_retry(*, owner: User, job: RenderJob) -> Publication:
     """Try a failed (or canceled) upload again now; finished steps are not repeated. No re-render."""
     publication = Publication.objects.select_for_update().filter(job=job, owner=owner).first()
     if publication is None:
@@ -283,7 +284,7 @@ def enqueue_due_publications(*, now: dt.datetime | None = None) -> int:
             state=PublicationState.QUEUED, queued_at__lt=stale
         ).values_list("pk", flat=True):
             Publication.objects.filter(pk=publication_id).update(queued_at=now)
-            transaction.on_commit(lambda publication_id=publication_id: enqueue_upload(publication_id=publication_id))
+            transaction.on_commit(partial(enqueue_upload, publication_id=publication_id))
             queued += 1
         Publication.objects.filter(state=PublicationState.UPLOADING, heartbeat_at__lt=stale).update(
             state=PublicationState.FAILED,

@@ -29,7 +29,7 @@ def pcm16_to_float(pcm: bytes) -> np.ndarray:
 
 def float_to_pcm16(samples: np.ndarray) -> bytes:
     clipped = np.clip(samples, -1.0, 32767 / 32768)
-    return np.round(clipped * 32768.0).astype("<i2").tobytes()
+    return bytes(np.round(clipped * 32768.0).astype("<i2").tobytes())
 
 
 def write_wav(path: Path, samples: np.ndarray, sample_rate: int) -> Path:
@@ -86,7 +86,9 @@ def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     return resampled[:length_out].astype(np.float32)
 
 
-def _biquad_response(b: tuple[float, float, float], a: tuple[float, float, float], freqs: np.ndarray, rate: int):
+def _biquad_response(
+    b: tuple[float, float, float], a: tuple[float, float, float], freqs: np.ndarray, rate: int
+) -> np.ndarray:
     z = np.exp(-2j * np.pi * freqs / rate)
     return (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
 
@@ -118,7 +120,7 @@ def _k_weighting(freqs: np.ndarray, rate: int) -> np.ndarray:
     high_pass = _biquad_response(
         ((1 + cos) / 2, -(1 + cos), (1 + cos) / 2), (1 + alpha, -2 * cos, 1 - alpha), freqs, rate
     )
-    return np.abs(shelf * high_pass) ** 2
+    return np.asarray(np.abs(shelf * high_pass) ** 2)
 
 
 def integrated_loudness(samples: np.ndarray, rate: int) -> float:
@@ -169,7 +171,7 @@ def limit_peaks(samples: np.ndarray, rate: int, ceiling_db: float = CEILING_DB) 
     centres = np.arange(count) * block + block / 2
     per_sample = np.interp(np.arange(mono.size), centres, gains).astype(np.float32)
     limited = samples * (per_sample if samples.ndim == 1 else per_sample[:, None])
-    return np.clip(limited, -ceiling, ceiling)
+    return np.asarray(np.clip(limited, -ceiling, ceiling))
 
 
 def normalize_loudness(

@@ -736,6 +736,7 @@ def _join_segments(
     _write_atomically(list_file, "".join(_concat_line(job.path) + "\n" for job in video_jobs if job.path).encode())
     video = settings.work_dir / "video.mp4"
     partial = work / f"video.{run_tag}.partial.mp4"
+    assert audio.path is not None  # set by the cache lookup or by _run_jobs
     try:
         run_ffmpeg(join_command(list_file, audio.path, partial), is_canceled=callbacks.is_canceled, what="join")
         joined = probe(partial).duration_sec

@@ -16,6 +16,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 import espeakng_loader
 import numpy as np
@@ -109,7 +110,7 @@ def _load() -> _Engine:
     if sample_rate <= 0:
         raise ProviderError(f"espeak-ng could not start with its data at {data_path} (code {sample_rate})")
 
-    def on_synth(wav: ctypes._Pointer, count: int, events: ctypes._Pointer) -> int:
+    def on_synth(wav: ctypes._Pointer[Any], count: int, events: ctypes._Pointer[Any]) -> int:
         collector = engine.collector
         if collector is None:
             return 1  # nobody is listening: ask the library to stop
@@ -172,8 +173,8 @@ def _word_cues(text: str, events: list[tuple[int, int, int]], samples: np.ndarra
     starts: dict[int, float] = {}
     for position, _length, ms in events:
         offset = position - 1  # 1-based code points
-        for index, (start, end) in enumerate(spans):
-            if start <= offset < end:
+        for index, (span_start, span_end) in enumerate(spans):
+            if span_start <= offset < span_end:
                 starts.setdefault(index, ms / 1000)
                 break
     total = samples.size / sample_rate

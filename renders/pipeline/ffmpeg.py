@@ -46,7 +46,7 @@ _running_lock = threading.Lock()
 @cache
 def ffmpeg_exe() -> str:
     """Path of the ffmpeg binary shipped in the imageio-ffmpeg wheel."""
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def bold_font(size: int) -> ImageFont.FreeTypeFont:
     font = ImageFont.truetype(str(devanagari_font()), size, layout_engine=ImageFont.Layout.RAQM)
     axes = font.get_variation_axes()
     values = [BOLD_WEIGHT if _axis_name(axis) == "Weight" else axis["default"] for axis in axes]
-    font.set_variation_by_axes(values)
+    font.set_variation_by_axes(values)  # type: ignore[arg-type]  # every axis of this font has a default
     return font
 
 

@@ -24,6 +24,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageOps
 
@@ -66,7 +67,7 @@ class SceneFootage:
     page_url: str
 
     @classmethod
-    def from_credit(cls, clip: Path, record: dict, provider: str = "") -> SceneFootage:
+    def from_credit(cls, clip: Path, record: dict[str, Any], provider: str = "") -> SceneFootage:
         """From a credit as `credit()` writes it (in a sidecar, or a provider's answer)."""
         return cls(
             clip=clip,
@@ -186,7 +187,7 @@ def _reusable(still: Path, sidecar: Path, key: str) -> bool:
     if not (still.is_file() and sidecar.is_file()):
         return False
     try:
-        return json.loads(sidecar.read_text()).get("key") == key
+        return bool(json.loads(sidecar.read_text()).get("key") == key)
     except (OSError, ValueError):
         return False
 
@@ -311,7 +312,7 @@ def _footage_still(
                 with tempfile.TemporaryDirectory() as tmp:
                     frame_file = best_frame(footage.clip, Path(tmp) / "frame.png", size)
                     image = _decode_picture(Picture(data=frame_file.read_bytes()), provider.name)
-                source = {
+                source: dict[str, object] = {
                     "source": "footage",
                     "clip": f"{FOOTAGE_DIR}/{footage.clip.name}",
                     **footage.credit(),

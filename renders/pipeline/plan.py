@@ -137,7 +137,7 @@ def _choice(data: dict[str, Any], key: str, choices: tuple[str, ...], default: s
 
 
 def _text(data: dict[str, Any], key: str, path: str, errors: dict[str, str], *, required: bool, max_chars: int) -> str:
-    value = data.get(key, "")
+    value: object = data.get(key, "")
     if value is None:
         value = ""
     if not isinstance(value, str):

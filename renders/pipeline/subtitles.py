@@ -24,7 +24,7 @@ from pathlib import Path
 from renders.pipeline.context import Cue, Narration
 from renders.pipeline.fonts import SUBTITLE_FONT_FAMILY, devanagari_font
 from renders.pipeline.plan import Plan
-from renders.pipeline.speech import LEAD_IN_SEC
+from renders.pipeline.spoken_length import LEAD_IN_SEC
 from renders.pipeline.text import clean_narration, display_units, split_sentences
 
 MAX_LINE_UNITS = 42

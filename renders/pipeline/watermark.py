@@ -22,7 +22,7 @@ def watermark_image(text: str, frame_height: int) -> Image.Image:
     font = bold_font(max(8, round(target * 0.72)))
     left, top, right, bottom = font.getbbox(text, stroke_width=1)
     pad = max(2, round(target * 0.16))
-    size = (right - left + 2 * pad, bottom - top + 2 * pad)
+    size = (int(right - left) + 2 * pad, int(bottom - top) + 2 * pad)  # FreeType's box is whole pixels
     origin = (pad - left, pad - top)
     stroke = max(1, round(font.size * 0.05))
 

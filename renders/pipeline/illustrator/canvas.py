@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
@@ -11,7 +12,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 Colour = tuple[int, int, int]
 Point = tuple[float, float]
 # A drawing primitive in canvas pixels: ("poly", points) | ("ellipse", box) | ("line", points, width)
-Shape = tuple
+Shape = tuple[Any, ...]
 
 
 def lerp(a: Sequence[float], b: Sequence[float], t: float) -> Colour:

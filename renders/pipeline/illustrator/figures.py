@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from renders.pipeline.illustrator.canvas import Point, Shape
 
 # Per figure kind: height (× image height), skin, garment, accent (crowns, ornaments), hair.
-FIGURES: dict[str, dict] = {
+FIGURES: dict[str, dict[str, Any]] = {
     "deity": {"height": 0.5, "skin": (70, 110, 190), "robe": (236, 180, 40), "accent": (250, 210, 90), "hair": (20, 20, 40)},
     "king": {"height": 0.44, "skin": (190, 130, 90), "robe": (150, 30, 40), "accent": (230, 180, 60), "hair": (30, 20, 20)},
     "demon": {"height": 0.52, "skin": (60, 90, 70), "robe": (70, 30, 60), "accent": (200, 160, 60), "hair": (20, 10, 10)},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw
@@ -24,7 +25,7 @@ from renders.pipeline.plan import STYLES
 
 # Sky colour stops (position 0 = top of the image, 1 = the horizon), sun or moon colour,
 # the ambient light that tints everything lit by it, and the rim light on silhouettes.
-SKIES: dict[str, dict] = {
+SKIES: dict[str, dict[str, Any]] = {
     "dawn": {"stops": [(0.0, (58, 74, 140)), (0.45, (214, 140, 150)), (0.8, (250, 190, 150)), (1.0, (255, 226, 170))],
              "light": (255, 222, 170), "ambient": (0.92, 0.78, 0.78), "rim": (255, 210, 160), "ground": (96, 92, 70)},
     "day": {"stops": [(0.0, (48, 112, 200)), (0.6, (120, 178, 232)), (1.0, (206, 228, 242))],
@@ -242,7 +243,7 @@ class ScenePainter:
             length = self.u * self.rng.uniform(0.01, 0.05) * (0.4 + (y - top) / max(1, self.h - top))
             shimmer = lerp(
                 light,
-                fill_image.getpixel((min(self.w - 1, max(0, int(x))), min(self.h - 1, int(y)))),
+                fill_image.getpixel((min(self.w - 1, max(0, int(x))), min(self.h - 1, int(y)))),  # type: ignore[arg-type]  # RGB: a tuple
                 self.rng.uniform(0.1, 0.6),
             )
             draw.line([(x - length, y), (x + length, y)], fill=shimmer, width=max(1, int(self.u / 500)))
@@ -632,7 +633,7 @@ class ScenePainter:
         # Night turns figures into silhouettes; divine light keeps the deity bright.
         ambient = self.ambient if kind != "deity" else (1.0, 1.0, 1.0)
         if self.fire_at is not None and kind != "deity":
-            ambient = tuple(min(1.0, a + b) for a, b in zip(ambient, (0.35, 0.18, 0.05), strict=True))  # type: ignore[assignment]
+            ambient = tuple(min(1.0, a + b) for a, b in zip(ambient, (0.35, 0.18, 0.05), strict=True))
         for role, shape in parts:
             colour = tint(look[role], ambient)
             p.fill([shape], colour)

@@ -99,7 +99,7 @@ class OpenAIScript:
             lambda client: client.chat.completions.create(
                 model=self.model,
                 messages=messages,
-                response_format={"type": "json_object"},  # type: ignore[arg-type]
+                response_format={"type": "json_object"},
             ),
             kind="chat",
             model=self.model,

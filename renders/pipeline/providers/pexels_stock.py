@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import imageio_ffmpeg
@@ -209,7 +210,7 @@ class PexelsClient:
             return video, trim_clip(raw, out, duration_sec=duration_sec, size=size, fps=fps)
 
 
-def _video(item: dict) -> StockVideo:
+def _video(item: dict[str, Any]) -> StockVideo:
     files = tuple(
         StockFile(link=str(entry["link"]), width=int(entry["width"]), height=int(entry["height"]))
         for entry in item.get("video_files") or []

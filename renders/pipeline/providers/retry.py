@@ -38,7 +38,7 @@ class RetryPolicy:
 
     def wait_before(self, retry: int, retry_after: float | None) -> float:
         """Seconds to wait before retry number `retry` (0-based)."""
-        backoff = self.backoff_sec * (2**retry)
+        backoff = self.backoff_sec * (2.0**retry)
         wanted = max(backoff, retry_after or 0.0)
         return min(wanted, self.max_wait_sec)
 

@@ -53,14 +53,54 @@ def _tiny_clip(path: Path, seconds: float = 1.0, audio: bool = True) -> Path:
     return path
 
 
-def test_it_falls_back_to_libx264_without_nvenc():
-    # This machine (and CI) has no NVENC: the probe encode fails and auto picks libx264.
+@pytest.fixture
+def fresh_nvenc_probe():
+    """The probe result is cached for the process: forget it before and after, so a stubbed
+    answer never leaks into another test and the real probe runs again afterwards."""
+    ffmpeg.nvenc_available.cache_clear()
+    yield
+    ffmpeg.nvenc_available.cache_clear()
+
+
+def test_it_falls_back_to_libx264_when_the_nvenc_probe_fails(monkeypatch, fresh_nvenc_probe):
+    # What ffmpeg answers on a host without an NVIDIA GPU or driver, whatever this host has.
+    def probe_fails(args, **kwargs):
+        assert "h264_nvenc" in args
+        raise FfmpegFailed(
+            "NVENC probe failed: Cannot load libcuda.so.1",
+            step="compose",
+            stderr="Cannot load libcuda.so.1",
+            returncode=1,
+        )
+
+    monkeypatch.setattr(ffmpeg, "run_ffmpeg", probe_fails)
     assert ffmpeg.nvenc_available() is False
     assert pick_encoder("auto") == "libx264"
     assert pick_encoder("h264_nvenc") == "libx264"
     assert pick_encoder("libx264") == "libx264"
     with pytest.raises(ValueError):
         pick_encoder("vp9")
+
+
+def test_it_picks_nvenc_when_the_probe_encode_succeeds(monkeypatch, fresh_nvenc_probe):
+    monkeypatch.setattr(ffmpeg, "run_ffmpeg", lambda args, **kwargs: ffmpeg.CompletedRun(list(args), 0, "", 0.1))
+    assert ffmpeg.nvenc_available() is True
+    assert pick_encoder("auto") == "h264_nvenc"
+    assert pick_encoder("h264_nvenc") == "h264_nvenc"
+    assert pick_encoder("libx264") == "libx264"  # an explicit choice wins over the GPU
+
+
+def test_it_encodes_with_nvenc_where_the_gpu_has_it(tmp_path, fresh_nvenc_probe):
+    if not ffmpeg.nvenc_available():
+        pytest.skip("no NVENC on this host: ffmpeg's h264_nvenc probe encode failed (no NVIDIA GPU or driver)")
+    assert pick_encoder("auto") == "h264_nvenc"
+    out = tmp_path / "nvenc.mp4"
+    args = ["-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=2"]
+    args += encoder_args("h264_nvenc", "final", threads=1) + ["-an", str(out)]
+    run_ffmpeg(args, is_canceled=_never, timeout=60, what="NVENC encode")
+    info = probe(out)
+    assert (info.video_codec, info.width, info.height) == ("h264", 640, 360)
+    assert count_frames(out) == 50
 
 
 def test_it_uses_identical_settings_for_every_segment():
