@@ -14,7 +14,6 @@ from library.stories import (
     get_template,
     list_templates,
     plan_from_template,
-    scaled_durations,
     template_from_data,
     template_thumbnail_prompt,
 )
@@ -169,7 +168,6 @@ def test_it_clamps_scenes_it_cannot_stretch_further() -> None:
     data = plan_from_template(template, length_sec=600)
 
     assert [scene["duration_sec"] for scene in data["scenes"]] == [20.0] * len(template.scenes)
-    assert scaled_durations([1, 1, 1], 1.5, 20) == [1.0, 1.0, 1.0]
 
 
 def test_it_respects_lower_limits_the_caller_runs_with() -> None:
@@ -208,8 +206,11 @@ def test_it_paints_a_thumbnail_from_the_first_scene() -> None:
 def test_it_rejects_a_malformed_template_file() -> None:
     good = {
         "id": "x", "title_en": "X", "title_hi": "क", "description_en": "X", "description_hi": "क",
-        "style": "watercolor", "music": "bells", "tags": ["x"],
-        "scenes": [{"image_prompt": "a river", "narration_en": "A.", "narration_hi": "क।", "duration_sec": 8}] * 6,
+        "style": "watercolor", "music": "bells", "tags": ["x"], "aliases_en": ["Ex"], "aliases_hi": ["क्ष"],
+        "scenes": [{
+            "image_prompt": "a river", "narration_en": "A.", "narration_hi": "क।", "duration_sec": 8,
+            "short_en": "A.", "short_hi": "क।",
+        }] * 6,
     }  # fmt: skip
     assert template_from_data(good).id == "x"
 
@@ -219,3 +220,9 @@ def test_it_rejects_a_malformed_template_file() -> None:
         template_from_data({**good, "scenes": good["scenes"][:2]})
     with pytest.raises(TemplateFileError, match=r"scenes\[0\]: narration_hi must be non-empty"):
         template_from_data({**good, "scenes": [{**good["scenes"][0], "narration_hi": " "}] * 6})
+    with pytest.raises(TemplateFileError, match=r"scenes\[0\]: short_en must be non-empty"):
+        template_from_data({**good, "scenes": [{k: v for k, v in good["scenes"][0].items() if k != "short_en"}] * 6})
+    with pytest.raises(TemplateFileError, match="aliases_hi must be a non-empty list of names"):
+        template_from_data({**good, "aliases_hi": []})
+    with pytest.raises(TemplateFileError, match="aliases_en must be a non-empty list of names"):
+        template_from_data({**good, "aliases_en": ["Ex", " "]})
