@@ -165,6 +165,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every log line below carries the request id; refusals (429/401) reach the audit trail.
     "bhakti.logging.RequestIdMiddleware",
+    # Django's own 400/404/405/500 pages under /api/ become the API's JSON error shape.
+    "bhakti.api_errors.JsonApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "bhakti.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -342,21 +344,33 @@ RENDER_WORK_DIR = Path(env_str("RENDER_WORK_DIR", str(DATA_DIR / "work")))
 RENDER_CACHE_DIR = Path(env_str("RENDER_CACHE_DIR", str(DATA_DIR / "cache")))
 PROXY_SHORT_SIDE = env_int("PROXY_SHORT_SIDE", 360, minimum=64)
 # A running job whose heartbeat is older than this is taken for dead (renders/reaper.py). Workers
-# beat every 10 s, so anything under 20 would reap live jobs.
-HEARTBEAT_STALE_SEC = env_int("HEARTBEAT_STALE_SEC", 120, minimum=20)
+# beat every 10 s, so anything under 20 would reap live jobs; 45 allows three missed beats and,
+# with the reaper every REAPER_EVERY_SEC, restarts a dead worker's job within about a minute.
+HEARTBEAT_STALE_SEC = env_int("HEARTBEAT_STALE_SEC", 45, minimum=20)
 
 # --- Workers (django-q2) -----------------------------------------------------------------------
 RENDER_WORKERS = env_int("RENDER_WORKERS", 2, minimum=1)
 JOB_TIMEOUT_SEC = env_int("JOB_TIMEOUT_SEC", 1800, minimum=30)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
+# A task handed to a cluster is leased for BROKER_LEASE_SEC and renewed every BROKER_RENEW_SEC
+# while the cluster lives (renders/broker.py): a dead cluster's tasks are free again that soon.
+BROKER_LEASE_SEC = env_int("BROKER_LEASE_SEC", 30, minimum=5)
+BROKER_RENEW_SEC = env_int("BROKER_RENEW_SEC", 10, minimum=1)
+if BROKER_RENEW_SEC * 2 > BROKER_LEASE_SEC:
+    raise ImproperlyConfigured("BROKER_RENEW_SEC must be at most half of BROKER_LEASE_SEC")
+# `manage.py run_workers`: the reaper's own timer, and how long a stopping cluster's workers get
+# to put their jobs back before whatever is left is killed.
+REAPER_EVERY_SEC = env_int("REAPER_EVERY_SEC", 15, minimum=1)
+WORKER_STOP_GRACE_SEC = env_int("WORKER_STOP_GRACE_SEC", 6, minimum=1)
 Q_CLUSTER = {
     "name": "bhakti",
     "orm": "default",
+    "broker_class": "renders.broker.LeaseBroker",
     "workers": RENDER_WORKERS,
-    # queue_limit = workers: a task never waits long in the cluster's own queue, so
-    # retry > timeout + wait holds and a long render is not delivered twice.
+    # queue_limit = workers: a cluster prefetches little, and what it holds is leased (above).
     "queue_limit": RENDER_WORKERS,
     "timeout": JOB_TIMEOUT_SEC,
+    # Unused by the lease broker (it locks for BROKER_LEASE_SEC); kept for django-q2's checks.
     "retry": JOB_TIMEOUT_SEC + 300,
     "max_attempts": JOB_MAX_ATTEMPTS,
     "ack_failures": True,
@@ -377,6 +391,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON deeper than 32 levels, NUL and lone surrogates are a 400 naming the field, not a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "bhakti.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Every error is JSON {"code", "message"[, "errors", "limit", "retry_after"]}.
     "EXCEPTION_HANDLER": "renders.api.errors.api_exception_handler",
 }

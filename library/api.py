@@ -14,6 +14,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from bhakti.json_input import JsonInputSerializer
 from library.stories import StoryTemplate, get_template, list_templates, plan_from_template
 from renders.api.pagination import paginate
 from renders.api.representations import asset_url, job_url
@@ -86,7 +87,7 @@ class TemplateListApi(JsonApiView):
 
 
 class TemplatePlanApi(JsonApiView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(JsonInputSerializer):
         class Meta:
             ref_name = "TemplatePlanOptions"
 

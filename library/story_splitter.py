@@ -15,7 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from renders.pipeline.plan import LANGUAGES, MAX_NARRATION_CHARS
+from renders.pipeline.plan import LANGUAGES, MAX_NARRATION_CHARS, Limits
+from renders.pipeline.spoken_length import estimate_speech_sec, scene_sec
 from renders.pipeline.text import SENTENCE_END, clean_narration, split_sentences
 
 DEFAULT_PROMPT = "A serene devotional scene, soft light"
@@ -238,11 +239,20 @@ def _scene_text(sentences: list[str]) -> str:
     return " ".join(sentences)
 
 
-def _group_within_limits(paragraph: list[str], sentences_per_scene: int) -> list[list[str]]:
+def _spoken_scene_sec(narration: str, language: str) -> float:
+    """How long the scene lasts once its narration is spoken (what the plan's limits count)."""
+    return scene_sec(0.0, estimate_speech_sec(narration, language), Limits.narration_padding_sec)
+
+
+def _fits_a_scene(narration: str, language: str) -> bool:
+    return len(narration) <= MAX_NARRATION_CHARS and _spoken_scene_sec(narration, language) <= MAX_SCENE_SEC
+
+
+def _group_within_limits(paragraph: list[str], sentences_per_scene: int, language: str) -> list[list[str]]:
     count = math.ceil(len(paragraph) / sentences_per_scene)
     while True:
         chunks = _even_chunks(paragraph, count)
-        if count >= len(paragraph) or all(len(_scene_text(chunk)) <= MAX_NARRATION_CHARS for chunk in chunks):
+        if count >= len(paragraph) or all(_fits_a_scene(_scene_text(chunk), language) for chunk in chunks):
             return chunks
         count += 1
 
@@ -260,8 +270,10 @@ def _allocate_scenes(lengths: list[int], wanted: list[int], budget: int) -> list
     return allocation
 
 
-def _group_sentences(paragraphs: list[list[str]], sentences_per_scene: int, max_scenes: int) -> list[list[str]]:
-    grouped = [_group_within_limits(paragraph, sentences_per_scene) for paragraph in paragraphs]
+def _group_sentences(
+    paragraphs: list[list[str]], sentences_per_scene: int, max_scenes: int, language: str
+) -> list[list[str]]:
+    grouped = [_group_within_limits(paragraph, sentences_per_scene, language) for paragraph in paragraphs]
     if sum(len(groups) for groups in grouped) <= max_scenes:
         return [group for groups in grouped for group in groups]
     # Too many scenes: keep every sentence and put more of them in each scene instead.
@@ -305,13 +317,22 @@ def split_story(
         raise ValueError("The story is empty: it has no words to narrate, only symbols or markup.")
 
     scenes: list[dict[str, Any]] = []
-    for number, sentences in enumerate(_group_sentences(paragraphs, sentences_per_scene, max_scenes), start=1):
+    grouped = _group_sentences(paragraphs, sentences_per_scene, max_scenes, language)
+    for number, sentences in enumerate(grouped, start=1):
         narration = _scene_text(sentences)
+        total = sum(len(sentence) for paragraph in paragraphs for sentence in paragraph)
         if len(narration) > MAX_NARRATION_CHARS:
-            total = sum(len(sentence) for paragraph in paragraphs for sentence in paragraph)
             raise ValueError(
                 f"The story is too long for {max_scenes} scenes: scene {number} would need {len(narration)} "
                 f"characters of narration (at most {MAX_NARRATION_CHARS}). The story has {total} characters; "
+                "shorten it or split it into parts."
+            )
+        spoken = _spoken_scene_sec(narration, language)
+        if spoken > MAX_SCENE_SEC and len(sentences) > 1:
+            # One sentence that alone is too long is left for the creator to cut, in the editor.
+            raise ValueError(
+                f"The story is too long for {max_scenes} scenes: scene {number} would last about {spoken:.0f} "
+                f"seconds spoken (at most {MAX_SCENE_SEC:g}). The story has {total} characters; "
                 "shorten it or split it into parts."
             )
         scenes.append(

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bhakti.json_input import JsonInputSerializer
 from publishing import services
 from publishing.forms import validate_description_bytes
 from publishing.models import Privacy, Publication, Timing, YouTubeChannel
@@ -64,7 +65,7 @@ class PublishApiView(APIView):
 
 
 class ScheduleApi(PublishApiView):
-    class ScheduleInput(serializers.Serializer):
+    class ScheduleInput(JsonInputSerializer):
         iso_datetime = serializers.DateTimeField(
             required=False, allow_null=True, help_text="When to publish (ISO 8601 with offset); omitted: now"
         )

@@ -15,3 +15,9 @@ class RendersConfig(AppConfig):
 
         for line in configuration_warnings():
             logger.warning("provider configuration: %s", line)
+
+        from django_q.signals import post_spawn
+
+        from renders import worker_shutdown
+
+        post_spawn.connect(worker_shutdown.install, dispatch_uid="renders.worker_shutdown")

@@ -28,20 +28,33 @@ def _read_span(path: str, start: int, length: int) -> Iterator[bytes]:
             yield chunk
 
 
+class RangeNotSatisfiable(Exception):
+    """A well-formed `bytes=` range that starts past the end of the file (RFC 9110 §15.5.17)."""
+
+
 def _byte_range(header: str, size: int) -> tuple[int, int] | None:
-    """(start, end inclusive) of a single satisfiable `bytes=` range, else None (serve it all)."""
+    """(start, end inclusive) of a single `bytes=` range, or None to serve it all.
+
+    A header that is not one well-formed range (several ranges, another unit, first > last) is
+    ignored, as RFC 9110 allows; a well-formed one that no byte of the file satisfies raises
+    RangeNotSatisfiable, so the client learns the size instead of receiving the whole file.
+    """
     match = _RANGE.match(header.strip())
-    if not match or size == 0:
+    if not match:
         return None
     first, last = match.groups()
     if first:
         start = int(first)
+        if last and int(last) < start:
+            return None
+        if start >= size:
+            raise RangeNotSatisfiable
         end = min(int(last), size - 1) if last else size - 1
     elif last:  # a suffix: the last N bytes
+        if int(last) == 0 or size == 0:
+            raise RangeNotSatisfiable
         start, end = max(0, size - int(last)), size - 1
     else:
-        return None
-    if start > end or start >= size:
         return None
     return start, end
 
@@ -58,7 +71,13 @@ def serve_stored_file(
         return HttpResponseRedirect(storage.url(name, parameters=parameters))
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     size = os.path.getsize(path)
-    span = _byte_range(request.headers.get("Range", ""), size)
+    try:
+        span = _byte_range(request.headers.get("Range", ""), size)
+    except RangeNotSatisfiable:
+        refused = HttpResponse(status=416)
+        refused["Content-Range"] = f"bytes */{size}"
+        refused["Accept-Ranges"] = "bytes"
+        return refused
     if span is None:
         response: HttpResponse | StreamingHttpResponse | FileResponse = FileResponse(
             open(path, "rb"),  # noqa: SIM115 - FileResponse closes it

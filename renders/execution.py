@@ -18,6 +18,7 @@ from django.core.files import File
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
+from renders import worker_shutdown
 from renders.error_text import public_error_text
 from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
 from renders.pipeline.context import STEP_WEIGHTS, STEPS, Callbacks, Canceled, RenderError, RenderResult, RenderSettings
@@ -25,7 +26,7 @@ from renders.pipeline.plan import PlanError, parse_plan
 from renders.pipeline.providers.base import ProviderSet
 from renders.pipeline.runner import run_pipeline
 from renders.providers_config import record_actual_cost
-from renders.services import log_event, notify_state_change, plan_limits
+from renders.services import enqueue_render, log_event, notify_state_change, plan_limits
 from renders.uploads import is_own_upload
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def render_settings(work_dir: Path) -> RenderSettings:
         encoder=settings.RENDER_ENCODER,
         parallelism=settings.RENDER_PARALLELISM,
         proxy_short_side=settings.PROXY_SHORT_SIDE,
+        limits=plan_limits(),
     )
 
 
@@ -85,6 +87,17 @@ def _claim(job_id: str) -> RenderJob | None:
             )
             return None
         now = timezone.now()
+        if job.state == JobState.RUNNING:
+            # The dead worker's own task, delivered again once its broker lease ran out, may get
+            # here before the reaper does: say what happened, as the reaper would.
+            silent_for = int((now - (job.heartbeat_at or job.started_at or now)).total_seconds())
+            log_event(
+                job,
+                f"Its worker stopped responding during {job.step or 'the render'} (no heartbeat for {silent_for} s); "
+                "taken over, reusing finished work",
+                level=JobEvent.Level.WARNING,
+                step=job.step,
+            )
         job.state = JobState.RUNNING
         job.attempts += 1
         job.started_at = job.started_at or now
@@ -162,6 +175,8 @@ class _JobReporter:
         log_event(self.job, public_error_text(message, job=self.job), level=level, step=self.step)
 
     def is_canceled(self) -> bool:
+        if worker_shutdown.requested.is_set():
+            return True  # the worker is stopping: end the render the way a cancel does
         now = time.monotonic()
         if not self._canceled and now - self._last_cancel_check >= CANCEL_POLL_EVERY_SEC:
             self._last_cancel_check = now
@@ -286,26 +301,62 @@ def execute_render_job(job_id: str) -> str:
                 job, JobState.SUCCEEDED, message=f"Done: {result.duration_sec:.1f} s video, encoder {result.encoder}"
             )
         shutil.rmtree(work_dir, ignore_errors=True)
-    except Canceled:
-        _finish(job, JobState.CANCELED, message="Canceled; the render was stopped")
-        shutil.rmtree(work_dir, ignore_errors=True)
-    except (RenderError, PlanError) as error:
-        step = getattr(error, "step", "") or reporter.step
-        logger.warning("render job %s failed during %s: %s", job_id, step, error)  # unscrubbed, for operators
-        _finish(job, JobState.FAILED, error=str(error), error_step=step)
-    except Exception as error:
-        logger.exception("render job %s failed", job_id)
-        step = reporter.step or "images"
-        _finish(
-            job,
-            JobState.FAILED,
-            error=f"Rendering failed unexpectedly during {step} ({type(error).__name__}: {error}). "
-            "Retry the job; if it fails again, tell the operator.",
-            error_step=step,
-        )
+    except Exception as error:  # noqa: BLE001 - every failure ends in a final state, or a re-queue on shutdown
+        if worker_shutdown.requested.is_set():
+            _requeue_interrupted(job_id, reporter.step)  # whatever stopping did to the pipeline
+        elif isinstance(error, Canceled):
+            _finish(job, JobState.CANCELED, message="Canceled; the render was stopped")
+            shutil.rmtree(work_dir, ignore_errors=True)
+        else:
+            _fail(job, error, reporter.step)
     finally:
         record_actual_cost(job_id, providers)  # what a failed or canceled attempt spent counts too
         reporter.stop()
         close_old_connections()
     job.refresh_from_db(fields=["state"])
     return job.state
+
+
+def _fail(job: RenderJob, error: Exception, step: str) -> None:
+    if isinstance(error, (RenderError, PlanError)):
+        step = getattr(error, "step", "") or step
+        logger.warning("render job %s failed during %s: %s", job.pk, step, error)  # unscrubbed, for operators
+        _finish(job, JobState.FAILED, error=str(error), error_step=step)
+        return
+    logger.exception("render job %s failed", job.pk)
+    step = step or "images"
+    _finish(
+        job,
+        JobState.FAILED,
+        error=f"Rendering failed unexpectedly during {step} ({type(error).__name__}: {error}). "
+        "Retry the job; if it fails again, tell the operator.",
+        error_step=step,
+    )
+
+
+def _requeue_interrupted(job_id: str, step: str) -> None:
+    """A shutdown stopped the render: queue the job again, this attempt not counted.
+
+    The fresh task commits with the job's state (the ORM broker is a table in this database), so
+    the next cluster to start, or another one running now, resumes it from its work dir and the
+    segment cache. The interrupted task may be delivered again too; _claim makes that harmless.
+    """
+    with transaction.atomic():
+        job = RenderJob.objects.select_for_update().filter(pk=job_id, state=JobState.RUNNING).first()
+        if job is None:
+            return
+        if job.cancel_requested:
+            _finish(job, JobState.CANCELED, message="Canceled; the render was stopped")
+            return
+        job.state = JobState.QUEUED
+        job.attempts = max(0, job.attempts - 1)
+        job.heartbeat_at = None
+        job.save(update_fields=["state", "attempts", "heartbeat_at"])
+        log_event(
+            job,
+            f"Its worker was shut down during {step or 'the render'}; queued again, "
+            "resuming from finished work when a worker is free",
+            level=JobEvent.Level.WARNING,
+            step=step,
+        )
+        enqueue_render(job_id=job_id)

@@ -83,29 +83,39 @@ def openai_account() -> OpenAIAccount | None:
 
 
 class CostMeter:
-    """Adds up what providers report, per provider and kind. Thread-safe: steps may run in parallel."""
+    """Adds up what providers report, per provider and kind. Thread-safe: steps may run in parallel.
+
+    Sums are kept in Decimal (each call's cost taken at its shortest decimal form), so a hundred
+    calls at $0.00198 add up to 0.198 in job_summary.json, not 0.19799999999999998.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.by_provider: dict[str, dict[str, float]] = {}
+        self.by_provider: dict[str, dict[str, Decimal | int]] = {}
         self.recorded = Decimal("0")  # how much of `total` is already on the job
 
-    def add(self, kind: str, provider: str, cost: float, units: float) -> None:
+    def add(self, kind: str, provider: str, cost: float | Decimal, units: int) -> None:
+        amount = cost if isinstance(cost, Decimal) else Decimal(str(cost))
         with self._lock:
-            entry = self.by_provider.setdefault(f"{kind}:{provider}", {"calls": 0, "units": 0.0, "cost": 0.0})
+            entry = self.by_provider.setdefault(f"{kind}:{provider}", {"calls": 0, "units": 0, "cost": Decimal("0")})
             entry["calls"] += 1
             entry["units"] += units
-            entry["cost"] += cost
+            entry["cost"] += amount
 
     @property
     def total(self) -> Decimal:
         with self._lock:
-            amount = sum(entry["cost"] for entry in self.by_provider.values())
-        return Decimal(str(amount)).quantize(_CENT_FRACTIONS, rounding=ROUND_HALF_UP)
+            amount = sum((Decimal(entry["cost"]) for entry in self.by_provider.values()), Decimal("0"))
+        return amount.quantize(_CENT_FRACTIONS, rounding=ROUND_HALF_UP)
 
     def summary(self) -> dict[str, object]:
+        """JSON-ready: amounts as numbers whose text is the exact decimal (float() of a Decimal
+        with few digits prints back as those digits)."""
         with self._lock:
-            lines = {key: dict(value) for key, value in self.by_provider.items()}
+            lines = {
+                key: {"calls": value["calls"], "units": value["units"], "cost": float(value["cost"])}
+                for key, value in self.by_provider.items()
+            }
         return {"total": float(self.total), "by_provider": lines}
 
 

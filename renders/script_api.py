@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bhakti.json_input import JsonInputSerializer
 from renders import rate_limits
 from renders.api.errors import ErrorSerializer
 from renders.api.throttles import RenderStartRateThrottle
@@ -28,7 +29,7 @@ class ScriptDraftApi(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [ScriptDraftRateThrottle]
 
-    class ScriptDraftInput(serializers.Serializer):
+    class ScriptDraftInput(JsonInputSerializer):
         topic = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
         story = serializers.CharField(required=False, allow_blank=True, max_length=30_000, default="")
         product_description = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")

@@ -51,6 +51,7 @@ def plan_limits() -> Limits:
         max_scenes=settings.MAX_SCENES,
         max_scene_duration_sec=settings.MAX_SCENE_DURATION_SEC,
         max_total_duration_sec=settings.MAX_TOTAL_DURATION_SEC,
+        narration_padding_sec=settings.NARRATION_PADDING_SEC,
     )
 
 

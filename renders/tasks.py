@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bhakti.logging import job_context
+from renders import worker_shutdown
 from renders.execution import execute_render_job
 
 
 def run_render_job(job_id: str) -> str:
-    with job_context(job_id):  # every log line and Sentry event of this job carries its id
+    # busy(): a stop signal asks this render to stop and re-queue, then ends the worker process.
+    with job_context(job_id), worker_shutdown.busy():  # job_context: every log line carries the id
         return execute_render_job(job_id)

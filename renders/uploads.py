@@ -18,6 +18,8 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
+from renders.pipeline.images import MAX_UPLOAD_PIXELS
+
 UPLOADS_DIR = "uploads"
 
 # The file part of an upload's name: what store_image_upload makes (`<uuid hex>.<ext>`, or the
@@ -43,7 +45,8 @@ def check_image_upload(upload: IO[bytes], *, size: int) -> str:
     """Return the extension for a valid JPEG, PNG or WebP upload, or raise UploadRejected.
 
     Reads the bytes with Pillow (`verify`), so a renamed PDF or a truncated file is refused
-    whatever its name or declared content type says.
+    whatever its name or declared content type says. A picture of more than MAX_UPLOAD_PIXELS
+    (the most the render step opens) is refused here, not when a job is already rendering.
     """
     limit = settings.MAX_UPLOAD_IMAGE_BYTES
     if size > limit:
@@ -55,14 +58,28 @@ def check_image_upload(upload: IO[bytes], *, size: int) -> str:
         upload.seek(0)
         with Image.open(upload) as image:
             image_format = image.format or ""
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            width, height = image.size
+            if width * height <= MAX_UPLOAD_PIXELS:
+                image.verify()
+    except Image.DecompressionBombError:
+        raise UploadRejected(_too_many_pixels("far too many pixels")) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise UploadRejected("This file is not a readable image. Upload a JPEG, PNG or WebP picture.") from None
     finally:
         upload.seek(0)
+    if width * height > MAX_UPLOAD_PIXELS:
+        raise UploadRejected(_too_many_pixels(f"{width}×{height} pixels"))
     if image_format not in ALLOWED_IMAGE_FORMATS:
         raise UploadRejected(f"{image_format or 'This'} images are not supported. Upload a JPEG, PNG or WebP picture.")
     return ALLOWED_IMAGE_FORMATS[image_format]
+
+
+def _too_many_pixels(what: str) -> str:
+    megapixels = MAX_UPLOAD_PIXELS // 1_000_000
+    return (
+        f"The image is {what}; the limit is {megapixels} megapixels. "
+        "Scale it down (a 4K frame is about 8 megapixels) and upload it again."
+    )
 
 
 def human_size(size: int) -> str:

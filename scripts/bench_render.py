@@ -162,10 +162,14 @@ def main() -> int:
     root = options.dir or Path(tempfile.mkdtemp(prefix="bhakti-bench-"))
     shutil.rmtree(root / "work", ignore_errors=True)
     shutil.rmtree(root / "cache", ignore_errors=True)
-    settings = RenderSettings(
-        work_dir=root / "work", cache_dir=root / "cache", parallelism=options.parallelism, encoder="auto"
-    )
     limits = Limits(max_scene_duration_sec=max(20, options.seconds / options.scenes))
+    settings = RenderSettings(
+        work_dir=root / "work",
+        cache_dir=root / "cache",
+        parallelism=options.parallelism,
+        encoder="auto",
+        limits=limits,  # the speech step holds the real lengths to the same limits as the plan
+    )
     narration = NARRATION[: options.scenes]
     plan = parse_plan(bench_plan(options.seconds, options.resolution, narration), limits)
     edited_text = [*narration[:1], EDITED, *narration[2:]]

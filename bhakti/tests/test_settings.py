@@ -41,6 +41,7 @@ def load_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -
         ("JOB_TIMEOUT_SEC", "10", "JOB_TIMEOUT_SEC must be at least 30"),
         ("JOB_MAX_ATTEMPTS", "3.5", "JOB_MAX_ATTEMPTS must be an integer"),
         ("HEARTBEAT_STALE_SEC", "10", "HEARTBEAT_STALE_SEC must be at least 20"),
+        ("BROKER_RENEW_SEC", "20", "BROKER_RENEW_SEC must be at most half of BROKER_LEASE_SEC"),
         ("RETENTION_DAYS", "-1", "RETENTION_DAYS must be at least 1"),
         ("READY_MIN_FREE_DISK_MB", "lots", "READY_MIN_FREE_DISK_MB must be an integer"),
         ("DATABASE_URL", "mysql://root@db/bhakti", "DATABASE_URL must start with postgres"),
@@ -171,7 +172,8 @@ def test_it_reads_every_variable_the_deployment_files_set():
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     for service in ("web", "worker", "scheduler", "migrate"):
         assert set(compose["services"][service]["environment"]) <= known, service
-    assert "qcluster" in compose["services"]["worker"]["command"]
+    for service in ("worker", "scheduler"):  # qcluster alone would reap late and hang on SIGTERM
+        assert compose["services"][service]["command"] == ["python", "manage.py", "run_workers"], service
     assert compose["services"]["worker"]["environment"]["Q_SCHEDULER"] == "0"
 
 

@@ -18,7 +18,7 @@ from library.stories import (
     template_thumbnail_prompt,
 )
 from renders.pipeline.illustrator import found_keywords
-from renders.pipeline.plan import MAX_PROMPT_CHARS, STYLES, Limits, parse_plan
+from renders.pipeline.plan import MAX_PROMPT_CHARS, STYLES, Limits, PlanError, parse_plan
 
 REQUIRED_IDS = {"prahlad", "ganga-avatar", "dhruva"}
 DEVANAGARI = re.compile(r"[\u0900-\u097f]")
@@ -177,7 +177,14 @@ def test_it_respects_lower_limits_the_caller_runs_with() -> None:
     data = plan_from_template(template, limits=limits)
 
     assert max(scene["duration_sec"] for scene in data["scenes"]) == 8
-    assert parse_plan(data, limits).scenes
+    # The narration is the story's own: spoken, most scenes need more than 8 s, which the plan's
+    # gate counts (a scene lasts as long as its narration), so the caller learns it per scene.
+    with pytest.raises(PlanError) as refused:
+        parse_plan(data, limits)
+    assert refused.value.limit == "MAX_SCENE_DURATION_SEC"
+    assert "scenes[0].narration" in refused.value.errors
+    roomy = Limits(max_scene_duration_sec=13)
+    assert parse_plan(plan_from_template(template, limits=roomy), roomy).scenes
 
 
 @pytest.mark.parametrize(

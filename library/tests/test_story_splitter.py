@@ -116,8 +116,10 @@ def test_it_rejects_bad_arguments(options: dict, message: str) -> None:
 
 
 def test_it_caps_a_long_story_at_max_scenes_without_losing_a_sentence() -> None:
-    sentences = [f"Sentence {number} tells of the river and the temple." for number in range(150)]
-    paragraphs = [" ".join(sentences[start : start + 10]) for start in range(0, 150, 10)]
+    # 90 sentences: as many as 20 scenes can speak within their 20 s each (150 once fitted, when
+    # only the characters were counted; spoken, those scenes lasted about 30 s each).
+    sentences = [f"Sentence {number} tells of the river and the temple." for number in range(90)]
+    paragraphs = [" ".join(sentences[start : start + 10]) for start in range(0, 90, 10)]
 
     scenes = split_story("\n\n".join(paragraphs), max_scenes=20)
 
@@ -125,7 +127,13 @@ def test_it_caps_a_long_story_at_max_scenes_without_losing_a_sentence() -> None:
     assert " ".join(_narrations(scenes)) == " ".join(sentences)
     # Every paragraph still starts a scene: scenes only grew within paragraphs.
     starts = {scene["narration"].split(" tells")[0] for scene in scenes}
-    assert {f"Sentence {number}" for number in range(0, 150, 10)} <= starts
+    assert {f"Sentence {number}" for number in range(0, 90, 10)} <= starts
+
+
+def test_it_refuses_a_story_too_long_to_speak_in_max_scenes() -> None:
+    sentences = [f"Sentence {number} tells of the river and the temple." for number in range(150)]
+    with pytest.raises(ValueError, match=r"scene 1 would last about \d+ seconds spoken \(at most 20\)"):
+        split_story(" ".join(sentences), max_scenes=20)
 
 
 def test_it_merges_paragraphs_when_there_are_more_than_max_scenes() -> None:

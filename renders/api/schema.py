@@ -12,13 +12,16 @@ from renders.idempotency import KEY_PATTERN, MAX_KEY_CHARS, REPLAYED_HEADER
 _ERROR_DESCRIPTIONS = {
     400: "Invalid request: `invalid` (fields), `invalid_plan` / `plan_limit_exceeded` (plan, with `errors` per "
     "field and `limit`), `cost_limit_exceeded` / `daily_quota_exceeded` (with `limit`), "
-    "`webhook_url_not_allowed`, `parse_error` (malformed JSON), `invalid_idempotency_key`.",
+    "`webhook_url_not_allowed`, `parse_error` (malformed JSON, or nested deeper than 32 levels), `invalid_idempotency_key`; a NUL or a lone "
+    "surrogate in any text is `invalid`, naming the field.",
     401: "No credentials, or an API key that is unknown or revoked (`not_authenticated`, `invalid_api_key`).",
     403: "Not allowed (`permission_denied`), e.g. a session request without its CSRF token.",
     404: "No such job for you (`not_found`: someone else's job is not found either) or template (`unknown_template`).",
     409: "The job's state does not allow this (`not_cancelable`, `not_retryable`), or a request with the "
     "same Idempotency-Key is still running (`idempotency_request_in_flight`).",
     415: "The body is not JSON (`unsupported_media_type`).",
+    416: "The `Range` asks for bytes past the end of the file (`range_not_satisfiable`); `Content-Range` "
+    "gives the size.",
     422: "The Idempotency-Key was used with a different body (`idempotency_key_reused`).",
     429: "Too many renders started this minute by this user, or too many unknown API keys from this address "
     "(`throttled`); see Retry-After.",

@@ -16,13 +16,15 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from bhakti.json_input import JsonInputSerializer
+from bhakti.parsers import SafeJSONParser
 from renders.api.errors import PlanRejected
 from renders.api.pagination import paginate
 from renders.api.representations import estimated_wait_seconds, job_detail, job_summary, job_url
@@ -53,7 +55,7 @@ TAG = ["renders"]
 class JsonApiView(APIView):
     """Bodies are JSON only, so the schema promises (and the parser accepts) one content type."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
 
 
 def exceeded_plan_limit(plan_data: object) -> str | None:
@@ -83,7 +85,7 @@ class RenderStartThrottled(JsonApiView):
 
 
 class RenderCreateApi(RenderStartThrottled):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(JsonInputSerializer):
         class Meta:
             ref_name = "RenderCreate"
 
@@ -127,7 +129,7 @@ class RenderCreateApi(RenderStartThrottled):
         try:
             job = job_create(owner=request.user, plan_data=plan_data, webhook_url=webhook_url)
         except PlanError as error:
-            raise PlanRejected(error, limit=exceeded_plan_limit(plan_data)) from error
+            raise PlanRejected(error, limit=exceeded_plan_limit(plan_data) or error.limit) from error
         url = job_url(request, job)
         # By class name: RendersApi inherits from RenderListApi too, whose OutputSerializer comes first.
         output = RenderCreateApi.OutputSerializer(
@@ -315,7 +317,7 @@ class RenderAssetApi(JsonApiView):
             (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
             (206, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The requested byte range."),
             (302, "*/*"): OpenApiResponse(description="A redirect to a presigned storage URL."),
-            **error_responses(400, 404),
+            **error_responses(400, 404, 416),
         },
     )
     def get(self, request: Request, job_id: str, asset_id: str) -> HttpResponseBase:

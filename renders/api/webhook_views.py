@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from accounts.models import Profile
 from accounts.services import ensure_profile
+from bhakti.json_input import JsonInputSerializer
 from renders.api.schema import JOB_ID_PARAMETER, error_responses
 from renders.api.views import JsonApiView
 from renders.models import WebhookDelivery
@@ -51,7 +52,7 @@ def _settings_data(profile: Profile) -> dict[str, object]:
 
 
 class WebhookSettingsApi(JsonApiView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(JsonInputSerializer):
         class Meta:
             ref_name = "WebhookSettingsUpdate"
 

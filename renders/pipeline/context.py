@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from renders.pipeline.plan import Limits
+
 # Steps in order, with their share of the job's progress bar (they add up to 100).
 STEP_WEIGHTS: dict[str, int] = {"images": 15, "speech": 10, "subtitles": 5, "compose": 65, "store": 5}
 STEPS: tuple[str, ...] = tuple(STEP_WEIGHTS)
@@ -35,6 +37,9 @@ class RenderSettings:
     encoder: str = "auto"  # auto | libx264 | h264_nvenc
     parallelism: int = 2
     proxy_short_side: int = 360
+    # The plan's limits: parse_plan checked the narration's estimated length against them, the
+    # speech step checks its real length before anything is composed.
+    limits: Limits = Limits()
 
 
 def _never() -> bool:

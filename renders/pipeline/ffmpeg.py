@@ -5,6 +5,10 @@ sidechaincompress), so a fresh machine needs nothing from apt. Every ffmpeg we s
 when the job is canceled, when ffmpeg outlives its timeout, and in `finally` — django-q's
 timeout raises a SystemExit subclass in the worker, and an orphaned ffmpeg would keep a core
 busy for minutes.
+
+ffmpeg runs in a session of its own: a Ctrl-C in the terminal (SIGINT to the foreground process
+group) would otherwise kill it mid-segment and fail the job with "exit status 255". The worker
+gets the signal instead and stops its ffmpeg itself (renders/worker_shutdown.py).
 """
 
 from __future__ import annotations
@@ -155,6 +159,7 @@ def run_ffmpeg(
         stdout=subprocess.PIPE if on_frame is not None else subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         cwd=cwd,
+        start_new_session=True,  # signals to the worker's process group are the worker's to handle
     )
     with _running_lock:
         _running.add(proc)

@@ -51,6 +51,7 @@ def _describe(path: Path) -> str:
     done = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
         capture_output=True,
+        start_new_session=True,  # not killed by a Ctrl-C meant for the worker (see ffmpeg.py)
         timeout=60,
         check=False,
     )
@@ -100,6 +101,7 @@ def count_frames(path: Path) -> int:
     done = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "null", "-"],
         capture_output=True,
+        start_new_session=True,  # not killed by a Ctrl-C meant for the worker (see ffmpeg.py)
         timeout=120,
         check=False,
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from renders.pipeline.spoken_length import estimate_speech_sec, scene_sec
+
 LANGUAGES = ("en", "hi")
 VOICES = ("male", "female")
 ASPECTS = ("16:9", "9:16", "1:1")
@@ -33,6 +35,9 @@ class Limits:
     max_scenes: int = 20
     max_scene_duration_sec: float = 20
     max_total_duration_sec: float = 600
+    # Not a limit but part of every narrated scene's length (RenderSettings.narration_padding_sec),
+    # so the duration limits can be checked against what the narration will really need.
+    narration_padding_sec: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -103,10 +108,15 @@ def _scene_dict(scene: Scene) -> dict[str, Any]:
 
 
 class PlanError(ValueError):
-    """The plan is invalid. `errors` maps a field path to a message a creator can act on."""
+    """The plan is invalid. `errors` maps a field path to a message a creator can act on.
 
-    def __init__(self, errors: dict[str, str]):
+    `limit` names the setting (MAX_SCENE_DURATION_SEC, …) when a narration's spoken length is
+    what broke a limit, which the requested durations alone do not show.
+    """
+
+    def __init__(self, errors: dict[str, str], *, limit: str | None = None):
         self.errors = errors
+        self.limit = limit
         super().__init__("; ".join(f"{path}: {message}" for path, message in errors.items()))
 
 
@@ -203,23 +213,45 @@ def parse_plan(data: object, limits: Limits | None = None) -> Plan:
 
     raw_scenes = data.get("scenes")
     scenes: list[Scene] = []
+    spoken_limit: str | None = None  # the limit a narration's spoken length broke, if any
     if not isinstance(raw_scenes, list) or not raw_scenes:
         errors["scenes"] = f"must be a list of 1 to {limits.max_scenes} scenes"
     elif len(raw_scenes) > limits.max_scenes:
         errors["scenes"] = f"must have at most {limits.max_scenes} scenes (got {len(raw_scenes)})"
     else:
+        spoken_total = 0.0
         for index, raw in enumerate(raw_scenes):
             scene = _scene(raw, index, limits, errors)
-            if scene is not None:
-                scenes.append(scene)
+            if scene is None:
+                continue
+            scenes.append(scene)
+            # A scene lasts as long as its narration needs, whatever duration_sec asks for.
+            speech = estimate_speech_sec(scene.narration, language)
+            spoken = scene_sec(scene.duration_sec, speech, limits.narration_padding_sec)
+            spoken_total += spoken
+            path = f"scenes[{index}]"
+            already_wrong = f"{path}.narration" in errors or f"{path}.duration_sec" in errors
+            if spoken > limits.max_scene_duration_sec and not already_wrong:
+                errors[f"{path}.narration"] = (
+                    f"takes about {speech:.1f} seconds to speak, so the scene would last about {spoken:.1f}, more "
+                    f"than the {limits.max_scene_duration_sec:g} seconds a scene may last; shorten it or split it "
+                    "over more scenes"
+                )
+                spoken_limit = spoken_limit or "MAX_SCENE_DURATION_SEC"
         total = sum(scene.duration_sec for scene in scenes)
         if total > limits.max_total_duration_sec:
             errors["scenes"] = (
                 f"total duration must be at most {limits.max_total_duration_sec:g} seconds (got {total:g})"
             )
+        elif spoken_total > limits.max_total_duration_sec:
+            errors["scenes"] = (
+                f"with their narration spoken, the scenes last about {spoken_total:.1f} seconds, more than the "
+                f"{limits.max_total_duration_sec:g} seconds a video may last; shorten the narration or use fewer scenes"
+            )
+            spoken_limit = spoken_limit or "MAX_TOTAL_DURATION_SEC"
 
     if errors:
-        raise PlanError(errors)
+        raise PlanError(errors, limit=spoken_limit)
     known = {
         "title", "topic", "language", "voice", "style", "aspect", "resolution", "mode", "music",
         "watermark", "fps", "scenes",

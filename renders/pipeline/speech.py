@@ -47,12 +47,11 @@ from renders.pipeline.context import (
     RenderSettings,
     SceneNarration,
 )
-from renders.pipeline.plan import Plan, Scene
+from renders.pipeline.plan import Limits, Plan, Scene
 from renders.pipeline.providers.base import ProviderError, ProviderSet, Speech, SpeechProvider, with_fallback
+from renders.pipeline.spoken_length import LEAD_IN_SEC, SENTENCE_PAUSE_SEC, scene_sec
 from renders.pipeline.text import clean_narration, split_sentences
 
-LEAD_IN_SEC = 0.15  # a breath between the cut and the first word
-SENTENCE_PAUSE_SEC = 0.25
 _FORMAT_VERSION = 1  # bump when the audio processing changes, so cached scene WAVs are redone
 
 
@@ -72,8 +71,7 @@ def frames_ceil(seconds: float, fps: int) -> float:
 
 def scene_duration(requested_sec: float, speech_sec: float, padding_sec: float, fps: int) -> float:
     """A scene lasts as long as asked, or as long as its narration (with lead-in and padding) needs."""
-    needed = LEAD_IN_SEC + speech_sec + padding_sec if speech_sec > 0 else 0.0
-    return frames_ceil(max(requested_sec, needed), fps)
+    return frames_ceil(scene_sec(requested_sec, speech_sec, padding_sec), fps)
 
 
 def _input_hash(text: str, language: str, voice: str, provider_names: Sequence[str]) -> str:
@@ -220,7 +218,34 @@ def narrate_plan(plan: Plan, settings: RenderSettings, callbacks: Callbacks, pro
             scenes.append(SceneNarration(index=index, wav=None, speech_sec=0.0, duration_sec=duration, sentences=()))
         callbacks.progress("speech", (index + 1) / total)
     provider = "+".join(used) if used else (names[0] if names else "none")
-    return Narration(scenes=tuple(scenes), provider=provider)
+    narration = Narration(scenes=tuple(scenes), provider=provider)
+    check_spoken_lengths(narration, settings.limits, plan.fps)
+    return narration
+
+
+def check_spoken_lengths(narration: Narration, limits: Limits, fps: int) -> None:
+    """RenderError unless every scene and the whole video keep to the limits once spoken.
+
+    parse_plan refused what its estimate said was too long; a voice slower than the estimate's
+    (a cloud voice, an unusual text) is caught here, before the long compose step. One frame of
+    rounding is allowed, as scene lengths are whole frames.
+    """
+    scene_limit = frames_ceil(limits.max_scene_duration_sec, fps)
+    for scene in narration.scenes:
+        if scene.duration_sec > scene_limit + 1e-6:
+            raise RenderError(
+                f"Scene {scene.index + 1}'s narration takes {scene.speech_sec:.1f} seconds to speak, so the scene "
+                f"would last {scene.duration_sec:.1f} seconds; a scene may last at most "
+                f"{limits.max_scene_duration_sec:g} seconds. Shorten its narration or split it over more scenes.",
+                step="speech",
+            )
+    total_limit = frames_ceil(limits.max_total_duration_sec, fps)
+    if narration.total_sec > total_limit + 1e-6:
+        raise RenderError(
+            f"With its narration spoken, the video would last {narration.total_sec:.1f} seconds; a video may last at "
+            f"most {limits.max_total_duration_sec:g} seconds. Shorten the narration or use fewer scenes.",
+            step="speech",
+        )
 
 
 def _speak_scene(

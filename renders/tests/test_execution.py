@@ -261,3 +261,31 @@ def test_it_saves_previews_while_it_renders(alice, monkeypatch):
     assert job.assets.filter(kind=AssetKind.NARRATION).count() == 1
     assert job.assets.filter(kind=AssetKind.SUBTITLES_SRT, language="en").count() == 1
     assert preview_ids <= set(job.assets.values_list("pk", flat=True))
+
+
+def test_it_requeues_a_job_whose_worker_is_stopping_without_counting_the_attempt(alice, monkeypatch):
+    from renders import execution, worker_shutdown
+
+    enqueued: list[str] = []
+    monkeypatch.setattr(execution, "enqueue_render", lambda *, job_id: enqueued.append(job_id))
+    job = job_create(owner=alice, plan_data=tiny_plan_data(scenes=[
+        {"image_prompt": "temple", "narration": "One.", "duration_sec": 3},
+        {"image_prompt": "lotus", "narration": "Two.", "duration_sec": 3},
+    ]))  # fmt: skip
+    outcome: list[str] = []
+    worker = threading.Thread(target=lambda: outcome.append(execute_render_job(str(job.pk))))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not RenderJob.objects.filter(pk=job.pk, step="compose").exists():
+        time.sleep(0.05)
+    worker_shutdown.requested.set()  # what SIGTERM or Ctrl-C does in a busy worker
+    try:
+        worker.join(timeout=60)
+    finally:
+        worker_shutdown.requested.clear()
+
+    assert outcome == [JobState.QUEUED]
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.heartbeat_at, job.error) == (JobState.QUEUED, 0, None, "")
+    assert enqueued == [str(job.pk)]  # a fresh task: the next cluster resumes it
+    assert job.events.filter(message__startswith="Its worker was shut down during compose").exists()

@@ -271,6 +271,31 @@ def test_it_refuses_files_that_are_not_jpeg_png_or_webp(alice_client):
     assert not default_storage.exists("uploads")
 
 
+def test_it_refuses_nul_in_the_forms_text_naming_the_field(alice_client):
+    data = create_post(title="Om\x00", **{"scenes-0-narration": "a\x00b"})
+    response = alice_client.post(reverse("renders:create"), data)
+    assert response.status_code == 400
+    assert response.content.decode().count("Null characters are not allowed.") == 2
+    assert not RenderJob.objects.exists()
+
+
+def test_it_shows_a_narration_too_long_to_speak_in_its_scene_on_the_form(alice_client):
+    narration = "Prahlad prayed by the river every morning. " * 20  # about 50 s spoken, in a 1.5 s scene
+    body = alice_client.post(reverse("renders:create"), create_post(**{"scenes-1-narration": narration})).content
+    assert re.search(r"Takes about \d+\.\d seconds to speak, so the scene would last about", body.decode())
+    assert not RenderJob.objects.exists()
+
+
+def test_it_refuses_a_picture_over_the_pixel_limit_at_upload(alice_client):
+    # 144 megapixels in a 17 KB PNG: under the byte limit, but more than the render step opens.
+    buffer = io.BytesIO()
+    Image.new("1", (12000, 12000)).save(buffer, "PNG")
+    huge = ContentFile(buffer.getvalue(), name="huge.png")
+    body = alice_client.post(reverse("renders:create"), create_post(**{"scenes-0-image_file": huge})).content.decode()
+    assert "The image is 12000×12000 pixels; the limit is 40 megapixels." in body
+    assert not default_storage.exists("uploads")
+
+
 def test_it_refuses_a_picture_over_the_size_limit(alice_client, settings):
     settings.MAX_UPLOAD_IMAGE_BYTES = 2048
     big = ContentFile(png_bytes(size=(600, 600), image_format="BMP"), name="big.png")
@@ -494,6 +519,24 @@ def test_it_serves_byte_ranges_so_the_player_can_seek(alice_client, alice):
     assert b"".join(response.streaming_content) == b"2345"
     tail = alice_client.get(url, headers={"Range": "bytes=-3"})
     assert b"".join(tail.streaming_content) == b"789"
+
+
+@pytest.mark.parametrize("header", ["bytes=10-", "bytes=99-120", "bytes=-0"])
+def test_it_answers_an_unsatisfiable_range_with_416_and_the_size(alice_client, alice, header):
+    job = make_job(alice, state=JobState.SUCCEEDED)
+    video = add_asset(job, AssetKind.VIDEO, "video.mp4", b"0123456789")
+    response = alice_client.get(reverse("renders:asset_file", args=[job.pk, video.pk]), headers={"Range": header})
+    assert response.status_code == 416
+    assert response["Content-Range"] == "bytes */10"
+
+
+@pytest.mark.parametrize("header", ["bytes=5-2", "bytes=0-1,4-5", "items=0-3", "bytes=abc"])
+def test_it_ignores_a_range_it_cannot_read_and_serves_the_whole_file(alice_client, alice, header):
+    job = make_job(alice, state=JobState.SUCCEEDED)
+    video = add_asset(job, AssetKind.VIDEO, "video.mp4", b"0123456789")
+    response = alice_client.get(reverse("renders:asset_file", args=[job.pk, video.pk]), headers={"Range": header})
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"0123456789"
 
 
 def test_it_redirects_to_a_presigned_url_when_media_is_on_s3(alice_client, alice, s3_storage, s3_endpoint):

@@ -1,4 +1,5 @@
-"""Real workers: `manage.py qcluster` processes against a database they share with this test.
+"""Real workers: `manage.py run_workers` clusters (and `scripts/run.sh`) against a database they
+share with this test, stopped and killed with real signals.
 
 The test database of pytest-django lives inside this process's transaction (or in memory), so
 the clusters get a database of their own: a SQLite file on the embedded pass, a fresh PostgreSQL
@@ -26,6 +27,10 @@ from django.conf import settings
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
+THREE_SCENES = [
+    {"image_prompt": f"{place} at dusk", "narration": "Hari.", "duration_sec": 1}
+    for place in ("a river", "a temple", "a forest")
+]
 ONE_SCENE = [{"image_prompt": "a lamp by a river", "narration": "Om.", "duration_sec": 1}]
 SIX_SCENES = [
     {"image_prompt": f"{place} at dawn", "narration": "Prahlad prayed.", "duration_sec": 1.5}
@@ -91,12 +96,15 @@ class SharedDatabase:
         )
         return json.loads(self.manage("shell", "-c", code).strip().splitlines()[-1])
 
-    def start_cluster(self, name: str) -> subprocess.Popen:
+    def start_cluster(self, name: str, **env: str) -> subprocess.Popen:
+        return self.start(name, [sys.executable, "manage.py", "run_workers"], **env)
+
+    def start(self, name: str, command: list[str], **env: str) -> subprocess.Popen:
         log = open(self.work / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
+            command,
             cwd=REPO,
-            env=self.env,
+            env={**self.env, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: a kill takes every worker with it
@@ -142,6 +150,17 @@ class SharedDatabase:
             )
             return json.loads(s3.get_object(Bucket=self.env["S3_BUCKET"], Key=name)["Body"].read())
         return json.loads((Path(self.env["MEDIA_ROOT"]) / name).read_text())
+
+    def job(self, job_id: str) -> tuple[str, int]:
+        key = job_id if self.placeholder == "%s" else uuid.UUID(job_id).hex
+        sql = f"SELECT state, attempts FROM renders_renderjob WHERE id = {self.placeholder}"
+        [(state, attempts)] = self.rows(sql, (key,))
+        return state, attempts
+
+    def leased_tasks(self) -> int:
+        """Broker rows handed to a cluster: their lock lies in the future."""
+        [(locks,)] = self.rows("SELECT count(*) FROM django_q_ormq WHERE lock > CURRENT_TIMESTAMP")
+        return locks
 
     def events(self, job_id: str) -> list[str]:
         key = job_id if self.placeholder == "%s" else uuid.UUID(job_id).hex
@@ -256,19 +275,16 @@ def test_it_finishes_a_job_on_another_worker_after_a_sigkill_mid_compose(shared_
     )  # fmt: skip
     assert (state, step, attempts) == ("running", "compose", 1), shared_db.log_tail()
 
+    killed_at = time.monotonic()
     survivor = shared_db.start_cluster("cluster-survivor")
-    # The survivor must not take the job while the dead worker's heartbeat still looks fresh:
-    # the old task stays locked in the broker until the reaper notices the silence.
+    # The survivor must not take the job while the dead worker's heartbeat still looks fresh,
+    # even once the dead cluster's lease on the task has run out: its reaper re-queues it.
     time.sleep(3)
     assert shared_db.rows("SELECT attempts FROM renders_renderjob") == [(1,)]
-    reaped: dict[str, int] = {}
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        reaped = json.loads(shared_db.manage("reap_jobs").strip().splitlines()[-1])
-        if reaped["requeued"]:
-            break
-        time.sleep(3)
-    assert reaped["requeued"] == 1, shared_db.log_tail()
+    while shared_db.job(job_id) == ("running", 1) and time.monotonic() - killed_at < 120:
+        time.sleep(0.5)
+    restarted_after = time.monotonic() - killed_at
+    assert restarted_after < 90, (restarted_after, shared_db.log_tail())
 
     assert shared_db.wait_until_final([job_id], timeout=240) == ["succeeded"], shared_db.log_tail()
     assert survivor.poll() is None
@@ -283,3 +299,119 @@ def test_it_finishes_a_job_on_another_worker_after_a_sigkill_mid_compose(shared_
     segments = shared_db.job_summary(job_id)["segments"]
     assert segments["cached"] >= cached_at_kill, (cached_at_kill, segments)  # reused, not rendered again
     assert segments["rendered"] + segments["cached"] == 11  # six scenes and five fades
+
+
+def test_it_restarts_every_job_a_killed_cluster_held_within_90_s(shared_db):
+    """Running and prefetched alike: a dead cluster's leases run out, its running jobs are reaped."""
+    ids = shared_db.create_jobs(plan(THREE_SCENES), 5)
+    doomed = shared_db.start_cluster("cluster-doomed", RENDER_WORKERS="2")
+    # Two workers render, two tasks wait in the cluster's own queue, one in its pusher: all five leased.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        running = [job_id for job_id in ids if shared_db.job(job_id) == ("running", 1)]
+        if len(running) == 2 and shared_db.leased_tasks() == 5:
+            break
+        time.sleep(0.1)
+    _signal_group(doomed, signal.SIGKILL)
+    killed_at = time.monotonic()
+    doomed.wait(timeout=10)
+    assert len(running) == 2 and shared_db.leased_tasks() == 5, shared_db.log_tail()
+    prefetched = [job_id for job_id in ids if job_id not in running]
+    assert [shared_db.job(job_id) for job_id in prefetched] == [("queued", 0)] * 3
+
+    shared_db.start_cluster("cluster-survivor", RENDER_WORKERS="5")  # room to start all five at once
+    started_after: dict[str, float] = {}
+    while len(started_after) < 5 and time.monotonic() - killed_at < 120:
+        for job_id in ids:
+            state, attempts = shared_db.job(job_id)
+            restarted = attempts == 2 if job_id in running else attempts == 1
+            if job_id not in started_after and (restarted or state == "succeeded"):
+                started_after[job_id] = time.monotonic() - killed_at
+        time.sleep(0.5)
+    waits = {"running": max(started_after.get(job_id, 999) for job_id in running)}
+    waits["prefetched"] = max(started_after.get(job_id, 999) for job_id in prefetched)
+    print(f"seconds from the kill to the last restart: {waits}")
+    assert max(waits.values()) < 90, (waits, shared_db.log_tail())
+
+    assert shared_db.wait_until_final(ids, timeout=240) == ["succeeded"] * 5, shared_db.log_tail()
+    for job_id in ids:
+        events = shared_db.events(job_id)
+        expected_attempts = 2 if job_id in running else 1
+        assert sum(message.startswith("Attempt ") for message in events) == expected_attempts, (job_id, events)
+        assert sum(message.startswith("Done: ") for message in events) == 1, (job_id, events)
+
+
+def _group_gone_within(process: subprocess.Popen, seconds: float) -> float:
+    """Seconds until the process and every other process of its group had exited."""
+    started = time.monotonic()
+    process.wait(timeout=seconds)
+    while time.monotonic() - started < seconds:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return time.monotonic() - started
+        time.sleep(0.05)
+    raise AssertionError(f"processes of group {process.pid} still running after {seconds} s")
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    """Command lines naming `text`: an ffmpeg left behind names its work dir."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in command:
+            found.append(command)
+    return found
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_it_stops_run_sh_on_sigint_and_sigterm_and_resumes_the_render(shared_db):
+    bind = f"127.0.0.1:{_free_port()}"
+    [job_id] = shared_db.create_jobs(plan(SIX_SCENES), 1)
+    segments = shared_db.work / "cache" / "segments"
+
+    def cached() -> int:
+        return len([path for path in segments.rglob("*.mp4") if ".partial" not in path.name])
+
+    def run_until_rendering(name: str, attempt: int) -> subprocess.Popen:
+        """Start run.sh and return once this run has rendered a segment of its own."""
+        before = cached()
+        script = shared_db.start(name, ["scripts/run.sh"], BIND=bind)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and cached() <= before:
+            time.sleep(0.1)
+        assert shared_db.job(job_id) == ("running", attempt), shared_db.log_tail()
+        assert f"Bhakti is at http://{bind}/" in (shared_db.work / f"{name}.log").read_text()
+        return script
+
+    # Ctrl-C: the terminal sends SIGINT to the whole foreground process group, ffmpeg's too if it shared it.
+    script = run_until_rendering("run-ctrl-c", attempt=1)
+    _signal_group(script, signal.SIGINT)
+    print(f"exited {_group_gone_within(script, 10):.1f} s after SIGINT")
+    assert shared_db.job(job_id) == ("queued", 0), shared_db.events(job_id)
+    assert any("shut down during" in message for message in shared_db.events(job_id))
+    assert _processes_mentioning(str(shared_db.work)) == []
+
+    # SIGTERM to the group (docker stop, systemd, kill -- -PGID); the job resumed at the start.
+    script = run_until_rendering("run-sigterm", attempt=1)
+    _signal_group(script, signal.SIGTERM)
+    print(f"exited {_group_gone_within(script, 10):.1f} s after SIGTERM")
+    assert shared_db.job(job_id) == ("queued", 0), shared_db.events(job_id)
+    assert _processes_mentioning(str(shared_db.work)) == []
+
+    shared_db.start_cluster("cluster-last")
+    assert shared_db.wait_until_final([job_id], timeout=240) == ["succeeded"], shared_db.log_tail()
+    events = shared_db.events(job_id)
+    assert sum(message.startswith("Done: ") for message in events) == 1, events
+    assert not any("failed" in message for message in events), events
+    assert shared_db.job_summary(job_id)["segments"]["cached"] >= 2  # both stopped runs' segments reused

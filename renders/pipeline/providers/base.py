@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -17,6 +18,12 @@ from renders.pipeline.context import Cue
 
 class ProviderError(Exception):
     """A provider could not deliver (network, quota, malformed answer). Safe to show a creator."""
+
+
+def characters_price(count: int, price_per_1k_chars: float) -> float:
+    """What `count` characters cost, computed in decimal: `3 / 1000 * 0.015` in floats is
+    4.4999999999999996e-05, which would show in job_summary.json and add up across calls."""
+    return float(Decimal(count) * Decimal(str(price_per_1k_chars)) / 1000)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from elevenlabs.client import ElevenLabs
 from elevenlabs.core.api_error import ApiError
 
 from renders.pipeline.context import Cue
-from renders.pipeline.providers.base import ProviderError, Speech
+from renders.pipeline.providers.base import ProviderError, Speech, characters_price
 from renders.pipeline.providers.openai_speech import check_pcm, voice_for
 from renders.pipeline.providers.retry import (
     DEFAULT_POLICY,
@@ -105,7 +105,9 @@ class ElevenLabsSpeech:
                 list(getattr(alignment, "character_start_times_seconds", None) or []),
                 list(getattr(alignment, "character_end_times_seconds", None) or []),
             )
-        return Speech(pcm=pcm, sample_rate=SAMPLE_RATE, words=words, cost=len(text) / 1000 * self.price_per_1k_chars)
+        return Speech(
+            pcm=pcm, sample_rate=SAMPLE_RATE, words=words, cost=characters_price(len(text), self.price_per_1k_chars)
+        )
 
 
 def _detail(body: object) -> tuple[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from renders.pipeline.providers.base import ProviderError, Speech
+from renders.pipeline.providers.base import ProviderError, Speech, characters_price
 from renders.pipeline.providers.catalog import DEFAULT_TTS_MODEL
 from renders.pipeline.providers.openai_client import OpenAIAccount, call_openai
 
@@ -66,4 +66,4 @@ class OpenAISpeech:
         )
         content_type = answer.response.headers.get("content-type", "")
         pcm = check_pcm(answer.content, content_type, "OpenAI speech")
-        return Speech(pcm=pcm, sample_rate=PCM_SAMPLE_RATE, cost=len(text) / 1000 * self.price_per_1k_chars)
+        return Speech(pcm=pcm, sample_rate=PCM_SAMPLE_RATE, cost=characters_price(len(text), self.price_per_1k_chars))

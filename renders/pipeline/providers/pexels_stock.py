@@ -90,7 +90,8 @@ def _cover_filter(size: tuple[int, int]) -> str:
 def _ffmpeg(args: list[str], what: str) -> None:
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-v", "error", "-y", *args]
     try:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        # Its own session: not killed by a Ctrl-C meant for the worker (see ffmpeg.py).
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=300, start_new_session=True)
     except subprocess.TimeoutExpired as error:
         raise ProviderError(f"{what}: ffmpeg took more than {error.timeout:g} s to read the stock clip") from error
     if completed.returncode != 0:

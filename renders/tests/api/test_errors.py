@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from renders.api.errors import flatten_errors
@@ -92,3 +94,82 @@ def test_it_flattens_nested_serializer_errors_into_paths():
         "plan.scenes[1].duration_sec": "Too long. Not a number.",
         "page": "Bad.",
     }
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000, b"[" * 33 + b"]" * 33])
+def test_it_answers_deeply_nested_json_with_400(alice_api, body):
+    answer = alice_api.post("/api/v1/renders", data=body, content_type="application/json")
+    assert "deeper than 32 levels" in _assert_error(answer, 400, "parse_error")["message"]
+
+
+def test_it_reads_brackets_inside_strings_as_text_not_nesting(alice_api, plan_data):
+    plan_data["title"] = "[" * 100
+    answer = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json")
+    assert answer.status_code == 201, answer.content
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ('"title": "a\\u0000b"', "plan.title"),
+        ('"title": "a\\ud800b"', "plan.title"),
+        ('"title": "lone low \\udc00"', "plan.title"),
+        ('"scenes": [{"narration": "x\\u0000"}]', "plan.scenes[0].narration"),
+        ('"ke\\u0000y": 1', "plan.ke\x00y"),
+    ],
+)
+def test_it_answers_nul_or_a_lone_surrogate_with_400_naming_the_field(alice_api, raw, field):
+    body = '{"plan": {' + raw + "}}"
+    answer = alice_api.post("/api/v1/renders", data=body.encode(), content_type="application/json")
+    assert field in _assert_error(answer, 400, "invalid")["errors"]
+
+
+def test_it_keeps_a_surrogate_pair_written_as_escapes(alice_api, plan_data):
+    plan_data["title"] = "Om \U0001f549"
+    body = json.dumps({"plan": plan_data}).encode()  # ensure_ascii: the emoji as \ud83d\udd49
+    answer = alice_api.post("/api/v1/renders", data=body, content_type="application/json")
+    assert answer.status_code == 201, answer.content
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("get", "/api/v1/publish/not-a-uuid", 404, "not_found"),
+        ("post", "/api/v1/publish/not-a-uuid/cancel", 404, "not_found"),
+        ("get", "/api/v1/nothing-here", 404, "not_found"),
+        ("get", "/api/", 404, "not_found"),
+    ],
+)
+def test_it_answers_every_api_error_as_json_even_before_drf(alice_api, method, path, status, code):
+    _assert_error(getattr(alice_api, method)(path), status, code)
+
+
+def test_it_answers_an_api_crash_as_json_500(alice_api, monkeypatch):
+    def crash(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("renders.api.views.job_stats", crash)
+    alice_api.raise_request_exception = False
+    body = _assert_error(alice_api.get("/api/v1/renders/stats"), 500, "server_error")
+    assert "boom" not in body["message"]
+
+
+def test_it_leaves_the_web_pages_404_as_html(client):
+    answer = client.get("/no-such-page")
+    assert answer.status_code == 404 and answer["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/scripts/draft", {"story": 0}, "story"),
+        ("/api/v1/scripts/draft", {"story": "Once.", "scene_count": "5"}, "scene_count"),
+        ("/api/v1/scripts/draft", {"story": "Once.", "translate": "yes"}, "translate"),
+        ("/api/v1/scripts/draft", {"story": "Once.", "pictures": [7]}, "pictures"),
+        ("/api/v1/templates/prahlad/plan", {"length_sec": "60"}, "length_sec"),
+    ],
+)
+def test_it_takes_json_values_only_in_the_type_the_schema_promises(alice_api, path, body, field):
+    # DRF would read 0 as "0" and "5" as 5; the published schema says both are invalid.
+    answer = alice_api.post(path, body, format="json")
+    assert field in _assert_error(answer, 400, "invalid")["errors"]

@@ -168,6 +168,22 @@ def test_it_refuses_too_many_scenes_naming_max_scenes(alice_api, settings):
     assert "scenes" in answer.json()["errors"]
 
 
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [("en", "Prahlad prayed by the river every morning. "), ("hi", "प्रह्लाद हर सुबह नदी के किनारे प्रार्थना करता था। ")],
+)
+def test_it_refuses_a_one_second_scene_with_a_long_narration_naming_it(alice_api, language, sentence):
+    # 20 scenes of 1 s each with 1,200 characters of narration: about half an hour once spoken.
+    scene = {**_scene(1), "narration": (sentence * 40)[:1200]}
+    plan = tiny_plan_data(language=language, scenes=[scene] * 20)
+    answer = alice_api.post("/api/v1/renders", {"plan": plan}, format="json")
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["code"] == "plan_limit_exceeded" and body["limit"] == "MAX_SCENE_DURATION_SEC"
+    assert {f"scenes[{index}].narration" for index in range(20)} <= set(body["errors"])
+    assert not RenderJob.objects.exists()
+
+
 def test_it_refuses_a_long_scene_naming_max_scene_duration(alice_api, settings):
     settings.MAX_SCENE_DURATION_SEC = 5
     answer = alice_api.post("/api/v1/renders", {"plan": tiny_plan_data(scenes=[_scene(6)])}, format="json")
@@ -234,6 +250,14 @@ def test_it_serves_files_whatever_the_client_accepts(alice_api, alice_job):
     assert answer.getvalue() == b"WEBVTT\n"
     missing = alice_api.get(f"/api/v1/renders/{alice_job.pk}/assets/999999", HTTP_ACCEPT="video/mp4")
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+
+
+def test_it_answers_a_range_past_the_end_of_a_file_with_416_json(alice_api, alice_job):
+    asset = _add_asset(alice_job, AssetKind.SUBTITLES_VTT, "en.vtt", b"WEBVTT\n", language="en")
+    answer = alice_api.get(f"/api/v1/renders/{alice_job.pk}/assets/{asset.pk}", HTTP_RANGE="bytes=100-")
+    assert answer.status_code == 416
+    assert answer["Content-Range"] == "bytes */7"
+    assert answer.json()["code"] == "range_not_satisfiable"
 
 
 def test_it_answers_the_old_status_path_too(alice_api, alice_job):

@@ -8,7 +8,7 @@ import pytest
 from renders.pipeline.audio import integrated_loudness, read_wav
 from renders.pipeline.context import SAMPLE_RATE, Callbacks, Canceled, Cue, RenderError, RenderSettings
 from renders.pipeline.espeak import EspeakSpeech
-from renders.pipeline.plan import parse_plan
+from renders.pipeline.plan import Limits, parse_plan
 from renders.pipeline.providers.base import ProviderError, ProviderSet, Speech
 from renders.pipeline.speech import LEAD_IN_SEC, SENTENCE_PAUSE_SEC, narrate_plan
 
@@ -211,3 +211,21 @@ def test_it_reports_progress_files_and_stops_when_canceled(tmp_path):
     with pytest.raises(Canceled):
         narrate_plan(plan, _settings(tmp_path / "other"), canceled, ProviderSet(speech=[voice]))
     assert voice.calls == ["One."]
+
+
+def test_it_stops_before_compose_when_the_real_narration_breaks_a_limit(tmp_path):
+    # The plan's estimate let it through; a slower voice (here 60 ms a character) makes it too long.
+    plan = _plan([_scene("Om."), _scene("Prahlad prayed every single day, and he was never afraid.")])
+    settings = RenderSettings(
+        work_dir=tmp_path / "job", cache_dir=tmp_path / "cache", limits=Limits(max_scene_duration_sec=3)
+    )
+    with pytest.raises(RenderError, match=r"^Scene 2's narration takes 3\.\d seconds to speak") as stopped:
+        narrate_plan(plan, settings, Callbacks(), ProviderSet(speech=[ToneVoice()]))
+    assert stopped.value.step == "speech"
+    assert "a scene may last at most 3 seconds" in str(stopped.value)
+
+    total = RenderSettings(
+        work_dir=tmp_path / "job", cache_dir=tmp_path / "cache", limits=Limits(max_total_duration_sec=5)
+    )
+    with pytest.raises(RenderError, match=r"the video would last \d+\.\d seconds; a video may last at most 5 seconds"):
+        narrate_plan(plan, total, Callbacks(), ProviderSet(speech=[ToneVoice()]))

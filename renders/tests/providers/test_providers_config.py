@@ -10,7 +10,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from conftest import tiny_plan_data
 from renders.models import RenderJob
-from renders.providers_config import build_providers, record_actual_cost
+from renders.pipeline.providers.base import characters_price
+from renders.providers_config import CostMeter, build_providers, record_actual_cost
 from renders.services import job_create
 from tests.standins.elevenlabs_server import API_KEY as ELEVENLABS_KEY
 from tests.standins.openai_server import API_KEY as OPENAI_KEY
@@ -88,12 +89,23 @@ def test_it_meters_cost_and_adds_it_to_the_job_once(cloud_settings, alice, tmp_p
     assert RenderJob.objects.get(pk=job.pk).cost_actual == expected
     cost = json.loads(summary.read_text())["cost"]
     assert cost["total"] == float(expected)
-    assert cost["by_provider"]["speech:elevenlabs"] == {
-        "calls": 2,
-        "units": 2 * len(text),
-        "cost": pytest.approx(float(expected)),
-    }
+    assert cost["by_provider"]["speech:elevenlabs"] == {"calls": 2, "units": 2 * len(text), "cost": 0.0168}
     assert cost["by_provider"]["speech:espeak"]["cost"] == 0
+
+
+def test_it_adds_costs_in_decimal_so_the_summary_shows_no_float_noise(tmp_path):
+    meter = CostMeter()
+    for _ in range(100):
+        # 3 characters at $0.015 per 1,000: 4.4999999999999996e-05 in float arithmetic.
+        meter.add("speech", "openai", characters_price(3, 0.015), units=3)
+        meter.add("images", "openai", 0.04, units=1)
+    summary = json.dumps(meter.summary())
+    assert json.loads(summary)["by_provider"] == {
+        "speech:openai": {"calls": 100, "units": 300, "cost": 0.0045},
+        "images:openai": {"calls": 100, "units": 100, "cost": 4.0},
+    }
+    assert '"cost": 0.0045' in summary and '"total": 4.0045' in summary
+    assert meter.total == Decimal("4.0045")
 
 
 def test_it_builds_the_footage_provider_from_the_pexels_key_alone(settings, tmp_path, pexels_standin):
