@@ -62,8 +62,10 @@ def test_it_loads_every_template_with_six_to_ten_scenes() -> None:
 
 def test_it_writes_hindi_in_devanagari_and_english_in_plain_ascii() -> None:
     for template in _all_templates():
-        texts_hi = [template.title_hi, template.description_hi] + [scene.narration_hi for scene in template.scenes]
-        texts_en = [template.title_en, template.description_en] + [scene.narration_en for scene in template.scenes]
+        texts_hi = [template.title_hi, template.description_hi, *template.aliases_hi]
+        texts_hi += [text for scene in template.scenes for text in (scene.narration_hi, scene.short_hi)]
+        texts_en = [template.title_en, template.description_en, *template.aliases_en]
+        texts_en += [text for scene in template.scenes for text in (scene.narration_en, scene.short_en)]
         for text in texts_hi:
             assert DEVANAGARI.search(text) and not LATIN.search(text), f"{template.id}: {text!r}"
             _assert_well_formed_devanagari(text, template.id)
