@@ -46,6 +46,11 @@ class TemplateSerializer(serializers.Serializer):
     style = serializers.CharField()
     music = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())
+    aliases_en = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Other names and spellings, in Latin letters (e.g. Prahlada, Narasimha).",
+    )
+    aliases_hi = serializers.ListField(child=serializers.CharField(), help_text="Other names, in Devanagari.")
     scene_count = serializers.IntegerField()
     duration_sec = serializers.FloatField(help_text="Length at the template's own pacing.")
 
@@ -60,6 +65,8 @@ def _template_data(template: StoryTemplate) -> dict[str, Any]:
         "style": template.style,
         "music": template.music,
         "tags": list(template.tags),
+        "aliases_en": list(template.aliases_en),
+        "aliases_hi": list(template.aliases_hi),
         "scene_count": len(template.scenes),
         "duration_sec": template.duration_sec,
     }
@@ -98,7 +105,9 @@ class TemplatePlanApi(JsonApiView):
             max_value=settings.MAX_TOTAL_DURATION_SEC,
             required=False,
             allow_null=True,
-            help_text="Total length wanted; scene durations are scaled to it. Omit for the template's pacing.",
+            help_text="Total length wanted. The story is told so it can be spoken in that time: in full, "
+            "else each scene's short line, else the short lines of fewer scenes. Omit for the full story at "
+            "its own pacing.",
         )
         aspect = serializers.ChoiceField(choices=plan_schema.ASPECTS, default="16:9")
         resolution = serializers.ChoiceField(choices=plan_schema.RESOLUTIONS, default="1080p")

@@ -20,6 +20,7 @@ def test_it_lists_the_story_templates(alice_api):
     assert {"prahlad", "ganga-avatar"} <= set(ids)
     prahlad = next(template for template in body["results"] if template["id"] == "prahlad")
     assert prahlad["title_hi"] and prahlad["scene_count"] >= 6 and prahlad["duration_sec"] > 0
+    assert "Narasimha" in prahlad["aliases_en"] and "प्रह्लाद" in prahlad["aliases_hi"]
 
 
 def test_it_turns_a_template_into_a_plan_ready_to_submit(alice_api):
