@@ -13,7 +13,8 @@ with every story's id, titles and aliases after folding both into a spelling-bli
 Each content word of the topic (stop words such as "story", "of", "lord", "कथा" aside) counts
 for a story when one of the story's names holds it (`the story of Prahlad for children` →
 prahlad; `Govardhan` in `Krishna Lifts Govardhan Hill`); a word of five or more letters also
-counts when nearly the same (`Narsimha`, `Prahalaad`). The story accounting for most of the
+counts when nearly the same (`Narsimha`, `Prahalaad`), but not when only its ending differs
+(`parvat`, a mountain, is not `Parvati`). The story accounting for most of the
 topic's words wins; among a tie, the one story with a name that is exactly the topic. Otherwise
 there is no match (`Krishna` alone may name several stories) and `closest` lists the tied
 stories, or, when nothing matched at all, the stories whose names are most alike, so a caller
@@ -121,6 +122,9 @@ def _words_match(topic_word: str, name_word: str) -> bool:
         return True
     if min(len(topic_word), len(name_word)) < FUZZY_MIN_LETTERS:
         return False
+    # A different ending makes a different word (parvat, a mountain; Parvati, the goddess).
+    if topic_word.startswith(name_word) or name_word.startswith(topic_word):
+        return False
     return SequenceMatcher(None, topic_word, name_word).ratio() >= FUZZY_MIN_RATIO
 
 
@@ -167,7 +171,10 @@ def match_topic(topic: str, stories: Iterable[StoryTemplate] | None = None) -> T
             if len(leaders) == 1 or len(exact_leaders) == 1:
                 return TopicMatch(exact_leaders[0] if len(leaders) > 1 else leaders[0][1], [])
             return TopicMatch(None, [story for _exact, story in leaders])
-    ranked = sorted(keyed, key=lambda item: _similarity(key, item[1]), reverse=True)
+    # Tags count for suggestions only: "Rama" suggests the stories tagged rama, but names none of them.
+    ranked = sorted(
+        keyed, key=lambda item: _similarity(key, item[1] + [name_key(tag) for tag in item[0].tags]), reverse=True
+    )
     return TopicMatch(None, [story for story, _names in ranked[:CLOSEST_COUNT]])
 
 
