@@ -29,8 +29,8 @@ DURATION_STEP = 0.5
 MIN_SCENE_SEC = 1.0
 # spoken_length estimates at the fast end of the offline voice (so it never refuses a scene that
 # fits): real speech ran up to 1.18 times the estimate in English and 1.32 in Hindi (medians 1.06
-# and 1.15). A telling planned to fit a length allows this much more, so it really fits.
-SPEECH_MARGIN = 1.2
+# and 1.15). A telling planned to fit a length allows that much more, so it really fits.
+SPEECH_MARGIN = {"en": 1.2, "hi": 1.32}
 # A template always has a music bed (plan.MUSIC also allows "none", which a creator may pick).
 _TEMPLATE_MUSIC = ("tanpura", "bells")
 
@@ -217,7 +217,7 @@ class Telling:
 
 def needed_sec(text: str, language: str, limits: Limits) -> float:
     """The shortest scene (on the 0.5 s grid) in which `text` is spoken, lead-in, padding and margin included."""
-    speech = estimate_speech_sec(text, language) * SPEECH_MARGIN
+    speech = estimate_speech_sec(text, language) * SPEECH_MARGIN[language]
     return max(MIN_SCENE_SEC, _round_up_to_step(LEAD_IN_SEC + speech + limits.narration_padding_sec))
 
 

@@ -70,7 +70,7 @@ def test_it_parses_as_a_plan_spoken_within_the_length(story_id: str, language: s
     assert abs(plan.requested_duration_sec - length_sec) <= 0.25 or full
     padding = Limits().narration_padding_sec
     for scene in plan.scenes:
-        speech = estimate_speech_sec(scene.narration, language) * SPEECH_MARGIN
+        speech = estimate_speech_sec(scene.narration, language) * SPEECH_MARGIN[language]
         assert LEAD_IN_SEC + speech + padding <= scene.duration_sec, (scene.narration, scene.duration_sec)
         assert scene.narration_alt
 
