@@ -27,6 +27,7 @@ from renders.views import create_page
 
 THUMB_SIZE = (480, 270)
 THUMBS_DIR = "template-thumbs"
+MIN_STORIES_FOR_TAG_CHIP = 2
 
 
 @login_required
@@ -47,9 +48,11 @@ def gallery(request: HttpRequest) -> HttpResponse:
         "filter_form": filter_form,
         "query": query,
         "tag": tag,
+        # Chips for the tags stories share (and the one chosen); a card's own tags link to the rest.
         "tag_links": [
             {"name": name, "count": count, "href": _gallery_query(query, name), "active": name == tag}
             for name, count in sorted(tag_counts.items())
+            if count >= MIN_STORIES_FOR_TAG_CHIP or name == tag
         ],
         "all_tags_href": _gallery_query(query, ""),
         "suggestions": [

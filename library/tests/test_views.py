@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,12 @@ def test_it_filters_the_gallery_by_tag_with_links_that_work_without_javascript(a
 
     assert set(_card_ids(body)) == tagged
     assert re.search(r'<a href="[^"]*\?tag=krishna" aria-current="page">krishna', body)
+    # Chips for the tags stories share and the chosen one; a card's own tags link to every other.
+    chips = re.findall(
+        r'<li><a href="[^"]*\?tag=([a-z]+)"', everything.split('aria-label="Filter by tag"')[1].split("</nav>")[0]
+    )
+    counts = Counter(tag for template in list_templates() for tag in template.tags)
+    assert set(chips) == {tag for tag, count in counts.items() if count >= 2} and "devotion" in chips
     # Searching keeps the tag; the tag's links keep the search.
     assert '<input type="hidden" name="tag" value="krishna">' in body
     searched = alice_client.get(reverse("library:gallery"), {"q": "Sudama", "tag": "friendship"}).content.decode()
