@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bhakti.json_input import JsonInputSerializer
-from library.stories import StoryTemplate, get_template, list_templates, plan_from_template
+from library.stories import LengthTooShort, StoryTemplate, get_template, list_templates, plan_from_template
 from renders.api.pagination import paginate
 from renders.api.representations import asset_url, job_url
 from renders.api.schema import JOB_ID_PARAMETER, error_responses
@@ -134,6 +134,8 @@ class TemplatePlanApi(JsonApiView):
         template = get_template(template_id)
         try:
             plan = plan_from_template(template, **options.validated_data, limits=plan_limits())
+        except LengthTooShort as error:
+            raise serializers.ValidationError({"length_sec": [str(error)]}) from error
         except ValueError as error:
             raise serializers.ValidationError({"non_field_errors": [str(error)]}) from error
         validate_plan(plan_data=plan)  # the same gate as a submitted plan: what is returned will be accepted

@@ -92,6 +92,10 @@ class UnknownTemplate(KeyError):
         return f"Unknown story template {self.template_id!r}; choose one of: {', '.join(self.valid_ids)}"
 
 
+class LengthTooShort(ValueError):
+    """The length asked for cannot hold even one scene's short line, spoken."""
+
+
 class TemplateFileError(ValueError):
     """A story template file is malformed: a content bug, caught by the tests, never a user error."""
 
@@ -261,7 +265,7 @@ def telling_for_length(
 
     The full narration when every scene's estimated speech fits its share; otherwise the short
     lines; otherwise the short lines of fewer scenes (the first and last kept, the others evenly
-    spaced). Raises ValueError when even one short line cannot be spoken in length_sec.
+    spaced). Raises LengthTooShort (a ValueError) when even one short line cannot be spoken in length_sec.
     """
     limits = limits or Limits()
     total_sec = _round_to_step(length_sec)
@@ -280,7 +284,7 @@ def telling_for_length(
             weights = [scenes[i].duration_sec for i in indices]
             durations = _fill_durations(needed, weights, total_sec, max_scene_sec)
             return Telling(scene_indices=tuple(indices), short=short, durations=tuple(durations))
-    raise ValueError(
+    raise LengthTooShort(
         f"length_sec {length_sec:g} is too short to tell this story: even one scene needs about {shortest:g} seconds"
     )
 

@@ -60,6 +60,13 @@ def test_it_refuses_bad_template_options_per_field(alice_api, options, field):
     assert field in answer.json()["errors"]
 
 
+def test_it_refuses_a_length_too_short_for_one_spoken_line_naming_the_field(alice_api):
+    answer = alice_api.post("/api/v1/templates/prahlad/plan", {"length_sec": 2, "language": "hi"}, format="json")
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "invalid"
+    assert "too short to tell this story" in answer.json()["errors"]["length_sec"]
+
+
 def test_it_refuses_a_length_over_the_total_limit(alice_api, settings):
     settings.MAX_TOTAL_DURATION_SEC = 20
     answer = alice_api.post("/api/v1/templates/prahlad/plan", {"length_sec": 300}, format="json")
