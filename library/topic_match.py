@@ -10,15 +10,16 @@ with every story's id, titles and aliases after folding both into a spelling-bli
 - Devanagari: nukta and virama go (प्रह्लाद = प्रहलाद), long vowel signs fold to short (ी→ि,
   ू→ु), chandrabindu to anusvara.
 
-Each content word of the topic (stop words such as "story", "of", "lord", "कथा" aside) counts
-for a story when one of the story's names holds it (`the story of Prahlad for children` →
-prahlad; `Govardhan` in `Krishna Lifts Govardhan Hill`); a word of five or more letters also
-counts when nearly the same (`Narsimha`, `Prahalaad`), but not when only its ending differs
-(`parvat`, a mountain, is not `Parvati`). The story accounting for most of the
-topic's words wins; among a tie, the one story with a name that is exactly the topic. Otherwise
-there is no match (`Krishna` alone may name several stories) and `closest` lists the tied
-stories, or, when nothing matched at all, the stories whose names are most alike, so a caller
-can suggest them.
+Each content word of the topic (stop words such as "story", "of", "lord", "कथा" aside) is
+looked for in every story's names and tags (`the story of Prahlad for children` → prahlad;
+`Govardhan` in `Krishna Lifts Govardhan Hill`; `Vishnu`, a tag of six stories); a word of five
+or more letters also counts when nearly the same (`Narsimha`, `Prahalaad`), but not when only
+its ending differs (`parvat`, a mountain, is not `Parvati`). A story with a name that is exactly
+the topic wins. Otherwise only a story that some word of the topic names and no other story
+holds can win, and among those the one holding most of the topic (a word weighs 2 in a name, 1
+in a tag, shared among the stories holding it). `Rama` alone names four stories and matches
+none; `closest` then lists the stories holding words of the topic, best first, then the stories
+whose names and tags are most alike, so a caller can suggest them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from difflib import SequenceMatcher
+from functools import cache
 from typing import NamedTuple
 
 from library.stories import StoryTemplate, list_templates
@@ -109,7 +111,8 @@ _FOLDED_STOP_WORDS = frozenset(word for stop in STOP_WORDS for word in name_key(
 
 
 def _is_content(word: str) -> bool:
-    return word not in _FOLDED_STOP_WORDS
+    # One letter is never a name: the "s" of "father's" must not match the "s" of "Shabari's".
+    return len(word) > 1 and word not in _FOLDED_STOP_WORDS
 
 
 def story_names(story: StoryTemplate) -> list[str]:
@@ -132,15 +135,6 @@ def _content(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(word for word in words if _is_content(word))
 
 
-def _coverage(topic: tuple[str, ...], names: list[tuple[str, ...]]) -> tuple[int, bool]:
-    """How many of the topic's content words the story's names account for, and whether one name is all of it."""
-    content = _content(topic)
-    name_words = {word for name in names for word in _content(name)}
-    covered = sum(1 for word in content if any(_words_match(word, name_word) for name_word in name_words))
-    exact = any(_content(name) == content for name in names)
-    return covered, exact
-
-
 def _similarity(topic: tuple[str, ...], names: list[tuple[str, ...]]) -> float:
     """How alike the topic is to the story's most alike name, 0 to 1, for suggestions."""
     joined = " ".join(topic)
@@ -154,36 +148,84 @@ def _similarity(topic: tuple[str, ...], names: list[tuple[str, ...]]) -> float:
     return best
 
 
-def match_topic(topic: str, stories: Iterable[StoryTemplate] | None = None) -> TopicMatch:
-    """The story `topic` names, or None with the closest few stories to suggest instead.
+@cache
+def _story_keys(story: StoryTemplate) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """The story's names and its tags, each as a name key (computed once per story)."""
+    return [name_key(name) for name in story_names(story)], [name_key(tag) for tag in story.tags]
 
-    `stories` defaults to the whole library. When a story matches, `closest` is empty.
+
+class _Score(NamedTuple):
+    weight: float  # each topic word it holds: 2 in a name or 1 in a tag, shared among the stories holding it
+    distinctive: bool  # one of its names holds a topic word that no other story holds
+    exact: bool  # one of its names is the whole topic
+    story: StoryTemplate
+
+
+def _holds(words: set[str], topic_word: str) -> bool:
+    return any(_words_match(topic_word, word) for word in words)
+
+
+def _scores(key: tuple[str, ...], stories: list[StoryTemplate]) -> list[_Score]:
+    content = _content(key)
+    words = []
+    for story in stories:
+        names, tags = _story_keys(story)
+        words.append(({word for name in names for word in _content(name)}, {word for tag in tags for word in tag}))
+    weights = [0.0] * len(stories)
+    distinctive = [False] * len(stories)
+    for topic_word in content:
+        by_name = {index for index, (name_words, _tags) in enumerate(words) if _holds(name_words, topic_word)}
+        by_tag = {index for index, (_names, tag_words) in enumerate(words) if _holds(tag_words, topic_word)}
+        holders = by_name | by_tag
+        for index in holders:
+            weights[index] += (2.0 if index in by_name else 1.0) / len(holders)
+        if len(holders) == 1 and by_name:
+            distinctive[by_name.pop()] = True
+    return [
+        _Score(
+            weights[index], distinctive[index], any(_content(name) == content for name in _story_keys(story)[0]), story
+        )
+        for index, story in enumerate(stories)
+    ]
+
+
+def match_topic(topic: str, stories: Iterable[StoryTemplate] | None = None) -> TopicMatch:
+    """The story `topic` names, or None with the stories to suggest instead.
+
+    `stories` defaults to the whole library. When a story matches, `closest` is empty;
+    otherwise it lists the stories holding some of the topic's words (best first), then the
+    most alike, at least CLOSEST_COUNT in all.
     """
     candidates = list(stories) if stories is not None else list_templates()
     key = name_key(topic)
-    keyed = [(story, [name_key(name) for name in story_names(story)]) for story in candidates]
+
+    def likeness(story: StoryTemplate) -> float:
+        names, tags = _story_keys(story)
+        return _similarity(key, names + tags)
+
+    partial: list[StoryTemplate] = []
     if _content(key):
-        scores = [(_coverage(key, names), story) for story, names in keyed]
-        best = max(covered for (covered, _exact), _story in scores)
-        if best:
-            leaders = [(exact, story) for (covered, exact), story in scores if covered == best]
-            exact_leaders = [story for exact, story in leaders if exact]
-            if len(leaders) == 1 or len(exact_leaders) == 1:
-                return TopicMatch(exact_leaders[0] if len(leaders) > 1 else leaders[0][1], [])
-            return TopicMatch(None, [story for _exact, story in leaders])
-    # Tags count for suggestions only: "Rama" suggests the stories tagged rama, but names none of them.
-    ranked = sorted(
-        keyed, key=lambda item: _similarity(key, item[1] + [name_key(tag) for tag in item[0].tags]), reverse=True
-    )
-    return TopicMatch(None, [story for story, _names in ranked[:CLOSEST_COUNT]])
+        scores = _scores(key, candidates)
+        exact = [score.story for score in scores if score.exact]
+        if len(exact) == 1:
+            return TopicMatch(exact[0], [])
+        # Only a story that a word of the topic names alone can win: "Rama" names four.
+        named = [score for score in scores if score.distinctive]
+        best = max((score.weight for score in named), default=0.0)
+        leaders = [score.story for score in named if score.weight == best]
+        if len(leaders) == 1:
+            return TopicMatch(leaders[0], [])
+        ranked = sorted((score for score in scores if score.weight), key=lambda score: -score.weight)
+        partial = [score.story for score in ranked]
+    others = [story for story in sorted(candidates, key=likeness, reverse=True) if story not in partial]
+    return TopicMatch(None, partial + others[: max(0, CLOSEST_COUNT - len(partial))])
 
 
 def search_stories(query: str, stories: Iterable[StoryTemplate] | None = None) -> list[StoryTemplate]:
-    """Every story any of whose names the query matches, best first (the gallery's search box)."""
+    """Every story any of whose names or tags the query matches, best first (the gallery's search box)."""
     candidates = list(stories) if stories is not None else list_templates()
     key = name_key(query)
     if not _content(key):
         return candidates
-    scored = [(_coverage(key, [name_key(name) for name in story_names(story)]), story) for story in candidates]
-    ranked = sorted(scored, key=lambda item: (-item[0][0], not item[0][1]))
-    return [story for (covered, _exact), story in ranked if covered]
+    ranked = sorted(_scores(key, candidates), key=lambda score: (not score.exact, -score.weight))
+    return [score.story for score in ranked if score.weight]

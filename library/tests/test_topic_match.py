@@ -8,7 +8,9 @@ from library.stories import StoryTemplate, get_template, list_templates, templat
 from library.topic_match import match_topic, name_key, search_stories, story_names
 
 
-def _story(story_id: str, title_en: str, aliases_en: list[str], aliases_hi: list[str]) -> StoryTemplate:
+def _story(
+    story_id: str, title_en: str, aliases_en: list[str], aliases_hi: list[str], tags: tuple[str, ...] = ("x",)
+) -> StoryTemplate:
     scene = {
         "image_prompt": "a river",
         "narration_en": "A river flows.",
@@ -142,8 +144,27 @@ def test_a_word_that_differs_only_in_its_ending_is_another_word() -> None:
     assert found.story is None
 
 
-def test_it_suggests_stories_by_their_tags_when_no_name_matches() -> None:
-    found = match_topic("Rama")
+def test_a_name_several_stories_hold_by_title_or_tag_names_none_of_them() -> None:
+    # Rama is in one story's title and a tag of the others: the title alone does not make it Ahilya's.
+    ahilya = _story("ahilya", "Ahilya Freed by Lord Rama", ["Ahilya"], ["अहिल्या"], tags=("rama",))
+    stories = [ahilya, get_template("shabari"), get_template("sudama")]
+
+    found = match_topic("Rama", stories)
 
     assert found.story is None
-    assert found.closest[0].id == "shabari"  # tagged rama and ramayana
+    assert {story.id for story in found.closest[:2]} == {"ahilya", "shabari"}  # both hold "rama"
+    assert match_topic("Ahilya and Rama", stories).story == ahilya
+
+
+def test_a_word_only_one_story_names_beats_a_tag_of_another() -> None:
+    # "love" is a tag of Shabari's story; "Sudama" names only his.
+    assert "love" in get_template("shabari").tags
+
+    assert match_topic("Sudama's love for Krishna").story == get_template("sudama")
+
+
+def test_a_tag_alone_suggests_its_story_but_does_not_name_it() -> None:
+    found = match_topic("Rama's mercy", [get_template("shabari"), get_template("sudama"), get_template("dhruva")])
+
+    assert found.story is None
+    assert found.closest[0].id == "shabari"  # tagged rama
