@@ -18,7 +18,7 @@ from bhakti.api.json_input import JsonInputSerializer
 from bhakti.api.pagination import PageSerializer
 from bhakti.api.schema import error_responses
 from bhakti.api.views import JsonApiView
-from library.stories import StoryTemplate, get_template, list_templates, plan_from_template
+from library.stories import LengthTooShort, StoryTemplate, get_template, list_templates, plan_from_template
 from renders.api.job_lists import job_page
 from renders.api.representations import asset_url, job_url
 from renders.api.schema import JOB_ID_PARAMETER
@@ -48,6 +48,11 @@ class TemplateSerializer(serializers.Serializer):
     style = serializers.CharField()
     music = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())
+    aliases_en = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Other names and spellings, in Latin letters (e.g. Prahlada, Narasimha).",
+    )
+    aliases_hi = serializers.ListField(child=serializers.CharField(), help_text="Other names, in Devanagari.")
     scene_count = serializers.IntegerField()
     duration_sec = serializers.FloatField(help_text="Length at the template's own pacing.")
 
@@ -62,6 +67,8 @@ def _template_data(template: StoryTemplate) -> dict[str, Any]:
         "style": template.style,
         "music": template.music,
         "tags": list(template.tags),
+        "aliases_en": list(template.aliases_en),
+        "aliases_hi": list(template.aliases_hi),
         "scene_count": len(template.scenes),
         "duration_sec": template.duration_sec,
     }
@@ -100,7 +107,9 @@ class TemplatePlanApi(JsonApiView):
             max_value=settings.MAX_TOTAL_DURATION_SEC,
             required=False,
             allow_null=True,
-            help_text="Total length wanted; scene durations are scaled to it. Omit for the template's pacing.",
+            help_text="Total length wanted. The story is told so it can be spoken in that time: in full, "
+            "else each scene's short line, else the short lines of fewer scenes. Omit for the full story at "
+            "its own pacing.",
         )
         aspect = serializers.ChoiceField(choices=plan_schema.ASPECTS, default="16:9")
         resolution = serializers.ChoiceField(choices=plan_schema.RESOLUTIONS, default="1080p")
@@ -127,6 +136,8 @@ class TemplatePlanApi(JsonApiView):
         template = get_template(template_id)
         try:
             plan = plan_from_template(template, **options.validated_data, limits=plan_limits())
+        except LengthTooShort as error:
+            raise serializers.ValidationError({"length_sec": [str(error)]}) from error
         except ValueError as error:
             raise serializers.ValidationError({"non_field_errors": [str(error)]}) from error
         validate_plan(plan_data=plan)  # the same gate as a submitted plan: what is returned will be accepted

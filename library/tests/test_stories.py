@@ -8,18 +8,21 @@ import unicodedata
 import pytest
 
 from library.stories import (
+    SPEECH_MARGIN,
     StoryTemplate,
     TemplateFileError,
     UnknownTemplate,
+    evenly_spaced,
     get_template,
     list_templates,
     plan_from_template,
-    scaled_durations,
+    telling_for_length,
     template_from_data,
     template_thumbnail_prompt,
 )
 from renders.pipeline.illustrator import found_keywords
 from renders.pipeline.plan import MAX_PROMPT_CHARS, STYLES, Limits, PlanError, parse_plan
+from renders.pipeline.spoken_length import LEAD_IN_SEC, estimate_speech_sec
 
 REQUIRED_IDS = {"prahlad", "ganga-avatar", "dhruva"}
 DEVANAGARI = re.compile(r"[\u0900-\u097f]")
@@ -59,8 +62,10 @@ def test_it_loads_every_template_with_six_to_ten_scenes() -> None:
 
 def test_it_writes_hindi_in_devanagari_and_english_in_plain_ascii() -> None:
     for template in _all_templates():
-        texts_hi = [template.title_hi, template.description_hi] + [scene.narration_hi for scene in template.scenes]
-        texts_en = [template.title_en, template.description_en] + [scene.narration_en for scene in template.scenes]
+        texts_hi = [template.title_hi, template.description_hi, *template.aliases_hi]
+        texts_hi += [text for scene in template.scenes for text in (scene.narration_hi, scene.short_hi)]
+        texts_en = [template.title_en, template.description_en, *template.aliases_en]
+        texts_en += [text for scene in template.scenes for text in (scene.narration_en, scene.short_en)]
         for text in texts_hi:
             assert DEVANAGARI.search(text) and not LATIN.search(text), f"{template.id}: {text!r}"
             _assert_well_formed_devanagari(text, template.id)
@@ -169,7 +174,6 @@ def test_it_clamps_scenes_it_cannot_stretch_further() -> None:
     data = plan_from_template(template, length_sec=600)
 
     assert [scene["duration_sec"] for scene in data["scenes"]] == [20.0] * len(template.scenes)
-    assert scaled_durations([1, 1, 1], 1.5, 20) == [1.0, 1.0, 1.0]
 
 
 def test_it_respects_lower_limits_the_caller_runs_with() -> None:
@@ -215,8 +219,11 @@ def test_it_paints_a_thumbnail_from_the_first_scene() -> None:
 def test_it_rejects_a_malformed_template_file() -> None:
     good = {
         "id": "x", "title_en": "X", "title_hi": "क", "description_en": "X", "description_hi": "क",
-        "style": "watercolor", "music": "bells", "tags": ["x"],
-        "scenes": [{"image_prompt": "a river", "narration_en": "A.", "narration_hi": "क।", "duration_sec": 8}] * 6,
+        "style": "watercolor", "music": "bells", "tags": ["x"], "aliases_en": ["Ex"], "aliases_hi": ["क्ष"],
+        "scenes": [{
+            "image_prompt": "a river", "narration_en": "A.", "narration_hi": "क।", "duration_sec": 8,
+            "short_en": "A.", "short_hi": "क।",
+        }] * 6,
     }  # fmt: skip
     assert template_from_data(good).id == "x"
 
@@ -226,3 +233,79 @@ def test_it_rejects_a_malformed_template_file() -> None:
         template_from_data({**good, "scenes": good["scenes"][:2]})
     with pytest.raises(TemplateFileError, match=r"scenes\[0\]: narration_hi must be non-empty"):
         template_from_data({**good, "scenes": [{**good["scenes"][0], "narration_hi": " "}] * 6})
+    with pytest.raises(TemplateFileError, match=r"scenes\[0\]: short_en must be non-empty"):
+        template_from_data({**good, "scenes": [{k: v for k, v in good["scenes"][0].items() if k != "short_en"}] * 6})
+    with pytest.raises(TemplateFileError, match="aliases_hi must be a non-empty list of names"):
+        template_from_data({**good, "aliases_hi": []})
+    with pytest.raises(TemplateFileError, match="aliases_en must be a non-empty list of names"):
+        template_from_data({**good, "aliases_en": ["Ex", " "]})
+
+
+def _spoken_sec(scene: dict, language: str) -> float:
+    """How long a plan scene lasts once its narration is spoken (the estimate, with the telling's margin)."""
+    speech = estimate_speech_sec(scene["narration"], language) * SPEECH_MARGIN[language]
+    return max(scene["duration_sec"], LEAD_IN_SEC + speech + Limits().narration_padding_sec)
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_it_tells_a_story_so_it_can_be_spoken_in_the_length_asked(language: str) -> None:
+    template = get_template("prahlad")
+    for length_sec in range(10, 181, 5):
+        data = plan_from_template(template, language=language, length_sec=length_sec)
+
+        spoken = [_spoken_sec(scene, language) for scene in data["scenes"]]
+        # Every scene is long enough for its narration, so none stretches and the total is as asked.
+        assert spoken == [scene["duration_sec"] for scene in data["scenes"]], (length_sec, data["scenes"])
+        assert abs(sum(spoken) - length_sec) <= 0.25, (length_sec, spoken)
+        assert parse_plan(data).scenes
+
+
+def test_it_tells_the_full_narration_when_there_is_time() -> None:
+    template = get_template("prahlad")
+
+    data = plan_from_template(template, language="hi", length_sec=180)
+
+    assert [scene["narration"] for scene in data["scenes"]] == [scene.narration_hi for scene in template.scenes]
+    assert [scene["narration_alt"] for scene in data["scenes"]] == [scene.narration_en for scene in template.scenes]
+
+
+def test_it_tells_the_short_lines_when_the_full_narration_would_run_over() -> None:
+    template = get_template("prahlad")
+    full_sec = sum(_spoken_sec({"narration": scene.narration_en, "duration_sec": 0}, "en") for scene in template.scenes)
+    assert full_sec > 60
+
+    data = plan_from_template(template, language="en", length_sec=60)
+
+    assert [scene["narration"] for scene in data["scenes"]] == [scene.short_en for scene in template.scenes]
+    assert [scene["narration_alt"] for scene in data["scenes"]] == [scene.short_hi for scene in template.scenes]
+
+
+def test_it_keeps_the_first_and_last_scenes_and_spaces_the_rest_when_even_short_lines_run_over() -> None:
+    template = get_template("prahlad")
+
+    telling = telling_for_length(template, language="hi", length_sec=30)
+    data = plan_from_template(template, language="hi", length_sec=30)
+
+    assert telling.short and 2 < len(telling.scene_indices) < len(template.scenes)
+    assert telling.scene_indices == tuple(evenly_spaced(len(telling.scene_indices), len(template.scenes)))
+    chosen = [template.scenes[index] for index in telling.scene_indices]
+    assert [scene["narration"] for scene in data["scenes"]] == [scene.short_hi for scene in chosen]
+    assert [scene["image_prompt"] for scene in data["scenes"]] == [scene.image_prompt for scene in chosen]
+    assert data["scenes"][0]["image_prompt"] == template.scenes[0].image_prompt
+    assert data["scenes"][-1]["image_prompt"] == template.scenes[-1].image_prompt
+
+
+def test_it_spreads_chosen_scenes_evenly() -> None:
+    assert evenly_spaced(10, 10) == list(range(10))
+    assert evenly_spaced(5, 10) == [0, 2, 5, 7, 9]
+    assert evenly_spaced(2, 9) == [0, 8]
+    assert evenly_spaced(1, 9) == [0]
+    for total in range(6, 11):
+        for count in range(2, total + 1):
+            picked = evenly_spaced(count, total)
+            assert picked[0] == 0 and picked[-1] == total - 1 and picked == sorted(set(picked)), (count, total)
+
+
+def test_it_refuses_a_length_too_short_for_even_one_short_line() -> None:
+    with pytest.raises(ValueError, match=r"length_sec 2 is too short to tell this story: even one scene needs about"):
+        plan_from_template(get_template("prahlad"), language="hi", length_sec=2)

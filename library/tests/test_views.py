@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,64 @@ def test_it_fills_the_whole_create_page_without_javascript(alice_client):
     assert response.status_code == 200 and "<html" in body
     assert 'name="scenes-TOTAL_FORMS" value="2"' in body
     assert "Long ago a king ruled a city by the river." in body
+
+
+def _card_ids(body: str) -> list[str]:
+    return re.findall(r'name="template" value="([a-z0-9-]+)"', body)
+
+
+@pytest.mark.parametrize(
+    ("query", "story_id"),
+    [("Prahlada", "prahlad"), ("नरसिंह", "prahlad"), ("Narsimha", "prahlad"), ("ध्रुव", "dhruva"), ("Sabri", "shabari")],
+)
+def test_it_finds_a_story_in_the_gallery_by_any_of_its_names(alice_client, query, story_id):
+    response = alice_client.get(reverse("library:gallery"), {"q": query})
+    body = response.content.decode()
+
+    assert response.status_code == 200
+    assert _card_ids(body) == [story_id]
+    assert f'value="{escape(query)}"' in body  # the search box keeps what was typed
+    assert "1 story named" in body
+
+
+def test_it_suggests_the_closest_stories_when_no_name_matches(alice_client):
+    body = alice_client.get(reverse("library:gallery"), {"q": "Dhruba"}).content.decode()
+
+    assert _card_ids(body) == []
+    assert "No story in the library is called “Dhruba”" in body
+    assert f'href="{reverse("library:gallery")}?q=Dhruva%2C+the+Pole+Star"' in body
+
+
+def test_it_filters_the_gallery_by_tag_with_links_that_work_without_javascript(alice_client):
+    everything = alice_client.get(reverse("library:gallery")).content.decode()
+    tagged = {template.id for template in list_templates() if "krishna" in template.tags}
+    assert tagged and f'href="{reverse("library:gallery")}?tag=krishna"' in everything
+
+    body = alice_client.get(reverse("library:gallery"), {"tag": "krishna"}).content.decode()
+
+    assert set(_card_ids(body)) == tagged
+    assert re.search(r'<a href="[^"]*\?tag=krishna" aria-current="page">krishna', body)
+    # Chips for the tags stories share and the chosen one; a card's own tags link to every other.
+    chips = re.findall(
+        r'<li><a href="[^"]*\?tag=([a-z]+)"', everything.split('aria-label="Filter by tag"')[1].split("</nav>")[0]
+    )
+    counts = Counter(tag for template in list_templates() for tag in template.tags)
+    assert set(chips) == {tag for tag, count in counts.items() if count >= 2} and "devotion" in chips
+    # Searching keeps the tag; the tag's links keep the search.
+    assert '<input type="hidden" name="tag" value="krishna">' in body
+    searched = alice_client.get(reverse("library:gallery"), {"q": "Sudama", "tag": "friendship"}).content.decode()
+    assert _card_ids(searched) == ["sudama"]
+    assert f'href="{reverse("library:gallery")}?q=Sudama&amp;tag=devotion"' in searched
+
+
+def test_it_ignores_an_unknown_tag_and_an_overlong_search(alice_client):
+    for params in ({"tag": "no-such-tag"}, {"q": "x" * 500}):
+        body = alice_client.get(reverse("library:gallery"), params).content.decode()
+        assert len(_card_ids(body)) == len(list_templates()), params
+
+
+def test_the_gallery_has_no_inline_script_or_style(alice_client):
+    body = alice_client.get(reverse("library:gallery"), {"q": "prahlad", "tag": "holi"}).content.decode()
+
+    assert "<script>" not in body and not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body)
+    assert " style=" not in body and "<style" not in body

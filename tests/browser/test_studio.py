@@ -58,7 +58,7 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
 
     # The scene editor: reorder and remove without a reload (a short video renders quickly).
     original = scene_narrations(page)
-    assert len(original) >= 6
+    assert len(original) >= 3  # 20 s tells the short lines of a few of the story's scenes
     page.locator("#scene-list > li").first.get_by_role("button", name=re.compile("Down")).click()
     assert scene_narrations(page)[:2] == [original[1], original[0]]
     while page.locator("#scene-list > li").count() > 2:

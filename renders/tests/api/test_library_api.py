@@ -20,6 +20,7 @@ def test_it_lists_the_story_templates(alice_api):
     assert {"prahlad", "ganga-avatar"} <= set(ids)
     prahlad = next(template for template in body["results"] if template["id"] == "prahlad")
     assert prahlad["title_hi"] and prahlad["scene_count"] >= 6 and prahlad["duration_sec"] > 0
+    assert "Narasimha" in prahlad["aliases_en"] and "प्रह्लाद" in prahlad["aliases_hi"]
 
 
 def test_it_turns_a_template_into_a_plan_ready_to_submit(alice_api):
@@ -57,6 +58,13 @@ def test_it_refuses_bad_template_options_per_field(alice_api, options, field):
     answer = alice_api.post("/api/v1/templates/prahlad/plan", options, format="json")
     assert answer.status_code == 400
     assert field in answer.json()["errors"]
+
+
+def test_it_refuses_a_length_too_short_for_one_spoken_line_naming_the_field(alice_api):
+    answer = alice_api.post("/api/v1/templates/prahlad/plan", {"length_sec": 2, "language": "hi"}, format="json")
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "invalid"
+    assert "too short to tell this story" in answer.json()["errors"]["length_sec"]
 
 
 def test_it_refuses_a_length_over_the_total_limit(alice_api, settings):
