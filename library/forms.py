@@ -21,7 +21,9 @@ class StoryFilterForm(forms.Form):
 
     def __init__(self, *args: Any, tags: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tag"].choices = [("", "All"), *((tag, tag) for tag in tags)]
+        tag_field = self.fields["tag"]
+        assert isinstance(tag_field, forms.ChoiceField)
+        tag_field.choices = [("", "All"), *((tag, tag) for tag in tags)]
 
     def filters(self) -> tuple[str, str]:
         """The search words and the tag to show (each empty for none)."""

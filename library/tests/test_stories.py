@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 import pytest
 
@@ -217,7 +218,7 @@ def test_it_paints_a_thumbnail_from_the_first_scene() -> None:
 
 
 def test_it_rejects_a_malformed_template_file() -> None:
-    good = {
+    good: dict[str, Any] = {
         "id": "x", "title_en": "X", "title_hi": "क", "description_en": "X", "description_hi": "क",
         "style": "watercolor", "music": "bells", "tags": ["x"], "aliases_en": ["Ex"], "aliases_hi": ["क्ष"],
         "scenes": [{
