@@ -55,6 +55,7 @@ from renders.uploads import is_own_upload, upload_prefix
 JOBS_PER_PAGE = 12
 LOG_LINES = 40
 STEP_LABELS = {
+    "script": "Script",
     "images": "Scene images",
     "speech": "Narration",
     "subtitles": "Subtitles",
@@ -213,20 +214,26 @@ class TimelineStep:
 
 
 def step_timeline(job: RenderJob) -> list[TimelineStep]:
-    """Each pipeline step's status for the status page, from the job's state and current step."""
+    """Each pipeline step's status for the status page, from the job's state and current step.
+
+    The `script` step shows only for a job written from a topic (it has that step's timing); it
+    was done when the job was made.
+    """
+    written = "script" in (job.timings or {})
+    steps = STEPS if written else tuple(step for step in STEPS if step != "script")
     if job.state == JobState.SUCCEEDED:
-        statuses = ["done"] * len(STEPS)
+        statuses = ["done"] * len(steps)
     elif job.state == JobState.QUEUED:
-        statuses = ["pending"] * len(STEPS)
+        statuses = ["done" if step == "script" else "pending" for step in steps]
     else:
         at = job.error_step or job.step if job.state == JobState.FAILED else job.step
-        index = STEPS.index(at) if at in STEPS else -1
+        index = steps.index(at) if at in steps else (1 if written else -1)
         here = {JobState.RUNNING: "active", JobState.FAILED: "failed"}.get(job.state, "stopped")
         statuses = [
-            "done" if position < index else here if position == index else "pending" for position in range(len(STEPS))
+            "done" if position < index else here if position == index else "pending" for position in range(len(steps))
         ]
     return [
-        TimelineStep(name, STEP_LABELS.get(name, name), status) for name, status in zip(STEPS, statuses, strict=True)
+        TimelineStep(name, STEP_LABELS.get(name, name), status) for name, status in zip(steps, statuses, strict=True)
     ]
 
 
