@@ -21,6 +21,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -33,6 +34,7 @@ from renders.forms import (
     LANGUAGE_NAMES,
     JobFilterForm,
     PlanForm,
+    WriteScriptForm,
     attach_plan_errors,
     initial_from_plan,
     plan_data_from_forms,
@@ -41,6 +43,7 @@ from renders.forms import (
 from renders.models import AssetKind, JobAsset, JobState, RenderJob
 from renders.pipeline.context import STEPS
 from renders.pipeline.plan import PlanError
+from renders.script_service import script_provider
 from renders.selectors import job_get_for_user, job_stats, jobs_list
 from renders.services import (
     JobActionError,
@@ -50,6 +53,7 @@ from renders.services import (
     job_retry,
     plan_limits,
 )
+from renders.topic import ScriptFailed, TopicNotFound, TopicRequest, write_script
 from renders.uploads import is_own_upload, upload_prefix
 
 JOBS_PER_PAGE = 12
@@ -107,6 +111,8 @@ def _create_page(
         "problems": problems or [],
         "starting_point": starting_point,
         "split_form": SplitStoryForm(),
+        "write_form": WriteScriptForm(),
+        "script_service": script_provider() is not None,
         "max_scenes": settings.MAX_SCENES,
     }
     return render(request, "renders/create.html", context, status=status)
@@ -192,6 +198,68 @@ def _create_submit(request: HttpRequest) -> HttpResponse:
             # No flash message: the status page itself says where the job is, and stays current.
             return redirect("renders:job_status", job_id=job.pk)
     return _create_page(request, plan_form, formset, problems=problems, status=400)
+
+
+# Fields of the video card that a written script fills (out of band, beside the scene editor).
+_WRITTEN_FIELDS = ("title", "topic", "language", "style", "music")
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def write_for_me(request: HttpRequest) -> HttpResponse:
+    """ "Write it for me": a topic, a language and a length fill the scene editor (renders.topic).
+
+    With htmx: the scene editor partial, plus the video card's title, topic, language, style and
+    music swapped out of band. Refusals (nothing matches offline, the script service failed, a
+    limit) show in the form and leave the editor alone. Without JavaScript: the whole create page.
+    """
+    form = WriteScriptForm(request.POST)
+    problem = ""
+    plan: dict[str, Any] | None = None
+    if form.is_valid():
+        wait = rate_limits.take_render_start(user_id=request.user.pk, scope=rate_limits.SCRIPT_DRAFT)
+        if wait is not None:
+            problem = rate_limits.refusal_message(wait)
+        else:
+            topic_request = TopicRequest(
+                topic=form.cleaned_data["topic"],
+                language=form.cleaned_data["language"],
+                duration_target=form.cleaned_data["length"],
+            )
+            try:
+                plan = write_script(owner=request.user, request=topic_request).plan
+            except (TopicNotFound, ScriptFailed, QuotaExceeded) as refusal:
+                problem = refusal.message
+            except PlanError as error:
+                problem = " ".join(error.errors.values())
+    else:
+        problem = " ".join(message for errors in form.errors.values() for message in errors)
+    if plan is None:
+        return _write_refused(request, problem)
+    plan_initial, scenes_initial = initial_from_plan(plan)
+    note = f"“{plan['title']}” is now {len(scenes_initial)} scenes. Read them through and change what you like."
+    if not request.htmx:
+        return create_page(request, plan_initial=plan_initial, scenes_initial=scenes_initial, starting_point=note)
+    formset = scene_formset(owner=request.user, initial=scenes_initial)
+    context = {"formset": formset, "max_scenes": settings.MAX_SCENES, "split_note": note}
+    parts = [render_to_string("renders/create.html#scene_editor", context, request=request)]
+    plan_form = PlanForm(initial=plan_initial)
+    for name in _WRITTEN_FIELDS:
+        plan_form.fields[name].widget.attrs["hx-swap-oob"] = "true"
+        parts.append(str(plan_form[name]))
+    parts.append('<div id="write-errors" role="alert" hx-swap-oob="true"></div>')
+    return HttpResponse("".join(parts))
+
+
+def _write_refused(request: HttpRequest, problem: str) -> HttpResponse:
+    if not request.htmx:
+        return create_page(request, problems=[problem], status=400)
+    # Leave the scene editor alone and say why in the "Write it for me" box.
+    response = render(request, "library/_split_errors.html", {"errors": [problem]})
+    response["HX-Retarget"] = "#write-errors"
+    response["HX-Reswap"] = "innerHTML"
+    return response
 
 
 @login_required
