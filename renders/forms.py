@@ -75,7 +75,13 @@ class PlanForm(forms.Form):
 
 
 class WriteScriptForm(forms.Form):
-    """The create page's "Write it for me": a topic becomes scenes in the editor (renders.topic)."""
+    """The create page's "Write it for me": a topic becomes scenes in the editor (renders.topic).
+
+    Prefixed: its topic and language would otherwise share ids with the video card's own fields,
+    which the written script replaces out of band by id.
+    """
+
+    prefix = "write"
 
     topic = forms.CharField(
         label="What is the video about?",

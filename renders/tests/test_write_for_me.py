@@ -23,7 +23,8 @@ def alice_client(client, alice, settings):
 
 def _write(client, *, htmx: bool = True, **data: str):
     headers = {"HX-Request": "true"} if htmx else {}
-    return client.post(reverse("renders:write_for_me"), data, headers=headers)
+    fields = {f"write-{name}": value for name, value in data.items()}
+    return client.post(reverse("renders:write_for_me"), fields, headers=headers)
 
 
 def test_it_fills_the_scene_editor_with_the_matching_story_in_hindi(alice_client):
@@ -70,3 +71,6 @@ def test_the_create_page_offers_it_with_no_inline_script(alice_client):
     body = alice_client.get(reverse("renders:create")).content.decode()
     assert f'hx-post="{reverse("renders:write_for_me")}"' in body and 'id="write-errors"' in body
     assert "<script>" not in body and " style=" not in body
+    # Its fields have ids of their own: the written script swaps the video card's fields in by id.
+    assert body.count('id="id_topic"') == body.count('id="id_language"') == 1
+    assert 'id="id_write-topic"' in body and 'id="id_write-language"' in body
