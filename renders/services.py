@@ -22,6 +22,7 @@ from accounts.models import Profile
 from accounts.services import ensure_profile
 from renders.costs import estimate_plan_cost
 from renders.models import FINAL_STATES, JobEvent, JobState, RenderJob
+from renders.pipeline.context import STEP_WEIGHTS
 from renders.pipeline.plan import Limits, Plan, PlanError, parse_plan
 from renders.uploads import upload_problem
 
@@ -139,6 +140,9 @@ def job_create(
                 cost_estimate=cost,
                 cost_actual=script.cost if script else Decimal("0"),
                 timings={"script": round(script.seconds, 3)} if script else {},
+                # Queued with its script written: the job's status and webhooks start at that step.
+                step="script" if script else "",
+                progress_pct=STEP_WEIGHTS["script"] if script else 0,
                 webhook_url=webhook_url,
             )
             if script:

@@ -10,7 +10,7 @@ import pytest
 
 from accounts.services import ensure_profile
 from library.stories import get_template
-from renders.models import IdempotencyRecord, RenderJob
+from renders.models import IdempotencyRecord, RenderJob, WebhookDelivery
 from tests.standins.openai_server import API_KEY, OpenAIStandin
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +62,10 @@ def test_it_tells_the_matching_library_story_at_the_requested_length_offline(
     assert (job.plan["mode"], job.plan["aspect"], job.plan["music"]) == ("proxy", "9:16", "bells")
     assert sum(scene["duration_sec"] for scene in job.plan["scenes"]) == pytest.approx(60, abs=0.5)
     assert "script" in job.timings and job.cost_actual == 0
+    # Queued at its first step, done: the status the API and the first webhook show.
+    assert (job.step, job.progress_pct) == ("script", 5)
+    status = alice_api.get(answer.json()["url"]).json()
+    assert (status["step"], status["progress_pct"], status["logs"][0]["step"]) == ("script", 5, "script")
     event = job.events.get(step="script")
     assert "library story" in event.message and "(prahlad)" in event.message
 
@@ -164,3 +168,12 @@ def test_a_topic_start_counts_against_the_render_rate(offline, alice_api, settin
     assert _post(alice_api, {"topic": "Prahlad"}).status_code == 201
     refused = _post(alice_api, {"topic": "Dhruva"})
     assert refused.status_code == 429 and RenderJob.objects.count() == 1
+
+
+def test_its_first_webhook_shows_the_script_step(offline, alice_api, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr("renders.webhooks._queue_now", lambda delivery: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = _post(alice_api, {"topic": "Dhruva", "webhook_url": "https://93.184.216.34/bhakti"})
+    assert answer.status_code == 201, answer.json()
+    sent = json.loads(WebhookDelivery.objects.get(job_id=answer.json()["job_id"]).body)
+    assert (sent["state"], sent["step"], sent["progress_pct"]) == ("queued", "script", 5)
