@@ -243,7 +243,7 @@ def write_for_me(request: HttpRequest) -> HttpResponse:
         return create_page(request, plan_initial=plan_initial, scenes_initial=scenes_initial, starting_point=note)
     formset = scene_formset(owner=request.user, initial=scenes_initial)
     context = {"formset": formset, "max_scenes": settings.MAX_SCENES, "split_note": note}
-    parts = [render_to_string("renders/create.html#scene_editor", context, request=request)]
+    parts: list[str] = [render_to_string("renders/create.html#scene_editor", context, request=request)]
     plan_form = PlanForm(initial=plan_initial)
     for name in _WRITTEN_FIELDS:
         plan_form.fields[name].widget.attrs["hx-swap-oob"] = "true"
