@@ -177,3 +177,12 @@ def test_its_first_webhook_shows_the_script_step(offline, alice_api, monkeypatch
     assert answer.status_code == 201, answer.json()
     sent = json.loads(WebhookDelivery.objects.get(job_id=answer.json()["job_id"]).body)
     assert (sent["state"], sent["step"], sent["progress_pct"]) == ("queued", "script", 5)
+
+
+def test_its_written_plan_duplicates_and_renders_again_like_any_plan(offline, alice_api):
+    first = _post(alice_api, {"topic": "Sudama", "language": "hi", "duration_target": 45})
+    job = RenderJob.objects.get(pk=first.json()["job_id"])
+    plan = alice_api.post(f"/api/v1/library/{job.pk}/duplicate").json()["plan"]
+    assert plan == job.plan and plan["language"] == "hi"
+    again = _post(alice_api, {"plan": plan})
+    assert again.status_code == 201 and RenderJob.objects.get(pk=again.json()["job_id"]).plan == job.plan
