@@ -19,13 +19,13 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.utils import timezone
 
 from renders import worker_shutdown
+from renders.cost_meter import record_actual_cost
 from renders.error_text import public_error_text
 from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
 from renders.pipeline.context import STEP_WEIGHTS, STEPS, Callbacks, Canceled, RenderError, RenderResult, RenderSettings
 from renders.pipeline.plan import PlanError, parse_plan
 from renders.pipeline.providers.base import ProviderSet
 from renders.pipeline.runner import run_pipeline
-from renders.providers_config import record_actual_cost
 from renders.services import enqueue_render, log_event, notify_state_change, plan_limits
 from renders.uploads import is_own_upload
 

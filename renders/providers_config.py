@@ -1,37 +1,30 @@
-"""Builds the provider chains from settings, and meters what the chains cost.
+"""Builds the provider chains from settings.
 
 A cloud provider is in a chain when IMAGE_PROVIDERS / SPEECH_PROVIDERS list it AND its key is
 set; listed without a key it is skipped with a log line (and a line in the job's log). Every
 chain ends with the local, offline provider, whether listed or not. Stock footage (for scenes
 that ask for it) comes from Pexels whenever PEXELS_API_KEY is set, whatever IMAGE_PROVIDERS says.
 
-Each provider is wrapped in a meter that adds the cost it reports (Picture.cost, Speech.cost)
-to the set's CostMeter; the worker adds the total to RenderJob.cost_actual and the job summary.
+Each provider is wrapped in a meter (`renders.cost_meter`) that adds the cost it reports to the
+set's CostMeter.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import F
 
+from renders.cost_meter import CostMeter, MeteredFootage, MeteredImages, MeteredSpeech
 from renders.pipeline.providers.base import (
-    Footage,
     FootageProvider,
     ImageProvider,
-    Picture,
     ProviderSet,
-    Speech,
     SpeechProvider,
 )
 from renders.pipeline.providers.retry import RetryPolicy
@@ -62,9 +55,6 @@ def chain_names(names: list[str], local: str) -> list[str]:
     return usable[: usable.index(local) + 1]
 
 
-_CENT_FRACTIONS = Decimal("0.0001")
-
-
 def retry_policy() -> RetryPolicy:
     return RetryPolicy(
         timeout_sec=settings.PROVIDER_TIMEOUT_SEC,
@@ -80,79 +70,6 @@ def openai_account() -> OpenAIAccount | None:
     from renders.pipeline.providers.openai_client import OpenAIAccount  # the SDK is slow to import
 
     return OpenAIAccount(api_key=settings.OPENAI_API_KEY, base_url=settings.OPENAI_BASE_URL, policy=retry_policy())
-
-
-class CostMeter:
-    """Adds up what providers report, per provider and kind. Thread-safe: steps may run in parallel.
-
-    Sums are kept in Decimal (each call's cost taken at its shortest decimal form), so a hundred
-    calls at $0.00198 add up to 0.198 in job_summary.json, not 0.19799999999999998.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.by_provider: dict[str, dict[str, Decimal | int]] = {}
-        self.recorded = Decimal("0")  # how much of `total` is already on the job
-
-    def add(self, kind: str, provider: str, cost: float | Decimal, units: int) -> None:
-        amount = cost if isinstance(cost, Decimal) else Decimal(str(cost))
-        with self._lock:
-            entry = self.by_provider.setdefault(f"{kind}:{provider}", {"calls": 0, "units": 0, "cost": Decimal("0")})
-            entry["calls"] += 1
-            entry["units"] += units
-            entry["cost"] += amount
-
-    @property
-    def total(self) -> Decimal:
-        with self._lock:
-            amount = sum((Decimal(entry["cost"]) for entry in self.by_provider.values()), Decimal("0"))
-        return amount.quantize(_CENT_FRACTIONS, rounding=ROUND_HALF_UP)
-
-    def summary(self) -> dict[str, object]:
-        """JSON-ready: amounts as numbers whose text is the exact decimal (float() of a Decimal
-        with few digits prints back as those digits)."""
-        with self._lock:
-            lines = {
-                key: {"calls": value["calls"], "units": value["units"], "cost": float(value["cost"])}
-                for key, value in self.by_provider.items()
-            }
-        return {"total": float(self.total), "by_provider": lines}
-
-
-class MeteredImages:
-    def __init__(self, inner: ImageProvider, meter: CostMeter):
-        self.inner = inner
-        self.name = inner.name
-        self.meter = meter
-
-    def generate(self, prompt: str, style: str, size: tuple[int, int], seed: str) -> Picture:
-        picture = self.inner.generate(prompt, style, size, seed)
-        self.meter.add("images", self.name, picture.cost, units=1)
-        return picture
-
-
-class MeteredSpeech:
-    def __init__(self, inner: SpeechProvider, meter: CostMeter):
-        self.inner = inner
-        self.name = inner.name
-        self.meter = meter
-
-    def synthesize(self, text: str, language: str, voice: str) -> Speech:
-        speech = self.inner.synthesize(text, language, voice)
-        self.meter.add("speech", self.name, speech.cost, units=len(text))
-        return speech
-
-
-class MeteredFootage:
-    def __init__(self, inner: FootageProvider, meter: CostMeter):
-        self.inner = inner
-        self.name = inner.name
-        self.meter = meter
-
-    def fetch(self, query: str, size: tuple[int, int], dest: Path) -> Footage:
-        footage = self.inner.fetch(query, size, dest)
-        self.meter.add("footage", self.name, footage.cost, units=1)
-        return footage
 
 
 @dataclass
@@ -275,35 +192,6 @@ def build_providers(log: Callable[[str, str], None] | None = None) -> Configured
         meter=meter,
         notes=notes,
     )
-
-
-def actual_cost(providers: ProviderSet | None) -> Decimal:
-    meter = getattr(providers, "meter", None)
-    return meter.total if isinstance(meter, CostMeter) else Decimal("0")
-
-
-def record_actual_cost(job_id: str, providers: ProviderSet | None, summary: Path | None = None) -> Decimal:
-    """Add what this attempt spent so far to RenderJob.cost_actual; note the spend in the summary.
-
-    Safe to call more than once per attempt (only the spend not yet recorded is added), so the
-    worker calls it after the pipeline and again whatever the outcome: a failed attempt's images
-    were paid for too, and a retry adds its own spend on top. Returns the amount added.
-    """
-    from renders.models import RenderJob
-
-    meter = getattr(providers, "meter", None)
-    if not isinstance(meter, CostMeter):
-        return Decimal("0")
-    total = meter.total
-    added = total - meter.recorded
-    if added:
-        RenderJob.objects.filter(pk=job_id).update(cost_actual=F("cost_actual") + added)
-        meter.recorded = total
-    if summary is not None and summary.exists():
-        data = json.loads(summary.read_text())
-        data["cost"] = meter.summary()
-        summary.write_text(json.dumps(data, indent=2, ensure_ascii=False))
-    return added
 
 
 def configuration_warnings(today: dt.date | None = None) -> list[str]:

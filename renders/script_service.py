@@ -1,8 +1,9 @@
 """Drafting a plan's script: OpenAI chat when configured, else splitting a pasted story locally.
 
 `draft_plan` returns plan data (the same shape the form and the API take) for the creator to
-review before rendering; nothing here starts a render. `translate_narration` fills the second
-subtitle language. Both are called by the web studio and by POST /api/v1/scripts/draft.
+review before rendering; nothing here starts a render. With a script provider it also translates
+the narration for the second subtitle language. Its callers are POST /api/v1/scripts/draft
+(`renders/script_api.py`) and a topic's script step (`renders/topic.py`).
 """
 
 from __future__ import annotations
@@ -92,12 +93,6 @@ def pictures_from_uploads(*, owner: AbstractBaseUser, names: Sequence[str]) -> l
             raise ScriptUnavailable("invalid", f"{name} must be PNG, JPEG or WebP (it is {kind or 'unknown'}).")
         pictures.append(ProductPicture(mime_type=PICTURE_TYPES[kind], data=data))
     return pictures
-
-
-def translate_narration(*, narrations: Sequence[str], source: str, target: str) -> tuple[list[str], Decimal]:
-    """Narration translated for the second subtitle language, and what it cost."""
-    texts, cost = _translate(narrations, source, target)
-    return texts, _money(cost)
 
 
 def _translate(narrations: Sequence[str], source: str, target: str) -> tuple[list[str], float]:

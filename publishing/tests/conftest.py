@@ -56,7 +56,9 @@ def youtube_settings(settings, oauth_standin, youtube_standin, monkeypatch):
 def enqueued(monkeypatch) -> list[int]:
     """Publication ids handed to the queue (after commit); tests run the task themselves."""
     calls: list[int] = []
-    monkeypatch.setattr("publishing.services.enqueue_upload", lambda *, publication_id: calls.append(publication_id))
+    monkeypatch.setattr(
+        "publishing.services.scheduling.enqueue_upload", lambda *, publication_id: calls.append(publication_id)
+    )
     return calls
 
 

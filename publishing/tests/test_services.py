@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from publishing import services
 from publishing.models import Publication, PublicationState, Timing, YouTubeChannel
-from publishing.services import PublishActionError, enqueue_due_publications, upload_publication
+from publishing.services import PublishActionError, enqueue_due_publications, upload_publication, uploads
 from publishing.tests.conftest import CHUNK, SRT_HI, VIDEO_BYTES, connect_channel, make_rendered_job
 from publishing.token_cipher import decrypt_token
 from publishing.youtube import SCOPES, PublishError, authorization_start
@@ -87,8 +87,8 @@ def test_it_uploads_in_resumable_chunks_with_thumbnail_and_captions(
     assert publication.state == PublicationState.QUEUED and enqueued == [publication.pk]
 
     seen: list[int] = []
-    progress = services._progress
-    monkeypatch.setattr(services, "_progress", lambda pub, pct: seen.append(pct) or progress(pub, pct))
+    progress = uploads._progress
+    monkeypatch.setattr(uploads, "_progress", lambda pub, pct: seen.append(pct) or progress(pub, pct))
     assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
 
     (video,) = youtube_standin.videos.values()
@@ -173,14 +173,14 @@ def test_it_cancels_a_scheduled_upload_before_it_runs(alice, channel, rendered_j
 
 def test_it_stops_an_upload_canceled_midway(alice, channel, rendered_job, youtube_standin, enqueued, monkeypatch):
     publication = _schedule(alice, rendered_job)
-    progress = services._progress
+    progress = uploads._progress
 
     def cancel_after_two_chunks(pub, pct):
         if pct >= 70:  # the second of three chunks
             services.publication_cancel(owner=alice, job=rendered_job)
         return progress(pub, pct)
 
-    monkeypatch.setattr(services, "_progress", cancel_after_two_chunks)
+    monkeypatch.setattr(uploads, "_progress", cancel_after_two_chunks)
     assert upload_publication(publication_id=publication.pk) == PublicationState.CANCELED
     assert youtube_standin.videos == {}
     (session,) = youtube_standin.sessions.values()
@@ -372,7 +372,7 @@ def test_it_waits_for_a_short_to_be_processed_before_setting_its_thumbnail(
 ):
     settings.YOUTUBE_PROCESSING_POLL_SEC = 5
     waits: list[float] = []
-    monkeypatch.setattr(services.time, "sleep", waits.append)
+    monkeypatch.setattr(uploads.time, "sleep", waits.append)
     youtube_standin.shorts, youtube_standin.processing_polls = True, 2
     publication = _schedule(alice, _make_short(rendered_job))
     assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED
@@ -387,7 +387,7 @@ def test_it_stops_waiting_for_a_slow_short_and_says_so(
     alice, channel, rendered_job, youtube_standin, enqueued, settings, monkeypatch
 ):
     settings.YOUTUBE_SHORTS_PROCESSING_WAIT_SEC, settings.YOUTUBE_PROCESSING_POLL_SEC = 20, 10
-    monkeypatch.setattr(services.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(uploads.time, "sleep", lambda seconds: None)
     youtube_standin.shorts, youtube_standin.processing_polls = True, 100
     publication = _schedule(alice, _make_short(rendered_job))
     assert upload_publication(publication_id=publication.pk) == PublicationState.PUBLISHED

@@ -62,11 +62,6 @@ def wav_frames(path: Path) -> int:
         return source.getnframes()
 
 
-def wav_duration(path: Path) -> float:
-    with wave.open(str(path), "rb") as source:
-        return source.getnframes() / source.getframerate()
-
-
 def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     """Band-limited resampling of a mono signal by FFT (exact for any rational ratio).
 

@@ -539,12 +539,16 @@ def compose_video(
     subs_dir = work / f"subtitles.{run_tag}"
     subs_dir.mkdir(parents=True, exist_ok=True)
     try:
-        return _compose(plan, scene_images, clips, narration, scene_cues, settings, callbacks, subs_dir, run_tag)
+        return _compose(
+            plan=plan, scene_images=scene_images, clips=clips, narration=narration, scene_cues=scene_cues,
+            settings=settings, callbacks=callbacks, subs_dir=subs_dir, run_tag=run_tag,
+        )  # fmt: skip
     finally:
         shutil.rmtree(subs_dir, ignore_errors=True)
 
 
 def _compose(
+    *,
     plan: Plan,
     scene_images: list[Path],
     clips: list[Path | None],
@@ -555,106 +559,38 @@ def _compose(
     subs_dir: Path,
     run_tag: str,
 ) -> Composed:
+    """compose_video's steps, in order: prepare every segment job, reuse what the cache has,
+    render the rest in parallel, join. `subs_dir` exists and belongs to this run."""
     started = time.monotonic()
-    count = len(plan.scenes)
     work = settings.work_dir / "compose"
     cache = SegmentCache(settings.cache_dir)
     frame = plan.frame_size(settings.proxy_short_side)
     encoder = pick_encoder(settings.encoder)
     workers = max(1, settings.parallelism)
-    # One ffmpeg per worker, each with an even share of the cores (x264 slices above one
-    # thread): separate processes never wait for each other; each costs ~250 MB at 1080p.
-    threads = max(1, round(len(os.sched_getaffinity(0)) / workers))
-    video_args = encoder_args(encoder, plan.mode, threads)
-
-    mark: Path | None = None
-    mark_xy = (0, 0)
-    if plan.watermark != "none":
-        mark = watermark.render_watermark(str(plan.extra.get("watermark_text", "Bhakti")), frame[1], work / "mark.png")
-        with Image.open(mark) as image:
-            mark_xy = watermark.watermark_position(plan.watermark, frame, image.size)
-    font_file = fonts.fonts_dir()
-    ctx = _Context(
-        frame=frame, fps=plan.fps, video_args=video_args,
-        video_key=video_args, fonts_dir=font_file,  # slices per frame follow the thread count
-        font_digest=file_digest(fonts.devanagari_font()), subs_dir=subs_dir, mark=mark, mark_xy=mark_xy,
-        mark_digest=file_digest(mark) if mark else "",
-    )  # fmt: skip
-
+    ctx = _encoding_context(plan=plan, frame=frame, encoder=encoder, workers=workers, subs_dir=subs_dir, work=work)
     timeline = build_timeline([scene.duration_sec for scene in narration.scenes], plan.fps)
     cues = global_cues(scene_cues, timeline)
-    pictures = []
-    for index, (still, clip) in enumerate(zip(scene_images, clips, strict=True)):
-        if clip is not None:
-            pictures.append(_Picture(index, clip, frame, file_digest(clip), is_clip=True))
-            continue
-        with Image.open(still) as image:
-            pictures.append(_Picture(index, still, image.size, file_digest(still)))
-
-    video_jobs: list[SegmentJob] = []
-    for index in range(count):
-        if index > 0 and (job := _fade_job(ctx, index - 1, pictures, timeline, cues)):
-            video_jobs.append(job)
-        video_jobs += _scene_jobs(ctx, pictures[index], timeline, cues)
-
-    narration_wav, pcm = build_narration_track(narration, timeline, work / "narration.wav")
-    audio = _audio_job(plan, settings, narration_wav, file_digest(narration_wav), pcm.size)
-    audio.frames = max(1, timeline.total_frames // 20)  # a nominal progress weight
+    pictures = _scene_pictures(scene_images=scene_images, clips=clips, frame=frame)
+    video_jobs = _video_jobs(ctx=ctx, pictures=pictures, timeline=timeline, cues=cues)
+    audio = _mixed_audio_job(plan=plan, settings=settings, narration=narration, timeline=timeline, work=work)
     jobs = [*video_jobs, audio]
     prepared = time.monotonic()
 
-    missing: list[SegmentJob] = []
-    for job in jobs:
-        hit = cache.lookup(job.key, job.suffix)
-        if hit and job.outputs == 2 and not cache.lookup(job.key, "-narration" + job.suffix):
-            hit = None
-        if hit:
-            job.path, job.cached, job.done_frames = hit, True, job.frames
-        else:
-            missing.append(job)
-    total_units = sum(job.frames for job in jobs) * (1 + MUX_UNITS)
-    last_reported = -1.0
-
-    def report() -> None:
-        nonlocal last_reported
-        fraction = sum(job.done_frames for job in jobs) / total_units
-        if fraction - last_reported >= 0.005:
-            last_reported = fraction
-            callbacks.progress("compose", fraction)
-
+    missing = _take_cached(jobs=jobs, cache=cache)
+    progress = _ComposeProgress(jobs=jobs, callbacks=callbacks)
     narration_audio = settings.work_dir / "narration.m4a"
-
-    def audio_ready(job: SegmentJob) -> None:
-        # The narration-only track as soon as it exists, for the job page's preview.
-        if job is audio:
-            _write_atomically(narration_audio, cache.path_for(audio.key, "-narration" + audio.suffix).read_bytes())
-            callbacks.produced("narration", [narration_audio])
-
-    report()
+    preview = _NarrationPreview(audio=audio, cache=cache, path=narration_audio, callbacks=callbacks)
+    progress.report()
     if audio.cached:
-        audio_ready(audio)
+        preview.publish(audio)
     bitrate = "96k" if plan.mode == "proxy" else "128k"
-    _run_jobs(missing, cache, workers, callbacks, report, bitrate, on_done=audio_ready)
+    _run_jobs(missing, cache, workers, callbacks, progress.report, bitrate, on_done=preview.publish)
     rendered = time.monotonic()
     callbacks.check_canceled()
 
-    list_file = work / "segments.txt"
-    _write_atomically(list_file, "".join(_concat_line(job.path) + "\n" for job in video_jobs if job.path).encode())
-    video = settings.work_dir / "video.mp4"
-    partial = work / f"video.{run_tag}.partial.mp4"
-    try:
-        run_ffmpeg(join_command(list_file, audio.path, partial), is_canceled=callbacks.is_canceled, what="join")
-        joined = probe(partial).duration_sec
-        expected = timeline.total_frames / plan.fps
-        if abs(joined - expected) > 0.1:
-            raise RenderError(
-                f"The joined video lasts {joined:.2f} s instead of {expected:.2f} s. Hint: retry the job; "
-                "if it happens again, clear the segment cache.",
-                step="compose",
-            )
-        os.replace(partial, video)
-    finally:
-        partial.unlink(missing_ok=True)
+    video = _join_segments(
+        video_jobs=video_jobs, audio=audio, timeline=timeline, settings=settings, callbacks=callbacks, run_tag=run_tag
+    )
     callbacks.progress("compose", 1.0)
     finished = time.monotonic()
     reused = sum(1 for job in jobs if job.cached)
@@ -675,3 +611,142 @@ def _compose(
             "join": round(finished - rendered, 3),
         },
     )
+
+
+def _encoding_context(
+    *, plan: Plan, frame: tuple[int, int], encoder: str, workers: int, subs_dir: Path, work: Path
+) -> _Context:
+    """What every video segment shares: frame, encoder settings, fonts, subtitle folder, watermark."""
+    # One ffmpeg per worker, each with an even share of the cores (x264 slices above one
+    # thread): separate processes never wait for each other; each costs ~250 MB at 1080p.
+    threads = max(1, round(len(os.sched_getaffinity(0)) / workers))
+    video_args = encoder_args(encoder, plan.mode, threads)
+    mark, mark_xy = _watermark(plan=plan, frame=frame, work=work)
+    return _Context(
+        frame=frame, fps=plan.fps, video_args=video_args,
+        video_key=video_args, fonts_dir=fonts.fonts_dir(),  # slices per frame follow the thread count
+        font_digest=file_digest(fonts.devanagari_font()), subs_dir=subs_dir, mark=mark, mark_xy=mark_xy,
+        mark_digest=file_digest(mark) if mark else "",
+    )  # fmt: skip
+
+
+def _watermark(*, plan: Plan, frame: tuple[int, int], work: Path) -> tuple[Path | None, tuple[int, int]]:
+    """The plan's watermark as a PNG and where it sits on the frame; (None, (0, 0)) without one."""
+    if plan.watermark == "none":
+        return None, (0, 0)
+    mark = watermark.render_watermark(str(plan.extra.get("watermark_text", "Bhakti")), frame[1], work / "mark.png")
+    with Image.open(mark) as image:
+        return mark, watermark.watermark_position(plan.watermark, frame, image.size)
+
+
+def _scene_pictures(*, scene_images: list[Path], clips: list[Path | None], frame: tuple[int, int]) -> list[_Picture]:
+    """What each scene shows: its stock clip when it has one, else its still."""
+    pictures = []
+    for index, (still, clip) in enumerate(zip(scene_images, clips, strict=True)):
+        if clip is not None:
+            pictures.append(_Picture(index, clip, frame, file_digest(clip), is_clip=True))
+            continue
+        with Image.open(still) as image:
+            pictures.append(_Picture(index, still, image.size, file_digest(still)))
+    return pictures
+
+
+def _video_jobs(*, ctx: _Context, pictures: list[_Picture], timeline: Timeline, cues: list[Cue]) -> list[SegmentJob]:
+    """Every video segment in playing order: each scene's chunks, with the crossfade before it."""
+    jobs: list[SegmentJob] = []
+    for index in range(len(pictures)):
+        if index > 0 and (job := _fade_job(ctx, index - 1, pictures, timeline, cues)):
+            jobs.append(job)
+        jobs += _scene_jobs(ctx, pictures[index], timeline, cues)
+    return jobs
+
+
+def _mixed_audio_job(
+    *, plan: Plan, settings: RenderSettings, narration: Narration, timeline: Timeline, work: Path
+) -> SegmentJob:
+    """The audio segment: the narration laid on the timeline (written now), mixed with the music bed."""
+    narration_wav, pcm = build_narration_track(narration, timeline, work / "narration.wav")
+    audio = _audio_job(plan, settings, narration_wav, file_digest(narration_wav), pcm.size)
+    audio.frames = max(1, timeline.total_frames // 20)  # a nominal progress weight
+    return audio
+
+
+def _take_cached(*, jobs: list[SegmentJob], cache: SegmentCache) -> list[SegmentJob]:
+    """Mark the jobs whose output the cache holds as done; return the rest, still to render.
+    The audio counts as cached only with its narration-only track too."""
+    missing: list[SegmentJob] = []
+    for job in jobs:
+        hit = cache.lookup(job.key, job.suffix)
+        if hit and job.outputs == 2 and not cache.lookup(job.key, "-narration" + job.suffix):
+            hit = None
+        if hit:
+            job.path, job.cached, job.done_frames = hit, True, job.frames
+        else:
+            missing.append(job)
+    return missing
+
+
+class _ComposeProgress:
+    """Compose progress by frames done over all jobs, the join keeping the last MUX_UNITS; it
+    reports steps of half a percent or more so the job's row is not rewritten for every frame."""
+
+    def __init__(self, *, jobs: list[SegmentJob], callbacks: Callbacks):
+        self.jobs = jobs
+        self.callbacks = callbacks
+        self.total_units = sum(job.frames for job in jobs) * (1 + MUX_UNITS)
+        self.last_reported = -1.0
+
+    def report(self) -> None:
+        fraction = sum(job.done_frames for job in self.jobs) / self.total_units
+        if fraction - self.last_reported >= 0.005:
+            self.last_reported = fraction
+            self.callbacks.progress("compose", fraction)
+
+
+@dataclass(frozen=True, eq=False)
+class _NarrationPreview:
+    """The narration-only track copied to `path` as soon as the audio job is done, for the job
+    page's preview."""
+
+    audio: SegmentJob
+    cache: SegmentCache
+    path: Path
+    callbacks: Callbacks
+
+    def publish(self, job: SegmentJob) -> None:
+        if job is not self.audio:
+            return
+        _write_atomically(self.path, self.cache.path_for(job.key, "-narration" + job.suffix).read_bytes())
+        self.callbacks.produced("narration", [self.path])
+
+
+def _join_segments(
+    *,
+    video_jobs: list[SegmentJob],
+    audio: SegmentJob,
+    timeline: Timeline,
+    settings: RenderSettings,
+    callbacks: Callbacks,
+    run_tag: str,
+) -> Path:
+    """Stream-copy the rendered segments and the audio into work_dir/video.mp4, checking that it
+    lasts as long as the timeline. Preconditions: every job has its `path`."""
+    work = settings.work_dir / "compose"
+    list_file = work / "segments.txt"
+    _write_atomically(list_file, "".join(_concat_line(job.path) + "\n" for job in video_jobs if job.path).encode())
+    video = settings.work_dir / "video.mp4"
+    partial = work / f"video.{run_tag}.partial.mp4"
+    try:
+        run_ffmpeg(join_command(list_file, audio.path, partial), is_canceled=callbacks.is_canceled, what="join")
+        joined = probe(partial).duration_sec
+        expected = timeline.total_frames / timeline.fps
+        if abs(joined - expected) > 0.1:
+            raise RenderError(
+                f"The joined video lasts {joined:.2f} s instead of {expected:.2f} s. Hint: retry the job; "
+                "if it happens again, clear the segment cache.",
+                step="compose",
+            )
+        os.replace(partial, video)
+    finally:
+        partial.unlink(missing_ok=True)
+    return video

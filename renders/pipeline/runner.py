@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 from renders.pipeline import compose, images, speech, subtitles, thumbnail
 from renders.pipeline.context import Callbacks, RenderResult, RenderSettings
@@ -97,7 +96,3 @@ def run_pipeline(
     }
     summary_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     return result
-
-
-def output_files(result: RenderResult) -> list[Path]:
-    return [result.video, result.thumbnail, result.narration_audio, result.summary, *result.scene_images]

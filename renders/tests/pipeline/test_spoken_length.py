@@ -76,5 +76,5 @@ def test_it_estimates_the_library_stories_close_to_what_the_offline_voice_speaks
             for language in ("en", "hi"):
                 text = scene.narration(language)
                 ratios.append(estimate_speech_sec(text, language) / _spoken_sec(text, language))
-    assert len(ratios) == 92
+    assert len(ratios) >= 2 * 46  # every scene of every story, in both languages
     assert 0.7 < min(ratios) and max(ratios) < 1.06

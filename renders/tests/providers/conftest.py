@@ -8,6 +8,7 @@ import pytest
 
 from renders.pipeline.providers.openai_client import OpenAIAccount
 from renders.pipeline.providers.retry import RetryPolicy
+from tests.standins.elevenlabs_server import API_KEY as ELEVENLABS_KEY
 from tests.standins.elevenlabs_server import ElevenLabsStandin
 from tests.standins.openai_server import API_KEY as OPENAI_KEY
 from tests.standins.openai_server import OpenAIStandin
@@ -73,3 +74,16 @@ class JobLog:
 @pytest.fixture
 def job_log() -> JobLog:
     return JobLog()
+
+
+@pytest.fixture
+def cloud_settings(settings, openai_standin, elevenlabs_standin):
+    """OpenAI and ElevenLabs keyed to their stand-ins, no Pexels, retries fast."""
+    settings.OPENAI_API_KEY = OPENAI_KEY
+    settings.OPENAI_BASE_URL = openai_standin.base_url
+    settings.ELEVENLABS_API_KEY = ELEVENLABS_KEY
+    settings.ELEVENLABS_BASE_URL = elevenlabs_standin.url
+    settings.PEXELS_API_KEY = ""
+    settings.PROVIDER_BACKOFF_SEC = 0.001
+    settings.PROVIDER_MAX_RETRIES = 1
+    return settings

@@ -1,0 +1,26 @@
+"""The offline illustrator: paints a devotional scene from a prompt's words. No Django here.
+
+It is the last provider in every image chain, so a render never needs the network. It reads
+the prompt for things it knows how to paint (English and Hindi words: river, fire, mountains,
+temple, lotus, a sage, a king, a child, a deity, night, dawn, …), lays them out with a seeded
+random generator and paints them back to front: sky and light, clouds, mountains, forest,
+water or ground, buildings, fire, lotus flowers, figures, then the style's grade, texture and
+border. Same inputs, same bytes.
+
+Speed comes from Pillow's C loops: shapes are drawn as masks in their own box (supersampled
+2× for clean edges) and pasted; soft light is computed at a quarter of the size with numpy and
+scaled up. Nothing walks the full-size image in Python or in float arrays.
+
+The modules, in the order a painting goes through them: `keywords` (what a prompt asks for),
+`canvas` (the Painter and its primitives), `scene` (the ScenePainter, one method per element),
+`figures` (the people), `styles` (each style's finish) and `provider` (seeding, sizing and the
+LocalIllustrator). Import from this package; the modules are its inside.
+"""
+
+from renders.pipeline.illustrator.keywords import SceneSpec, found_keywords, read_scene
+from renders.pipeline.illustrator.provider import JPEG_QUALITY, PAINTER_VERSION, LocalIllustrator, paint_scene
+from renders.pipeline.illustrator.styles import STYLES
+
+__all__ = [
+    "JPEG_QUALITY", "PAINTER_VERSION", "STYLES", "LocalIllustrator", "SceneSpec", "found_keywords", "paint_scene", "read_scene",
+]  # fmt: skip

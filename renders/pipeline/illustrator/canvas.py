@@ -1,0 +1,177 @@
+"""The canvas and its drawing primitives: box-limited masks, fills, shading, light and noise, in C."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
+
+Colour = tuple[int, int, int]
+Point = tuple[float, float]
+# A drawing primitive in canvas pixels: ("poly", points) | ("ellipse", box) | ("line", points, width)
+Shape = tuple
+
+
+def lerp(a: Sequence[float], b: Sequence[float], t: float) -> Colour:
+    return tuple(int(round(x + (y - x) * t)) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
+
+
+def tint(colour: Sequence[float], ambient: Sequence[float], lift: float = 0.0) -> Colour:
+    return tuple(int(max(0, min(255, c * a + lift))) for c, a in zip(colour, ambient, strict=True))  # type: ignore[return-value]
+
+
+def gradient_column(height: int, stops: Sequence[tuple[float, Colour]]) -> np.ndarray:
+    positions = np.linspace(0.0, 1.0, height)
+    xs = [s[0] for s in stops]
+    return np.stack([np.interp(positions, xs, [s[1][c] for s in stops]) for c in range(3)], axis=1)
+
+
+class Painter:
+    """A canvas plus the few drawing operations the scene needs, all box-limited and in C."""
+
+    SUPERSAMPLE = 2
+
+    def __init__(self, size: tuple[int, int], rng: np.random.Generator):
+        self.width, self.height = size
+        self.unit = min(size)
+        self.rng = rng
+        self.image = Image.new("RGB", size, (0, 0, 0))
+
+    # --- masks and fills -------------------------------------------------------------------
+    def mask(self, shapes: Iterable[Shape], blur: float = 0.0) -> tuple[Image.Image, tuple[int, int]] | None:
+        """The shapes' coverage in their own bounding box (clipped to the canvas), anti-aliased."""
+        shapes = list(shapes)
+        xs: list[float] = []
+        ys: list[float] = []
+        for shape in shapes:
+            pad = shape[2] / 2 if shape[0] == "line" else 0
+            for x, y in _shape_points(shape):
+                xs += [x - pad, x + pad]
+                ys += [y - pad, y + pad]
+        if not xs:
+            return None
+        margin = int(math.ceil(blur * 3)) + 2
+        x0 = max(0, int(min(xs)) - margin)
+        y0 = max(0, int(min(ys)) - margin)
+        x1 = min(self.width, int(max(xs)) + margin + 1)
+        y1 = min(self.height, int(max(ys)) + margin + 1)
+        if x1 <= x0 or y1 <= y0:
+            return None
+        ss = self.SUPERSAMPLE
+        layer = Image.new("L", ((x1 - x0) * ss, (y1 - y0) * ss), 0)
+        draw = ImageDraw.Draw(layer)
+
+        def local(points: Iterable[Point]) -> list[Point]:
+            return [((x - x0) * ss, (y - y0) * ss) for x, y in points]
+
+        for shape in shapes:
+            kind = shape[0]
+            if kind == "poly":
+                draw.polygon(local(shape[1]), fill=255)
+            elif kind == "ellipse":
+                (ax, ay), (bx, by) = local([shape[1][:2], shape[1][2:]])
+                draw.ellipse((min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)), fill=255)
+            elif kind == "line":
+                draw.line(local(shape[1]), fill=255, width=max(1, int(shape[2] * ss)), joint="curve")
+            elif kind == "ring":
+                (ax, ay), (bx, by) = local([shape[1][:2], shape[1][2:]])
+                draw.ellipse((ax, ay, bx, by), outline=255, width=max(1, int(shape[2] * ss)))
+        layer = layer.reduce(ss)
+        if blur > 0:
+            layer = layer.filter(ImageFilter.GaussianBlur(blur))
+        return layer, (x0, y0)
+
+    def fill(
+        self, shapes: Iterable[Shape], colour: Colour | Image.Image, alpha: float = 1.0, blur: float = 0.0
+    ) -> None:
+        """Paint shapes with a flat colour or with a full-canvas fill image, at `alpha` opacity."""
+        made = self.mask(shapes, blur)
+        if made is None:
+            return
+        layer, (x0, y0) = made
+        if alpha < 1.0:
+            layer = layer.point(lambda v: int(v * alpha))
+        if isinstance(colour, Image.Image):
+            box = (x0, y0, x0 + layer.width, y0 + layer.height)
+            self.image.paste(colour.crop(box), box[:2], layer)
+        else:
+            self.image.paste(colour, (x0, y0, x0 + layer.width, y0 + layer.height), layer)
+
+    def shade(self, shapes: Iterable[Shape], colour: Colour, strength: float, lit_from_left: bool) -> None:
+        """Darken shapes with a horizontal ramp, deepest on the side away from the light."""
+        made = self.mask(shapes)
+        if made is None:
+            return
+        layer, (x0, y0) = made
+        ramp = np.linspace(0, strength * 255, 64) if lit_from_left else np.linspace(strength * 255, 0, 64)
+        ramp = np.clip((ramp - strength * 255 * 0.35) / 0.65, 0, 255)
+        ramp_image = Image.fromarray(ramp.astype(np.uint8)[None, :], "L").resize(layer.size, Image.Resampling.BILINEAR)
+        layer = ImageChops.multiply(layer, ramp_image)
+        self.image.paste(colour, (x0, y0, x0 + layer.width, y0 + layer.height), layer)
+
+    def glow(self, centre: Point, radius: float, colour: Colour, strength: float = 1.0, falloff: float = 2.0) -> None:
+        """Add light: a soft radial glow, screened over the canvas (never darkens)."""
+        cx, cy = centre
+        x0, y0 = max(0, int(cx - radius)), max(0, int(cy - radius))
+        x1, y1 = min(self.width, int(cx + radius) + 1), min(self.height, int(cy + radius) + 1)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return
+        scale = 4
+        w, h = max(2, (x1 - x0) // scale), max(2, (y1 - y0) // scale)
+        xs = (np.linspace(x0, x1, w) - cx) / radius
+        ys = (np.linspace(y0, y1, h) - cy) / radius
+        distance = np.sqrt(xs[None, :] ** 2 + ys[:, None] ** 2)
+        intensity = np.clip(1.0 - distance, 0.0, 1.0) ** falloff * strength
+        light = (intensity[:, :, None] * np.array(colour, dtype=np.float32)[None, None, :]).clip(0, 255)
+        layer = Image.fromarray(light.astype(np.uint8), "RGB").resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR)
+        region = self.image.crop((x0, y0, x1, y1))
+        self.image.paste(ImageChops.screen(region, layer), (x0, y0))
+
+    def vertical_gradient(self, box: tuple[int, int, int, int], stops: Sequence[tuple[float, Colour]]) -> Image.Image:
+        """A full-canvas image whose `box` rows carry the gradient (for `fill` with a texture)."""
+        x0, y0, x1, y1 = box
+        column = gradient_column(max(1, y1 - y0), stops).astype(np.uint8)[:, None, :]
+        strip = Image.fromarray(column, "RGB").resize((max(1, x1 - x0), max(1, y1 - y0)), Image.Resampling.NEAREST)
+        canvas = Image.new("RGB", (self.width, self.height))
+        canvas.paste(strip, (x0, y0))
+        return canvas
+
+    def low_noise(self, cells: tuple[int, int], mode: str = "L") -> Image.Image:
+        """Smooth random variation over the canvas: a few random cells, scaled up bicubically."""
+        w, h = cells
+        channels = 3 if mode == "RGB" else 1
+        values = self.rng.integers(0, 256, size=(h, w, channels), dtype=np.uint8)
+        small = Image.fromarray(values[:, :, 0] if channels == 1 else values, mode)
+        return small.resize((self.width, self.height), Image.Resampling.BICUBIC)
+
+    def grain(self, amount: int) -> Image.Image:
+        """Fine noise around mid-grey (for soft_light): a random tile repeated over the canvas."""
+        tile = self.rng.normal(128, amount, size=(128, 128)).clip(0, 255).astype(np.uint8)
+        reps = (self.height // 128 + 1, self.width // 128 + 1)
+        full = np.tile(tile, reps)[: self.height, : self.width]
+        return Image.fromarray(full, "L")
+
+
+def _shape_points(shape: Shape) -> list[Point]:
+    if shape[0] in ("poly", "line"):
+        return list(shape[1])
+    x0, y0, x1, y1 = shape[1]
+    return [(x0, y0), (x1, y1)]
+
+
+def fractal_ridge(rng: np.random.Generator, points: int, roughness: float) -> np.ndarray:
+    """A 1-D fractal line in 0..1 by midpoint displacement: mountain ridges, tree lines, banks."""
+    size = 1 << int(math.ceil(math.log2(max(2, points - 1))))
+    line = np.zeros(size + 1)
+    line[0], line[-1] = rng.random(), rng.random()
+    step, scale = size, 1.0
+    while step > 1:
+        half = step // 2
+        mids = (line[0:-1:step] + line[step::step]) / 2 + rng.uniform(-scale, scale, size // step)
+        line[half::step] = mids
+        step, scale = half, scale * roughness
+    line -= line.min()
+    peak = line.max()
+    return line / peak if peak > 0 else line
