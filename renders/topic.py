@@ -42,8 +42,11 @@ PLAN_SETTINGS = ("voice", "style", "aspect", "resolution", "mode", "music", "wat
 CLOSEST_COUNT = 3
 # A scene the chat model is asked for lasts about this long: one to three spoken sentences.
 TARGET_SCENE_SEC = 6.0
-# Words in story titles that name no story ("Lord", "and", "भगवान", …): matching them would find any.
-_NAME_NOISE = frozenset({"the", "and", "of", "lord", "story", "a", "भगवान", "और", "भक्त", "के", "की", "का"})
+# Words in story titles that name no story ("Lord", "from", "भगवान", …): matching them would find any.
+# Latin words shorter than four letters ("the", "for") never count either.
+_NAME_NOISE = frozenset(
+    "from with their around lord king story love free first भगवान और भक्त के की का से राजा अवतार".split()
+)
 
 
 class TopicNotFound(Exception):
@@ -93,7 +96,8 @@ class TopicScript:
 def _words(text: str) -> set[str]:
     folded = unicodedata.normalize("NFC", text).casefold()
     # \w keeps Devanagari letters and their vowel signs (category M) together with the letters.
-    return {word for word in re.findall(r"[\w\u0900-\u097f]+", folded) if word not in _NAME_NOISE and len(word) > 1}
+    words = re.findall(r"[\w\u0900-\u097f]+", folded)
+    return {word for word in words if word not in _NAME_NOISE and (len(word) >= 4 or not word.isascii())}
 
 
 def _names(story: StoryTemplate) -> set[str]:
