@@ -46,7 +46,7 @@ STOP_WORDS = frozenset(
     lord god goddess bhagwan bhagvan bhagavan sri shri ji mata devi swami maharaj
     hindi english kids children child bhakt bhakti devotee devotion great little young old king queen
     """.split()
-) | frozenset("की का के को में से और एक कथा कहानी भगवान श्री जी माता देवी भक्त प्रभु राजा रानी".split())
+) | frozenset("की का के को में से और एक कथा कहानी भगवान श्री जी माता देवी भक्त भक्ति प्रभु राजा रानी".split())
 
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 _DEVANAGARI_WORD = re.compile(r"[\u0900-\u0963\u0970-\u097f]+")

@@ -283,6 +283,9 @@ def execute_render_job(job_id: str) -> str:
     providers: ProviderSet | None = None
     try:
         plan = parse_plan(job.plan, plan_limits())
+        written = (job.timings or {}).get("script")
+        if written is not None:  # the plan was written from a topic when the job was made
+            reporter.progress("script", 1.0)
         providers = configured_providers()
         for note in getattr(providers, "notes", ()):
             reporter.log("warning", note)
@@ -292,6 +295,8 @@ def execute_render_job(job_id: str) -> str:
         started = time.monotonic()
         store_result(job, result, already_saved=reporter.saved)
         timings = {**result.timings, "store": round(time.monotonic() - started, 3)}
+        if written is not None:
+            timings = {"script": written, **timings}
         with transaction.atomic():
             job.encoder = result.encoder
             job.timings = timings

@@ -19,6 +19,7 @@ from django.forms import BaseFormSet, formset_factory
 
 from renders.models import JobState
 from renders.pipeline import plan as plan_schema
+from renders.topic import MAX_TARGET_SEC, MIN_TARGET_SEC
 from renders.uploads import UploadRejected, check_image_upload, human_size, is_own_upload, store_image_upload
 
 # "Hindi (हिन्दी)": the name a creator reads, with the language's own name when it differs.
@@ -77,6 +78,32 @@ class PlanForm(forms.Form):
     )
     music = forms.ChoiceField(choices=MUSIC_CHOICES, initial="tanpura")
     watermark = forms.ChoiceField(choices=WATERMARK_CHOICES, initial="none")
+
+
+class WriteScriptForm(forms.Form):
+    """The create page's "Write it for me": a topic becomes scenes in the editor (renders.topic).
+
+    Prefixed: its topic and language would otherwise share ids with the video card's own fields,
+    which the written script replaces out of band by id.
+    """
+
+    prefix = "write"
+
+    topic = forms.CharField(
+        label="What is the video about?",
+        max_length=plan_schema.MAX_TOPIC_CHARS,
+        help_text="A story or a name, in Hindi or English: “Prahlad”, “प्रह्लाद”, “Shabari's berries”.",
+    )
+    language = forms.ChoiceField(choices=LANGUAGE_CHOICES, initial="en", label="Narration language")
+    length = forms.IntegerField(
+        label="Length (seconds)", initial=60, min_value=MIN_TARGET_SEC, max_value=MAX_TARGET_SEC
+    )
+
+    def clean_length(self) -> int:
+        length = self.cleaned_data["length"]
+        if length > settings.MAX_TOTAL_DURATION_SEC:
+            raise forms.ValidationError(f"At most {settings.MAX_TOTAL_DURATION_SEC} seconds on this server.")
+        return length
 
 
 class SceneForm(forms.Form):

@@ -2,8 +2,8 @@
 
 `draft_plan` returns plan data (the same shape the form and the API take) for the creator to
 review before rendering; nothing here starts a render. With a script provider it also translates
-the narration for the second subtitle language. Its one caller is POST /api/v1/scripts/draft
-(`renders/script_api.py`).
+the narration for the second subtitle language. Its callers are POST /api/v1/scripts/draft
+(`renders/script_api.py`) and a topic's script step (`renders/topic.py`).
 """
 
 from __future__ import annotations
@@ -116,6 +116,7 @@ def draft_plan(
     product_description: str = "",
     pictures: Sequence[ProductPicture] = (),
     scene_count: int = 5,
+    scene_sec: float = 5.0,
     style: str = "temple-painting",
     voice: str = "female",
     aspect: str = "16:9",
@@ -145,6 +146,7 @@ def draft_plan(
                     topic=topic.strip(),
                     language=language,
                     scene_count=scene_count,
+                    scene_sec=scene_sec,
                     style=style,
                     product_description=product_description.strip(),
                     pictures=pictures,

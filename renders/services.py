@@ -7,6 +7,7 @@ commits (a worker must never pick up a job whose row it cannot see yet).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from accounts.services import ensure_profile
 from renders import webhooks
 from renders.costs import estimate_plan_cost
 from renders.models import FINAL_STATES, JobEvent, JobState, RenderJob
+from renders.pipeline.context import STEP_WEIGHTS
 from renders.pipeline.plan import Limits, Plan, PlanError, parse_plan
 from renders.uploads import upload_problem
 
@@ -97,15 +99,39 @@ def _check_quotas(*, owner: User, profile: Profile, cost: Decimal) -> None:
         )
 
 
+def check_job_allowed(*, owner: User, cost: Decimal) -> None:
+    """Raise QuotaExceeded (and audit it) when a job of this cost may not start now; used before a
+    paid call a job needs ahead of its creation (a topic's script)."""
+    try:
+        _check_quotas(owner=owner, profile=ensure_profile(owner), cost=cost)
+    except QuotaExceeded as refusal:
+        audit.record(audit.Action.QUOTA_EXCEEDED, actor=owner, detail=f"{refusal.limit}: {refusal.message}")
+        raise
+
+
+@dataclass(frozen=True)
+class ScriptStep:
+    """How a job's plan was written from a topic before the job was made (its `script` step)."""
+
+    seconds: float
+    cost: Decimal  # already spent (the chat call): counted in the estimate and the actual cost
+    note: str
+
+
 def log_event(job: RenderJob, message: str, *, level: str = JobEvent.Level.INFO, step: str = "") -> JobEvent:
     return JobEvent.objects.create(job=job, message=message, level=level, step=step)
 
 
-def job_create(*, owner: User, plan_data: dict[str, Any], webhook_url: str = "") -> RenderJob:
-    """Validate the plan, check quotas and cost, store the job, enqueue it after commit."""
+def job_create(
+    *, owner: User, plan_data: dict[str, Any], webhook_url: str = "", script: ScriptStep | None = None
+) -> RenderJob:
+    """Validate the plan, check quotas and cost, store the job, enqueue it after commit.
+
+    `script`, for a plan written from a topic, adds that step's cost and timing to the job.
+    """
     plan = validate_plan(plan_data=plan_data, owner=owner)
     profile = ensure_profile(owner)
-    cost = estimate_plan_cost(plan)
+    cost = estimate_plan_cost(plan) + (script.cost if script else Decimal("0"))
     try:
         with transaction.atomic():
             _check_quotas(owner=owner, profile=profile, cost=cost)
@@ -115,8 +141,15 @@ def job_create(*, owner: User, plan_data: dict[str, Any], webhook_url: str = "")
                 language=plan.language,
                 plan=plan.to_dict(),
                 cost_estimate=cost,
+                cost_actual=script.cost if script else Decimal("0"),
+                timings={"script": round(script.seconds, 3)} if script else {},
+                # Queued with its script written: the job's status and webhooks start at that step.
+                step="script" if script else "",
+                progress_pct=STEP_WEIGHTS["script"] if script else 0,
                 webhook_url=webhook_url,
             )
+            if script:
+                log_event(job, script.note, step="script")
             log_event(job, f"Job created: {len(plan.scenes)} scenes, {plan.language}, {plan.aspect}, {plan.mode}")
             audit.record(audit.Action.JOB_CREATED, actor=owner, job=job, detail=f"{plan.title!r}, {plan.mode}")
             transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))

@@ -1,4 +1,5 @@
-"""Plans to start from by a story template's id: the create page's `?template=` and `render --template`.
+"""Plans to start from by a story template's id (the create page's `?template=`, `render --template`),
+and the story a free-text topic names (a render created from a topic, offline).
 
 The story templates belong to the library app, which sits above renders: it registers its
 planner here at start-up (`LibraryConfig.ready`), so renders never imports it. Without the
@@ -38,3 +39,30 @@ def plan_from_template_id(template_id: str, **options: Any) -> StartingPlan:
     if not _planners:
         raise UnknownStartingPlan(f"Unknown story template {template_id!r}: no story templates are installed")
     return _planners[0](template_id, **options)
+
+
+@dataclass(frozen=True)
+class StoryRef:
+    """A library story as renders sees it: enough to name it, suggest it, or plan it by id."""
+
+    id: str
+    title_en: str
+    title_hi: str
+
+
+# topic -> (the story it names or None, the closest stories when none)
+TopicMatcher = Callable[[str], tuple[StoryRef | None, list[StoryRef]]]
+
+_matchers: list[TopicMatcher] = []
+
+
+def register_topic_matcher(matcher: TopicMatcher) -> None:
+    if matcher not in _matchers:
+        _matchers.append(matcher)
+
+
+def match_story(topic: str) -> tuple[StoryRef | None, list[StoryRef]]:
+    """The story a topic names (titles and aliases, both scripts), else None and the closest stories."""
+    if not _matchers:
+        return None, []
+    return _matchers[0](topic)

@@ -6,6 +6,7 @@ app_name = "renders"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("videos/new/", views.create, name="create"),
+    path("videos/new/write/", views.write_for_me, name="write_for_me"),
     path("videos/<uuid:job_id>/", views.job_status, name="job_status"),
     path("videos/<uuid:job_id>/progress/", views.job_progress, name="job_progress"),
     path("videos/<uuid:job_id>/cancel/", views.cancel, name="cancel"),

@@ -33,6 +33,7 @@ from renders.forms import (
     JobFilterForm,
     PlanForm,
     SplitStoryForm,
+    WriteScriptForm,
     attach_plan_errors,
     initial_from_plan,
     plan_data_from_forms,
@@ -41,6 +42,7 @@ from renders.forms import (
 from renders.models import AssetKind, JobAsset, JobState, RenderJob
 from renders.pipeline.context import STEPS
 from renders.pipeline.plan import LANGUAGE_NAMES, PlanError
+from renders.script_service import script_provider
 from renders.selectors import job_get_for_user, job_stats, jobs_list
 from renders.services import (
     JobActionError,
@@ -51,11 +53,13 @@ from renders.services import (
     plan_limits,
 )
 from renders.starting_plans import UnknownStartingPlan, plan_from_template_id
+from renders.topic import ScriptFailed, TopicNotFound, TopicRequest, write_script
 from renders.uploads import is_own_upload, upload_prefix
 
 JOBS_PER_PAGE = 12
 LOG_LINES = 40
 STEP_LABELS = {
+    "script": "Script",
     "images": "Scene images",
     "speech": "Narration",
     "subtitles": "Subtitles",
@@ -107,6 +111,8 @@ def _create_page(
         "problems": problems or [],
         "starting_point": starting_point,
         "split_form": SplitStoryForm(),
+        "write_form": WriteScriptForm(),
+        "script_service": script_provider() is not None,
         "max_scenes": settings.MAX_SCENES,
     }
     return render(request, "renders/create.html", context, status=status)
@@ -194,6 +200,68 @@ def _create_submit(request: HttpRequest) -> HttpResponse:
     return _create_page(request, plan_form, formset, problems=problems, status=400)
 
 
+# Fields of the video card that a written script fills (out of band, beside the scene editor).
+_WRITTEN_FIELDS = ("title", "topic", "language", "style", "music")
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def write_for_me(request: HttpRequest) -> HttpResponse:
+    """ "Write it for me": a topic, a language and a length fill the scene editor (renders.topic).
+
+    With htmx: the scene editor partial, plus the video card's title, topic, language, style and
+    music swapped out of band. Refusals (nothing matches offline, the script service failed, a
+    limit) show in the form and leave the editor alone. Without JavaScript: the whole create page.
+    """
+    form = WriteScriptForm(request.POST)
+    problem = ""
+    plan: dict[str, Any] | None = None
+    if form.is_valid():
+        wait = rate_limits.take_render_start(user_id=request.user.pk, scope=rate_limits.SCRIPT_DRAFT)
+        if wait is not None:
+            problem = rate_limits.refusal_message(wait)
+        else:
+            topic_request = TopicRequest(
+                topic=form.cleaned_data["topic"],
+                language=form.cleaned_data["language"],
+                duration_target=form.cleaned_data["length"],
+            )
+            try:
+                plan = write_script(owner=request.user, request=topic_request).plan
+            except (TopicNotFound, ScriptFailed, QuotaExceeded) as refusal:
+                problem = refusal.message
+            except PlanError as error:
+                problem = " ".join(error.errors.values())
+    else:
+        problem = " ".join(message for errors in form.errors.values() for message in errors)
+    if plan is None:
+        return _write_refused(request, problem)
+    plan_initial, scenes_initial = initial_from_plan(plan)
+    note = f"“{plan['title']}” is now {len(scenes_initial)} scenes. Read them through and change what you like."
+    if not request.htmx:
+        return create_page(request, plan_initial=plan_initial, scenes_initial=scenes_initial, starting_point=note)
+    formset = scene_formset(owner=request.user, initial=scenes_initial)
+    context = {"formset": formset, "max_scenes": settings.MAX_SCENES, "split_note": note}
+    parts: list[str] = [render_to_string("renders/create.html#scene_editor", context, request=request)]
+    plan_form = PlanForm(initial=plan_initial)
+    for name in _WRITTEN_FIELDS:
+        plan_form.fields[name].widget.attrs["hx-swap-oob"] = "true"
+        parts.append(str(plan_form[name]))
+    parts.append('<div id="write-errors" role="alert" hx-swap-oob="true"></div>')
+    return HttpResponse("".join(parts))
+
+
+def _write_refused(request: HttpRequest, problem: str) -> HttpResponse:
+    if not request.htmx:
+        return create_page(request, problems=[problem], status=400)
+    # Leave the scene editor alone and say why in the "Write it for me" box.
+    response = render(request, "renders/_split_errors.html", {"errors": [problem]})
+    response["HX-Retarget"] = "#write-errors"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
 @login_required
 @require_GET
 def duplicate(request: HttpRequest, job_id: UUID) -> HttpResponse:
@@ -266,20 +334,26 @@ class TimelineStep:
 
 
 def step_timeline(job: RenderJob) -> list[TimelineStep]:
-    """Each pipeline step's status for the status page, from the job's state and current step."""
+    """Each pipeline step's status for the status page, from the job's state and current step.
+
+    The `script` step shows only for a job written from a topic (it has that step's timing); it
+    was done when the job was made.
+    """
+    written = "script" in (job.timings or {})
+    steps = STEPS if written else tuple(step for step in STEPS if step != "script")
     if job.state == JobState.SUCCEEDED:
-        statuses = ["done"] * len(STEPS)
+        statuses = ["done"] * len(steps)
     elif job.state == JobState.QUEUED:
-        statuses = ["pending"] * len(STEPS)
+        statuses = ["done" if step == "script" else "pending" for step in steps]
     else:
         at = job.error_step or job.step if job.state == JobState.FAILED else job.step
-        index = STEPS.index(at) if at in STEPS else -1
+        index = steps.index(at) if at in steps else (1 if written else -1)
         here = {JobState.RUNNING: "active", JobState.FAILED: "failed"}.get(job.state, "stopped")
         statuses = [
-            "done" if position < index else here if position == index else "pending" for position in range(len(STEPS))
+            "done" if position < index else here if position == index else "pending" for position in range(len(steps))
         ]
     return [
-        TimelineStep(name, STEP_LABELS.get(name, name), status) for name, status in zip(STEPS, statuses, strict=True)
+        TimelineStep(name, STEP_LABELS.get(name, name), status) for name, status in zip(steps, statuses, strict=True)
     ]
 
 

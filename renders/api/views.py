@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -21,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
+from bhakti.api.errors import ErrorSerializer
 from bhakti.api.json_input import JsonInputSerializer
 from bhakti.api.pagination import PageSerializer
 from bhakti.api.schema import RETRY_AFTER_PARAMETER, error_responses
@@ -33,10 +35,30 @@ from renders.api.serializers import JobDetailSerializer, JobFilterQuerySerialize
 from renders.api.throttles import RenderStartRateThrottle
 from renders.downloads import serve_stored_file  # the web app's file serving (byte ranges, S3)
 from renders.idempotency import idempotent
-from renders.models import JobAsset, JobState
-from renders.pipeline.plan import PlanError
+from renders.models import JobAsset, JobState, RenderJob
+from renders.pipeline.plan import (
+    ASPECTS,
+    LANGUAGES,
+    MAX_TOPIC_CHARS,
+    MODES,
+    MUSIC,
+    RESOLUTIONS,
+    STYLES,
+    VOICES,
+    WATERMARKS,
+    PlanError,
+)
 from renders.selectors import job_get_for_user, job_stats
 from renders.services import job_cancel, job_create, job_retry
+from renders.topic import (
+    MAX_TARGET_SEC,
+    MIN_TARGET_SEC,
+    PLAN_SETTINGS,
+    ScriptFailed,
+    TopicNotFound,
+    TopicRequest,
+    topic_job_create,
+)
 from renders.webhooks import check_webhook_url
 
 TAG = ["renders"]
@@ -49,18 +71,84 @@ class RenderStartThrottled(JsonApiView):
         return [RenderStartRateThrottle()] if self.request.method == "POST" else []
 
 
+class TopicRefusedSerializer(ErrorSerializer):
+    class StorySerializer(serializers.Serializer):
+        id = serializers.CharField()
+        title = serializers.CharField()
+        title_hi = serializers.CharField()
+
+    closest = StorySerializer(many=True, required=False, help_text="With `topic_not_found`: the nearest stories.")
+
+
+def _topic_job_or_refusal(request: Request, data: dict[str, Any], webhook_url: str) -> RenderJob | Response:
+    topic_request = TopicRequest(
+        topic=data["topic"],
+        language=data["language"],
+        duration_target=data["duration_target"],
+        options={key: data[key] for key in PLAN_SETTINGS if key in data},
+    )
+    try:
+        return topic_job_create(owner=request.user, request=topic_request, webhook_url=webhook_url)
+    except TopicNotFound as refusal:
+        closest = [{"id": story.id, "title": story.title_en, "title_hi": story.title_hi} for story in refusal.closest]
+        body = {"code": refusal.code, "message": refusal.message, "errors": {"topic": refusal.message}}
+        return Response({**body, "closest": closest}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+    except ScriptFailed as failure:
+        return Response({"code": failure.code, "message": failure.message}, status=status.HTTP_502_BAD_GATEWAY)
+
+
 class RenderCreateApi(RenderStartThrottled):
     class InputSerializer(JsonInputSerializer):
         class Meta:
             ref_name = "RenderCreate"
 
-        plan = PlanField(help_text="The render plan, the same JSON as the CLI's plan file.")
+        plan = PlanField(
+            required=False,
+            help_text="The render plan, the same JSON as the CLI's plan file. Send this or `topic`, not both.",
+        )
+        topic = serializers.CharField(
+            required=False,
+            max_length=MAX_TOPIC_CHARS,
+            help_text="Instead of a plan: what the video is about. With OpenAI configured the chat model writes "
+            "the scenes; offline a library story matching it (by title or name, Devanagari or Latin) is told.",
+        )
+        language = serializers.ChoiceField(choices=LANGUAGES, required=False, default="en", help_text="With `topic`.")
+        duration_target = serializers.IntegerField(
+            required=False,
+            default=60,
+            min_value=MIN_TARGET_SEC,
+            max_value=MAX_TARGET_SEC,
+            help_text="With `topic`: the video's length in seconds (within the server's plan limits).",
+        )
+        voice = serializers.ChoiceField(choices=VOICES, required=False, help_text="With `topic`.")
+        style = serializers.ChoiceField(choices=STYLES, required=False, help_text="With `topic`.")
+        aspect = serializers.ChoiceField(choices=ASPECTS, required=False, help_text="With `topic`.")
+        resolution = serializers.ChoiceField(choices=RESOLUTIONS, required=False, help_text="With `topic`.")
+        mode = serializers.ChoiceField(choices=MODES, required=False, help_text="With `topic`.")
+        music = serializers.ChoiceField(choices=MUSIC, required=False, help_text="With `topic`.")
+        watermark = serializers.ChoiceField(choices=WATERMARKS, required=False, help_text="With `topic`.")
         webhook_url = serializers.URLField(
             max_length=200,
             required=False,
             allow_blank=True,
             help_text="Receives a signed POST on every state change; defaults to your account's webhook URL.",
         )
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if ("plan" in attrs) == ("topic" in attrs):
+                field = "topic" if "plan" in attrs else "plan"
+                raise serializers.ValidationError({field: "Send either a plan or a topic (exactly one of them)."})
+            if "plan" in attrs:
+                given = sorted(set(self.initial_data) & {"language", "duration_target", *PLAN_SETTINGS})
+                if given:
+                    raise serializers.ValidationError(
+                        {given[0]: "Goes with `topic`; with a plan, set it inside the plan."}
+                    )
+            elif attrs["duration_target"] > settings.MAX_TOTAL_DURATION_SEC:
+                raise serializers.ValidationError(
+                    {"duration_target": f"At most {settings.MAX_TOTAL_DURATION_SEC} seconds on this server."}
+                )
+            return attrs
 
     class OutputSerializer(serializers.Serializer):
         class Meta:
@@ -78,9 +166,25 @@ class RenderCreateApi(RenderStartThrottled):
         summary="Start a render",
         operation_id="renders_create",
         description="Validates the plan, checks quotas and the cost estimate, and queues the job. A body that "
-        "is a bare plan (no `plan` key) is accepted too.",
+        "is a bare plan (no `plan` key) is accepted too. Instead of `plan`, send `topic` (with `language`, "
+        "`duration_target` and any plan setting): the script is written first (the job's `script` step; its cost "
+        "counts in the estimate, the quotas and the Idempotency-Key's replay), then the job renders. A topic "
+        "that nothing can be written for is refused with 422 `topic_not_found` listing the `closest` stories; "
+        "no job is made.",
         request=InputSerializer,
-        responses={201: OutputSerializer, **error_responses(400, 409, 415, 422, 429)},
+        responses={
+            201: OutputSerializer,
+            **error_responses(400, 409, 415, 429),
+            422: OpenApiResponse(
+                TopicRefusedSerializer,
+                description="`topic_not_found`: offline, no library story matches the topic (`closest` lists the "
+                "nearest ones). Or the Idempotency-Key was used with a different body (`idempotency_key_reused`).",
+            ),
+            502: OpenApiResponse(
+                ErrorSerializer,
+                description="`script_failed`: the script service failed and no library story matches the topic.",
+            ),
+        },
         parameters=[*IDEMPOTENCY_PARAMETERS, RETRY_AFTER_PARAMETER],
     )
     @idempotent
@@ -90,11 +194,17 @@ class RenderCreateApi(RenderStartThrottled):
         webhook_url = serializer.validated_data.get("webhook_url", "")
         if webhook_url:
             check_webhook_url(webhook_url)
-        plan_data = serializer.validated_data["plan"]
-        try:
-            job = job_create(owner=request.user, plan_data=plan_data, webhook_url=webhook_url)
-        except PlanError as error:
-            raise PlanRejected(error, limit=error.limit) from error
+        if "topic" in serializer.validated_data:
+            refused = _topic_job_or_refusal(request, serializer.validated_data, webhook_url)
+            if isinstance(refused, Response):
+                return refused
+            job = refused
+        else:
+            plan_data = serializer.validated_data["plan"]
+            try:
+                job = job_create(owner=request.user, plan_data=plan_data, webhook_url=webhook_url)
+            except PlanError as error:
+                raise PlanRejected(error, limit=error.limit) from error
         url = job_url(request, job)
         # By class name: RendersApi inherits from RenderListApi too, whose OutputSerializer comes first.
         output = RenderCreateApi.OutputSerializer(

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from renders.pipeline.plan import Limits
 
-# Steps in order, with their share of the job's progress bar (they add up to 100).
-STEP_WEIGHTS: dict[str, int] = {"images": 15, "speech": 10, "subtitles": 5, "compose": 65, "store": 5}
+# Steps in order, with their share of the job's progress bar (they add up to 100). `script` is
+# writing the plan from a topic (done when the job is made); a job sent with its plan starts past it.
+STEP_WEIGHTS: dict[str, int] = {"script": 5, "images": 15, "speech": 10, "subtitles": 5, "compose": 60, "store": 5}
 STEPS: tuple[str, ...] = tuple(STEP_WEIGHTS)
 
 CROSSFADE_SEC = 0.5
