@@ -60,7 +60,7 @@ def test_it_leaves_a_requested_length_that_is_too_long_to_its_own_message():
     with pytest.raises(PlanError) as refused:
         parse_plan(_plan([ENGLISH], duration=25))
     assert set(refused.value.errors) == {"scenes[0].duration_sec"}
-    assert refused.value.limit is None
+    assert refused.value.limit == "MAX_SCENE_DURATION_SEC"  # the API answers plan_limit_exceeded
 
 
 def test_it_reads_digits_as_the_words_they_are_spoken_as():
