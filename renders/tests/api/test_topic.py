@@ -1,9 +1,8 @@
-"""POST /api/v1/renders with a topic: the script is written (library offline, OpenAI stand-in), then it renders."""
+"""POST /api/v1/renders with a topic: the script is written (library no_openai, OpenAI stand-in), then it renders."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -11,7 +10,6 @@ import pytest
 from accounts.services import ensure_profile
 from library.stories import get_template
 from renders.models import IdempotencyRecord, RenderJob, WebhookDelivery
-from tests.standins.openai_server import API_KEY, OpenAIStandin
 
 pytestmark = pytest.mark.django_db
 
@@ -26,22 +24,6 @@ WRITTEN = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def openai_standin(settings) -> Iterator[OpenAIStandin]:
-    with OpenAIStandin() as server:
-        settings.OPENAI_API_KEY = API_KEY
-        settings.OPENAI_BASE_URL = server.base_url
-        settings.PROVIDER_BACKOFF_SEC = 0.001
-        settings.PROVIDER_MAX_RETRIES = 1
-        yield server
-
-
-@pytest.fixture
-def offline(settings):
-    settings.OPENAI_API_KEY = ""
-    return settings
-
-
 def _post(client, body: dict, **headers: str):
     return client.post("/api/v1/renders", body, format="json", **headers)
 
@@ -50,7 +32,7 @@ def _post(client, body: dict, **headers: str):
     ("topic", "language"), [("Prahlad's devotion", "en"), ("प्रह्लाद की भक्ति", "hi"), ("Narasimha", "hi")]
 )
 def test_it_tells_the_matching_library_story_at_the_requested_length_offline(
-    offline, alice_api, enqueued, topic, language, django_capture_on_commit_callbacks
+    no_openai, alice_api, enqueued, topic, language, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         answer = _post(alice_api, {"topic": topic, "language": language, "duration_target": 60, "mode": "proxy",
@@ -71,7 +53,7 @@ def test_it_tells_the_matching_library_story_at_the_requested_length_offline(
 
 
 def test_it_refuses_a_topic_nothing_matches_offline_and_lists_the_closest_stories(
-    offline, alice_api, enqueued, django_capture_on_commit_callbacks
+    no_openai, alice_api, enqueued, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         answer = _post(alice_api, {"topic": "Quantum computing for beginners", "duration_target": 60})
@@ -96,20 +78,22 @@ def test_it_refuses_a_topic_nothing_matches_offline_and_lists_the_closest_storie
         ({"plan": {"title": "x", "scenes": []}, "duration_target": 60}, "duration_target"),
     ],
 )
-def test_it_names_the_field_when_plan_and_topic_are_mixed_or_out_of_range(offline, alice_api, body, field):
+def test_it_names_the_field_when_plan_and_topic_are_mixed_or_out_of_range(no_openai, alice_api, body, field):
     answer = _post(alice_api, body)
     assert answer.status_code == 400 and answer.json()["code"] == "invalid"
     assert field in answer.json()["errors"]
     assert not RenderJob.objects.exists()
 
 
-def test_it_holds_the_target_to_the_servers_total_length_limit(offline, alice_api, settings):
+def test_it_holds_the_target_to_the_servers_total_length_limit(no_openai, alice_api, settings):
     settings.MAX_TOTAL_DURATION_SEC = 120
     answer = _post(alice_api, {"topic": "Prahlad", "duration_target": 180})
     assert answer.status_code == 400 and "120" in answer.json()["errors"]["duration_target"]
 
 
-def test_it_lets_the_chat_model_write_the_scenes_and_counts_its_cost(openai_standin, alice_api, enqueued):
+def test_it_lets_the_chat_model_write_the_scenes_and_counts_its_cost(
+    openai_settings, openai_standin, alice_api, enqueued
+):
     openai_standin.chat_replies.extend(
         [json.dumps(WRITTEN), json.dumps({"translations": ["मीरा ने कृष्ण के लिए गाया।", "विष अमृत बन गया।"]})]
     )
@@ -126,7 +110,7 @@ def test_it_lets_the_chat_model_write_the_scenes_and_counts_its_cost(openai_stan
     assert "chat model" in job.events.get(step="script").message
 
 
-def test_it_tells_the_library_story_when_the_chat_model_fails(openai_standin, alice_api):
+def test_it_tells_the_library_story_when_the_chat_model_fails(openai_settings, openai_standin, alice_api):
     openai_standin.fail("/chat/completions", 500, times=10)
     answer = _post(alice_api, {"topic": "Prahlad", "duration_target": 60})
     assert answer.status_code == 201, answer.json()
@@ -135,7 +119,9 @@ def test_it_tells_the_library_story_when_the_chat_model_fails(openai_standin, al
     assert "script service failed" in job.events.get(step="script").message
 
 
-def test_it_refuses_cleanly_when_the_chat_model_fails_and_no_story_matches(openai_standin, alice_api, enqueued):
+def test_it_refuses_cleanly_when_the_chat_model_fails_and_no_story_matches(
+    openai_settings, openai_standin, alice_api, enqueued
+):
     openai_standin.fail("/chat/completions", 500, times=10)
     answer = _post(alice_api, {"topic": "Quantum computing", "duration_target": 60})
     assert answer.status_code == 502 and answer.json()["code"] == "script_failed"
@@ -143,7 +129,9 @@ def test_it_refuses_cleanly_when_the_chat_model_fails_and_no_story_matches(opena
     assert not RenderJob.objects.exists() and enqueued == []
 
 
-def test_it_refuses_over_the_cost_limit_before_calling_the_chat_model(openai_standin, alice_api, alice):
+def test_it_refuses_over_the_cost_limit_before_calling_the_chat_model(
+    openai_settings, openai_standin, alice_api, alice
+):
     profile = ensure_profile(alice)
     profile.max_job_cost = Decimal("0.0001")
     profile.save(update_fields=["max_job_cost"])
@@ -152,7 +140,9 @@ def test_it_refuses_over_the_cost_limit_before_calling_the_chat_model(openai_sta
     assert openai_standin.calls("/chat/completions") == [] and not RenderJob.objects.exists()
 
 
-def test_it_replays_an_idempotent_topic_request_without_writing_the_script_again(openai_standin, alice_api):
+def test_it_replays_an_idempotent_topic_request_without_writing_the_script_again(
+    openai_settings, openai_standin, alice_api
+):
     body = {"topic": "Meera's devotion", "duration_target": 30}
     first = _post(alice_api, body, HTTP_IDEMPOTENCY_KEY="topic-1")
     calls = len(openai_standin.calls("/chat/completions"))
@@ -163,14 +153,14 @@ def test_it_replays_an_idempotent_topic_request_without_writing_the_script_again
     assert IdempotencyRecord.objects.get(key="topic-1").state == IdempotencyRecord.State.DONE
 
 
-def test_a_topic_start_counts_against_the_render_rate(offline, alice_api, settings):
+def test_a_topic_start_counts_against_the_render_rate(no_openai, alice_api, settings):
     settings.RATE_LIMIT_PER_MIN = 1
     assert _post(alice_api, {"topic": "Prahlad"}).status_code == 201
     refused = _post(alice_api, {"topic": "Dhruva"})
     assert refused.status_code == 429 and RenderJob.objects.count() == 1
 
 
-def test_its_first_webhook_shows_the_script_step(offline, alice_api, monkeypatch, django_capture_on_commit_callbacks):
+def test_its_first_webhook_shows_the_script_step(no_openai, alice_api, monkeypatch, django_capture_on_commit_callbacks):
     monkeypatch.setattr("renders.webhooks._queue_now", lambda delivery: None)
     with django_capture_on_commit_callbacks(execute=True):
         answer = _post(alice_api, {"topic": "Dhruva", "webhook_url": "https://93.184.216.34/bhakti"})
@@ -179,7 +169,7 @@ def test_its_first_webhook_shows_the_script_step(offline, alice_api, monkeypatch
     assert (sent["state"], sent["step"], sent["progress_pct"]) == ("queued", "script", 5)
 
 
-def test_its_written_plan_duplicates_and_renders_again_like_any_plan(offline, alice_api):
+def test_its_written_plan_duplicates_and_renders_again_like_any_plan(no_openai, alice_api):
     first = _post(alice_api, {"topic": "Sudama", "language": "hi", "duration_target": 45})
     job = RenderJob.objects.get(pk=first.json()["job_id"])
     plan = alice_api.post(f"/api/v1/library/{job.pk}/duplicate").json()["plan"]

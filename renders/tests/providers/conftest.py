@@ -36,12 +36,6 @@ def policy(sleeps: SleepLog) -> RetryPolicy:
 
 
 @pytest.fixture
-def openai_standin() -> Iterator[OpenAIStandin]:
-    with OpenAIStandin() as server:
-        yield server
-
-
-@pytest.fixture
 def openai_account(openai_standin: OpenAIStandin, policy: RetryPolicy) -> OpenAIAccount:
     return OpenAIAccount(api_key=OPENAI_KEY, base_url=openai_standin.base_url, policy=policy)
 

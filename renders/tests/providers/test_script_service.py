@@ -13,7 +13,6 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from renders.script_service import ScriptUnavailable, draft_plan, pictures_from_uploads
-from tests.standins.openai_server import API_KEY
 
 STORY = "Prahlad prayed to Vishnu every day. His father was angry.\n\nThe fire did not burn him. Vishnu protected him."
 PLAN = {
@@ -23,21 +22,6 @@ PLAN = {
         {"image_prompt": "a fire in a palace", "narration": "The fire spared him.", "duration_sec": 60},
     ],
 }
-
-
-@pytest.fixture
-def openai_settings(settings, openai_standin):
-    settings.OPENAI_API_KEY = API_KEY
-    settings.OPENAI_BASE_URL = openai_standin.base_url
-    settings.PROVIDER_BACKOFF_SEC = 0.001
-    settings.PROVIDER_MAX_RETRIES = 1
-    return settings
-
-
-@pytest.fixture
-def no_openai(settings):
-    settings.OPENAI_API_KEY = ""
-    return settings
 
 
 def test_it_drafts_from_a_topic_and_translates_for_the_second_language(openai_settings, openai_standin):
