@@ -12,7 +12,8 @@ from tests.standins.openai_server import OpenAIStandin
 
 @pytest.fixture
 def openai_standin() -> Iterator[OpenAIStandin]:
-    with OpenAIStandin() as server:
+    server = OpenAIStandin()
+    with server:
         yield server
 
 
