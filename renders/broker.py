@@ -62,7 +62,9 @@ class LeaseBroker(ORM):
 
     def _release_and_exit(self, signum: int, frame: FrameType | None) -> None:
         try:
-            released = self.release_leases()
+            # A signal may land while this thread holds the lock (dequeue): waiting forever would
+            # deadlock, so give up after a moment; unreleased leases run out on their own.
+            released = self.release_leases(lock_timeout=1.0)
             logger.info("released %d leased tasks on stop", released)
         except Exception:  # noqa: BLE001 - exiting regardless; unreleased leases run out on their own
             logger.exception("releasing broker leases on stop failed")
@@ -70,11 +72,18 @@ class LeaseBroker(ORM):
             # Not SystemExit: multiprocessing's exit would wait on the cluster's full task queue.
             os._exit(0)
 
-    def release_leases(self) -> int:
-        """Make every task this process holds and that is not acknowledged claimable now."""
-        with self._held_lock:
+    def release_leases(self, *, lock_timeout: float = -1) -> int:
+        """Make every task this process holds and that is not acknowledged claimable now.
+
+        With a `lock_timeout` (seconds), releases nothing if the held set stays locked that long.
+        """
+        if not self._held_lock.acquire(timeout=lock_timeout):
+            return 0
+        try:
             held = set(self._held)
             self._held.clear()
+        finally:
+            self._held_lock.release()
         if not held:
             return 0
         return self.get_connection().filter(pk__in=held).update(lock=timezone.now())

@@ -11,14 +11,31 @@ Ctrl-C in the terminal reaches the worker, not ffmpeg, and the worker stops it.
 from __future__ import annotations
 
 import signal
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-requested = threading.Event()
-_busy = threading.Event()
+
+class _Flag:
+    """A flag a signal handler may set: no lock (Event.set takes one, and a second signal landing
+    inside the first handler would deadlock on it). Set and read in one process; nobody waits on it."""
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def clear(self) -> None:
+        self._set = False
+
+    def is_set(self) -> bool:
+        return self._set
+
+
+requested = _Flag()
+_busy = _Flag()
 
 
 class WorkerStopped(SystemExit):

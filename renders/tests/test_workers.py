@@ -341,10 +341,7 @@ def test_it_restarts_every_job_a_killed_cluster_held_within_90_s(shared_db):
         assert sum(message.startswith("Done: ") for message in events) == 1, (job_id, events)
 
 
-# The product's bound is 10 s (1.3-3.0 s measured on an idle machine; the figures print here). The
-# suite runs this beside another busy test worker on two cores, where process exit crawls (one CI
-# run took over 10 s), so the test allows twice that before it calls a shutdown hung.
-STOP_BOUND_SEC = 20
+STOP_BOUND_SEC = 10  # every process gone after SIGTERM or Ctrl-C (1.3-3.0 s measured; the figures print)
 
 
 def _group_gone_within(process: subprocess.Popen, seconds: float) -> float:

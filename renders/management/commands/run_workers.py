@@ -30,6 +30,8 @@ from django.db import DatabaseError, close_old_connections
 logger = logging.getLogger(__name__)
 
 PR_SET_CHILD_SUBREAPER = 36
+# How often the main loop looks for a stop signal and a dead sentinel.
+STOP_POLL_SEC = 0.2
 
 
 def descendants(pid: int) -> list[int]:
@@ -83,11 +85,14 @@ class Command(BaseCommand):
         from django_q.cluster import Cluster
 
         become_subreaper()
-        stop = threading.Event()
+        stop = threading.Event()  # tells the reaper thread; set by this loop, never by a handler
         cluster = Cluster(get_broker())  # installs its own handlers, replaced below
+        # A plain flag: a handler that takes a lock (Event.set does) deadlocks when a second signal
+        # lands while the first handler holds it, e.g. Ctrl-C to the group and then run.sh's SIGTERM.
+        signalled: list[int] = []
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
-            stop.set()
+            signalled.append(signum)
 
         cluster.start()
         signal.signal(signal.SIGTERM, request_stop)
@@ -98,10 +103,12 @@ class Command(BaseCommand):
             f"Render workers running ({settings.RENDER_WORKERS}); reaper every {settings.REAPER_EVERY_SEC} s"
         )
         sentinel_died = False
-        while not stop.wait(1):
+        while not signalled:
             if not cluster.sentinel.is_alive():
                 sentinel_died = True
                 break
+            time.sleep(STOP_POLL_SEC)
+        stop.set()
         self._stop_everything()
         if sentinel_died:  # exit non-zero, so a supervisor (compose, systemd) starts it again
             raise CommandError("the django-q2 sentinel exited on its own; workers stopped")
