@@ -372,6 +372,12 @@ def operator_families(
     yield steps
 
     yield GaugeMetricFamily("active_jobs", "Render jobs running now", value=states[JobState.RUNNING])
+    stale_before = timezone.now() - timedelta(seconds=settings.HEARTBEAT_STALE_SEC)
+    yield GaugeMetricFamily(
+        "bhakti_jobs_stale_heartbeat",
+        "Running jobs whose worker has not reported for HEARTBEAT_STALE_SEC (the reaper re-queues them)",
+        value=RenderJob.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=stale_before).count(),
+    )
     yield GaugeMetricFamily("queue_depth", "Render jobs waiting for a worker", value=states[JobState.QUEUED])
 
     for action, name, help_text in (

@@ -114,7 +114,7 @@ def test_it_sees_what_other_processes_wrote(client, jobs, alice):
 def test_it_scrapes_in_a_fixed_number_of_queries(client, alice, django_assert_max_num_queries):
     for seconds in range(1, 30):
         make_job(alice, JobState.SUCCEEDED, seconds=seconds, timings={"compose": seconds / 2})
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         scrape(client)
 
 
@@ -161,6 +161,7 @@ def test_it_serves_the_operator_names_with_their_labels(client, jobs, alice):
     assert samples["jobs_failed_total"][(("error_type", "compose"),)] == 1
     assert samples["jobs_canceled_total"][()] == 1
     assert samples["active_jobs"][()] == 1
+    assert samples["bhakti_jobs_stale_heartbeat"][()] == 0  # its worker beat just now
     assert samples["queue_depth"][()] == 1
     assert samples["rate_limit_hits_total"][()] == 3
     assert samples["quota_violations_total"][()] == 1
