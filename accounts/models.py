@@ -74,6 +74,8 @@ class AuditEvent(models.Model):
         AUTH_FAILED = "auth_failed", "Authentication failed"
         RATE_LIMITED = "rate_limited", "Rate limit refusal"
         QUOTA_EXCEEDED = "quota_exceeded", "Quota refusal"
+        PROVIDER_THROTTLED = "provider_throttled", "A cloud provider answered 429"
+        YOUTUBE_FAILED = "youtube_failed", "YouTube upload failed"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=32, choices=Action.choices, db_index=True)

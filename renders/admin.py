@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django_q import admin as q_admin
+from django_q.models import Failure, Schedule, Success
 
-from renders.models import IdempotencyRecord, JobAsset, JobEvent, RenderJob, WebhookDelivery
+from renders import worker_heartbeat
+from renders.models import IdempotencyRecord, JobAsset, JobEvent, RenderJob, WebhookDelivery, WorkerHeartbeat
 from renders.services import JobActionError, job_cancel, job_retry
 
 
@@ -84,3 +91,69 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
     list_filter = ["state", "created_at"]
     search_fields = ["key", "user__username"]
     list_select_related = ["user"]
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    """Which render-worker processes run, and when each last reported (every REAPER_EVERY_SEC)."""
+
+    list_display = ["name", "workers", "status", "last_heartbeat", "started_at"]
+    readonly_fields = ["name", "host", "pid", "workers", "started_at", "beat_at", "stopped_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="Status")
+    def status(self, obj: WorkerHeartbeat) -> str:
+        if obj.stopped_at:
+            return "stopped"
+        return "stale: no heartbeat" if worker_heartbeat.is_stale(obj) else "running"
+
+    @admin.display(description="Last heartbeat", ordering="beat_at")
+    def last_heartbeat(self, obj: WorkerHeartbeat) -> str:
+        seconds = int((timezone.now() - obj.beat_at).total_seconds())
+        return f"{seconds} s ago" if seconds < 120 else f"{timesince(obj.beat_at)} ago"
+
+
+# --- django-q2's task pages: render work first ----------------------------------------------------
+# The reaper and the YouTube scheduler run every minute, so their records bury the render tasks.
+# The task pages show render (and upload) tasks unless the operator asks for housekeeping or all.
+
+
+class TaskKindFilter(admin.SimpleListFilter):
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("work", "Render and upload tasks"), ("housekeeping", "Scheduled housekeeping"), ("all", "All")]
+
+    def value(self) -> str:
+        return super().value() or "work"
+
+    def choices(self, changelist: Any) -> Any:
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        scheduled = Schedule.objects.values("func")
+        if self.value() == "work":
+            return queryset.exclude(func__in=scheduled)
+        if self.value() == "housekeeping":
+            return queryset.filter(func__in=scheduled)
+        return queryset
+
+
+for _model, _base in ((Success, q_admin.TaskAdmin), (Failure, q_admin.FailAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(
+        _model,
+        type(f"{_model.__name__}Admin", (_base,), {"list_filter": (TaskKindFilter, "cluster")}),
+    )

@@ -23,8 +23,20 @@ class RendersConfig(AppConfig):
         if configuration_warnings not in health.WARNING_SOURCES:
             health.WARNING_SOURCES.append(configuration_warnings)  # listed by /readyz
 
+        # Every 429 from a cloud provider becomes an audit row, which /metrics/prometheus counts
+        # per provider (provider_rate_limited_total) for the "429 storm" alert.
+        from renders.pipeline.providers.retry import observe_rate_limits
+
+        observe_rate_limits(_record_provider_rate_limit)
+
         from django_q.signals import post_spawn
 
         from renders import worker_shutdown
 
         post_spawn.connect(worker_shutdown.install, dispatch_uid="renders.worker_shutdown")
+
+
+def _record_provider_rate_limit(provider: str) -> None:
+    from accounts import audit
+
+    audit.record(audit.Action.PROVIDER_THROTTLED, detail=provider)

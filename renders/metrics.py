@@ -10,9 +10,11 @@ not rows).
 
 from __future__ import annotations
 
+import shutil
 import statistics
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -202,8 +204,9 @@ class JobCollector(Collector):
         yield by_state
         yield GaugeMetricFamily("bhakti_jobs_active", "Render jobs running now", value=states[JobState.RUNNING])
 
+        started_count = RenderJob.objects.filter(started_at__isnull=False).count()
         started = CounterMetricFamily("bhakti_jobs_started", "Render jobs that started at least once")
-        started.add_metric([], RenderJob.objects.filter(started_at__isnull=False).count())
+        started.add_metric([], started_count)
         yield started
         finished = CounterMetricFamily("bhakti_jobs_finished", "Render jobs that ended, by outcome", labels=["state"])
         for state in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED):
@@ -213,7 +216,8 @@ class JobCollector(Collector):
         failures = CounterMetricFamily(
             "bhakti_job_failures", "Failed render jobs by the step that failed", labels=["step"]
         )
-        for step, count in errors_by_step().items():
+        errors = errors_by_step()
+        for step, count in errors.items():
             failures.add_metric([step], count)
         yield failures
 
@@ -233,7 +237,8 @@ class JobCollector(Collector):
         step_histogram = HistogramMetricFamily(
             "bhakti_step_duration_seconds", "Time spent in each pipeline step of succeeded jobs", labels=["step"]
         )
-        for step, (step_buckets, step_total, _) in step_duration_histograms().items():
+        steps_read = step_duration_histograms()
+        for step, (step_buckets, step_total, _) in steps_read.items():
             step_histogram.add_metric([step], step_buckets, step_total)
         yield step_histogram
 
@@ -246,6 +251,166 @@ class JobCollector(Collector):
             counter = CounterMetricFamily(name, help_text)
             counter.add_metric([], refusals[action])
             yield counter
+
+        yield from operator_families(
+            states=states, started=started_count, errors=errors, steps_read=steps_read, refusals=refusals
+        )
+
+
+# --- The names operators' dashboards already query ---------------------------------------------
+# (the series the designs Bhakti grew from exported). Same database reads, with their
+# names and labels: `status` success|error, `render_mode` PROXY|FINAL, `error_type` the failed
+# step. Beside them what the alert rules need: job timeouts, free disk, provider 429s, YouTube
+# upload failures (deploy/prometheus/alerts.yml).
+
+OPERATOR_DURATION_BUCKETS = (30.0, 60.0, 120.0, 180.0, 300.0, 450.0, 600.0, 900.0, 1200.0, 1800.0, 3600.0)
+TIMEOUT_ACTIONS = (AuditEvent.Action.JOB_REQUEUED, AuditEvent.Action.JOB_REAPED)
+
+
+def job_duration_by_outcome() -> dict[tuple[str, str], tuple[list[tuple[str, int]], float, int]]:
+    """Histogram per (status, render_mode) of finished jobs' wall time, start to finish."""
+    finished = RenderJob.objects.filter(
+        state__in=(JobState.SUCCEEDED, JobState.FAILED), started_at__isnull=False, finished_at__isnull=False
+    )
+    aggregates: dict[str, Any] = {
+        f"le_{index}": Count("pk", filter=Q(duration__lte=timedelta(seconds=bound)))
+        for index, bound in enumerate(OPERATOR_DURATION_BUCKETS)
+    }
+    rows = (
+        finished.annotate(duration=_job_duration(), mode=KeyTextTransform("mode", "plan"))
+        .order_by()
+        .values("state", "mode")
+        .annotate(total=Sum("duration"), count=Count("pk"), **aggregates)
+    )
+    result: dict[tuple[str, str], tuple[list[tuple[str, int]], float, int]] = {}
+    for row in rows:
+        status = "success" if row["state"] == JobState.SUCCEEDED else "error"
+        mode = "PROXY" if row["mode"] == "proxy" else "FINAL"
+        buckets = [(_bound(bound), row[f"le_{index}"]) for index, bound in enumerate(OPERATOR_DURATION_BUCKETS)]
+        buckets.append(("+Inf", row["count"]))
+        total = row["total"].total_seconds() if row["total"] else 0.0
+        previous = result.get((status, mode))
+        if previous:  # "final" and a missing mode both read FINAL: add them up
+            buckets = [(le, n + m) for (le, n), (_, m) in zip(buckets, previous[0], strict=True)]
+            total += previous[1]
+        result[(status, mode)] = (buckets, total, buckets[-1][1])
+    return result
+
+
+OPERATOR_AUDIT_ACTIONS = (*TIMEOUT_ACTIONS, AuditEvent.Action.PROVIDER_THROTTLED, AuditEvent.Action.YOUTUBE_FAILED)
+
+
+def audit_counts_by_detail() -> dict[str, dict[str, int]]:
+    """Per action in OPERATOR_AUDIT_ACTIONS, counts by detail (the provider, the failure's code)."""
+    counts: dict[str, dict[str, int]] = {action: {} for action in OPERATOR_AUDIT_ACTIONS}
+    rows = (
+        AuditEvent.objects.filter(action__in=OPERATOR_AUDIT_ACTIONS)
+        .order_by()
+        .values("action", "detail")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        detail = row["detail"] or "unknown"
+        counts[row["action"]][detail] = counts[row["action"]].get(detail, 0) + row["n"]
+    return counts
+
+
+def disk_free_bytes() -> dict[str, int]:
+    """Free bytes where jobs render and, with local media storage, where videos are kept."""
+    places = {"work": Path(settings.RENDER_WORK_DIR)}
+    if not getattr(settings, "S3_BUCKET", ""):
+        places["media"] = Path(settings.MEDIA_ROOT)
+    free = {}
+    for name, path in places.items():
+        existing = path
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent  # not made yet: the disk it will be made on
+        try:
+            free[name] = shutil.disk_usage(existing).free
+        except OSError:
+            continue
+    return free
+
+
+def operator_families(
+    *,
+    states: dict[str, int],
+    started: int,
+    errors: dict[str, int],
+    steps_read: dict[str, tuple[list[tuple[str, int]], float, int]],
+    refusals: dict[str, int],
+) -> Iterator[Any]:
+    """The operators' series, from the reads the bhakti_* series already made plus two more."""
+    audits = audit_counts_by_detail()
+    for name, help_text, value in (
+        ("jobs_started", "Render jobs that started", started),
+        ("jobs_succeeded", "Render jobs that succeeded", states[JobState.SUCCEEDED]),
+        ("jobs_canceled", "Render jobs canceled", states[JobState.CANCELED]),
+    ):
+        counter = CounterMetricFamily(name, help_text)
+        counter.add_metric([], value)
+        yield counter
+    failed = CounterMetricFamily("jobs_failed", "Render jobs that failed, by error type", labels=["error_type"])
+    for step, count in errors.items():
+        failed.add_metric([step], count)
+    yield failed
+
+    histogram = HistogramMetricFamily(
+        "job_duration_seconds",
+        "Wall time of finished render jobs, start to finish",
+        labels=["status", "render_mode"],
+    )
+    for (status, mode), (buckets, total, _) in sorted(job_duration_by_outcome().items()):
+        histogram.add_metric([status, mode], buckets, total)
+    yield histogram
+
+    steps = HistogramMetricFamily(
+        "step_duration_seconds", "Time spent in each pipeline step of succeeded jobs", labels=["step"]
+    )
+    for step, (step_buckets, step_total, _) in steps_read.items():
+        steps.add_metric([step], step_buckets, step_total)
+    yield steps
+
+    yield GaugeMetricFamily("active_jobs", "Render jobs running now", value=states[JobState.RUNNING])
+    stale_before = timezone.now() - timedelta(seconds=settings.HEARTBEAT_STALE_SEC)
+    yield GaugeMetricFamily(
+        "bhakti_jobs_stale_heartbeat",
+        "Running jobs whose worker has not reported for HEARTBEAT_STALE_SEC (the reaper re-queues them)",
+        value=RenderJob.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=stale_before).count(),
+    )
+    yield GaugeMetricFamily("queue_depth", "Render jobs waiting for a worker", value=states[JobState.QUEUED])
+
+    for action, name, help_text in (
+        (AuditEvent.Action.RATE_LIMITED, "rate_limit_hits", "Requests refused by a rate limit (HTTP 429)"),
+        (AuditEvent.Action.QUOTA_EXCEEDED, "quota_violations", "Jobs refused by a quota or cost limit"),
+    ):
+        counter = CounterMetricFamily(name, help_text)
+        counter.add_metric([], refusals[action])
+        yield counter
+
+    timeouts = CounterMetricFamily(
+        "job_timeouts",
+        "Render attempts whose worker stopped responding (crash, out of memory, time limit)",
+    )
+    timeouts.add_metric([], AuditEvent.objects.filter(action__in=TIMEOUT_ACTIONS).count())
+    yield timeouts
+
+    disk = GaugeMetricFamily("disk_free_gb", "Free disk space in GB", labels=["path"])
+    for name, free in disk_free_bytes().items():
+        disk.add_metric([name], round(free / 1e9, 3))
+    yield disk
+
+    throttled = CounterMetricFamily(
+        "provider_rate_limited", "HTTP 429 answers from cloud providers, per try", labels=["provider"]
+    )
+    for provider, count in audits[AuditEvent.Action.PROVIDER_THROTTLED].items():
+        throttled.add_metric([provider], count)
+    yield throttled
+
+    youtube = CounterMetricFamily("youtube_upload_failures", "Failed YouTube uploads, by reason", labels=["reason"])
+    for reason, count in audits[AuditEvent.Action.YOUTUBE_FAILED].items():
+        youtube.add_metric([reason], count)
+    yield youtube
 
 
 REGISTRY = CollectorRegistry(auto_describe=False)

@@ -183,3 +183,26 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_state} → {self.url} (attempt {self.attempt}, {self.outcome})"
+
+
+class WorkerHeartbeat(models.Model):
+    """One render-worker process (`manage.py run_workers`), as operators see it in the admin.
+
+    Written by the process itself every REAPER_EVERY_SEC, in the database every web process
+    reads, so the admin lists the workers of every machine (django-q2's own cluster stats live
+    in the cache, which the embedded default does not share between processes).
+    """
+
+    name = models.CharField(max_length=200, unique=True)  # host:pid
+    host = models.CharField(max_length=150)
+    pid = models.PositiveIntegerField()
+    workers = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-beat_at"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -52,6 +52,14 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/de
         || echo "could not install chromium; the browser test will fail" >&2
 fi
 
+# The alert-rule tests run Prometheus' promtool (Debian's prometheus package; nothing starts it).
+if ! command -v promtool >/dev/null && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "== installing promtool (Debian's prometheus package) for the alert-rule tests"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >/dev/null \
+        || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >/dev/null; } \
+        || echo "could not install promtool; the alert-rule tests will fail" >&2
+fi
+
 export BHAKTI_DATA_DIR="${BHAKTI_DATA_DIR:-$(mktemp -d)}"
 started=$SECONDS
 echo "== suite on the embedded default (SQLite, local media), Python $main_version"

@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import audit
 from publishing import youtube
 from publishing.models import Privacy, Publication, PublicationState, Timing, YouTubeChannel
 from publishing.services.channels import channel_credentials, store_refreshed_token
@@ -210,6 +211,9 @@ def upload_publication(*, publication_id: int) -> str:
             state=PublicationState.FAILED, error=shown, error_code=error.code, updated_at=timezone.now()
         )
         log_event(publication.job, f"YouTube: {shown}", level=JobEvent.Level.ERROR)
+        audit.record(audit.Action.YOUTUBE_FAILED, job=publication.job, detail=error.code)
+        if error.code == "rate_limited":
+            audit.record(audit.Action.PROVIDER_THROTTLED, job=publication.job, detail="youtube")
         return PublicationState.FAILED
     except Exception as error:
         logger.exception("publication %s failed", publication_id)
@@ -222,6 +226,7 @@ def upload_publication(*, publication_id: int) -> str:
             state=PublicationState.FAILED, error=message, error_code="internal", updated_at=timezone.now()
         )
         log_event(publication.job, f"YouTube: {message}", level=JobEvent.Level.ERROR)
+        audit.record(audit.Action.YOUTUBE_FAILED, job=publication.job, detail="internal")
         return PublicationState.FAILED
     if not finished:
         return PublicationState.CANCELED

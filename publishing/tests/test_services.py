@@ -8,6 +8,7 @@ import pytest
 import requests
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from publishing import services
 from publishing.models import Publication, PublicationState, Timing, YouTubeChannel
 from publishing.services import PublishActionError, enqueue_due_publications, upload_publication, uploads
@@ -214,6 +215,12 @@ def test_it_explains_quota_exhaustion_and_a_later_retry_finishes(
     assert publication.error.startswith("YouTube's upload quota is used up")
     assert "midnight Pacific time" in publication.error and "<a" not in publication.error
     assert youtube_standin.videos == {}
+    # Operators count it (youtube_upload_failures_total{reason="quota_exceeded"}).
+    assert list(
+        AuditEvent.objects.filter(action=AuditEvent.Action.YOUTUBE_FAILED, job_id=rendered_job.pk).values_list(
+            "detail", flat=True
+        )
+    ) == ["quota_exceeded"]
 
     with django_capture_on_commit_callbacks(execute=True):
         retried = services.publication_retry(owner=alice, job=rendered_job)

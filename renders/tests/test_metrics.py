@@ -114,7 +114,7 @@ def test_it_sees_what_other_processes_wrote(client, jobs, alice):
 def test_it_scrapes_in_a_fixed_number_of_queries(client, alice, django_assert_max_num_queries):
     for seconds in range(1, 30):
         make_job(alice, JobState.SUCCEEDED, seconds=seconds, timings={"compose": seconds / 2})
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(13):
         scrape(client)
 
 
@@ -142,3 +142,70 @@ def test_it_keeps_the_metrics_off_by_default_in_production(monkeypatch, tmp_path
 
     values = load_settings(monkeypatch, tmp_path, DEBUG="0", SECRET_KEY="x" * 60)
     assert values["METRICS_TOKEN"] == "" and values["METRICS_PUBLIC"] is False
+
+
+# --- The names operators' dashboards and the alert rules query -------------------------------------
+
+
+def test_it_serves_the_operator_names_with_their_labels(client, jobs, alice):
+    proxy = make_job(alice, JobState.SUCCEEDED, seconds=12)
+    proxy.plan = {"mode": "proxy"}
+    proxy.save(update_fields=["plan"])
+    AuditEvent.objects.create(action=AuditEvent.Action.JOB_REQUEUED, detail="no heartbeat for 50 s")
+    AuditEvent.objects.create(action=AuditEvent.Action.JOB_REAPED, detail="no heartbeat for 60 s, attempts 3")
+
+    samples = scrape(client)
+
+    assert samples["jobs_started_total"][()] == 6
+    assert samples["jobs_succeeded_total"][()] == 4
+    assert samples["jobs_failed_total"][(("error_type", "compose"),)] == 1
+    assert samples["jobs_canceled_total"][()] == 1
+    assert samples["active_jobs"][()] == 1
+    assert samples["bhakti_jobs_stale_heartbeat"][()] == 0  # its worker beat just now
+    assert samples["queue_depth"][()] == 1
+    assert samples["rate_limit_hits_total"][()] == 3
+    assert samples["quota_violations_total"][()] == 1
+    assert samples["job_timeouts_total"][()] == 2
+    counts = samples["job_duration_seconds_count"]
+    # Plans without a mode render final: the three fixtures' jobs and the failed one read FINAL.
+    assert counts[(("render_mode", "FINAL"), ("status", "success"))] == 3
+    assert counts[(("render_mode", "PROXY"), ("status", "success"))] == 1
+    assert counts[(("render_mode", "FINAL"), ("status", "error"))] == 1
+    finals = samples["job_duration_seconds_bucket"]
+    assert finals[(("le", "30.0"), ("render_mode", "FINAL"), ("status", "success"))] == 2  # 8 s and 20 s
+    assert samples["step_duration_seconds_count"][(("step", "compose"),)] == 3
+    assert samples["disk_free_gb"][(("path", "work"),)] > 0
+
+
+def test_provider_429s_are_counted_per_provider(client, db):
+    from renders.pipeline.providers.retry import RetryPolicy, call_with_retries, status_error
+
+    answers = iter([429, 429, 200])
+
+    def attempt() -> str:
+        status = next(answers)
+        if status != 200:
+            raise status_error("OpenAI images", status, {"Retry-After": "0"})
+        return "ok"
+
+    assert call_with_retries(attempt, RetryPolicy(max_retries=3, backoff_sec=0, sleep=lambda _: None)) == "ok"
+
+    def server_error() -> str:
+        raise status_error("ElevenLabs", 503, {})
+
+    with pytest.raises(Exception, match="after 2 tries"):
+        call_with_retries(server_error, RetryPolicy(max_retries=1, backoff_sec=0, sleep=lambda _: None))
+
+    samples = scrape(client)
+    assert samples["provider_rate_limited_total"] == {(("provider", "openai"),): 2}  # a 503 is not a 429
+
+
+def test_youtube_failures_are_counted_by_reason(client, db):
+    AuditEvent.objects.create(action=AuditEvent.Action.YOUTUBE_FAILED, detail="quota_exceeded")
+    AuditEvent.objects.create(action=AuditEvent.Action.YOUTUBE_FAILED, detail="quota_exceeded")
+    AuditEvent.objects.create(action=AuditEvent.Action.YOUTUBE_FAILED, detail="internal")
+    samples = scrape(client)
+    assert samples["youtube_upload_failures_total"] == {
+        (("reason", "quota_exceeded"),): 2,
+        (("reason", "internal"),): 1,
+    }

@@ -238,8 +238,7 @@ def shared_db(tmp_path: Path) -> Iterator[SharedDatabase]:
 
 def test_it_runs_twenty_jobs_on_two_clusters_each_exactly_once(shared_db):
     ids = shared_db.create_jobs(plan(ONE_SCENE), 20)
-    shared_db.start_cluster("cluster-a")
-    shared_db.start_cluster("cluster-b")
+    clusters = [shared_db.start_cluster("cluster-a"), shared_db.start_cluster("cluster-b")]
 
     states = shared_db.wait_until_final(ids, timeout=300)
 
@@ -251,6 +250,15 @@ def test_it_runs_twenty_jobs_on_two_clusters_each_exactly_once(shared_db):
         assert sum(message.startswith("Done: ") for message in events) == 1, (job_id, events)
     assert shared_db.rows("SELECT count(*) FROM renders_renderjob WHERE attempts <> 1") == [(0,)]
     assert shared_db.rows("SELECT count(*) FROM django_q_ormq") == [(0,)]  # every task acknowledged
+
+    # Each process reports itself for the admin's worker list, and says when it stopped.
+    beats = shared_db.rows("SELECT pid, workers, stopped_at FROM renders_workerheartbeat ORDER BY pid")
+    assert beats == sorted((process.pid, 2, None) for process in clusters), beats
+    for process in clusters:
+        _signal_group(process, signal.SIGTERM)
+        process.wait(timeout=30)
+    stopped = shared_db.rows("SELECT count(*) FROM renders_workerheartbeat WHERE stopped_at IS NOT NULL")
+    assert stopped == [(2,)], shared_db.log_tail()
 
 
 def test_it_finishes_a_job_on_another_worker_after_a_sigkill_mid_compose(shared_db):

@@ -19,6 +19,7 @@ import os
 import signal
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -26,6 +27,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
+from django.utils import timezone
+
+from renders import worker_heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -110,19 +114,36 @@ class Command(BaseCommand):
             time.sleep(STOP_POLL_SEC)
         stop.set()
         self._stop_everything()
+        try:
+            worker_heartbeat.stopped()
+        except DatabaseError:
+            logger.exception("could not mark this worker stopped")
         if sentinel_died:  # exit non-zero, so a supervisor (compose, systemd) starts it again
             raise CommandError("the django-q2 sentinel exited on its own; workers stopped")
 
     def _reap_every(self, stop: threading.Event) -> None:
         from renders.reaper import reap_jobs
 
+        started_at = timezone.now()
+        self._beat(started_at)
         while not stop.wait(settings.REAPER_EVERY_SEC):
+            self._beat(started_at)
             try:
                 reap_jobs()
             except DatabaseError:  # the database is away: the next round tries again
                 logger.exception("reaper round failed")
             finally:
                 close_old_connections()
+
+    @staticmethod
+    def _beat(started_at: datetime) -> None:
+        """This process's row in the admin's worker list; a database outage only delays it."""
+        try:
+            worker_heartbeat.beat(started_at=started_at)
+        except DatabaseError:
+            logger.exception("worker heartbeat failed")
+        finally:
+            close_old_connections()
 
     def _stop_everything(self) -> None:
         """SIGTERM to every process below this one, then SIGKILL to whatever outlives the grace.

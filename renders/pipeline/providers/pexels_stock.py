@@ -158,7 +158,7 @@ class PexelsClient:
                 f"Pexels: this API key's request allowance is used up until {reset_at:%Y-%m-%d %H:%M} UTC "
                 "(X-Ratelimit-Reset); not retrying before then"
             )
-        return RetryableError("Pexels is rate limiting us (HTTP 429)", retry_after=wait)
+        return RetryableError("Pexels is rate limiting us (HTTP 429)", retry_after=wait, status=429, provider="Pexels")
 
     def search_videos(self, query: str, *, orientation: str, per_page: int = 5) -> list[StockVideo]:
         with httpx.Client(timeout=self.policy.timeout_sec) as client:

@@ -9,6 +9,7 @@ The SDKs' own retry loops are switched off (max_retries=0) so there is exactly o
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import time
 from collections.abc import Callable, Mapping
@@ -21,11 +22,43 @@ T = TypeVar("T")
 
 
 class RetryableError(ProviderError):
-    """A failure worth trying again: rate limited, a server error, a timeout, a dropped connection."""
+    """A failure worth trying again: rate limited, a server error, a timeout, a dropped connection.
 
-    def __init__(self, message: str, *, retry_after: float | None = None):
+    `status` is the HTTP status when there was one; `provider` names who answered ("OpenAI",
+    "ElevenLabs", "Pexels"), for the operators' count of rate-limit answers per provider.
+    """
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, status: int | None = None, provider: str = ""
+    ):
         self.retry_after = retry_after
+        self.status = status
+        self.provider = provider
         super().__init__(message)
+
+
+# Called with the provider's name on every 429 a provider answers (each try, not each job), so
+# operators can see a rate-limit storm before jobs fall back. The Django side registers the
+# recorder (renders/apps.py); this module stays free of Django.
+_rate_limit_observers: list[Callable[[str], None]] = []
+
+
+def observe_rate_limits(observer: Callable[[str], None]) -> None:
+    if observer not in _rate_limit_observers:
+        _rate_limit_observers.append(observer)
+
+
+def provider_label(what: str) -> str:
+    """ "OpenAI images" -> "openai": the provider, not the product, is what a 429 storm is about."""
+    return (what.split() or ["unknown"])[0].lower()
+
+
+def _notify_rate_limited(error: RetryableError) -> None:
+    if error.status != 429:
+        return
+    for observer in list(_rate_limit_observers):
+        with contextlib.suppress(Exception):  # counting must never break the call it counts
+            observer(provider_label(error.provider))
 
 
 @dataclass(frozen=True)
@@ -108,7 +141,7 @@ def status_error(
     if detail:
         message += f": {detail[:200]}"
     if is_retryable_status(status):
-        return RetryableError(message, retry_after=parse_retry_after(headers))
+        return RetryableError(message, retry_after=parse_retry_after(headers), status=status, provider=what)
     return ProviderError(message)
 
 
@@ -124,6 +157,7 @@ def call_with_retries(attempt: Callable[[], T], policy: RetryPolicy) -> T:
         try:
             return attempt()
         except RetryableError as error:
+            _notify_rate_limited(error)
             if retry + 1 >= tries:
                 raise ProviderError(f"{error} after {tries} tries") from error
             policy.sleep(policy.wait_before(retry, error.retry_after))
