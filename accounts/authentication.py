@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -61,7 +62,8 @@ class ApiKeyAuthentication(BaseAuthentication):
         if key is None:
             address_limits.count(scope="api-key-failures", request=request._request, window_sec=window)
             raise exceptions.AuthenticationFailed(
-                "This API key is not valid: it may be mistyped or revoked. Create a new one under Account → API keys.",
+                "This API key is not valid: it may be mistyped or revoked. Create a new one on your Profile page, "
+                f"under API keys ({reverse('accounts:profile')}).",
                 code="invalid_api_key",
             )
         return key.user, key
@@ -87,7 +89,7 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
                 "type": "apiKey",
                 "in": "header",
                 "name": API_KEY_HEADER,
-                "description": "An API key (bk_…) from Account → API keys.",
+                "description": "An API key (bk_…) from your Profile page, under API keys.",
             },
             {
                 "type": "http",

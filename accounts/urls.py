@@ -44,6 +44,13 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
         name="password_reset_complete",
     ),
+    path(
+        "password/",
+        views.PasswordChangeView.as_view(
+            template_name="accounts/password_change_form.html", success_url=reverse_lazy("accounts:profile")
+        ),
+        name="password_change",
+    ),
     path("profile/", views.profile, name="profile"),
     path("profile/keys/", views.api_key_create, name="api_key_create"),
     path("profile/keys/<int:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),

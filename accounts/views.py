@@ -1,6 +1,8 @@
-"""Account pages: sign-up, password reset, and the profile with quotas, usage and API keys."""
+"""Account pages: sign-up, password change and reset, and the profile with quotas, usage and API keys."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,6 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import address_limits
@@ -53,6 +56,15 @@ def _too_many(request: HttpRequest, message: str, wait: int) -> HttpResponse:
     return response
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A logged-in creator changes their password here (current one, then the new one twice)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is changed. You stay logged in here.")
+        return response
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's view, with a limit on the e-mails one address can have sent (mail-bombing a victim)."""
 
@@ -91,9 +103,21 @@ def _profile_page(
     return response
 
 
+# The new key waits in the server-side session between the POST that made it and the page that
+# shows it (POST-redirect-GET: reloading that page creates nothing); the page takes it out, so it
+# is shown exactly once. Never in a cookie: the profile view refuses to hand it over when the
+# session engine keeps data client-side.
+NEW_KEY_SESSION = "accounts.new_api_key"
+
+
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    return _profile_page(request, key_form=ApiKeyForm())
+    new_key, raw_key = None, ""
+    waiting = request.session.pop(NEW_KEY_SESSION, None)
+    if isinstance(waiting, dict):
+        new_key = ApiKey.objects.filter(pk=waiting.get("id"), user=request.user).first()
+        raw_key = str(waiting.get("raw", "")) if new_key is not None else ""
+    return _profile_page(request, key_form=ApiKeyForm(), new_key=new_key, raw_key=raw_key)
 
 
 @login_required
@@ -103,14 +127,20 @@ def api_key_create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _profile_page(request, key_form=form, status=400)
     key, raw = create_key(user=request.user, name=form.cleaned_data["name"])
-    # Rendered, not redirected: the raw key is shown once, on this response, and never stored.
-    return _profile_page(request, key_form=ApiKeyForm(), new_key=key, raw_key=raw, status=201)
+    if settings.SESSION_ENGINE.endswith("signed_cookies"):
+        # A cookie session would carry the key to the browser and back: show it on this response.
+        return _profile_page(request, key_form=ApiKeyForm(), new_key=key, raw_key=raw, status=201)
+    request.session[NEW_KEY_SESSION] = {"id": key.pk, "raw": raw}
+    return redirect(f"{reverse('accounts:profile')}#new-key", permanent=False)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+    """GET asks to confirm (what stops working); POST revokes."""
     key = get_object_or_404(ApiKey, pk=key_id, user=request.user)
+    if request.method == "GET":
+        return render(request, "accounts/api_key_revoke.html", {"key": key})
     revoke_key(key=key)
     messages.success(request, f"Revoked “{key.name}” ({key.prefix}…). Requests using it are refused from now on.")
     return redirect("accounts:profile")

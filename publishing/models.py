@@ -19,6 +19,10 @@ class YouTubeChannel(models.Model):
     connected_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = "YouTube channel"
+        verbose_name_plural = "YouTube channels"
+
     def __str__(self) -> str:
         return f"{self.title or self.channel_id} ({self.owner})"
 

@@ -1,17 +1,35 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django_q import admin as q_admin
 from django_q.models import Failure, Schedule, Success
 
 from renders import worker_heartbeat
-from renders.models import IdempotencyRecord, JobAsset, JobEvent, RenderJob, WebhookDelivery, WorkerHeartbeat
+from renders.downloads import serve_stored_file
+from renders.models import (
+    AssetKind,
+    IdempotencyRecord,
+    JobAsset,
+    JobEvent,
+    RenderJob,
+    WebhookDelivery,
+    WorkerHeartbeat,
+)
 from renders.services import JobActionError, job_cancel, job_retry
 
 
@@ -34,19 +52,142 @@ class JobAssetInline(admin.TabularInline):
         return False
 
 
+class OwnerFilter(admin.SimpleListFilter):
+    """Filter by the owner's user name, typed: a list of every user does not scale past a few."""
+
+    title = "owner"
+    parameter_name = "owner"
+    template = "admin/renders/owner_filter.html"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        value = self.value()
+        return [(value, value)] if value else [("", "")]  # the list is never shown; one entry keeps it rendered
+
+    def choices(self, changelist: Any) -> Any:
+        """One entry: the other filters in force, kept as hidden fields of the typed-name form."""
+        kept = []
+        for key, values in changelist.get_filters_params().items():
+            if key != self.parameter_name:
+                kept += [(key, value) for value in (values if isinstance(values, list) else [values])]
+        yield {"kept": kept, "selected": bool(self.value())}
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = (self.value() or "").strip()
+        return queryset.filter(owner__username__iexact=value) if value else queryset
+
+
+def _seconds_text(seconds: float) -> str:
+    seconds = float(seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
 @admin.register(RenderJob)
 class RenderJobAdmin(admin.ModelAdmin):
-    list_display = ["title", "owner", "state", "step", "progress_pct", "language", "encoder", "attempts", "created_at"]
-    list_filter = ["state", "language", "owner", "created_at"]
+    list_display = [
+        "title", "owner_link", "state", "step", "progress_pct", "language", "render_time", "short_error", "attempts",
+        "created_at", "links",
+    ]  # fmt: skip
+    list_filter = ["state", "language", OwnerFilter, "created_at"]
+    list_select_related = ["owner"]
     search_fields = ["title", "owner__username", "id"]
     date_hierarchy = "created_at"
     readonly_fields = [
-        "id", "owner", "state", "step", "progress_pct", "attempts", "error", "error_step", "encoder", "timings",
-        "duration_sec", "cost_estimate", "cost_actual", "created_at", "started_at", "finished_at", "heartbeat_at",
-        "cancel_requested",
+        "id", "owner", "state", "step", "progress_pct", "attempts", "error", "error_step", "encoder",
+        "readable_timings", "render_time", "duration_sec", "cost_estimate", "cost_actual", "created_at",
+        "started_at", "finished_at", "heartbeat_at", "cancel_requested", "links",
     ]  # fmt: skip
+    exclude = ["timings"]
     inlines = [JobEventInline, JobAssetInline]
     actions = ["retry_jobs", "cancel_jobs"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # jobs start from the studio or the API, which check the plan, quotas and costs
+
+    def has_change_permission(self, request: HttpRequest, obj: RenderJob | None = None) -> bool:
+        if obj is not None and obj.is_final:
+            return False  # a finished job is a record: its plan made the video it has
+        return super().has_change_permission(request, obj)
+
+    @admin.display(description="Owner", ordering="owner__username")
+    def owner_link(self, obj: RenderJob) -> str:
+        url = reverse("admin:renders_renderjob_changelist") + "?" + urlencode({"owner": obj.owner.get_username()})
+        return format_html('<a href="{}" title="Only this owner\'s jobs">{}</a>', url, obj.owner.get_username())
+
+    @admin.display(description="Render time", ordering="finished_at")
+    def render_time(self, obj: RenderJob) -> str:
+        if obj.started_at is None:
+            return "–"
+        end = obj.finished_at or timezone.now()
+        text = _seconds_text((end - obj.started_at).total_seconds())
+        return text if obj.finished_at else f"{text} so far"
+
+    @admin.display(description="Error")
+    def short_error(self, obj: RenderJob) -> str:
+        if not obj.error:
+            return ""
+        step = f"{obj.error_step}: " if obj.error_step else ""
+        return Truncator(step + obj.error).chars(90)
+
+    @admin.display(description="Timings")
+    def readable_timings(self, obj: RenderJob) -> str:
+        parts = [
+            f"{step} {_seconds_text(seconds)}"
+            for step, seconds in (obj.timings or {}).items()
+            if isinstance(seconds, int | float)
+        ]
+        return " · ".join(parts) or "–"
+
+    @admin.display(description="Watch")
+    def links(self, obj: RenderJob) -> str:
+        if obj.pk is None:
+            return ""
+        return format_html('<a href="{}">job page</a>', reverse("admin:renders_renderjob_watch", args=[obj.pk]))
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<uuid:job_id>/watch/",
+                self.admin_site.admin_view(self.watch_view),
+                name="renders_renderjob_watch",
+            ),
+            path(
+                "<uuid:job_id>/files/<int:asset_id>/",
+                self.admin_site.admin_view(self.file_view),
+                name="renders_renderjob_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def watch_view(self, request: HttpRequest, job_id: UUID) -> HttpResponse:
+        """The job as its owner sees it, for an operator: state, error, the video, its files, the log."""
+        job = get_object_or_404(RenderJob.objects.select_related("owner"), pk=job_id)
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
+        assets = list(job.assets.order_by("kind", "language", "scene_index"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{job.title} ({job.state})",
+            "job": job,
+            "opts": self.opts,
+            "video": next((asset for asset in assets if asset.kind == AssetKind.VIDEO), None),
+            "assets": assets,
+            "events": list(job.events.order_by("-id")[:50]),
+            "render_time": self.render_time(job),
+            "timings": self.readable_timings(job),
+        }
+        return TemplateResponse(request, "admin/renders/job_watch.html", context)
+
+    def file_view(self, request: HttpRequest, job_id: UUID, asset_id: int) -> HttpResponseBase:
+        job = get_object_or_404(RenderJob, pk=job_id)
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
+        asset = get_object_or_404(JobAsset, pk=asset_id, job=job)
+        return serve_stored_file(
+            request, asset.file.storage, asset.file.name, filename=asset.file.name.rsplit("/", 1)[-1]
+        )
 
     @admin.action(description="Retry selected jobs")
     def retry_jobs(self, request: HttpRequest, queryset: QuerySet[RenderJob]) -> None:

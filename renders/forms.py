@@ -111,7 +111,7 @@ class SceneForm(forms.Form):
         required=False,
         max_length=plan_schema.MAX_PROMPT_CHARS,
         label="Image prompt",
-        help_text="What the picture shows. Not needed when you upload a picture.",
+        help_text="What the picture shows. Needed unless you upload a picture.",
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "e.g. a child praying by a river at dawn"}),
     )
     narration = forms.CharField(
@@ -184,6 +184,16 @@ class SceneForm(forms.Form):
         cleaned["image"] = name
         self._set_bound("image", name)
         self._set_bound("image_clear", "")
+        if not name and not (cleaned.get("image_prompt") or "").strip() and "image_prompt" not in self.errors:
+            if (cleaned.get("narration") or "").strip() or self.has_error("image_file"):
+                self.add_error("image_prompt", "Describe the picture, or upload one: each scene needs a picture.")
+            else:
+                # Added and left blank (only its default seconds): said, never silently dropped.
+                self.add_error(
+                    "image_prompt",
+                    "This scene is empty. Describe its picture (or upload one) and write what the narrator "
+                    "says, or remove the scene.",
+                )
         return cleaned
 
     def _set_bound(self, field: str, value: str) -> None:
@@ -217,8 +227,13 @@ class BaseSceneFormSet(BaseFormSet):
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         return {**super().get_form_kwargs(index), "owner": self.form_kwargs["owner"]}
 
+    def _construct_form(self, i: int, **kwargs: Any) -> Any:
+        # Every scene on the page counts, including one added and left blank: Django would treat
+        # such a form as "empty, permitted" and drop it without a word (asked for 3, got 2).
+        return super()._construct_form(i, **{**kwargs, "empty_permitted": False})
+
     def filled_forms(self) -> list[SceneForm]:
-        """The scenes that make the plan, in order: a scene left completely blank is skipped."""
+        """The scenes that make the plan, in order (a valid formset has no blank scene)."""
         return [form for form in self.forms if form.cleaned_data]
 
 
@@ -240,7 +255,38 @@ def scene_formset(
         validate_max=True,
         absolute_max=settings.MAX_SCENES,
     )
-    return formset_class(data, files, initial=initial, prefix=SCENE_PREFIX, form_kwargs={"owner": owner})
+    return formset_class(
+        data,
+        files,
+        initial=initial,
+        prefix=SCENE_PREFIX,
+        form_kwargs={"owner": owner},
+        error_messages={
+            "too_few_forms": "Add a scene: a video needs at least one (a picture and what the narrator says).",
+            "too_many_forms": f"A video has at most {settings.MAX_SCENES} scenes on this server; remove some.",
+        },
+    )
+
+
+def error_summary(plan_form: PlanForm, formset: BaseSceneFormSet) -> list[dict[str, str]]:
+    """Every error on the page, each with the id of its field, for the summary's links."""
+    items: list[dict[str, str]] = []
+    for message in plan_form.non_field_errors():
+        items.append({"text": message, "target": "video-heading"})
+    for name, errors in plan_form.errors.items():
+        if name in plan_form.fields:
+            for message in errors:
+                items.append({"text": f"{plan_form[name].label}: {message}", "target": plan_form[name].id_for_label})
+    for message in formset.non_form_errors():
+        items.append({"text": message, "target": "scenes-heading"})
+    for number, form in enumerate(formset.forms, start=1):
+        for name, errors in form.errors.items():
+            field = form[name] if name in form.fields else None
+            target = field.id_for_label if field is not None else f"{form.prefix}-card"
+            label = f"Scene {number} · {field.label}" if field is not None else f"Scene {number}"
+            for message in errors:
+                items.append({"text": f"{label}: {message}", "target": target or f"{form.prefix}-card"})
+    return items
 
 
 def plan_data_from_forms(plan_form: PlanForm, formset: BaseSceneFormSet) -> dict[str, Any]:

@@ -176,6 +176,7 @@ class WebhookDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = "webhook deliveries"
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["event_id", "attempt"], name="webhook_delivery_unique_event_attempt")

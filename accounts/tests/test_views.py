@@ -109,15 +109,29 @@ def test_it_shows_quotas_and_usage_on_the_profile(client, alice):
 def test_it_shows_a_new_api_key_once_and_stores_only_its_hash(client, alice):
     client.force_login(alice)
     response = client.post(reverse("accounts:api_key_create"), {"name": "n8n workflow"})
-    body = response.content.decode()
-    assert response.status_code == 201 and response["Cache-Control"] == "no-store"
+    # POST-redirect-GET: reloading the page that shows the key creates nothing.
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:profile") + "#new-key"
+    assert "bk_" not in response.content.decode()
+    shown = client.get(response["Location"])
+    body = shown.content.decode()
+    assert shown.status_code == 200 and shown["Cache-Control"] == "no-store"
     raw = re.search(r'data-testid="raw-key">(bk_[\w-]+)<', body).group(1)
     key = ApiKey.objects.get(user=alice)
     assert key.name == "n8n workflow" and key.key_hash == hash_api_key(raw) and raw not in key.key_hash
     assert api_key_authenticate(raw) == key
-    # Shown once: the profile never shows it again, only its prefix.
+    # Shown once: a reload, or any later visit, shows only its prefix, and no second key exists.
     again = client.get(reverse("accounts:profile")).content.decode()
     assert raw not in again and f"{key.prefix}…" in again
+    assert ApiKey.objects.filter(user=alice).count() == 1
+
+
+def test_it_shows_a_new_key_on_the_response_when_sessions_live_in_cookies(client, alice, settings):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    client.force_login(alice)
+    response = client.post(reverse("accounts:api_key_create"), {"name": "cookie sessions"})
+    assert response.status_code == 201 and response["Cache-Control"] == "no-store"
+    raw = re.search(r'data-testid="raw-key">(bk_[\w-]+)<', response.content.decode()).group(1)
+    assert raw not in response.cookies.output()  # never carried in the session cookie
 
 
 def test_it_needs_a_name_for_a_key(client, alice):
@@ -132,6 +146,12 @@ def test_it_revokes_a_key(client, alice):
     client.force_login(alice)
     client.post(reverse("accounts:api_key_create"), {"name": "laptop"})
     key = ApiKey.objects.get(user=alice)
+    profile = client.get(reverse("accounts:profile")).content.decode()
+    assert f'href="{reverse("accounts:api_key_revoke", args=[key.pk])}"' in profile  # asks first
+    confirm = client.get(reverse("accounts:api_key_revoke", args=[key.pk])).content.decode()
+    assert "Revoke the key “laptop”?" in confirm and "is refused from the moment you revoke it" in confirm
+    key.refresh_from_db()
+    assert key.revoked_at is None  # asking changes nothing
     response = client.post(reverse("accounts:api_key_revoke", args=[key.pk]), follow=True)
     key.refresh_from_db()
     assert key.revoked_at is not None
@@ -144,6 +164,34 @@ def test_it_cannot_revoke_someone_elses_key(client, alice, bob):
     client.post(reverse("accounts:api_key_create"), {"name": "bob's key"})
     key = ApiKey.objects.get(user=bob)
     client.force_login(alice)
+    assert client.get(reverse("accounts:api_key_revoke", args=[key.pk])).status_code == 404
     assert client.post(reverse("accounts:api_key_revoke", args=[key.pk])).status_code == 404
     key.refresh_from_db()
     assert key.revoked_at is None
+
+
+def test_a_logged_in_creator_changes_their_password_without_e_mail(client, alice):
+    alice.set_password("old-secret-pass-1")
+    alice.save()
+    client.force_login(alice)
+    profile = client.get(reverse("accounts:profile")).content.decode()
+    assert f'href="{reverse("accounts:password_change")}"' in profile
+    wrong = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": "not-it", "new_password1": "new-secret-pass-2", "new_password2": "new-secret-pass-2"},
+    )
+    assert wrong.status_code == 200 and "Your old password was entered incorrectly" in wrong.content.decode()
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "old-secret-pass-1",
+            "new_password1": "new-secret-pass-2",
+            "new_password2": "new-secret-pass-2",
+        },
+        follow=True,
+    )
+    assert "Your password is changed." in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.check_password("new-secret-pass-2")
+    assert client.get(reverse("accounts:profile")).status_code == 200  # still logged in
+    assert len(mail.outbox) == 0

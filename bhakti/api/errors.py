@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.urls import reverse
 from django.utils.encoding import force_str
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -108,6 +109,12 @@ def _api_exception_body(exc: exceptions.APIException) -> dict[str, Any]:
         return error_body("throttled", force_str(exc.detail), retry_after=wait)
     if isinstance(exc, exceptions.NotFound):
         return error_body("not_found", force_str(exc.detail))
+    if isinstance(exc, exceptions.NotAuthenticated):
+        return error_body(
+            "not_authenticated",
+            "No API key was sent. Send it as `X-API-Key: bk_…` or `Authorization: Bearer bk_…`; "
+            f"create one on your Profile page, under API keys ({reverse('accounts:profile')}).",
+        )
     code = getattr(exc.detail, "code", None) or exc.default_code
     return error_body(str(code), force_str(exc.detail))
 

@@ -215,21 +215,13 @@ def test_it_shows_bad_input_inline_and_keeps_everything_typed(alice_client, alic
     assert "a palace at night with fire</textarea>" in body
 
 
-def test_it_puts_the_plan_validators_errors_on_the_scene_they_are_about(alice_client):
-    # The form accepts a scene without a prompt; parse_plan requires one unless a picture is given.
+def test_it_keeps_what_was_typed_when_a_scene_lacks_a_picture(alice_client):
     data = create_post(**{"scenes-1-image_prompt": "", "scenes-1-narration": "Narration I wrote for scene two."})
     response = alice_client.post(reverse("renders:create"), data)
     body = response.content.decode()
     assert response.status_code == 400
-    assert re.search(r'id="id_scenes-1-image_prompt_error"><li>Is required</li>', body)
+    assert re.search(r'id="id_scenes-1-image_prompt_error"><li>Describe the picture, or upload one', body)
     assert "Narration I wrote for scene two.</textarea>" in body
-
-
-def test_it_skips_a_scene_left_completely_blank(alice_client, alice):
-    data = create_post(**{"scenes-TOTAL_FORMS": "3", "scenes-2-duration_sec": "5"})
-    response = alice_client.post(reverse("renders:create"), data)
-    assert response.status_code == 302
-    assert len(RenderJob.objects.get(owner=alice).plan["scenes"]) == 2
 
 
 def test_it_shows_the_quota_message_and_keeps_the_form(alice_client, alice):
@@ -275,7 +267,10 @@ def test_it_refuses_nul_in_the_forms_text_naming_the_field(alice_client):
     data = create_post(title="Om\x00", **{"scenes-0-narration": "a\x00b"})
     response = alice_client.post(reverse("renders:create"), data)
     assert response.status_code == 400
-    assert response.content.decode().count("Null characters are not allowed.") == 2
+    body = response.content.decode()
+    assert body.count("Null characters are not allowed.</li></ul>") == 2  # on the two fields
+    assert ">Title: Null characters are not allowed.</a>" in body  # and linked from the summary
+    assert ">Scene 1 · Narration: Null characters are not allowed.</a>" in body
     assert not RenderJob.objects.exists()
 
 
@@ -698,3 +693,45 @@ def test_it_refuses_stock_footage_together_with_an_uploaded_picture_on_that_fiel
     assert not RenderJob.objects.exists()
     assert re.search(r'id="id_scenes-0-stock_footage_error"><li>Cannot be used with the scene', body)
     assert re.search(_CHECKED.format(index=0), body)  # nothing typed or ticked is lost
+
+
+# ---- forms that mean what they say ----------------------------------------------------------------
+
+
+def test_a_scene_with_narration_but_no_picture_asks_for_a_description(alice_client):
+    response = alice_client.post(reverse("renders:create"), create_post(**{"scenes-1-image_prompt": ""}))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Describe the picture, or upload one" in body
+    assert (
+        "Is required" not in body
+        and "(optional)</span></label>" not in body.split('for="id_scenes-1-image_prompt"')[1][:120]
+    )
+    assert "Needed unless you upload a picture." in body
+    assert RenderJob.objects.count() == 0
+
+
+def test_a_scene_added_and_left_blank_is_never_dropped_silently(alice_client):
+    data = create_post(**{"scenes-TOTAL_FORMS": "3", "scenes-2-duration_sec": "5"})
+    response = alice_client.post(reverse("renders:create"), data)
+    assert response.status_code == 400
+    assert "This scene is empty." in response.content.decode()
+    assert RenderJob.objects.count() == 0  # asked for three scenes: not a two-scene video
+
+
+def test_no_scenes_is_said_in_the_studio_s_words(alice_client):
+    data = create_post(**{"scenes-TOTAL_FORMS": "0"})
+    response = alice_client.post(reverse("renders:create"), data)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "Add a scene: a video needs at least one" in body and "Please submit" not in body
+
+
+def test_the_error_summary_links_each_message_to_its_field(alice_client):
+    data = create_post(**{"title": "", "scenes-1-duration_sec": "500"})
+    body = alice_client.post(reverse("renders:create"), data).content.decode()
+    summary = body.split('id="error-summary"')[1].split("</div>")[0]
+    assert 'tabindex="-1"' in body.split('id="error-summary"')[0][-80:] + body.split('id="error-summary"')[1][:40]
+    assert 'href="#id_title"' in summary and "Title: This field is required." in summary
+    assert 'href="#id_scenes-1-duration_sec"' in summary and "Scene 2 · Seconds: Use between 1 and" in summary
+    assert 'id="id_scenes-1-duration_sec"' in body  # the link's target exists

@@ -117,9 +117,23 @@
     }
   });
 
+  // The error summary after a refused submit: focus goes to it, and each of its links moves
+  // focus to the field it names (an in-page link alone only scrolls).
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) return;
+    const target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) return;
+    event.preventDefault();
+    target.scrollIntoView({ block: "center" });
+    if (typeof target.focus === "function") target.focus({ preventScroll: true });
+  });
+
   function setUp() {
     const root = editor();
     if (root) renumber(root);
+    const summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
   }
 
   document.addEventListener("DOMContentLoaded", setUp);

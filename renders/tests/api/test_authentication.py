@@ -38,6 +38,7 @@ def test_it_refuses_a_revoked_key_with_401_json(alice, alice_key):
     assert answer["Content-Type"] == "application/json"
     assert answer.json()["code"] == "invalid_api_key"
     assert "revoked" in answer.json()["message"]
+    assert "Profile page, under API keys (/accounts/profile/)" in answer.json()["message"]  # a page that exists
     assert answer["WWW-Authenticate"].startswith("Bearer")
 
 
@@ -60,7 +61,8 @@ def test_it_answers_401_json_without_credentials():
     assert answer.status_code == 401
     assert answer.json() == {
         "code": "not_authenticated",
-        "message": "Authentication credentials were not provided.",
+        "message": "No API key was sent. Send it as `X-API-Key: bk_…` or `Authorization: Bearer bk_…`; "
+        "create one on your Profile page, under API keys (/accounts/profile/).",
     }
 
 
