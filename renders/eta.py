@@ -55,7 +55,9 @@ def render_rate(mode: str, resolution: str) -> float:
         if resolution:
             jobs = jobs.filter(plan__resolution=resolution)
         rows = jobs.order_by("-finished_at").values_list("started_at", "finished_at", "duration_sec")[:LEARN_FROM]
-        rates = [(done - start).total_seconds() / seconds for start, done, seconds in rows if seconds]
+        rates = [
+            (done - start).total_seconds() / seconds for start, done, seconds in rows if start and done and seconds
+        ]
         rate = statistics.median(rates) if rates else DEFAULT_RATES.get((mode, resolution), 1.2)
         cache.set(key, rate, CACHE_SEC)
     return float(rate)
