@@ -67,6 +67,7 @@ class AuditEvent(models.Model):
         JOB_CREATED = "job_created", "Job created"
         JOB_CANCELED = "job_canceled", "Job canceled"
         JOB_RETRIED = "job_retried", "Job retried"
+        JOB_DELETED = "job_deleted", "Job deleted"
         JOB_REQUEUED = "job_requeued", "Job re-queued by the reaper"
         JOB_REAPED = "job_reaped", "Job failed by the reaper"
         KEY_CREATED = "key_created", "API key created"

@@ -115,7 +115,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     new_key, raw_key = None, ""
     waiting = request.session.pop(NEW_KEY_SESSION, None)
     if isinstance(waiting, dict):
-        new_key = ApiKey.objects.filter(pk=waiting.get("id"), user=request.user).first()
+        new_key = ApiKey.objects.filter(pk=int(waiting.get("id") or 0), user_id=request.user.pk).first()
         raw_key = str(waiting.get("raw", "")) if new_key is not None else ""
     return _profile_page(request, key_form=ApiKeyForm(), new_key=new_key, raw_key=raw_key)
 
@@ -126,7 +126,7 @@ def api_key_create(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         return _profile_page(request, key_form=form, status=400)
-    key, raw = create_key(user=request.user, name=form.cleaned_data["name"])
+    key, raw = create_key(user=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]  # login_required
     if settings.SESSION_ENGINE.endswith("signed_cookies"):
         # A cookie session would carry the key to the browser and back: show it on this response.
         return _profile_page(request, key_form=ApiKeyForm(), new_key=key, raw_key=raw, status=201)

@@ -24,3 +24,23 @@ def synthetic_media_used(job: RenderJob) -> bool:
     by_provider = (summary.get("cost") or {}).get("by_provider") or {}
     speech = str(summary.get("speech_provider") or "").split("+")
     return bool(GENERATIVE_PROVIDERS & set(by_provider)) or bool({"elevenlabs", "openai"} & set(speech))
+
+
+def active_publication_problem(job: RenderJob) -> str:
+    """Why the video cannot be deleted while it is being published, or "" (renders.deletion's guard)."""
+    from publishing.models import Publication, PublicationState
+
+    publication = Publication.objects.filter(job=job).first()
+    if publication is None:
+        return ""
+    if publication.state in (PublicationState.SCHEDULED, PublicationState.QUEUED, PublicationState.UPLOADING):
+        return (
+            "This video is scheduled for YouTube or being uploaded. Cancel the publication first "
+            "(on the video's page), then delete it."
+        )
+    if publication.waits_for_youtube_publish_at:
+        return (
+            "YouTube will make this video public at its scheduled time. Cancel the publication first, "
+            "then delete it (the copy on YouTube stays until you remove it there)."
+        )
+    return ""

@@ -162,7 +162,7 @@ class SceneForm(forms.Form):
         return value
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned: dict[str, Any] = super().clean() or self.cleaned_data
         name = (cleaned.get("image") or "").strip()
         upload = cleaned.get("image_file")
         if upload:
@@ -227,7 +227,7 @@ class BaseSceneFormSet(BaseFormSet):
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         return {**super().get_form_kwargs(index), "owner": self.form_kwargs["owner"]}
 
-    def _construct_form(self, i: int, **kwargs: Any) -> Any:
+    def _construct_form(self, i: int, **kwargs: Any) -> Any:  # type: ignore[misc]  # private in the stubs
         # Every scene on the page counts, including one added and left blank: Django would treat
         # such a form as "empty, permitted" and drop it without a word (asked for 3, got 2).
         return super()._construct_form(i, **{**kwargs, "empty_permitted": False})
@@ -272,13 +272,13 @@ def error_summary(plan_form: PlanForm, formset: BaseSceneFormSet) -> list[dict[s
     """Every error on the page, each with the id of its field, for the summary's links."""
     items: list[dict[str, str]] = []
     for message in plan_form.non_field_errors():
-        items.append({"text": message, "target": "video-heading"})
+        items.append({"text": str(message), "target": "video-heading"})
     for name, errors in plan_form.errors.items():
         if name in plan_form.fields:
             for message in errors:
                 items.append({"text": f"{plan_form[name].label}: {message}", "target": plan_form[name].id_for_label})
     for message in formset.non_form_errors():
-        items.append({"text": message, "target": "scenes-heading"})
+        items.append({"text": str(message), "target": "scenes-heading"})
     for number, form in enumerate(formset.forms, start=1):
         for name, errors in form.errors.items():
             field = form[name] if name in form.fields else None

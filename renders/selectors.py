@@ -31,11 +31,13 @@ def is_admin(user: User | AnonymousUser) -> bool:
 
 
 def jobs_visible_to(user: User | AnonymousUser) -> QuerySet[RenderJob]:
+    """The jobs this user may see: their own (an admin: everyone's), never a deleted one."""
     if not user.is_authenticated:
         return RenderJob.objects.none()
+    existing = RenderJob.objects.filter(deleted_at__isnull=True)
     if is_admin(user):
-        return RenderJob.objects.all()
-    return RenderJob.objects.filter(owner=user)
+        return existing
+    return existing.filter(owner=user)
 
 
 def job_get_for_user(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -> RenderJob:
@@ -99,10 +101,12 @@ def profile_usage(*, user: User, profile: Profile) -> Usage:
     """The limits that apply to this creator (accounts.selectors.profile_quotas) and their usage, in one query."""
     now = timezone.now()
     totals = RenderJob.objects.filter(owner=user).aggregate(
-        total=Count("pk"),
-        succeeded=Count("pk", filter=Q(state=JobState.SUCCEEDED)),
+        # What exists (deleted videos are gone) ...
+        total=Count("pk", filter=Q(deleted_at__isnull=True)),
+        succeeded=Count("pk", filter=Q(state=JobState.SUCCEEDED, deleted_at__isnull=True)),
+        seconds=Sum("duration_sec", filter=Q(state=JobState.SUCCEEDED, deleted_at__isnull=True)),
+        # ... but today's renders and their cost were spent, deleted or not.
         last_day=Count("pk", filter=Q(created_at__gte=now - timedelta(days=1))),
-        seconds=Sum("duration_sec", filter=Q(state=JobState.SUCCEEDED)),
         cost=Sum("cost_actual", filter=Q(created_at__gte=now - timedelta(days=30))),
     )
     quotas = profile_quotas(profile=profile)

@@ -27,7 +27,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from renders import rate_limits, story_splitter
+from renders.deletion import delete_problem, job_delete, jobs_delete
 from renders.downloads import serve_stored_file
+from renders.eta import eta_seconds, eta_text
 from renders.forms import (
     LANGUAGE_LABELS,
     JobFilterForm,
@@ -410,6 +412,7 @@ def _status_context(job: RenderJob, *, action_error: str = "") -> dict[str, Any]
         "language_names": LANGUAGE_LABELS,
         "action_error": action_error,
         "cancel_pending": job.cancel_requested and not job.is_final,
+        "eta": eta_text(eta_seconds(job)),
     }
 
 
@@ -466,6 +469,53 @@ def retry(request: HttpRequest, job_id: UUID) -> HttpResponse:
     except QuotaExceeded as problem:
         error = problem.message
     return _after_action(request, job, error)
+
+
+# ---- delete -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    """GET asks to confirm (what goes, what stays); POST deletes the video and its files."""
+    job = job_get_for_user(user=request.user, job_id=job_id)
+    problem = delete_problem(job)
+    if request.method == "POST" and not problem:
+        title = job.title
+        try:
+            job_delete(job=job)
+        except JobActionError as error:
+            problem = error.message
+        else:
+            messages.success(request, f"Deleted “{title}” and its files.")
+            return redirect("renders:dashboard")
+    context = {"jobs": [job], "problems": [problem] if problem else [], "single": True}
+    return render(request, "renders/delete_confirm.html", context, status=409 if problem else 200)
+
+
+@login_required
+@require_POST
+def delete_many(request: HttpRequest) -> HttpResponse:
+    """From the library's checkboxes: first a confirmation listing them, then (confirm=1) the delete."""
+    ids = request.POST.getlist("job")[: settings.MAX_BULK_DELETE]
+    jobs = []
+    for job_id in ids:
+        try:
+            jobs.append(job_get_for_user(user=request.user, job_id=job_id))
+        except Http404:
+            continue  # gone meanwhile, or never theirs: nothing to delete
+    if not jobs:
+        messages.error(request, "Tick the videos to delete first.")
+        return redirect("renders:dashboard")
+    if request.POST.get("confirm") != "1":
+        problems = [f"“{job.title}”: {problem}" for job in jobs if (problem := delete_problem(job))]
+        return render(request, "renders/delete_confirm.html", {"jobs": jobs, "problems": problems, "single": False})
+    deleted, refused = jobs_delete(jobs=jobs)
+    if deleted:
+        messages.success(request, f"Deleted {deleted} video{'s' if deleted != 1 else ''} and their files.")
+    for line in refused:
+        messages.error(request, f"Not deleted: {line}")
+    return redirect("renders:dashboard")
 
 
 # ---- files ----------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from rest_framework.request import Request
 
+from renders.eta import eta_seconds
 from renders.models import AssetKind, JobAsset, JobState, RenderJob
 
 LOG_LINES = 50
@@ -111,6 +112,7 @@ def job_detail(request: Request, job: RenderJob) -> dict[str, Any]:
         "step": job.step,
         "progress_pct": job.progress_pct,
         "estimated_wait_seconds": estimated_wait_seconds(job),
+        "eta_seconds": eta_seconds(job),
         "assets": [
             {
                 "kind": asset.kind,

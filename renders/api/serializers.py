@@ -126,6 +126,13 @@ class JobDetailSerializer(serializers.Serializer):
     estimated_wait_seconds = serializers.IntegerField(
         allow_null=True, help_text="For a queued job: a rough wait until a worker takes it; null otherwise."
     )
+    eta_seconds = serializers.IntegerField(
+        allow_null=True,
+        min_value=1,
+        help_text="Seconds until the render is done, from this server's measured speed for the plan's mode and "
+        "resolution and, while it runs, its progress (for a queued job: the render alone, after the wait). "
+        "Null once the job is final.",
+    )
     assets = AssetSerializer(many=True)
     final_video_url = serializers.URLField(allow_null=True)
     thumbnail_url = serializers.URLField(allow_null=True)

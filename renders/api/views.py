@@ -33,6 +33,7 @@ from renders.api.representations import estimated_wait_seconds, job_detail, job_
 from renders.api.schema import IDEMPOTENCY_PARAMETERS, JOB_ID_PARAMETER
 from renders.api.serializers import JobDetailSerializer, JobFilterQuerySerializer, JobSummarySerializer, PlanField
 from renders.api.throttles import RenderStartRateThrottle
+from renders.deletion import job_delete
 from renders.downloads import serve_stored_file  # the web app's file serving (byte ranges, S3)
 from renders.idempotency import idempotent
 from renders.models import JobAsset, JobState, RenderJob
@@ -286,12 +287,30 @@ class RenderDetailApi(JsonApiView):
         job = job_get_for_user(user=request.user, job_id=job_id)
         return Response(_detail_data(request, job))
 
+    @extend_schema(
+        tags=TAG,
+        summary="Delete a finished video",
+        operation_id="renders_destroy",
+        description="Deletes the video's files (video, subtitles, images, audio) from storage, its log and "
+        "plan. A queued or running job must be canceled first, and a video scheduled for YouTube needs "
+        "its publication canceled first (409 `not_deletable`, saying which). Afterwards the job is a 404. "
+        "The day's render quota still counts it: the render happened.",
+        parameters=[JOB_ID_PARAMETER],
+        request=None,
+        responses={204: None, **error_responses(404, 409)},
+    )
+    def delete(self, request: Request, job_id: str) -> Response:
+        job_delete(job=job_get_for_user(user=request.user, job_id=job_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 @extend_schema_view(
     get=extend_schema(deprecated=True, summary="A render job's status (old path)", operation_id="render_status_legacy")
 )
 class LegacyRenderStatusApi(RenderDetailApi):
     """GET /render/{id}/status: the older path of GET /renders/{id}."""
+
+    http_method_names = ["get", "head", "options"]
 
 
 class RenderCancelApi(JsonApiView):

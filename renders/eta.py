@@ -1,0 +1,96 @@
+"""How long a render has left, from how fast this server renders.
+
+A render's wall time grows with the video's length, and its rate (seconds of work per second of
+video) depends on the mode and resolution: a 640×360 preview costs a fraction of a 1080p final.
+The rate is learned from this server's last LEARN_FROM succeeded jobs of the same mode and
+resolution (cached for CACHE_SEC, so polls share one query), falling back to rates measured on a
+2-core machine. While a job runs, two estimates are blended: the learned rate minus the time
+already spent, and the time spent extrapolated by the progress made (once there is enough of it).
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from renders.models import JobState, RenderJob
+
+LEARN_FROM = 30
+CACHE_SEC = 60
+PROGRESS_TRUSTED_FROM_PCT = 15
+# Seconds of render per second of video measured on the reference 2-core machine (docs/deployment.md):
+# the 60 s 1080p final took 70 s; the 135 s Prahlad preview 28.6 s.
+DEFAULT_RATES = {("proxy", ""): 0.22, ("final", "720p"): 0.6, ("final", "1080p"): 1.2, ("final", "4k"): 4.5}
+
+
+def _mode_resolution(plan: dict[str, Any]) -> tuple[str, str]:
+    mode = plan.get("mode") or "final"
+    return (mode, "") if mode == "proxy" else (mode, str(plan.get("resolution") or "1080p"))
+
+
+def video_seconds(plan: dict[str, Any]) -> float:
+    scenes = plan.get("scenes") or []
+    total = 0.0
+    for scene in scenes:
+        value = scene.get("duration_sec", 5) if isinstance(scene, dict) else 5
+        total += float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 5.0
+    return total
+
+
+def render_rate(mode: str, resolution: str) -> float:
+    """Seconds of render per second of video on this server, for this mode and resolution."""
+    key = f"bhakti:render-rate:{mode}:{resolution or '-'}"
+    rate = cache.get(key)
+    if rate is None:
+        jobs = RenderJob.objects.filter(
+            state=JobState.SUCCEEDED,
+            started_at__isnull=False,
+            finished_at__isnull=False,
+            duration_sec__gt=0,
+            plan__mode=mode,
+        )
+        if resolution:
+            jobs = jobs.filter(plan__resolution=resolution)
+        rows = jobs.order_by("-finished_at").values_list("started_at", "finished_at", "duration_sec")[:LEARN_FROM]
+        rates = [
+            (done - start).total_seconds() / seconds for start, done, seconds in rows if start and done and seconds
+        ]
+        rate = statistics.median(rates) if rates else DEFAULT_RATES.get((mode, resolution), 1.2)
+        cache.set(key, rate, CACHE_SEC)
+    return float(rate)
+
+
+def render_estimate_seconds(plan: dict[str, Any]) -> float:
+    """The whole render of this plan on this server, start to finish."""
+    return render_rate(*_mode_resolution(plan)) * video_seconds(plan)
+
+
+def eta_seconds(job: RenderJob) -> int | None:
+    """Seconds until this job's render is done (once a worker has it); None when it is final."""
+    if job.is_final:
+        return None
+    total = render_estimate_seconds(job.plan or {})
+    if job.state != JobState.RUNNING or job.started_at is None:
+        return max(1, round(total))
+    elapsed = max(0.0, (timezone.now() - job.started_at).total_seconds())
+    by_rate = max(0.0, total - elapsed)
+    progress = job.progress_pct
+    if progress >= PROGRESS_TRUSTED_FROM_PCT:
+        by_progress = elapsed * (100 - progress) / progress
+        left = (by_rate + by_progress) / 2
+    else:
+        left = by_rate
+    return max(1, round(left))
+
+
+def eta_text(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 10:
+        return "a few seconds"
+    if seconds < 90:
+        return f"about {round(seconds / 5) * 5} s"
+    return f"about {round(seconds / 60)} min"
