@@ -55,6 +55,49 @@ def motion_for_scene(index: int) -> Motion:
     return MOTIONS[index % len(MOTIONS)]
 
 
+# A creator's photo moves less than painted art, and toward its subject. Cover-cropped photos
+# zoom to (or from) PHOTO_ZOOM around the subject; framed photos (whole, over a blurred copy)
+# breathe by FRAMED_ZOOM about their centre, which keeps the whole photo on screen as long as
+# it fills at most 1/FRAMED_ZOOM of the still (photo_fit.FRAMED_FILL).
+PHOTO_ZOOM = 1.12
+FRAMED_ZOOM = 1.06
+
+
+def offset_towards(subject: float, zoom: float, still_side: int, frame_side: int, scale: float) -> float:
+    """The crop offset (0..1 of the slack, as Motion.x/y) that centres the window on `subject`
+    (a fraction of the still's side) at `zoom`, clamped so the window stays inside the still."""
+    scaled = still_side * scale * zoom
+    slack = scaled - frame_side
+    if slack <= 1e-9:
+        return 0.5
+    return min(1.0, max(0.0, (subject * scaled - frame_side / 2) / slack))
+
+
+def photo_motion(
+    index: int, layout: str, subject: tuple[float, float], still: tuple[int, int], frame: tuple[int, int]
+) -> Motion:
+    """The motion of an uploaded photo's still: scenes alternate between zooming in and out.
+
+    A cover-cropped photo zooms in until its subject is centred (as far as the still allows), or
+    starts close on the subject and opens out. A framed photo — the whole composed still, photo
+    and backdrop together — zooms gently about its centre, so the photo never leaves the frame.
+    The offsets are constant through the zoom: with the slack growing from zero, the window's
+    centre glides steadily from the still's centre to the subject.
+    """
+    zoom_in = index % 2 == 0
+    if layout == "framed":
+        low, high = 1.0, FRAMED_ZOOM
+        x = y = 0.5
+    else:
+        low, high = 1.0, PHOTO_ZOOM
+        scale = cover_scale(still, frame)
+        x = round(offset_towards(subject[0], high, still[0], frame[0], scale), 4)
+        y = round(offset_towards(subject[1], high, still[1], frame[1], scale), 4)
+    name = f"photo-{layout}-zoom-{'in' if zoom_in else 'out'}"
+    start, end = (low, high) if zoom_in else (high, low)
+    return Motion(name, start, end, x_start=x, x_end=x, y_start=y, y_end=y)
+
+
 def cover_scale(still: tuple[int, int], frame: tuple[int, int]) -> float:
     """Factor that makes the still just cover the frame (the larger of the two axis ratios)."""
     return max(frame[0] / still[0], frame[1] / still[1])
