@@ -34,6 +34,8 @@ BACKDROP_BRIGHTNESS = 0.45
 # The backdrop is blurred at 1/BACKDROP_REDUCTION of the still's size and scaled back up:
 # cheap, and softer than any blur radius affordable at full size.
 BACKDROP_REDUCTION = 16
+# The blur's radius, as a share of the backdrop's short side (about 1/8: a face becomes a glow).
+BACKDROP_BLUR_SHARE = 8
 SALIENCY_SIDE = 96  # the grey copy's longer side for the subject estimate
 SALIENCY_TOP_SHARE = 0.10  # the strongest share of edge pixels whose centroid is the subject
 
@@ -96,8 +98,8 @@ def cover_box(
     width, height = photo
     scale = min(width / target[0], height / target[1])
     crop_w, crop_h = target[0] * scale, target[1] * scale
-    left = min(max(subject[0] * width - crop_w / 2, 0.0), width - crop_w)
-    top = min(max(subject[1] * height - crop_h / 2, 0.0), height - crop_h)
+    left = min(max(subject[0] * width - crop_w / 2, 0.0), max(0.0, width - crop_w))
+    top = min(max(subject[1] * height - crop_h / 2, 0.0), max(0.0, height - crop_h))
     return left, top, left + crop_w, top + crop_h
 
 
@@ -133,6 +135,6 @@ def _backdrop(image: Image.Image, size: tuple[int, int], subject: tuple[float, f
     """The photo cover-cropped to `size`, heavily blurred and darkened, to sit behind it."""
     small = (max(2, size[0] // BACKDROP_REDUCTION), max(2, size[1] // BACKDROP_REDUCTION))
     reduced = image.resize(small, Image.Resampling.BOX, box=cover_box(image.size, small, subject), reducing_gap=2.0)
-    blurred = reduced.filter(ImageFilter.GaussianBlur(radius=max(1.0, min(small) / 24)))
+    blurred = reduced.filter(ImageFilter.GaussianBlur(radius=max(1.0, min(small) / BACKDROP_BLUR_SHARE)))
     darkened = blurred.point(lambda level: round(level * BACKDROP_BRIGHTNESS))
     return darkened.resize(size, Image.Resampling.BICUBIC)
