@@ -14,6 +14,10 @@ Motion is a function of the frame's position inside the scene's *visible span* (
 own frames plus the half-crossfades on either side), so a scene segment and the transition
 segments that show the same scene evaluate the same motion at the same instants: motion is
 continuous across segment cuts.
+
+Painted stills cycle through MOTIONS by scene index. A creator's photo gets `photo_motion`
+instead: a zoom toward the subject that photo_fit found (or gently about the centre when the
+photo is framed over a blurred copy of itself), chosen when its still is prepared.
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ def fit_photo(image: Image.Image, size: tuple[int, int]) -> FittedPhoto:
     subject = subject_centre(image)
     if aspect_mismatch(image.size, size) <= FRAMED_ASPECT_RATIO:
         box = cover_box(image.size, size, subject)
-        still = image.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+        still = image.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=2.0)
         left, top, right, bottom = box
         in_still = (
             (subject[0] * image.width - left) / (right - left),
@@ -124,7 +124,7 @@ def fit_photo(image: Image.Image, size: tuple[int, int]) -> FittedPhoto:
         return FittedPhoto(still, "cover", in_still, (0, 0, *size))
     still = _backdrop(image, size, subject)
     photo_size = contain_size(image.size, (size[0] * FRAMED_FILL, size[1] * FRAMED_FILL))
-    photo = image.resize(photo_size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    photo = image.resize(photo_size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     left, top = (size[0] - photo_size[0]) // 2, (size[1] - photo_size[1]) // 2
     still.paste(photo, (left, top))
     in_still = ((left + subject[0] * photo_size[0]) / size[0], (top + subject[1] * photo_size[1]) / size[1])
