@@ -19,7 +19,7 @@ from renders.pipeline.audio import write_wav
 from renders.pipeline.compose import build_timeline, compose_video, cues_in_window, global_cues, join_command
 from renders.pipeline.context import SAMPLE_RATE, Callbacks, Canceled, Cue, Narration, RenderError, RenderSettings
 from renders.pipeline.ffmpeg import run_ffmpeg, running_processes
-from renders.pipeline.ken_burns import MOTIONS, motion_filters, window_at
+from renders.pipeline.ken_burns import MOTIONS, Motion, motion_filters, motion_for_scene, photo_motion, window_at
 from renders.pipeline.media_probe import count_frames, probe
 from renders.pipeline.plan import parse_plan
 from renders.pipeline.segment_cache import SegmentCache
@@ -82,9 +82,17 @@ class Inputs:
             )
         )
 
-    def compose(self, callbacks: Callbacks | None = None) -> compose.Composed:
+    def compose(
+        self, callbacks: Callbacks | None = None, motions: list[Motion | None] | None = None
+    ) -> compose.Composed:
         return compose_video(
-            self.plan, self.images, self.narration(), self.cues, self.settings, callbacks or Callbacks()
+            self.plan,
+            self.images,
+            self.narration(),
+            self.cues,
+            self.settings,
+            callbacks or Callbacks(),
+            motions=motions,
         )
 
 
@@ -259,6 +267,19 @@ def test_it_rerenders_only_the_edited_scene_and_its_fades(tmp_path):
     assert (repainted.segments_rendered, repainted.segments_cached) == (2, 3)
     assert count_frames(repainted.video) == 90
     assert abs(probe(repainted.video).duration_sec - 3.0) < 0.1
+
+
+def test_it_rerenders_a_scene_whose_motion_changes_and_its_fades_only(tmp_path):
+    inputs = Inputs(tmp_path, [1.0, 1.0, 1.0], watermark="none")
+    inputs.compose()
+    # No motion given is the usual cycle: the same segments.
+    same = inputs.compose(motions=[None, motion_for_scene(1), None])
+    assert (same.segments_rendered, same.segments_cached) == (0, 5)
+
+    photo = photo_motion(1, "cover", (0.8, 0.4), inputs.still_size, inputs.plan.frame_size(144))
+    moved = inputs.compose(motions=[None, photo, None])
+    assert (moved.segments_rendered, moved.segments_cached) == (3, 2)
+    assert count_frames(moved.video) == 90
 
 
 def test_it_leaves_no_partial_files_in_the_cache(tmp_path):
