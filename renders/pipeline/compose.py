@@ -51,7 +51,7 @@ from renders.pipeline.segment_cache import SegmentCache, content_key, file_diges
 
 # Bump when anything that shapes a segment's pixels or audio changes without showing up in
 # its key (filter chain, colour handling, mix recipe): old cache entries then stop matching.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"  # 4: zoom crops follow each frame's scaled size (were anchored to its first)
 SCALE_FLAGS = "bilinear"
 TIMESCALE = 90_000  # divisible by 24, 25 and 30: every frame lands on an exact tick
 # A scene's own frames are rendered in chunks of at most this long, so that several cores can

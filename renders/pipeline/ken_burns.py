@@ -164,16 +164,23 @@ def motion_filters(
     # Commas inside expressions are protected by the single quotes around each option value.
     progress = f"clip((n+{first_frame})/{last},0,1)"
     base = cover_scale(still, frame)
-    x = f"round((iw-{width})*{_lerp(motion.x_start, motion.x_end, progress)})"
-    y = f"round((ih-{height})*{_lerp(motion.y_start, motion.y_end, progress)})"
-    crop = f"crop=w={width}:h={height}:x='{x}':y='{y}':exact=1,setsar=1"
+    x_share = _lerp(motion.x_start, motion.x_end, progress)
+    y_share = _lerp(motion.y_start, motion.y_end, progress)
     if motion.zoom_start == motion.zoom_end:
         scaled = (
             max(width, round(still[0] * base * motion.zoom_start)),
             max(height, round(still[1] * base * motion.zoom_start)),
         )
+        crop = _crop(frame, f"round({scaled[0] - width}*{x_share})", f"round({scaled[1] - height}*{y_share})")
         return MotionFilters(f"scale={scaled[0]}:{scaled[1]}:flags=lanczos", crop)
     zoom = _lerp(motion.zoom_start, motion.zoom_end, progress)
     scaled_w = f"max({width},round({still[0] * base:.6f}*{zoom}))"
     scaled_h = f"max({height},round({still[1] * base:.6f}*{zoom}))"
+    # The crop's offsets repeat the scaled size's own expression: crop's `iw`/`ih` keep the size
+    # of the first frame it was configured with, not the size each scaled frame really has.
+    crop = _crop(frame, f"round(({scaled_w}-{width})*{x_share})", f"round(({scaled_h}-{height})*{y_share})")
     return MotionFilters("", f"scale=w='{scaled_w}':h='{scaled_h}':eval=frame:flags={scale_flags},{crop}")
+
+
+def _crop(frame: tuple[int, int], x: str, y: str) -> str:
+    return f"crop=w={frame[0]}:h={frame[1]}:x='{x}':y='{y}':exact=1,setsar=1"
