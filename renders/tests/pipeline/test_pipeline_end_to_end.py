@@ -117,15 +117,15 @@ def _checkerboard(size: tuple[int, int], cell: int) -> Image.Image:
     return image
 
 
-def _frame_at(video: Path, seconds: float, out: Path) -> np.ndarray:
-    """The frame at `seconds` as luma (the one full-resolution plane), saved as a PNG at `out`."""
+def _frame_at(video: Path, seconds: float, out: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The frame at `seconds` as luma (the one full-resolution plane) and as RGB, saved as a PNG at `out`."""
     subprocess.run(
         [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-ss", f"{seconds:.3f}", "-i", str(video),
          "-frames:v", "1", "-y", str(out)],
         check=True, timeout=60,
     )  # fmt: skip
     with Image.open(out) as frame:
-        return np.asarray(frame.convert("L")).astype(int)
+        return np.asarray(frame.convert("L")).astype(int), np.asarray(frame.convert("RGB")).astype(int)
 
 
 def _light_cell_runs(lines: np.ndarray) -> list[int]:
@@ -160,8 +160,9 @@ def test_it_renders_uploaded_photos_unstretched_framed_or_cropped(tmp_path):
 
     width, height = 512, 288
     assert (probe(result.video).width, probe(result.video).height) == (width, height)
-    portrait = _frame_at(result.video, 0.2, tmp_path / "portrait_scene.png")
-    landscape = _frame_at(result.video, result.duration_sec - 0.2, tmp_path / "landscape_scene.png")
+    # Late in the first scene (its zoom nearly done) and at the very end of the second.
+    portrait, portrait_rgb = _frame_at(result.video, 1.0, tmp_path / "portrait_scene.png")
+    landscape, _ = _frame_at(result.video, result.duration_sec - 0.2, tmp_path / "landscape_scene.png")
     # Subtitles are burned into the lower part: measure in the upper 60% only.
     upper = round(height * 0.6)
     for frame in (portrait, landscape):
@@ -176,5 +177,9 @@ def test_it_renders_uploaded_photos_unstretched_framed_or_cropped(tmp_path):
     for side in (portrait[:upper, : round(width * 0.15)], portrait[:upper, round(width * 0.85) :]):
         assert side.max() < 120 and np.abs(np.diff(side, axis=1)).mean() < 2
     assert portrait[:upper, round(width * 0.3) : round(width * 0.7)].max() > 180  # light cells
+    # Centred while it zooms: the photo's columns (its cells are saturated yellow or blue, the
+    # backdrop a dull dark blend) leave equal margins on both sides.
+    photo_columns = np.where((portrait_rgb[:upper].max(axis=2) > 150).any(axis=0))[0]
+    assert abs(int(photo_columns.min()) - (width - 1 - int(photo_columns.max()))) <= 2
     # The landscape photo fills the frame edge to edge: light cells reach both sides.
     assert landscape[:upper, :20].max() > 180 and landscape[:upper, -20:].max() > 180
