@@ -13,9 +13,11 @@ everything that made them; a rerun of the same job reuses a still whose inputs d
 A scene that asks for stock footage gets a clip from the footage provider, searched by its
 prompt's keywords and kept as `footage/scene_NN.mp4` (reused on a rerun); its still is the clip's
 best frame, and its sidecar names the clip, which compose then plays instead of the still
-(`scene_footage`). A photo's sidecar records its layout and subject, from which `scene_motions`
-gives compose the photo's own Ken Burns motion (painted stills keep the usual cycle). When there is no footage provider or it fails, the scene is painted instead,
+(`scene_footage`). When there is no footage provider or it fails, the scene is painted instead,
 with a warning in the log: stock footage never fails a video.
+
+A photo's sidecar records its layout and subject, from which `scene_motions` gives compose the
+photo's own Ken Burns motion (painted stills keep the usual cycle).
 """
 
 from __future__ import annotations
