@@ -51,7 +51,7 @@ from renders.pipeline.segment_cache import SegmentCache, content_key, file_diges
 
 # Bump when anything that shapes a segment's pixels or audio changes without showing up in
 # its key (filter chain, colour handling, mix recipe): old cache entries then stop matching.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"  # 4: zoom crops follow each frame's scaled size (were anchored to its first)
 SCALE_FLAGS = "bilinear"
 TIMESCALE = 90_000  # divisible by 24, 25 and 30: every frame lands on an exact tick
 # A scene's own frames are rendered in chunks of at most this long, so that several cores can
@@ -212,6 +212,7 @@ class _Picture:
     path: Path
     size: tuple[int, int]  # the still's size; unused for a clip
     digest: str  # of the file's bytes, hashed once for all its segments
+    motion: Motion  # how the still moves; unused for a clip
     is_clip: bool = False
 
     def source_key(self, span: int) -> dict[str, object]:
@@ -219,7 +220,7 @@ class _Picture:
         A clip's frames depend on its bytes only: no motion, no span."""
         if self.is_clip:
             return {"clip": self.digest}
-        return {"image": self.digest, "span": span, "motion": _motion_key(motion_for_scene(self.index))}
+        return {"image": self.digest, "span": span, "motion": _motion_key(self.motion)}
 
     def input_args(self, fps: int) -> list[str]:
         if self.is_clip:
@@ -232,7 +233,7 @@ class _Picture:
         if self.is_clip:
             return _clip_prep(ctx, offset, frames)
         kb = motion_filters(
-            motion_for_scene(self.index), self.size, ctx.frame, first_frame=offset, span_frames=span,
+            self.motion, self.size, ctx.frame, first_frame=offset, span_frames=span,
             scale_flags=SCALE_FLAGS,
         )  # fmt: skip
         return f"{_still_prep(ctx.fps, frames, kb.once)},{kb.per_frame}"
@@ -520,18 +521,24 @@ def compose_video(
     settings: RenderSettings,
     callbacks: Callbacks,
     clips: Sequence[Path | None] | None = None,
+    motions: Sequence[Motion | None] | None = None,
 ) -> Composed:
     """Render (or reuse) every segment, mix the audio and join them into work_dir/video.mp4.
 
     Preconditions: one image, one SceneNarration and one cue list per scene, in scene order;
     scene durations are whole frames at plan.fps; `clips`, when given, holds one entry per scene:
-    a readable video file the scene plays instead of its still, or None. Raises Canceled or
-    RenderError(step="compose").
+    a readable video file the scene plays instead of its still, or None; `motions`, when given,
+    one entry per scene: the still's own Ken Burns motion (an uploaded photo's), or None for the
+    usual cycle (`motion_for_scene`). Raises Canceled or RenderError(step="compose").
     """
     count = len(plan.scenes)
     clips = list(clips) if clips is not None else [None] * count
-    if not (len(scene_images) == len(narration.scenes) == len(scene_cues) == len(clips) == count):
-        raise ValueError("compose needs one image, one narration, one cue list and one clip (or None) per scene")
+    motions = list(motions) if motions is not None else [None] * count
+    if not (len(scene_images) == len(narration.scenes) == len(scene_cues) == len(clips) == len(motions) == count):
+        raise ValueError(
+            "compose needs one image, one narration, one cue list, one clip (or None) and one motion (or None) "
+            "per scene"
+        )
     work = settings.work_dir / "compose"
     # Files named per run: a re-delivered task may compose the same job at the same time, and
     # ffmpeg must never read a subtitle script that another run is rewriting.
@@ -540,7 +547,7 @@ def compose_video(
     subs_dir.mkdir(parents=True, exist_ok=True)
     try:
         return _compose(
-            plan=plan, scene_images=scene_images, clips=clips, narration=narration, scene_cues=scene_cues,
+            plan=plan, scene_images=scene_images, clips=clips, motions=motions, narration=narration, scene_cues=scene_cues,
             settings=settings, callbacks=callbacks, subs_dir=subs_dir, run_tag=run_tag,
         )  # fmt: skip
     finally:
@@ -552,6 +559,7 @@ def _compose(
     plan: Plan,
     scene_images: list[Path],
     clips: list[Path | None],
+    motions: list[Motion | None],
     narration: Narration,
     scene_cues: list[list[Cue]],
     settings: RenderSettings,
@@ -570,7 +578,7 @@ def _compose(
     ctx = _encoding_context(plan=plan, frame=frame, encoder=encoder, workers=workers, subs_dir=subs_dir, work=work)
     timeline = build_timeline([scene.duration_sec for scene in narration.scenes], plan.fps)
     cues = global_cues(scene_cues, timeline)
-    pictures = _scene_pictures(scene_images=scene_images, clips=clips, frame=frame)
+    pictures = _scene_pictures(scene_images=scene_images, clips=clips, motions=motions, frame=frame)
     video_jobs = _video_jobs(ctx=ctx, pictures=pictures, timeline=timeline, cues=cues)
     audio = _mixed_audio_job(plan=plan, settings=settings, narration=narration, timeline=timeline, work=work)
     jobs = [*video_jobs, audio]
@@ -639,15 +647,18 @@ def _watermark(*, plan: Plan, frame: tuple[int, int], work: Path) -> tuple[Path 
         return mark, watermark.watermark_position(plan.watermark, frame, image.size)
 
 
-def _scene_pictures(*, scene_images: list[Path], clips: list[Path | None], frame: tuple[int, int]) -> list[_Picture]:
-    """What each scene shows: its stock clip when it has one, else its still."""
+def _scene_pictures(
+    *, scene_images: list[Path], clips: list[Path | None], motions: list[Motion | None], frame: tuple[int, int]
+) -> list[_Picture]:
+    """What each scene shows: its stock clip when it has one, else its still with its motion."""
     pictures = []
-    for index, (still, clip) in enumerate(zip(scene_images, clips, strict=True)):
+    for index, (still, clip, motion) in enumerate(zip(scene_images, clips, motions, strict=True)):
+        moving = motion or motion_for_scene(index)
         if clip is not None:
-            pictures.append(_Picture(index, clip, frame, file_digest(clip), is_clip=True))
+            pictures.append(_Picture(index, clip, frame, file_digest(clip), moving, is_clip=True))
             continue
         with Image.open(still) as image:
-            pictures.append(_Picture(index, still, image.size, file_digest(still)))
+            pictures.append(_Picture(index, still, image.size, file_digest(still), moving))
     return pictures
 
 

@@ -1,7 +1,9 @@
 """The images step: one still per scene, oversampled for Ken Burns motion. No Django here.
 
-A scene either brings the creator's own picture (validated, EXIF-rotated, cover-cropped) or is
-painted by the image providers (cloud first when configured, the local illustrator last).
+A scene either brings the creator's own photo (validated, EXIF-rotated, then fitted by
+`photo_fit`: cover-cropped around its subject, or whole over a blurred copy of itself when its
+shape is far from the frame's) or is painted by the image providers (cloud first when
+configured, the local illustrator last).
 Every still is exactly `oversample_size(frame_size)` so compose can pan and zoom inside it
 without ever scaling up past the frame.
 
@@ -13,6 +15,9 @@ prompt's keywords and kept as `footage/scene_NN.mp4` (reused on a rerun); its st
 best frame, and its sidecar names the clip, which compose then plays instead of the still
 (`scene_footage`). When there is no footage provider or it fails, the scene is painted instead,
 with a warning in the log: stock footage never fails a video.
+
+A photo's sidecar records its layout and subject, from which `scene_motions` gives compose the
+photo's own Ken Burns motion (painted stills keep the usual cycle).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from typing import Any
 from PIL import Image, ImageOps
 
 from renders.pipeline.context import Callbacks, RenderError, RenderSettings
+from renders.pipeline.ken_burns import Motion, photo_motion
+from renders.pipeline.photo_fit import PHOTO_FIT_VERSION, fit_photo
 from renders.pipeline.plan import Plan
 from renders.pipeline.providers.base import FootageProvider, Picture, ProviderError, ProviderSet, with_fallback
 from renders.pipeline.providers.pexels_stock import best_frame, stock_keywords
@@ -224,7 +231,7 @@ def prepare_scene_images(
         if scene.image:
             try:
                 source = callbacks.resolve_image(scene.image)
-                key = _key("upload", _file_digest(source), size)
+                key = _key("upload", PHOTO_FIT_VERSION, _file_digest(source), size)
             except FileNotFoundError:
                 raise _unreadable(index, "the file is missing") from None
             except OSError as error:
@@ -232,8 +239,9 @@ def prepare_scene_images(
             if _reusable(still, sidecar, key):
                 callbacks.log("info", f"scene {index + 1} image: reused")
             else:
-                picture = cover_fit(load_creator_image(source, index, size), size)
-                _save_still(picture, still, sidecar, key, {"source": "upload", "name": scene.image})
+                fitted = fit_photo(load_creator_image(source, index, size), size)
+                fit = {"layout": fitted.layout, "subject": [round(part, 4) for part in fitted.subject]}
+                _save_still(fitted.image, still, sidecar, key, {"source": "upload", "name": scene.image, "fit": fit})
         elif not (
             scene.stock_footage
             and _footage_still(scene.image_prompt, index, frame, size, settings, providers, callbacks, still, sidecar)
@@ -373,3 +381,24 @@ def scene_footage(stills: list[Path]) -> list[SceneFootage | None]:
             continue
         found.append(SceneFootage.from_credit(clip, source))
     return found
+
+
+def scene_motions(stills: list[Path], frame: tuple[int, int]) -> list[Motion | None]:
+    """For each still made by prepare_scene_images, the Ken Burns motion of an uploaded photo
+    (toward its subject, gentle when framed), or None for the usual cycle of painted stills.
+
+    Read from the stills' sidecars, like scene_footage; the motion follows from the sidecar's
+    fit, the still's size and the scene's position, all part of the segment's cache key.
+    """
+    motions: list[Motion | None] = []
+    for index, still in enumerate(stills):
+        try:
+            fit = json.loads(still.with_suffix(".json").read_text()).get("fit")
+            layout, (x, y) = str(fit["layout"]), fit["subject"]
+            with Image.open(still) as image:  # reads the header only
+                size = image.size
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            motions.append(None)
+            continue
+        motions.append(photo_motion(index, layout, (float(x), float(y)), size, frame))
+    return motions

@@ -14,6 +14,10 @@ Motion is a function of the frame's position inside the scene's *visible span* (
 own frames plus the half-crossfades on either side), so a scene segment and the transition
 segments that show the same scene evaluate the same motion at the same instants: motion is
 continuous across segment cuts.
+
+Painted stills cycle through MOTIONS by scene index. A creator's photo gets `photo_motion`
+instead: a zoom toward the subject that photo_fit found (or gently about the centre when the
+photo is framed over a blurred copy of itself), chosen when its still is prepared.
 """
 
 from __future__ import annotations
@@ -53,6 +57,49 @@ MOTIONS: tuple[Motion, ...] = (
 
 def motion_for_scene(index: int) -> Motion:
     return MOTIONS[index % len(MOTIONS)]
+
+
+# A creator's photo moves less than painted art, and toward its subject. Cover-cropped photos
+# zoom to (or from) PHOTO_ZOOM around the subject; framed photos (whole, over a blurred copy)
+# breathe by FRAMED_ZOOM about their centre, which keeps the whole photo on screen as long as
+# it fills at most 1/FRAMED_ZOOM of the still (photo_fit.FRAMED_FILL).
+PHOTO_ZOOM = 1.12
+FRAMED_ZOOM = 1.06
+
+
+def offset_towards(subject: float, zoom: float, still_side: int, frame_side: int, scale: float) -> float:
+    """The crop offset (0..1 of the slack, as Motion.x/y) that centres the window on `subject`
+    (a fraction of the still's side) at `zoom`, clamped so the window stays inside the still."""
+    scaled = still_side * scale * zoom
+    slack = scaled - frame_side
+    if slack <= 1e-9:
+        return 0.5
+    return min(1.0, max(0.0, (subject * scaled - frame_side / 2) / slack))
+
+
+def photo_motion(
+    index: int, layout: str, subject: tuple[float, float], still: tuple[int, int], frame: tuple[int, int]
+) -> Motion:
+    """The motion of an uploaded photo's still: scenes alternate between zooming in and out.
+
+    A cover-cropped photo zooms in until its subject is centred (as far as the still allows), or
+    starts close on the subject and opens out. A framed photo — the whole composed still, photo
+    and backdrop together — zooms gently about its centre, so the photo never leaves the frame.
+    The offsets are constant through the zoom: with the slack growing from zero, the window's
+    centre glides steadily from the still's centre to the subject.
+    """
+    zoom_in = index % 2 == 0
+    if layout == "framed":
+        low, high = 1.0, FRAMED_ZOOM
+        x = y = 0.5
+    else:
+        low, high = 1.0, PHOTO_ZOOM
+        scale = cover_scale(still, frame)
+        x = round(offset_towards(subject[0], high, still[0], frame[0], scale), 4)
+        y = round(offset_towards(subject[1], high, still[1], frame[1], scale), 4)
+    name = f"photo-{layout}-zoom-{'in' if zoom_in else 'out'}"
+    start, end = (low, high) if zoom_in else (high, low)
+    return Motion(name, start, end, x_start=x, x_end=x, y_start=y, y_end=y)
 
 
 def cover_scale(still: tuple[int, int], frame: tuple[int, int]) -> float:
@@ -117,16 +164,23 @@ def motion_filters(
     # Commas inside expressions are protected by the single quotes around each option value.
     progress = f"clip((n+{first_frame})/{last},0,1)"
     base = cover_scale(still, frame)
-    x = f"round((iw-{width})*{_lerp(motion.x_start, motion.x_end, progress)})"
-    y = f"round((ih-{height})*{_lerp(motion.y_start, motion.y_end, progress)})"
-    crop = f"crop=w={width}:h={height}:x='{x}':y='{y}':exact=1,setsar=1"
+    x_share = _lerp(motion.x_start, motion.x_end, progress)
+    y_share = _lerp(motion.y_start, motion.y_end, progress)
     if motion.zoom_start == motion.zoom_end:
         scaled = (
             max(width, round(still[0] * base * motion.zoom_start)),
             max(height, round(still[1] * base * motion.zoom_start)),
         )
+        crop = _crop(frame, f"round({scaled[0] - width}*{x_share})", f"round({scaled[1] - height}*{y_share})")
         return MotionFilters(f"scale={scaled[0]}:{scaled[1]}:flags=lanczos", crop)
     zoom = _lerp(motion.zoom_start, motion.zoom_end, progress)
     scaled_w = f"max({width},round({still[0] * base:.6f}*{zoom}))"
     scaled_h = f"max({height},round({still[1] * base:.6f}*{zoom}))"
+    # The crop's offsets repeat the scaled size's own expression: crop's `iw`/`ih` keep the size
+    # of the first frame it was configured with, not the size each scaled frame really has.
+    crop = _crop(frame, f"round(({scaled_w}-{width})*{x_share})", f"round(({scaled_h}-{height})*{y_share})")
     return MotionFilters("", f"scale=w='{scaled_w}':h='{scaled_h}':eval=frame:flags={scale_flags},{crop}")
+
+
+def _crop(frame: tuple[int, int], x: str, y: str) -> str:
+    return f"crop=w={frame[0]}:h={frame[1]}:x='{x}':y='{y}':exact=1,setsar=1"

@@ -43,6 +43,7 @@ def run_pipeline(
     started = step("images")
     scene_images = images.prepare_scene_images(plan, settings, callbacks, providers)
     footage = images.scene_footage(scene_images)
+    motions = images.scene_motions(scene_images, plan.frame_size(settings.proxy_short_side))
     done("images", started)
 
     started = step("speech")
@@ -56,7 +57,7 @@ def run_pipeline(
 
     started = step("compose")
     clips = [use.clip if use else None for use in footage]
-    composed = compose.compose_video(plan, scene_images, narration, scene_cues, settings, callbacks, clips)
+    composed = compose.compose_video(plan, scene_images, narration, scene_cues, settings, callbacks, clips, motions)
     thumb = thumbnail.render_thumbnail(plan, scene_images[0], work / "thumbnail.jpg")
     done("compose", started)
 

@@ -19,7 +19,7 @@ from renders.pipeline.audio import write_wav
 from renders.pipeline.compose import build_timeline, compose_video, cues_in_window, global_cues, join_command
 from renders.pipeline.context import SAMPLE_RATE, Callbacks, Canceled, Cue, Narration, RenderError, RenderSettings
 from renders.pipeline.ffmpeg import run_ffmpeg, running_processes
-from renders.pipeline.ken_burns import MOTIONS, motion_filters, window_at
+from renders.pipeline.ken_burns import MOTIONS, Motion, motion_filters, motion_for_scene, photo_motion, window_at
 from renders.pipeline.media_probe import count_frames, probe
 from renders.pipeline.plan import parse_plan
 from renders.pipeline.segment_cache import SegmentCache
@@ -82,9 +82,17 @@ class Inputs:
             )
         )
 
-    def compose(self, callbacks: Callbacks | None = None) -> compose.Composed:
+    def compose(
+        self, callbacks: Callbacks | None = None, motions: list[Motion | None] | None = None
+    ) -> compose.Composed:
         return compose_video(
-            self.plan, self.images, self.narration(), self.cues, self.settings, callbacks or Callbacks()
+            self.plan,
+            self.images,
+            self.narration(),
+            self.cues,
+            self.settings,
+            callbacks or Callbacks(),
+            motions=motions,
         )
 
 
@@ -188,6 +196,45 @@ def test_it_scales_a_pan_once_and_a_zoom_every_frame():
         assert filters.once == "" and "eval=frame" in filters.per_frame
 
 
+@pytest.mark.parametrize(
+    "motion",
+    [MOTIONS[0], MOTIONS[4], photo_motion(0, "cover", (0.8, 0.3), (800, 450), (640, 360))],
+    ids=lambda motion: motion.name,
+)
+def test_it_renders_each_frame_where_the_motion_says(tmp_path, motion):
+    """A white square at the still's centre lands, frame after frame, where window_at puts it:
+    the ffmpeg filters and the geometry agree, for zooms (whose size changes every frame) too.
+    Within 2 pixels: the scaled size and the offset are each rounded to whole pixels."""
+    still, frame, frames = (800, 450), (640, 360), 30
+    pixels = np.zeros((still[1], still[0], 3), np.uint8)
+    pixels[205:245, 380:420] = 255
+    Image.fromarray(pixels).save(tmp_path / "square.png")
+    filters = motion_filters(motion, still, frame, first_frame=0, span_frames=frames)
+    chain = ",".join(
+        part
+        for part in (
+            "format=yuv444p",
+            filters.once,
+            f"loop=loop={frames - 1}:size=1:start=0,setpts=N",
+            filters.per_frame,
+        )
+        if part
+    )
+    run_ffmpeg(
+        ["-loglevel", "error", "-i", str(tmp_path / "square.png"), "-vf", chain, "-frames:v", str(frames),
+         str(tmp_path / "frame_%02d.png")],
+        is_canceled=lambda: False,
+    )  # fmt: skip
+    for number in (1, 15, 30):
+        with Image.open(tmp_path / f"frame_{number:02d}.png") as image:
+            seen = np.asarray(image.convert("L")) > 128
+        columns, rows = np.where(seen.any(axis=0))[0], np.where(seen.any(axis=1))[0]
+        window = window_at(motion, (number - 1) / (frames - 1), still, frame)
+        scale = window.scaled_width / still[0]
+        assert abs((columns.min() + columns.max() + 1) / 2 - (400 * scale - window.x)) <= 2
+        assert abs((rows.min() + rows.max() + 1) / 2 - (225 * scale - window.y)) <= 2
+
+
 def test_it_composes_a_video_exactly_as_long_as_the_narration(tmp_path):
     # The first scene is long enough to be rendered in two chunks.
     inputs = Inputs(tmp_path, [3.5, 1.0, 1.2], music="tanpura")
@@ -259,6 +306,19 @@ def test_it_rerenders_only_the_edited_scene_and_its_fades(tmp_path):
     assert (repainted.segments_rendered, repainted.segments_cached) == (2, 3)
     assert count_frames(repainted.video) == 90
     assert abs(probe(repainted.video).duration_sec - 3.0) < 0.1
+
+
+def test_it_rerenders_a_scene_whose_motion_changes_and_its_fades_only(tmp_path):
+    inputs = Inputs(tmp_path, [1.0, 1.0, 1.0], watermark="none")
+    inputs.compose()
+    # No motion given is the usual cycle: the same segments.
+    same = inputs.compose(motions=[None, motion_for_scene(1), None])
+    assert (same.segments_rendered, same.segments_cached) == (0, 5)
+
+    photo = photo_motion(1, "cover", (0.8, 0.4), inputs.still_size, inputs.plan.frame_size(144))
+    moved = inputs.compose(motions=[None, photo, None])
+    assert (moved.segments_rendered, moved.segments_cached) == (3, 2)
+    assert count_frames(moved.video) == 90
 
 
 def test_it_leaves_no_partial_files_in_the_cache(tmp_path):

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from renders.pipeline import images
 from renders.pipeline.context import Callbacks, Canceled, RenderError, RenderSettings
 from renders.pipeline.illustrator import LocalIllustrator
-from renders.pipeline.images import OVERSAMPLE, oversample_size, prepare_scene_images, styled_prompt
+from renders.pipeline.images import OVERSAMPLE, oversample_size, prepare_scene_images, scene_motions, styled_prompt
+from renders.pipeline.ken_burns import motion_for_scene
 from renders.pipeline.plan import Plan, parse_plan
 from renders.pipeline.providers.base import Picture, ProviderError, ProviderSet
 
@@ -128,7 +130,7 @@ def test_it_fits_a_portrait_plan(tmp_path):
         assert image.size == (90, 160)
 
 
-def test_it_uses_the_creators_picture_upright_and_cropped(tmp_path):
+def test_it_uses_the_creators_picture_upright_and_framed(tmp_path):
     uploads = tmp_path / "uploads"
     uploads.mkdir()
     # Stored landscape, top half red, bottom half blue; EXIF says "rotate 90° clockwise to view".
@@ -143,11 +145,14 @@ def test_it_uses_the_creators_picture_upright_and_cropped(tmp_path):
     stills = prepare_scene_images(plan, _settings(tmp_path), Recorder(uploads).callbacks, ProviderSet(images=[painter]))
 
     pixels = _still(stills[0])
-    # Upright, the picture is portrait with blue on the left and red on the right; the 16:9
-    # crop keeps its middle band, so both halves stay side by side.
-    left, right = pixels[:, :70].mean(axis=(0, 1)), pixels[:, 90:].mean(axis=(0, 1))
+    # Upright, the picture is portrait (56x85 here) with blue on the left and red on the right;
+    # too narrow for 16:9, it stands whole in the middle of the still over a dark backdrop.
+    left, right = pixels[8:82, 55:77].mean(axis=(0, 1)), pixels[8:82, 83:105].mean(axis=(0, 1))
     assert left[2] > 150 > 60 > left[0]
     assert right[0] > 150 > 60 > right[2]
+    assert pixels[:, :40].max() < 120 and pixels[:, 120:].max() < 120
+    fit = json.loads(stills[0].with_suffix(".json").read_text())["fit"]
+    assert fit["layout"] == "framed"
     assert painter.calls == []  # the creator's picture is used, nothing is painted
 
 
@@ -257,3 +262,39 @@ def test_it_stops_between_scenes_when_canceled(tmp_path):
             _plan(_scene()), _settings(tmp_path), Recorder(canceled=True).callbacks, ProviderSet(images=[painter])
         )
     assert painter.calls == []
+
+
+def test_it_moves_a_photo_its_own_way_and_painted_art_as_before(tmp_path):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    Image.new("RGB", (90, 160), (200, 120, 40)).save(uploads / "tall.png")
+    plan = _plan(_scene(), _scene(image="tall.png"))
+
+    stills = prepare_scene_images(
+        plan, _settings(tmp_path), Recorder(uploads).callbacks, ProviderSet(images=[LocalIllustrator()])
+    )
+    motions = scene_motions(stills, plan.frame_size(PROXY_SHORT_SIDE))
+
+    assert motions[0] is None  # compose gives painted art motion_for_scene(0), as always
+    assert motions[1] is not None and motions[1].name == "photo-framed-zoom-out"
+    assert motions[1] != motion_for_scene(1)
+
+
+def test_it_prepares_a_photo_again_when_the_fitting_changes(tmp_path, monkeypatch):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    Image.new("RGB", (160, 90), (200, 120, 40)).save(uploads / "wide.png")
+    settings = _settings(tmp_path)
+    plan = _plan(_scene(image="wide.png"))
+    first = prepare_scene_images(plan, settings, Recorder(uploads).callbacks, ProviderSet())
+    key = json.loads(first[0].with_suffix(".json").read_text())["key"]
+
+    recorder = Recorder(uploads)
+    prepare_scene_images(plan, settings, recorder.callbacks, ProviderSet())
+    assert ("info", "scene 1 image: reused") in recorder.logs
+
+    monkeypatch.setattr(images, "PHOTO_FIT_VERSION", "next")
+    recorder = Recorder(uploads)
+    prepare_scene_images(plan, settings, recorder.callbacks, ProviderSet())
+    assert ("info", "scene 1 image: reused") not in recorder.logs
+    assert json.loads(first[0].with_suffix(".json").read_text())["key"] != key

@@ -6,10 +6,13 @@ No Django: `run_pipeline` is what the CLI, the worker task and these tests all c
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from pathlib import Path
 
-from PIL import Image
+import imageio_ffmpeg
+import numpy as np
+from PIL import Image, ImageDraw
 
 from conftest import tiny_plan_data
 from renders.pipeline.context import Callbacks, RenderSettings
@@ -101,3 +104,82 @@ def test_it_reuses_everything_when_the_same_plan_runs_again(tmp_path):
     assert summary["segments"] == {"rendered": 0, "cached": 3}
     assert rerun_sec < 1.0 + 0.5 * sum(first.timings.values())
     _check_render(again, plan)
+
+
+def _checkerboard(size: tuple[int, int], cell: int) -> Image.Image:
+    """Square cells, light yellow and blue: a photo whose geometry a frame can be checked against."""
+    image = Image.new("RGB", size, (40, 90, 200))
+    draw = ImageDraw.Draw(image)
+    for top in range(0, size[1], cell):
+        for left in range(0, size[0], cell):
+            if (left // cell + top // cell) % 2 == 0:
+                draw.rectangle((left, top, left + cell - 1, top + cell - 1), fill=(240, 200, 80))
+    return image
+
+
+def _frame_at(video: Path, seconds: float, out: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The frame at `seconds` as luma (the one full-resolution plane) and as RGB, saved as a PNG at `out`."""
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-ss", f"{seconds:.3f}", "-i", str(video),
+         "-frames:v", "1", "-y", str(out)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    with Image.open(out) as frame:
+        return np.asarray(frame.convert("L")).astype(int), np.asarray(frame.convert("RGB")).astype(int)
+
+
+def _light_cell_runs(lines: np.ndarray) -> list[int]:
+    """Lengths of the light cells' runs along each line (luma above 145), without each line's
+    first run (maybe cut by an edge) or a run still open at its end."""
+    runs: list[int] = []
+    for line in lines:
+        found, length = [], 0
+        for light in line > 145:
+            if light:
+                length += 1
+            elif length:
+                found.append(length)
+                length = 0
+        runs += found[1:]
+    return runs
+
+
+def test_it_renders_uploaded_photos_unstretched_framed_or_cropped(tmp_path):
+    storage = tmp_path / "storage"
+    (storage / "uploads" / "7").mkdir(parents=True)
+    _checkerboard((480, 640), 80).save(storage / "uploads/7/portrait.png")  # 3:4: framed in 16:9
+    _checkerboard((1600, 1000), 100).save(storage / "uploads/7/landscape.png")  # 16:10: cover-cropped
+    scenes = [
+        {"image": "uploads/7/portrait.png", "narration": "A photo.", "duration_sec": 1.5},
+        {"image": "uploads/7/landscape.png", "narration": "Another.", "duration_sec": 1.5},
+    ]
+    plan = parse_plan(tiny_plan_data(scenes=scenes, music="none", watermark="none"))
+    settings = RenderSettings(work_dir=tmp_path / "work", cache_dir=tmp_path / "cache", proxy_short_side=288)
+
+    result = run_pipeline(plan, settings, Callbacks(resolve_image=lambda name: storage / name))
+
+    width, height = 512, 288
+    assert (probe(result.video).width, probe(result.video).height) == (width, height)
+    # Late in the first scene (its zoom nearly done) and at the very end of the second.
+    portrait, portrait_rgb = _frame_at(result.video, 1.0, tmp_path / "portrait_scene.png")
+    landscape, _ = _frame_at(result.video, result.duration_sec - 0.2, tmp_path / "landscape_scene.png")
+    # Subtitles are burned into the lower part: measure in the upper 60% only.
+    upper = round(height * 0.6)
+    for frame in (portrait, landscape):
+        across = _light_cell_runs(frame[round(height * 0.25) : upper : 4])
+        down = _light_cell_runs(frame[:upper, round(width * 0.4) : round(width * 0.6) : 4].T)
+        assert len(across) >= 10 and len(down) >= 5
+        # Square cells stay square: ~34 pixels either way, within a pixel and a half.
+        assert abs(float(np.median(across)) - float(np.median(down))) <= 1.5, (across, down)
+        # No black borders anywhere the picture moves.
+        assert frame[0].min() > 40 and frame[:upper, 0].min() > 40 and frame[:upper, -1].min() > 40
+    # The portrait photo stands whole in the middle; beside it, a dark, smooth blurred copy.
+    for side in (portrait[:upper, : round(width * 0.15)], portrait[:upper, round(width * 0.85) :]):
+        assert side.max() < 120 and np.abs(np.diff(side, axis=1)).mean() < 2
+    assert portrait[:upper, round(width * 0.3) : round(width * 0.7)].max() > 180  # light cells
+    # Centred while it zooms: the photo's columns (its cells are saturated yellow or blue, the
+    # backdrop a dull dark blend) leave equal margins on both sides.
+    photo_columns = np.where((portrait_rgb[:upper].max(axis=2) > 150).any(axis=0))[0]
+    assert abs(int(photo_columns.min()) - (width - 1 - int(photo_columns.max()))) <= 2
+    # The landscape photo fills the frame edge to edge: light cells reach both sides.
+    assert landscape[:upper, :20].max() > 180 and landscape[:upper, -20:].max() > 180
