@@ -71,7 +71,7 @@ AspectArg = Annotated[Aspect | None, Field(description="16:9 (YouTube), 9:16 (Sh
 ResolutionArg = Annotated[Resolution | None, Field(description="Output resolution of a final render.")]
 ModeArg = Annotated[Mode | None, Field(description="proxy: a fast low-resolution preview; final: the real thing.")]
 
-READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, openWorldHint=False)
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False)
 
 
 def _result(data: dict[str, Any], *, is_error: bool = False) -> CallToolResult:
@@ -130,7 +130,7 @@ def build_server(*, key_of: KeyOf) -> MCPServer:  # noqa: C901 - one registratio
         "topic or a library story, without starting a render: review or edit it, then pass it to create_video as "
         "`plan`. Send exactly one of `topic` or `story_id`. A topic no story matches (offline) is refused with "
         "code `topic_not_found` and the `closest` stories.",
-        annotations=ToolAnnotations(readOnlyHint=True, openWorldHint=True),
+        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True),
     )
     async def draft_plan(
         ctx: Context,
@@ -157,7 +157,7 @@ def build_server(*, key_of: KeyOf) -> MCPServer:  # noqa: C901 - one registratio
         "possibly edited), `topic` or `story_id`; with a plan, the settings live inside the plan. Counts against "
         "your daily quota, cost limit and per-minute start rate (codes `daily_quota_exceeded`, "
         "`cost_limit_exceeded`, `throttled` with `retry_after`). Then poll get_video.",
-        annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=False),
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False),
     )
     async def create_video(
         ctx: Context,
@@ -199,7 +199,7 @@ def build_server(*, key_of: KeyOf) -> MCPServer:  # noqa: C901 - one registratio
         title="Cancel a video",
         description="Cancels a queued render at once, or asks a running one to stop within seconds. A finished "
         "video is refused with code `not_cancelable`.",
-        annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=True),
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True),
     )
     async def cancel_video(ctx: Context, job_id: JobId) -> CallToolResult:
         return await _tool(key_of, ctx, tools.cancel_video, job_id=job_id)
@@ -227,7 +227,7 @@ def build_server(*, key_of: KeyOf) -> MCPServer:  # noqa: C901 - one registratio
         title="Schedule a YouTube upload",
         description="Schedules a finished video for your connected YouTube channel (connect it once in the web "
         "studio). Without `publish_at` it uploads now. Refusals: `not_found`, `not_connected`, `not_ready`, …",
-        annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=True),
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=True),
     )
     async def schedule_youtube_publish(
         ctx: Context,

@@ -152,7 +152,7 @@ def list_stories(*, user: User) -> dict[str, Any]:
 
 def _story_plan(*, story_id: str, language: str, duration_sec: int | None, options: dict[str, str]) -> dict[str, Any]:
     """The story template told in `language`, validated as POST /templates/{id}/plan validates it."""
-    given = {"language": language, **{key: value for key, value in options.items() if key != "style"}}
+    given: dict[str, Any] = {"language": language, **{key: value for key, value in options.items() if key != "style"}}
     if duration_sec is not None:
         given["length_sec"] = duration_sec
     serializer = TemplatePlanApi.InputSerializer(data=given)
