@@ -14,6 +14,7 @@ from accounts.models import AuditEvent, Profile
 from accounts.services import api_key_create, api_key_revoke, ensure_profile
 from assistants import tools
 from assistants.http import presented_key
+from assistants.http import refusal as refusal_of_request
 from conftest import tiny_plan_data
 from renders.models import JobState, RenderJob
 
@@ -156,3 +157,36 @@ def test_it_reads_the_key_as_the_api_does():
     assert presented_key({"X-API-Key": "bk_xyz", "Authorization": "Bearer bk_abc"}) == "bk_xyz"
     assert presented_key({"Authorization": "Basic dXNlcg=="}) is None
     assert presented_key({}) is None
+
+
+def _scope(**headers: str) -> dict:
+    return {
+        "type": "http",
+        "method": "POST",
+        "path": "/mcp",
+        "client": ("203.0.113.9", 5000),
+        "headers": [(name.lower().encode(), value.encode()) for name, value in headers.items()],
+    }
+
+
+def refused_at_the_gate(**headers: str) -> tuple[int, dict]:
+    refused = refusal_of_request(_scope(**headers))
+    assert refused is not None
+    return refused
+
+
+def test_it_gates_http_requests_by_key_and_throttles_a_guesser(alice, settings):
+    settings.API_KEY_FAILURES_PER_WINDOW = 2
+    raw = api_key_create(user=alice, name="assistant")[1]
+    assert refusal_of_request(_scope(Authorization=f"Bearer {raw}")) is None
+    status, body = refused_at_the_gate()
+    assert (status, body["code"]) == (401, "not_authenticated")
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.AUTH_FAILED).exists()  # no attempt, no record
+    for _ in range(2):
+        status, body = refused_at_the_gate(Authorization="Bearer bk_guess")
+        assert (status, body["code"]) == (401, "invalid_api_key")
+    failed = AuditEvent.objects.filter(action=AuditEvent.Action.AUTH_FAILED)
+    assert failed.count() == 2 and {event.ip for event in failed} == {"203.0.113.9"}
+    # The address has used up its guesses: even a valid key waits, as on the API.
+    status, body = refused_at_the_gate(Authorization=f"Bearer {raw}")
+    assert (status, body["code"]) == (429, "throttled") and body["retry_after"] >= 1
