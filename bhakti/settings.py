@@ -119,6 +119,9 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Where this site is reached from outside, for links made outside a web request: the MCP server
+# (`manage.py mcp`) gives assistants the API's download URLs of a video's files on this base.
+SITE_URL = env_url("SITE_URL", "http://localhost:8000", schemes={"http", "https"}).rstrip("/")
 
 # --- HTTPS (on by default with DEBUG off; `manage.py check --deploy` stays clean) -----------------
 # Behind a TLS-terminating proxy, set TRUST_X_FORWARDED_PROTO=1 (and make sure the proxy sets
@@ -160,6 +163,7 @@ INSTALLED_APPS = [
     "renders",
     "library",
     "publishing",
+    "assistants",  # the MCP server (manage.py mcp): a front door above the other apps
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-"""Imports point one way, downward: bhakti ← accounts ← renders ← library, publishing.
+"""Imports point one way, downward: bhakti ← accounts ← renders ← library, publishing ← assistants.
 
 bhakti's own modules (the API toolkit, logging, request context, health) import no app, so every
 app can import them; accounts and renders import no app above them (the library registers its
@@ -39,9 +39,12 @@ def _sources(package: str) -> list[Path]:
 @pytest.mark.parametrize(
     ("package", "above"),
     [
-        ("bhakti", ("accounts", "renders", "library", "publishing")),
-        ("accounts", ("renders", "library", "publishing")),
-        ("renders", ("library", "publishing")),
+        ("bhakti", ("accounts", "renders", "library", "publishing", "assistants")),
+        ("accounts", ("renders", "library", "publishing", "assistants")),
+        ("renders", ("library", "publishing", "assistants")),
+        # Side by side: neither imports the other. The MCP server (assistants) sits on top of all.
+        ("library", ("publishing", "assistants")),
+        ("publishing", ("library", "assistants")),
     ],
 )
 def test_it_imports_nothing_from_the_apps_above(package, above):
@@ -56,6 +59,6 @@ def test_it_imports_nothing_from_the_apps_above(package, above):
 
 
 def test_the_request_context_is_the_lowest_module_and_sentry_sits_below_logging():
-    project = ("bhakti", "accounts", "renders", "library", "publishing")
+    project = ("bhakti", "accounts", "renders", "library", "publishing", "assistants")
     assert {m for m in _imported_modules(ROOT / "bhakti/request_context.py") if m.split(".")[0] in project} == set()
     assert "bhakti.logging" not in _imported_modules(ROOT / "bhakti/sentry.py")

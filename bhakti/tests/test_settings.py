@@ -170,8 +170,9 @@ def test_it_reads_every_variable_the_deployment_files_set():
     }
     assert example - compose_only <= known, sorted(example - compose_only - known)
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
-    for service in ("web", "worker", "scheduler", "migrate"):
+    for service in ("web", "worker", "scheduler", "migrate", "mcp"):
         assert set(compose["services"][service]["environment"]) <= known, service
+    assert compose["services"]["mcp"]["command"] == ["python", "manage.py", "mcp", "--http", "0.0.0.0:8765"]
     for service in ("worker", "scheduler"):  # qcluster alone would reap late and hang on SIGTERM
         assert compose["services"][service]["command"] == ["python", "manage.py", "run_workers"], service
     assert compose["services"]["worker"]["environment"]["Q_SCHEDULER"] == "0"
