@@ -200,6 +200,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "publishing.context_processors.publishing",
             ],
         },
     }
@@ -247,6 +248,11 @@ MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "renders.static_fonts.PackageFontFinder",  # the Devanagari web font, from its pip package
+]
 
 S3_BUCKET = env_str("S3_BUCKET", "")
 # Browsers get presigned links signed for S3_PUBLIC_URL when set (see bhakti/storage.py for why

@@ -1,12 +1,21 @@
 """The project's URL root: it only includes each app's routes (and the health checks)."""
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from bhakti import health
 from renders import metrics
 
+
+def _favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    return HttpResponsePermanentRedirect(static("favicon.svg"))  # resolved per request: the manifest may come later
+
+
 urlpatterns = [
+    # Browsers and crawlers ask for /favicon.ico whatever the pages link; send them to the real one.
+    path("favicon.ico", lambda request: _favicon(request)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics_json, name="metrics"),

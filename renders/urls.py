@@ -16,5 +16,4 @@ urlpatterns = [
     path("videos/delete/", views.delete_many, name="delete_many"),
     path("videos/<uuid:job_id>/files/<int:asset_id>/", views.asset_file, name="asset_file"),
     path("uploads/<str:filename>", views.upload_preview, name="upload_preview"),
-    path("fonts/noto-sans-devanagari.ttf", views.devanagari_font, name="devanagari_font"),
 ]

@@ -19,10 +19,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -544,12 +543,3 @@ def upload_preview(request: HttpRequest, filename: str) -> HttpResponseBase:
     if not is_own_upload(owner=request.user, name=name) or not default_storage.exists(name):
         raise Http404("No such upload")
     return serve_stored_file(request, default_storage, name, filename=filename)
-
-
-@require_GET
-@cache_control(public=True, max_age=7 * 24 * 3600)
-def devanagari_font(request: HttpRequest) -> FileResponse:
-    """Noto Sans Devanagari straight from its pip package, so no copy of the binary is committed."""
-    from renders.pipeline.fonts import devanagari_font as font_path
-
-    return FileResponse(open(font_path(), "rb"), content_type="font/ttf")  # noqa: SIM115 - FileResponse closes it

@@ -170,3 +170,32 @@ def test_it_offers_the_stock_footage_credits_as_the_description(client, alice, c
         "Scene 2: video by Ravi K on Pexels https://www.pexels.com/video/857251/"
     )
     assert expected in panel  # scenes in order; < and > dropped (YouTube refuses them)
+
+
+def test_creators_see_youtube_only_where_publishing_can_work(client, alice, rendered_job, settings):
+    settings.YOUTUBE_CLIENT_ID = settings.YOUTUBE_CLIENT_SECRET = ""
+    client.force_login(alice)
+    job_page = client.get(reverse("renders:job_status", args=[rendered_job.pk])).content.decode()
+    assert reverse("publishing:job_panel", args=[rendered_job.pk]) not in job_page  # no panel to load
+    assert f'href="{reverse("publishing:index")}"' not in job_page  # nor a nav entry
+    assert "not available on this server" in client.get(reverse("publishing:index")).content.decode()
+
+
+def test_staff_see_how_to_turn_youtube_on(client, alice, rendered_job, settings):
+    settings.YOUTUBE_CLIENT_ID = settings.YOUTUBE_CLIENT_SECRET = ""
+    alice.is_staff = True
+    alice.save(update_fields=["is_staff"])
+    client.force_login(alice)
+    job_page = client.get(reverse("renders:job_status", args=[rendered_job.pk])).content.decode()
+    assert reverse("publishing:job_panel", args=[rendered_job.pk]) in job_page
+    panel = client.get(reverse("publishing:job_panel", args=[rendered_job.pk])).content.decode()
+    assert 'data-testid="youtube-how-to-enable"' in panel and "YOUTUBE_CLIENT_ID" in panel
+    assert "Connect YouTube" not in panel
+
+
+def test_with_youtube_configured_creators_get_the_panel(client, alice, rendered_job):
+    client.force_login(alice)
+    job_page = client.get(reverse("renders:job_status", args=[rendered_job.pk])).content.decode()
+    assert reverse("publishing:job_panel", args=[rendered_job.pk]) in job_page
+    panel = client.get(reverse("publishing:job_panel", args=[rendered_job.pk])).content.decode()
+    assert "Connect YouTube" in panel

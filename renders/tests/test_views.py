@@ -582,12 +582,27 @@ def test_it_previews_my_uploads_but_not_anyone_elses(alice_client, alice, bob):
     assert alice_client.get(reverse("renders:upload_preview", args=[theirs.rsplit("/", 1)[1]])).status_code == 404
 
 
-def test_it_serves_the_devanagari_font_from_its_package(client):
-    response = client.get(reverse("renders:devanagari_font"))
-    data = b"".join(response.streaming_content)
-    assert response.status_code == 200 and response["Content-Type"] == "font/ttf"
-    assert data[:4] == b"\x00\x01\x00\x00" and len(data) > 100_000
-    assert "max-age=604800" in response["Cache-Control"]
+def test_the_devanagari_font_is_a_static_file_from_its_package(client, tmp_path, settings):
+    from django.contrib.staticfiles import finders
+    from django.core.management import call_command
+
+    from renders.pipeline.fonts import devanagari_font
+
+    assert finders.find("fonts/noto-sans-devanagari.ttf") == str(devanagari_font())
+    css = (settings.BASE_DIR / "static" / "css" / "bhakti.css").read_text()
+    assert 'url("../fonts/noto-sans-devanagari.ttf")' in css
+    # With DEBUG off collectstatic hashes it, rewrites the stylesheet to the hashed name, and
+    # WhiteNoise's storage writes a compressed copy beside it (served with an immutable header).
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", verbosity=0)
+    hashed = sorted(path.name for path in (tmp_path / "fonts").glob("noto-sans-devanagari.*.ttf"))
+    assert len(hashed) == 1 and (tmp_path / "fonts" / f"{hashed[0]}.gz").stat().st_size < 400_000
+    built_css = next(path for path in (tmp_path / "css").glob("bhakti.*.css") if not path.name.endswith(".gz"))
+    assert f"../fonts/{hashed[0]}" in built_css.read_text()
 
 
 # ---- isolation ---------------------------------------------------------------------------------------
@@ -735,3 +750,19 @@ def test_the_error_summary_links_each_message_to_its_field(alice_client):
     assert 'href="#id_title"' in summary and "Title: This field is required." in summary
     assert 'href="#id_scenes-1-duration_sec"' in summary and "Scene 2 · Seconds: Use between 1 and" in summary
     assert 'id="id_scenes-1-duration_sec"' in body  # the link's target exists
+
+
+def test_pages_have_a_favicon_and_the_ico_path_finds_it(client, alice):
+    client.force_login(alice)
+    page = client.get(reverse("renders:dashboard")).content.decode()
+    assert 'rel="icon"' in page and "favicon" in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and "favicon" in response["Location"]
+
+
+def test_the_job_log_is_keyboard_scrollable_and_follows_the_newest_line(alice_client, alice):
+    job = make_job(alice, state=JobState.RUNNING)
+    JobEvent.objects.create(job=job, message="Attempt 1 started on a worker")
+    page = alice_client.get(reverse("renders:job_status", args=[job.pk])).content.decode()
+    assert '<ol class="log" aria-label="Render log" tabindex="0" data-follow-log>' in page
+    assert "js/job_status.js" in page
