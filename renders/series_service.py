@@ -99,7 +99,7 @@ class SeriesCanceled:
 
 
 def _item_plan(item: SeriesItem, index: int) -> dict[str, Any]:
-    where = f"items[{index}]"
+    where = f"items.{index}"  # the API's own paths for an item's fields (`errors`)
     unknown = sorted(set(item.options) - set(ITEM_SETTINGS))
     if unknown:
         raise SeriesError("invalid", f"{unknown[0]!r} is not a plan setting of a series item.", field=f"{where}.{unknown[0]}")
@@ -211,7 +211,7 @@ def series_create(
                         )
                     )
                 except PlanError as error:
-                    raise PlanError({f"items[{position}].{key}": message for key, message in error.errors.items()},
+                    raise PlanError({f"items.{position}.{key}": message for key, message in error.errors.items()},
                                     limit=error.limit) from error  # fmt: skip
             if schedule is not None and publisher is not None:
                 publisher.schedule(owner, jobs, instants, schedule.publish)
