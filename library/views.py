@@ -8,12 +8,13 @@ import os
 import uuid
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
 
 from library.forms import SeriesForm, StoryFilterForm
 from library.stories import StoryTemplate, UnknownTemplate, get_template, list_templates, template_thumbnail_prompt
@@ -122,6 +124,11 @@ def thumbnail(request: HttpRequest, template_id: str) -> FileResponse:
 
 # --- Series -----------------------------------------------------------------------------------------
 
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails  # set by django_htmx's middleware (django-htmx's typing recipe)
+
+
 SERIES_PER_PAGE = 20
 DEFAULT_PUBLISH_TIME = dt.time(9, 0)
 
@@ -156,7 +163,8 @@ def _create_from_form(request: HttpRequest, form: SeriesForm) -> str | None:
     """Start the series the form describes; its id, or None with the refusal added to the form."""
     data = form.cleaned_data
     items = form.items()
-    wait = rate_limits.take_render_start(user_id=request.user.pk, count=len(items))
+    owner = cast(User, request.user)  # login_required
+    wait = rate_limits.take_render_start(user_id=owner.pk, count=len(items))
     if wait is not None:
         form.add_error(None, rate_limits.series_refusal_message(wait, len(items)))
         return None
@@ -173,7 +181,7 @@ def _create_from_form(request: HttpRequest, form: SeriesForm) -> str | None:
     options = {"aspect": data["aspect"], "mode": data["mode"]}
     try:
         series = series_create(
-            owner=request.user,  # type: ignore[arg-type]  # login_required
+            owner=owner,
             title=data["title"],
             items=[
                 SeriesItem(story=story, language=language, duration_target=length, options=options)
@@ -206,7 +214,7 @@ def series_new(request: HttpRequest) -> HttpResponse:
             return redirect("library:series_detail", series_id=series_id)
     context = {
         "form": form,
-        "publishing_refusal": publishing_refusal(request.user),  # type: ignore[arg-type]
+        "publishing_refusal": publishing_refusal(cast(User, request.user)),  # login_required
         "max_items": MAX_SERIES_ITEMS,
     }
     return render(request, "library/series_new.html", context, status=400 if form.errors else 200)
@@ -234,9 +242,9 @@ def _series_context(request: HttpRequest, series_id: uuid.UUID) -> dict[str, Any
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def series_detail(request: HttpRequest, series_id: uuid.UUID) -> HttpResponse:
+def series_detail(request: HtmxHttpRequest, series_id: uuid.UUID) -> HttpResponse:
     """The series' videos with their states and publish times; the list polls itself until every render is final."""
-    template = "library/series_detail.html#items" if request.htmx else "library/series_detail.html"  # type: ignore[attr-defined]
+    template = "library/series_detail.html#items" if request.htmx else "library/series_detail.html"
     return render(request, template, _series_context(request, series_id))
 
 

@@ -102,7 +102,9 @@ def _item_plan(item: SeriesItem, index: int) -> dict[str, Any]:
     where = f"items.{index}"  # the API's own paths for an item's fields (`errors`)
     unknown = sorted(set(item.options) - set(ITEM_SETTINGS))
     if unknown:
-        raise SeriesError("invalid", f"{unknown[0]!r} is not a plan setting of a series item.", field=f"{where}.{unknown[0]}")
+        raise SeriesError(
+            "invalid", f"{unknown[0]!r} is not a plan setting of a series item.", field=f"{where}.{unknown[0]}"
+        )
     planner_options: dict[str, Any] = {key: item.options[key] for key in PLANNER_SETTINGS if item.options.get(key)}
     if item.duration_target is not None:
         planner_options["length_sec"] = float(item.duration_target)

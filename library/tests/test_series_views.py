@@ -34,7 +34,7 @@ def alice_channel(alice) -> YouTubeChannel:
 
 
 def _form(**overrides: object) -> dict:
-    data = {
+    data: dict[str, object] = {
         "title": "Daily stories", "stories": ["prahlad", "dhruva"], "languages": ["en", "hi"], "lengths": "30",
         "aspect": "9:16", "mode": "proxy", "every_days": "1", "every_hours": "0", "privacy": "public",
     }  # fmt: skip

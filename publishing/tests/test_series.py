@@ -38,10 +38,15 @@ def daily_series(alice, channel):
     return series_create(
         owner=alice,
         title="Evening stories",
-        items=[SeriesItem(story=story, duration_target=20, options={"mode": "proxy"})
-               for story in ("prahlad", "dhruva", "kaliya")],  # fmt: skip
+        items=[
+            SeriesItem(story=story, duration_target=20, options={"mode": "proxy"})
+            for story in ("prahlad", "dhruva", "kaliya")
+        ],  # fmt: skip
         schedule=SeriesSchedule(
-            start_date=start, local_time=dt.time(18, 30), time_zone="Asia/Kolkata", every_days=1,
+            start_date=start,
+            local_time=dt.time(18, 30),
+            time_zone="Asia/Kolkata",
+            every_days=1,
             publish=PublishSettings(made_for_kids=False, privacy="unlisted"),
         ),  # fmt: skip
     )

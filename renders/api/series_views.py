@@ -9,9 +9,10 @@ services' own exceptions answer as `renders/api/errors.py` says.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -188,7 +189,8 @@ class SeriesItemInputSerializer(JsonInputSerializer):
         "when left out.",
     )
     voice = serializers.ChoiceField(choices=VOICES, required=False)
-    style = serializers.ChoiceField(choices=STYLES, required=False)
+    # A plan setting named like DRF's Field.style (a dict of rendering hints), as in the render API.
+    style = serializers.ChoiceField(choices=STYLES, required=False)  # type: ignore[assignment]
     aspect = serializers.ChoiceField(choices=ASPECTS, required=False)
     resolution = serializers.ChoiceField(choices=RESOLUTIONS, required=False)
     mode = serializers.ChoiceField(choices=MODES, required=False)
@@ -227,7 +229,8 @@ class SeriesApi(JsonApiView):
             ref_name = "SeriesCreate"
 
         title = serializers.CharField(max_length=120)
-        items = SeriesItemInputSerializer(many=True, min_length=1, max_length=MAX_SERIES_ITEMS)
+        # many=True takes min_length and max_length (DRF 3.14+); the stubs do not know them yet.
+        items = SeriesItemInputSerializer(many=True, min_length=1, max_length=MAX_SERIES_ITEMS)  # type: ignore[call-arg]
         schedule = ScheduleInputSerializer(
             required=False,
             allow_null=True,
@@ -259,7 +262,7 @@ class SeriesApi(JsonApiView):
             series_for_user(user=request.user),
             page=query.validated_data["page"],
             page_size=query.validated_data["page_size"],
-            represent=lambda series: {**_summary(request, series), "job_count": series.job_count},
+            represent=lambda series: {**_summary(request, series), "job_count": getattr(series, "job_count", 0)},
         )
         return Response(SeriesApi.OutputSerializer(page).data)
 
@@ -286,11 +289,12 @@ class SeriesApi(JsonApiView):
         webhook_url = data.get("webhook_url", "")
         if webhook_url:
             check_webhook_url(webhook_url)
-        wait = rate_limits.take_render_start(user_id=request.user.pk, count=len(data["items"]))
+        owner = cast(User, request.user)  # the view's permission refuses anonymous requests
+        wait = rate_limits.take_render_start(user_id=owner.pk, count=len(data["items"]))
         if wait is not None:
             raise Throttled(wait=wait, detail=rate_limits.series_refusal_message(wait, len(data["items"])))
         series = series_create(
-            owner=request.user,
+            owner=owner,
             title=data["title"],
             items=[_series_item(item) for item in data["items"]],
             schedule=_series_schedule(data["schedule"]) if data.get("schedule") else None,
@@ -369,4 +373,3 @@ class SeriesCancelApi(JsonApiView):
             "message": result.message,
         }
         return Response(body)
-

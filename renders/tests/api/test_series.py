@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.utils import timezone
 
@@ -58,7 +56,9 @@ def test_it_starts_one_job_per_item_grouped_in_a_series(alice_api, alice, enqueu
 
 
 def test_it_schedules_one_publication_a_day_at_local_time_across_dst(alice_api, alice_channel):
-    answer = _create(alice_api, {"title": "Spring", "items": _items("prahlad", "dhruva", "kaliya"), "schedule": SCHEDULE})
+    answer = _create(
+        alice_api, {"title": "Spring", "items": _items("prahlad", "dhruva", "kaliya"), "schedule": SCHEDULE}
+    )
     assert answer.status_code == 201, answer.json()
     items = answer.json()["items"]
     # London goes to BST on 28 March 2027: 09:00 local stays, the UTC instant moves an hour.
@@ -83,7 +83,10 @@ def test_it_keeps_nine_local_in_new_york_when_clocks_go_back(alice_api, alice_ch
     schedule = {**SCHEDULE, "start_date": "2027-11-06", "time_zone": "America/New_York"}
     answer = _create(alice_api, {"title": "Autumn", "items": _items("prahlad", "dhruva"), "schedule": schedule})
     assert answer.status_code == 201, answer.json()
-    assert [item["publish_at_utc"] for item in answer.json()["items"]] == ["2027-11-06T13:00:00Z", "2027-11-07T14:00:00Z"]
+    assert [item["publish_at_utc"] for item in answer.json()["items"]] == [
+        "2027-11-06T13:00:00Z",
+        "2027-11-07T14:00:00Z",
+    ]
 
 
 def test_it_refuses_a_schedule_without_a_connected_channel(alice_api, enqueued):
@@ -173,7 +176,9 @@ def test_it_lists_and_shows_only_the_callers_series(alice_api, bob_api, alice):
 
 
 def test_it_cancels_queued_jobs_and_leaves_running_and_finished_ones(alice_api, alice_channel):
-    data = _create(alice_api, {"title": "S", "items": _items("prahlad", "dhruva", "kaliya"), "schedule": SCHEDULE}).json()
+    data = _create(
+        alice_api, {"title": "S", "items": _items("prahlad", "dhruva", "kaliya"), "schedule": SCHEDULE}
+    ).json()
     running, finished, queued = (RenderJob.objects.get(pk=job_id) for job_id in data["job_ids"])
     RenderJob.objects.filter(pk=running.pk).update(state=JobState.RUNNING, started_at=timezone.now())
     RenderJob.objects.filter(pk=finished.pk).update(state=JobState.SUCCEEDED, progress_pct=100)
