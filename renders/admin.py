@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from renders.models import IdempotencyRecord, JobAsset, JobEvent, RenderJob, WebhookDelivery
+from renders.models import IdempotencyRecord, JobAsset, JobEvent, RenderJob, Series, WebhookDelivery
 from renders.services import JobActionError, job_cancel, job_retry
 
 
@@ -84,3 +84,30 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
     list_filter = ["state", "created_at"]
     search_fields = ["key", "user__username"]
     list_select_related = ["user"]
+
+
+class SeriesJobInline(admin.TabularInline):
+    model = RenderJob
+    fk_name = "series"
+    extra = 0
+    can_delete = False
+    fields = ["series_position", "title", "language", "state", "progress_pct"]
+    readonly_fields = fields
+    ordering = ["series_position"]
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    """Read-only for operators: a series is made and canceled by its creator (renders.series_service)."""
+
+    list_display = ["title", "owner", "start_date", "local_time", "time_zone", "every_days", "every_hours",
+                    "created_at", "canceled_at"]  # fmt: skip
+    list_filter = ["created_at", "canceled_at"]
+    search_fields = ["title", "owner__username", "id"]
+    readonly_fields = ["id", "owner", "title", "time_zone", "start_date", "local_time", "every_days", "every_hours",
+                       "created_at", "canceled_at"]  # fmt: skip
+    inlines = [SeriesJobInline]
