@@ -212,3 +212,12 @@ def test_it_is_in_the_openapi_schema(alice_api):
     schema = alice_api.get("/api/schema/?format=json").json()
     assert {"/api/v1/series", "/api/v1/series/{series_id}", "/api/v1/series/{series_id}/cancel"} <= set(schema["paths"])
     assert schema["paths"]["/api/v1/series"]["post"]["operationId"] == "series_create"
+
+
+def test_it_says_a_series_bigger_than_the_start_rate_never_fits(alice_api, settings):
+    settings.RATE_LIMIT_PER_MIN = 2
+    answer = _create(alice_api, {"title": "Big", "items": _items("prahlad", "dhruva", "kaliya")})
+    assert answer.status_code == 429 and "make a shorter series" in answer.json()["message"]
+    assert not Series.objects.exists()
+    # Nothing was counted: a series that fits still starts at once.
+    assert _create(alice_api, {"title": "Small", "items": _items("prahlad", "dhruva")}).status_code == 201
