@@ -91,8 +91,7 @@ class SeriesJobInline(admin.TabularInline):
     fk_name = "series"
     extra = 0
     can_delete = False
-    fields = ["series_position", "title", "language", "state", "progress_pct"]
-    readonly_fields = fields
+    fields = readonly_fields = ("series_position", "title", "language", "state", "progress_pct")
     ordering = ["series_position"]
     show_change_link = True
 
