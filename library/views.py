@@ -39,7 +39,8 @@ from renders.series_service import (
     SeriesItem,
     SeriesSchedule,
     series_cancel,
-    series_create,
+    series_prepare,
+    series_start,
 )
 from renders.series_times import time_zone_names
 from renders.services import QuotaExceeded
@@ -164,10 +165,6 @@ def _create_from_form(request: HttpRequest, form: SeriesForm) -> str | None:
     data = form.cleaned_data
     items = form.items()
     owner = cast(User, request.user)  # login_required
-    wait = rate_limits.take_render_start(user_id=owner.pk, count=len(items))
-    if wait is not None:
-        form.add_error(None, rate_limits.series_refusal_message(wait, len(items)))
-        return None
     schedule = None
     if data["schedule"]:
         schedule = SeriesSchedule(
@@ -180,7 +177,7 @@ def _create_from_form(request: HttpRequest, form: SeriesForm) -> str | None:
         )
     options = {"aspect": data["aspect"], "mode": data["mode"]}
     try:
-        series = series_create(
+        draft = series_prepare(
             owner=owner,
             title=data["title"],
             items=[
@@ -189,6 +186,12 @@ def _create_from_form(request: HttpRequest, form: SeriesForm) -> str | None:
             ],
             schedule=schedule,
         )
+        # Counted against the start rate only once it is well formed; then all of it or nothing.
+        wait = rate_limits.take_render_start(user_id=owner.pk, count=draft.job_count)
+        if wait is not None:
+            form.add_error(None, rate_limits.series_refusal_message(wait, draft.job_count))
+            return None
+        series = series_start(draft=draft)
     except SeriesError as refusal:
         name = refusal.field.removeprefix("schedule.")
         form.add_error(name if name in form.fields else None, refusal.message)
@@ -196,8 +199,11 @@ def _create_from_form(request: HttpRequest, form: SeriesForm) -> str | None:
     except SeriesNotPublishable as refusal:
         form.add_error("schedule", refusal.message)
         return None
-    except (QuotaExceeded, PlanError) as refusal:
-        form.add_error(None, str(refusal.message if isinstance(refusal, QuotaExceeded) else refusal))
+    except QuotaExceeded as refusal:
+        form.add_error(None, refusal.message)
+        return None
+    except PlanError as refusal:
+        form.add_error(None, str(refusal))
         return None
     return str(series.pk)
 

@@ -157,19 +157,36 @@ def _schedule_instants(schedule: SeriesSchedule, count: int, now: dt.datetime) -
     return instants
 
 
-def series_create(
+@dataclass(frozen=True)
+class SeriesDraft:
+    """A series checked and planned, not yet created: what `series_start` writes."""
+
+    owner: User
+    title: str
+    plans: list[dict[str, Any]]
+    schedule: SeriesSchedule | None
+    instants: list[dt.datetime]
+    webhook_url: str
+
+    @property
+    def job_count(self) -> int:
+        return len(self.plans)
+
+
+def series_prepare(
     *,
     owner: User,
     title: str,
     items: list[SeriesItem],
     schedule: SeriesSchedule | None = None,
     webhook_url: str = "",
-) -> Series:
-    """Start one render job per item, grouped as a series; schedule one publication per item when asked.
+) -> SeriesDraft:
+    """Check the request and build every item's plan; writes nothing.
 
-    Raises SeriesError (bad input, `field` names it), SeriesNotPublishable (a schedule without a
-    connected channel), QuotaExceeded (quota or cost guard), PlanError (an item's plan over a limit).
-    Nothing is created when any of them is raised.
+    Separate from `series_start` so a caller can count the series against the start rate only
+    once it is known to be well formed (a typo in a story id must not use up a minute's starts).
+    Raises SeriesError (bad input, `field` names it) or SeriesNotPublishable (a schedule without
+    a connected channel).
     """
     title = title.strip()
     if not title:
@@ -182,18 +199,32 @@ def series_create(
         raise SeriesError("invalid", f"A series has at most {MAX_SERIES_ITEMS} items.", field="items")
     plans = [_item_plan(item, index) for index, item in enumerate(items)]
     instants: list[dt.datetime] = []
-    publisher = series_publisher()
     if schedule is not None:
         instants = _schedule_instants(schedule, len(items), timezone.now())
+        publisher = series_publisher()
         if publisher is None:
             raise SeriesNotPublishable("not_connected", "Publishing is not installed on this server.")
         publisher.check(owner)
+    return SeriesDraft(
+        owner=owner, title=title, plans=plans, schedule=schedule, instants=instants, webhook_url=webhook_url
+    )
+
+
+def series_start(*, draft: SeriesDraft) -> Series:
+    """Create the series: one render job per plan (enqueued on commit), one publication per job when scheduled.
+
+    Raises QuotaExceeded (the daily quota cannot cover every job, or one is over the cost guard)
+    or PlanError (an item's plan over a limit, its paths under `items.N.`). Nothing is created
+    when either is raised.
+    """
+    owner, schedule = draft.owner, draft.schedule
+    publisher = series_publisher()
     try:
-        _check_daily_quota(owner=owner, needed=len(items))
+        _check_daily_quota(owner=owner, needed=draft.job_count)
         with transaction.atomic():
             series = Series.objects.create(
                 owner=owner,
-                title=title,
+                title=draft.title,
                 time_zone=schedule.time_zone if schedule else "",
                 start_date=schedule.start_date if schedule else None,
                 local_time=schedule.local_time if schedule else None,
@@ -201,13 +232,13 @@ def series_create(
                 every_hours=schedule.every_hours if schedule else 0,
             )
             jobs = []
-            for position, plan in enumerate(plans):
+            for position, plan in enumerate(draft.plans):
                 try:
                     jobs.append(
                         job_create(
                             owner=owner,
                             plan_data=plan,
-                            webhook_url=webhook_url,
+                            webhook_url=draft.webhook_url,
                             series=series,
                             series_position=position,
                         )
@@ -216,12 +247,25 @@ def series_create(
                     raise PlanError({f"items.{position}.{key}": message for key, message in error.errors.items()},
                                     limit=error.limit) from error  # fmt: skip
             if schedule is not None and publisher is not None:
-                publisher.schedule(owner, jobs, instants, schedule.publish)
+                publisher.schedule(owner, jobs, draft.instants, schedule.publish)
     except QuotaExceeded as refusal:
         # Recorded after the rollback, so the refusal stays in the trail.
         audit.record(audit.Action.QUOTA_EXCEEDED, actor=owner, detail=f"series: {refusal.limit}: {refusal.message}")
         raise
     return series
+
+
+def series_create(
+    *,
+    owner: User,
+    title: str,
+    items: list[SeriesItem],
+    schedule: SeriesSchedule | None = None,
+    webhook_url: str = "",
+) -> Series:
+    """`series_prepare` then `series_start`: every check, then all of the series or nothing."""
+    draft = series_prepare(owner=owner, title=title, items=items, schedule=schedule, webhook_url=webhook_url)
+    return series_start(draft=draft)
 
 
 def series_cancel(*, series: Series) -> SeriesCanceled:
@@ -252,6 +296,6 @@ def series_cancel(*, series: Series) -> SeriesCanceled:
 
 
 __all__ = [
-    "MAX_SERIES_ITEMS", "SeriesCanceled", "SeriesError", "SeriesItem", "SeriesNotPublishable", "SeriesSchedule",
-    "series_cancel", "series_create",
+    "MAX_SERIES_ITEMS", "SeriesCanceled", "SeriesDraft", "SeriesError", "SeriesItem", "SeriesNotPublishable",
+    "SeriesSchedule", "series_cancel", "series_create", "series_prepare", "series_start",
 ]  # fmt: skip

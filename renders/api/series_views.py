@@ -38,7 +38,8 @@ from renders.series_service import (
     SeriesItem,
     SeriesSchedule,
     series_cancel,
-    series_create,
+    series_prepare,
+    series_start,
 )
 from renders.series_times import MAX_TIME_ZONE_CHARS
 from renders.webhooks import check_webhook_url
@@ -290,16 +291,17 @@ class SeriesApi(JsonApiView):
         if webhook_url:
             check_webhook_url(webhook_url)
         owner = cast(User, request.user)  # the view's permission refuses anonymous requests
-        wait = rate_limits.take_render_start(user_id=owner.pk, count=len(data["items"]))
-        if wait is not None:
-            raise Throttled(wait=wait, detail=rate_limits.series_refusal_message(wait, len(data["items"])))
-        series = series_create(
+        draft = series_prepare(
             owner=owner,
             title=data["title"],
             items=[_series_item(item) for item in data["items"]],
             schedule=_series_schedule(data["schedule"]) if data.get("schedule") else None,
             webhook_url=webhook_url,
         )
+        wait = rate_limits.take_render_start(user_id=owner.pk, count=draft.job_count)
+        if wait is not None:
+            raise Throttled(wait=wait, detail=rate_limits.series_refusal_message(wait, draft.job_count))
+        series = series_start(draft=draft)
         url = series_url(request, series)
         return Response(_detail(request, series), status=status.HTTP_201_CREATED, headers={"Location": url})
 

@@ -221,3 +221,10 @@ def test_it_says_a_series_bigger_than_the_start_rate_never_fits(alice_api, setti
     assert not Series.objects.exists()
     # Nothing was counted: a series that fits still starts at once.
     assert _create(alice_api, {"title": "Small", "items": _items("prahlad", "dhruva")}).status_code == 201
+
+
+def test_it_counts_a_series_against_the_start_rate_only_once_it_is_well_formed(alice_api, settings):
+    settings.RATE_LIMIT_PER_MIN = 2
+    typo = _create(alice_api, {"title": "Typo", "items": _items("prahlad", "prahlaad")})
+    assert typo.status_code == 400 and "items.1.story" in typo.json()["errors"]
+    assert _create(alice_api, {"title": "Fixed", "items": _items("prahlad", "dhruva")}).status_code == 201
