@@ -1,26 +1,49 @@
-"""The story gallery and its card thumbnails."""
+"""The story gallery and its card thumbnails; a series started from the gallery, its page and its cancel."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import uuid
 from collections import Counter
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
 
-from library.forms import StoryFilterForm
+from library.forms import SeriesForm, StoryFilterForm
 from library.stories import StoryTemplate, UnknownTemplate, get_template, list_templates, template_thumbnail_prompt
 from library.topic_match import match_topic, search_stories
+from renders import rate_limits
 from renders.forms import STYLE_CHOICES
 from renders.pipeline.illustrator import PAINTER_VERSION, LocalIllustrator
+from renders.pipeline.plan import LANGUAGE_NAMES, PlanError
+from renders.selectors import series_entries, series_for_user, series_get_for_user
+from renders.series_publishing import PublishSettings, SeriesNotPublishable, publishing_refusal
+from renders.series_service import (
+    MAX_SERIES_ITEMS,
+    SeriesError,
+    SeriesItem,
+    SeriesSchedule,
+    series_cancel,
+    series_prepare,
+    series_start,
+)
+from renders.series_times import time_zone_names
+from renders.services import QuotaExceeded
 
 THUMB_SIZE = (480, 270)
 THUMBS_DIR = "template-thumbs"
@@ -98,3 +121,151 @@ def thumbnail(request: HttpRequest, template_id: str) -> FileResponse:
     if not path.is_file():
         _paint_thumbnail(template, path)
     return FileResponse(open(path, "rb"), content_type="image/jpeg")  # noqa: SIM115 - FileResponse closes it
+
+
+# --- Series -----------------------------------------------------------------------------------------
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails  # set by django_htmx's middleware (django-htmx's typing recipe)
+
+
+SERIES_PER_PAGE = 20
+DEFAULT_PUBLISH_TIME = dt.time(9, 0)
+
+
+def _series_form(request: HttpRequest) -> SeriesForm:
+    kwargs: dict[str, Any] = {
+        "stories": [(story.id, story.title_en) for story in list_templates()],
+        "time_zones": time_zone_names(),
+        "max_items": MAX_SERIES_ITEMS,
+        "max_length": settings.MAX_TOTAL_DURATION_SEC,
+    }
+    if request.method == "POST":
+        return SeriesForm(request.POST, **kwargs)
+    # The zone of the creator's last scheduled series, else the server's.
+    last = series_for_user(user=request.user).exclude(time_zone="").first()
+    zone = last.time_zone if last else settings.TIME_ZONE
+    picked = request.GET.getlist("story")
+    initial = {
+        "stories": picked,
+        "title": f"{len(picked)} stories" if len(picked) > 1 else "My series",
+        "time_zone": zone,
+        "start_date": timezone.localdate() + dt.timedelta(days=1),
+        "time": DEFAULT_PUBLISH_TIME,
+        "every_days": 1,
+        "every_hours": 0,
+        "privacy": "public",
+    }
+    return SeriesForm(initial=initial, **kwargs)
+
+
+def _create_from_form(request: HttpRequest, form: SeriesForm) -> str | None:
+    """Start the series the form describes; its id, or None with the refusal added to the form."""
+    data = form.cleaned_data
+    items = form.items()
+    owner = cast(User, request.user)  # login_required
+    schedule = None
+    if data["schedule"]:
+        schedule = SeriesSchedule(
+            start_date=data["start_date"],
+            local_time=data["time"],
+            time_zone=data["time_zone"],
+            every_days=data["every_days"] or 0,
+            every_hours=data["every_hours"] or 0,
+            publish=PublishSettings(made_for_kids=data["made_for_kids"] == "yes", privacy=data["privacy"] or "public"),
+        )
+    options = {"aspect": data["aspect"], "mode": data["mode"]}
+    try:
+        draft = series_prepare(
+            owner=owner,
+            title=data["title"],
+            items=[
+                SeriesItem(story=story, language=language, duration_target=length, options=options)
+                for story, language, length in items
+            ],
+            schedule=schedule,
+        )
+        # Counted against the start rate only once it is well formed; then all of it or nothing.
+        wait = rate_limits.take_render_start(user_id=owner.pk, count=draft.job_count)
+        if wait is not None:
+            form.add_error(None, rate_limits.series_refusal_message(wait, draft.job_count))
+            return None
+        series = series_start(draft=draft)
+    except SeriesError as refusal:
+        name = refusal.field.removeprefix("schedule.")
+        form.add_error(name if name in form.fields else None, refusal.message)
+        return None
+    except SeriesNotPublishable as refusal:
+        form.add_error("schedule", refusal.message)
+        return None
+    except QuotaExceeded as refusal:
+        form.add_error(None, refusal.message)
+        return None
+    except PlanError as refusal:
+        form.add_error(None, str(refusal))
+        return None
+    return str(series.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_new(request: HttpRequest) -> HttpResponse:
+    """Stories picked in the gallery become a series: one render each, optionally published one a day."""
+    form = _series_form(request)
+    if request.method == "POST" and form.is_valid():
+        series_id = _create_from_form(request, form)
+        if series_id is not None:
+            messages.success(request, "Series started: one render per video.")
+            return redirect("library:series_detail", series_id=series_id)
+    context = {
+        "form": form,
+        "publishing_refusal": publishing_refusal(cast(User, request.user)),  # login_required
+        "max_items": MAX_SERIES_ITEMS,
+    }
+    return render(request, "library/series_new.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def series_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(series_for_user(user=request.user), SERIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "library/series_list.html", {"page": page})
+
+
+def _series_context(request: HttpRequest, series_id: uuid.UUID) -> dict[str, Any]:
+    series = series_get_for_user(user=request.user, series_id=series_id)
+    entries = series_entries(series=series)
+    return {
+        "series": series,
+        "entries": entries,
+        "all_final": all(entry.job.is_final for entry in entries),
+        "language_names": LANGUAGE_NAMES,
+        "cancelable": series.canceled_at is None,
+    }
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def series_detail(request: HtmxHttpRequest, series_id: uuid.UUID) -> HttpResponse:
+    """The series' videos with their states and publish times; the list polls itself until every render is final."""
+    template = "library/series_detail.html#items" if request.htmx else "library/series_detail.html"
+    return render(request, template, _series_context(request, series_id))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_cancel_view(request: HttpRequest, series_id: uuid.UUID) -> HttpResponse:
+    """GET asks for confirmation (it works without JavaScript); POST cancels."""
+    context = _series_context(request, series_id)
+    series = context["series"]
+    if request.method == "GET":
+        return render(request, "library/series_cancel.html", context)
+    try:
+        result = series_cancel(series=series)
+    except SeriesError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"Series canceled: {result.message}")
+    return redirect("library:series_detail", series_id=series.pk)

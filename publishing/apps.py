@@ -11,3 +11,8 @@ class PublishingConfig(AppConfig):
         from renders.deletion import register_delete_guard
 
         register_delete_guard(active_publication_problem)
+
+        from publishing.services.series import SERIES_PUBLISHER
+        from renders.series_publishing import register_series_publisher
+
+        register_series_publisher(SERIES_PUBLISHER)  # a series' publications, one per item

@@ -27,6 +27,7 @@ from renders.models import (
     JobAsset,
     JobEvent,
     RenderJob,
+    Series,
     WebhookDelivery,
     WorkerHeartbeat,
 )
@@ -298,3 +299,29 @@ for _model, _base in ((Success, q_admin.TaskAdmin), (Failure, q_admin.FailAdmin)
         _model,
         type(f"{_model.__name__}Admin", (_base,), {"list_filter": (TaskKindFilter, "cluster")}),
     )
+
+
+class SeriesJobInline(admin.TabularInline):
+    model = RenderJob
+    fk_name = "series"
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("series_position", "title", "language", "state", "progress_pct")
+    ordering = ["series_position"]
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    """Read-only for operators: a series is made and canceled by its creator (renders.series_service)."""
+
+    list_display = ["title", "owner", "start_date", "local_time", "time_zone", "every_days", "every_hours",
+                    "created_at", "canceled_at"]  # fmt: skip
+    list_filter = ["created_at", "canceled_at"]
+    search_fields = ["title", "owner__username", "id"]
+    readonly_fields = ["id", "owner", "title", "time_zone", "start_date", "local_time", "every_days", "every_hours",
+                       "created_at", "canceled_at"]  # fmt: skip
+    inlines = [SeriesJobInline]

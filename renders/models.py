@@ -18,6 +18,51 @@ class JobState(models.TextChoices):
 FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED})
 
 
+class Series(models.Model):
+    """Several render jobs started together and listed together, optionally published one per interval.
+
+    The schedule is kept as the creator gave it (a local date, a local time, an IANA time zone,
+    an interval), not as UTC instants: each item's instant is computed from local wall-clock time
+    (`renders.series_times`), so a daily 09:00 series stays at 09:00 across a DST change. With no
+    schedule, `start_date` and `local_time` are null. Publishing (YouTube) is the publishing app's,
+    reached through `renders.series_publishing`.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="render_series")
+    title = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    time_zone = models.CharField(max_length=64, blank=True)  # IANA name, e.g. Asia/Kolkata
+    start_date = models.DateField(null=True, blank=True)  # local date of the first publication
+    local_time = models.TimeField(null=True, blank=True)  # local wall-clock time of each publication
+    every_days = models.PositiveSmallIntegerField(default=1)
+    every_hours = models.PositiveSmallIntegerField(default=0)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "series"
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_date__isnull=True) | models.Q(every_days__gt=0) | models.Q(every_hours__gt=0),
+                name="render_series_interval_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(start_date__isnull=True, local_time__isnull=True)
+                | (models.Q(start_date__isnull=False, local_time__isnull=False) & ~models.Q(time_zone="")),
+                name="render_series_schedule_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.start_date is not None
+
+
 class RenderJob(models.Model):
     """One render of one plan. All of a job's state lives here, never in worker memory."""
 
@@ -46,6 +91,9 @@ class RenderJob(models.Model):
     # Set when the creator deletes the video: its files are gone and it is hidden everywhere; the
     # row stays so the day's render quota and the operators' counts still see what was rendered.
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # A job started as part of a series, and its place there (0-based: the publication order).
+    series = models.ForeignKey(Series, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs")
+    series_position = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -53,6 +101,7 @@ class RenderJob(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(progress_pct__lte=100), name="render_job_progress_pct_lte_100"),
             models.CheckConstraint(condition=models.Q(state__in=JobState.values), name="render_job_state_valid"),
+            models.UniqueConstraint(fields=["series", "series_position"], name="render_job_unique_series_position"),
         ]
 
     def __str__(self) -> str:

@@ -23,8 +23,9 @@ def _cache_key(scope: str, user_id: int) -> str:
     return f"rate:{scope}:user:{user_id}"
 
 
-def take_render_start(*, user_id: int, scope: str = RENDER_START) -> int | None:
-    """Count one start for the user; None when allowed, else seconds to wait (and nothing is counted).
+def take_render_start(*, user_id: int, scope: str = RENDER_START, count: int = 1) -> int | None:
+    """Count `count` starts for the user (a series starts several at once, all or none); None when
+    allowed, else seconds to wait (and nothing is counted).
 
     Not atomic across processes: two requests at the same instant may both see one slot left, as
     with DRF's throttles. The limit bounds abuse; it is not an exact meter.
@@ -32,9 +33,13 @@ def take_render_start(*, user_id: int, scope: str = RENDER_START) -> int | None:
     now = time.time()
     key = _cache_key(scope, user_id)
     history = [moment for moment in cache.get(key, []) if moment > now - WINDOW_SEC]
-    if len(history) >= settings.RATE_LIMIT_PER_MIN:
-        return max(1, math.ceil(history[-1] + WINDOW_SEC - now))
-    history.insert(0, now)
+    if len(history) + count > settings.RATE_LIMIT_PER_MIN:
+        if count > settings.RATE_LIMIT_PER_MIN:
+            return WINDOW_SEC  # never fits; the caller's message says why
+        # Wait until enough of the oldest starts have left the window to make room for `count`.
+        freed_by = history[settings.RATE_LIMIT_PER_MIN - count] if history else now
+        return max(1, math.ceil(freed_by + WINDOW_SEC - now))
+    history[:0] = [now] * count
     cache.set(key, history, WINDOW_SEC)
     return None
 
@@ -43,4 +48,16 @@ def refusal_message(wait: int) -> str:
     return (
         f"You have started {settings.RATE_LIMIT_PER_MIN} renders in the last minute, the most allowed "
         f"(RATE_LIMIT_PER_MIN). Try again in {wait} s."
+    )
+
+
+def series_refusal_message(wait: int, count: int) -> str:
+    if count > settings.RATE_LIMIT_PER_MIN:
+        return (
+            f"A series of {count} videos starts more renders at once than the {settings.RATE_LIMIT_PER_MIN} a "
+            "minute allowed (RATE_LIMIT_PER_MIN): make a shorter series. Nothing was created."
+        )
+    return (
+        f"A series of {count} videos would go over the {settings.RATE_LIMIT_PER_MIN} renders a minute allowed "
+        f"(RATE_LIMIT_PER_MIN). Try again in {wait} s. Nothing was created."
     )

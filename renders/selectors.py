@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,7 +15,9 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from accounts.selectors import profile_quotas
-from renders.models import JobState, RenderJob
+from renders.models import JobState, RenderJob, Series
+from renders.series_publishing import PublicationView, series_publisher
+from renders.series_times import publish_instants
 
 
 def is_admin(user: User | AnonymousUser) -> bool:
@@ -119,3 +122,63 @@ def profile_usage(*, user: User, profile: Profile) -> Usage:
         video_minutes=round((totals["seconds"] or 0.0) / 60, 1),
         cost_last_30_days=totals["cost"] or Decimal("0"),
     )
+
+
+# --- Series -----------------------------------------------------------------------------------------
+
+
+def series_for_user(*, user: User | AnonymousUser) -> QuerySet[Series]:
+    """The creator's own series, newest first, with their job counts (`job_count`). Admins included:
+    a series is its owner's alone, as is its schedule."""
+    if not user.is_authenticated:
+        return Series.objects.none()
+    return Series.objects.filter(owner=user).annotate(job_count=Count("jobs")).order_by("-created_at")
+
+
+def series_get_for_user(*, user: User | AnonymousUser, series_id: str | uuid.UUID) -> Series:
+    """The series if it is this user's; Http404 otherwise (someone else's series does not exist)."""
+    try:
+        key = series_id if isinstance(series_id, uuid.UUID) else uuid.UUID(str(series_id))
+    except ValueError:
+        raise Http404("No such series") from None
+    series = series_for_user(user=user).filter(pk=key).first()
+    if series is None:
+        raise Http404("No such series")
+    return series
+
+
+@dataclass(frozen=True)
+class SeriesEntry:
+    """One item of a series: its job, when it is to be published, and its publication if there is one."""
+
+    position: int
+    job: RenderJob
+    publish_at: dt.datetime | None  # aware, in the series' time zone; None when not scheduled
+    publication: PublicationView | None
+
+
+def series_entries(*, series: Series) -> list[SeriesEntry]:
+    """The series' jobs in publication order. Two queries, plus the publishing app's one."""
+    jobs = list(series.jobs.order_by("series_position"))
+    instants: list[dt.datetime] = []
+    if series.start_date is not None and series.local_time is not None and jobs:
+        count = max(job.series_position or 0 for job in jobs) + 1
+        instants = publish_instants(
+            start_date=series.start_date,
+            local_time=series.local_time,
+            time_zone=series.time_zone,
+            every_days=series.every_days,
+            every_hours=series.every_hours,
+            count=count,
+        )
+    publisher = series_publisher()
+    publications = publisher.publications(series) if publisher is not None and series.is_scheduled else {}
+    return [
+        SeriesEntry(
+            position=job.series_position or 0,
+            job=job,
+            publish_at=instants[job.series_position or 0] if instants else None,
+            publication=publications.get(str(job.pk)),
+        )
+        for job in jobs
+    ]

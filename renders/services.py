@@ -23,7 +23,7 @@ from accounts.selectors import profile_quotas
 from accounts.services import ensure_profile
 from renders import webhooks
 from renders.costs import estimate_plan_cost
-from renders.models import FINAL_STATES, JobEvent, JobState, RenderJob
+from renders.models import FINAL_STATES, JobEvent, JobState, RenderJob, Series
 from renders.pipeline.context import STEP_WEIGHTS
 from renders.pipeline.plan import Limits, Plan, PlanError, parse_plan
 from renders.uploads import upload_problem
@@ -123,11 +123,19 @@ def log_event(job: RenderJob, message: str, *, level: str = JobEvent.Level.INFO,
 
 
 def job_create(
-    *, owner: User, plan_data: dict[str, Any], webhook_url: str = "", script: ScriptStep | None = None
+    *,
+    owner: User,
+    plan_data: dict[str, Any],
+    webhook_url: str = "",
+    script: ScriptStep | None = None,
+    series: Series | None = None,
+    series_position: int | None = None,
 ) -> RenderJob:
     """Validate the plan, check quotas and cost, store the job, enqueue it after commit.
 
     `script`, for a plan written from a topic, adds that step's cost and timing to the job.
+    `series`, with the job's 0-based `series_position`, when it is started as part of one
+    (`renders.series_service.series_create`, which holds the transaction around all of them).
     """
     plan = validate_plan(plan_data=plan_data, owner=owner)
     profile = ensure_profile(owner)
@@ -147,6 +155,8 @@ def job_create(
                 step="script" if script else "",
                 progress_pct=STEP_WEIGHTS["script"] if script else 0,
                 webhook_url=webhook_url,
+                series=series,
+                series_position=series_position,
             )
             if script:
                 log_event(job, script.note, step="script")

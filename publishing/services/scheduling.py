@@ -276,7 +276,16 @@ def enqueue_due_publications(*, now: dt.datetime | None = None) -> int:
     stale = now - dt.timedelta(seconds=settings.PUBLISH_STALE_SEC)
     queued = 0
     with transaction.atomic():
-        for publication in Publication.objects.filter(state=PublicationState.SCHEDULED, upload_after__lte=now):
+        # Only finished renders: a series schedules its publications before its videos exist, and a
+        # render still going at its publish time is uploaded as soon as it succeeds.
+        for publication in Publication.objects.filter(
+            state=PublicationState.SCHEDULED, upload_after__lte=now, job__state=JobState.SUCCEEDED
+        ).select_related("job"):
+            if publication.job.series_id is not None and not publication.contains_synthetic_media:
+                # Made before the render: disclose AI voice or art now that its summary says which was used.
+                if synthetic_media_used(publication.job):
+                    publication.contains_synthetic_media = True
+                    publication.save(update_fields=["contains_synthetic_media", "updated_at"])
             queued += _queue(publication, now)
         # A lost task (broker restart) leaves a row queued: enqueue it again; the claim in
         # upload_publication makes a duplicate delivery a no-op.

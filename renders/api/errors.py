@@ -7,6 +7,8 @@ from rest_framework.response import Response
 
 from bhakti.api.errors import error_body, translates
 from renders.pipeline.plan import PlanError
+from renders.series_publishing import SeriesNotPublishable
+from renders.series_service import SeriesError
 from renders.services import JobActionError, QuotaExceeded
 from renders.webhooks import WebhookUrlNotAllowed
 
@@ -55,3 +57,18 @@ def _webhook_url_not_allowed(exc: WebhookUrlNotAllowed) -> Response:
         error_body("webhook_url_not_allowed", str(exc), errors={"webhook_url": str(exc)}),
         status=status.HTTP_400_BAD_REQUEST,
     )
+
+
+@translates(SeriesError)
+def _series_error(exc: SeriesError) -> Response:
+    if exc.code == "already_canceled":
+        return Response(error_body(exc.code, exc.message), status=status.HTTP_409_CONFLICT)
+    errors = {exc.field: exc.message} if exc.field else None
+    body = error_body(exc.code, exc.message, errors=errors) if errors else error_body(exc.code, exc.message)
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+@translates(SeriesNotPublishable)
+def _series_not_publishable(exc: SeriesNotPublishable) -> Response:
+    body = error_body(exc.code, exc.message, errors={"schedule": exc.message})
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)

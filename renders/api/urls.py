@@ -8,7 +8,7 @@ Job ids are taken as plain strings and checked by the selector, so a malformed i
 
 from django.urls import path
 
-from renders.api import script_views, views, webhook_views
+from renders.api import script_views, series_views, views, webhook_views
 
 urlpatterns = [
     path("renders", views.RendersApi.as_view(), name="renders"),
@@ -21,6 +21,9 @@ urlpatterns = [
     path("renders/<str:job_id>/webhooks", webhook_views.WebhookDeliveryListApi.as_view(), name="render-webhooks"),
     path("webhooks", webhook_views.WebhookSettingsApi.as_view(), name="webhooks"),
     path("webhooks/rotate-secret", webhook_views.WebhookSecretRotateApi.as_view(), name="webhooks-rotate-secret"),
+    path("series", series_views.SeriesApi.as_view(), name="series"),
+    path("series/<str:series_id>", series_views.SeriesDetailApi.as_view(), name="series-detail"),
+    path("series/<str:series_id>/cancel", series_views.SeriesCancelApi.as_view(), name="series-cancel"),
     # The older paths, kept for existing integrations.
     path("render", views.LegacyRenderCreateApi.as_view(), name="legacy-render-create"),
     path("render/<str:job_id>/status", views.LegacyRenderStatusApi.as_view(), name="legacy-render-status"),

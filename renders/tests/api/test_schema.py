@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from accounts.services import api_key_create
-from renders.models import AssetKind, JobAsset, JobState, RenderJob
+from renders.models import AssetKind, JobAsset, JobState, RenderJob, Series
 from renders.tests.api.conftest import make_job
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +69,7 @@ def caller(alice) -> dict[str, str]:
         "job_id": str(job.pk),
         "asset_id": str(video.pk),
         "failed": str(failed.pk),
+        "series": str(Series.objects.create(owner=alice, title="A series").pk),
     }
 
 
@@ -93,6 +94,12 @@ def test_it_answers_every_operation_as_its_schema_says(case, caller):
                 parameters["asset_id"] = caller["asset_id"]
         elif parity == 2:
             parameters["job_id"] = caller["failed"]
+    if "series_id" in parameters:
+        try:  # a malformed id is a negative case: kept, to be a 404
+            if uuid.UUID(str(parameters["series_id"])).int % 2:
+                parameters["series_id"] = caller["series"]
+        except ValueError:
+            pass
     if "template_id" in parameters and zlib.crc32(str(parameters["template_id"]).encode()) % 2:
         parameters["template_id"] = "prahlad"
     # Generated Idempotency-Keys repeat ("0", "!") across bodies, so nearly every POST would be a
