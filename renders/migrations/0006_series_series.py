@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("renders", "0002_idempotencyrecord_webhookdelivery"),
+        ("renders", "0005_studio3_delete"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
