@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from compat.mappings import UnknownValue, aspect_for_platform, legacy_voice, our_language, our_voice
-from renders.pipeline.plan import MAX_TITLE_CHARS, PlanError
+from renders.pipeline.plan import LANGUAGES, MAX_TITLE_CHARS, PlanError
 from renders.story_splitter import estimate_duration_sec, split_story
 from renders.uploads import upload_problem
 
@@ -78,7 +78,7 @@ def plan_from_legacy(data: Mapping[str, Any], *, owner: User) -> Translated:
     """Our plan data for their plan or smoke form (validated later by the render services)."""
     plan = _translated_settings(data)
     plan["title"] = _title(plan.get("title"), plan.get("topic"))
-    language = plan.get("language") if plan.get("language") in ("en", "hi") else "en"
+    language = str(plan["language"]) if plan.get("language") in LANGUAGES else "en"
     if "scenes" in data:
         scenes = [_scene(scene) for scene in data["scenes"]] if isinstance(data["scenes"], list) else data["scenes"]
         if isinstance(scenes, list):

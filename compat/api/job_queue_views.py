@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -27,7 +28,7 @@ from bhakti.api.schema import RETRY_AFTER_PARAMETER, error_responses
 from bhakti.api.views import JsonApiView
 from compat import representations
 from compat.api.schema import TAGS, QueueStatusSerializer, describe
-from compat.api.views import StartsJobs, create_from_plan
+from compat.api.views import StartsJobs, caller, create_from_plan
 from compat.mappings import LEGACY_STATE_NAMES, LEGACY_STATES, legacy_state
 from compat.plans import plan_from_video_request
 from renders.api.schema import IDEMPOTENCY_PARAMETERS, JOB_ID_PARAMETER
@@ -41,12 +42,13 @@ PRIORITY_NOTE = "priority is accepted but not used yet: jobs start in the order 
 HEALTH_CHECKS = (("database", health.check_database), ("broker", health.check_broker))
 
 
-def _named_user(caller: User | AnonymousUser, user_id: object) -> User:
+def _named_user(request: Request, user_id: object) -> User:
     """The user `user_id` names: the caller (by id or user name), or anyone for an admin."""
+    me = caller(request)
     text = str(user_id).strip()
-    if text in (str(caller.pk), caller.get_username()):
-        return caller  # type: ignore[return-value]  # authenticated: the view's permission says so
-    if not is_admin(caller):
+    if text in (str(me.pk), me.get_username()):
+        return me
+    if not is_admin(me):
         raise PermissionDenied("Only an admin may name another user's user_id; leave it out for your own jobs.")
     match = Q(username=text) | (Q(pk=int(text)) if text.isdigit() else Q(pk__in=[]))
     user = User.objects.filter(match).first()
@@ -136,22 +138,23 @@ class JobQueueApi(StartsJobs):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         video = given.validated_data["video_request"]
-        owner = _named_user(request.user, video.get("user_id") or request.user.pk)
+        owner = _named_user(request, video.get("user_id") or request.user.pk)
         translated = plan_from_video_request(video)
         notes = [*translated.notes, PRIORITY_NOTE]
         if owner != request.user:
             notes.append(f"Queued by {request.user.get_username()} for {owner.get_username()}.")
         job = create_from_plan(owner, translated)
+        url = request.build_absolute_uri(reverse("compat-jobs-detail", kwargs={"job_id": str(job.pk)}))
         body = {
             "job_id": str(job.pk),
             "status": legacy_state(job.state),
             "priority": given.validated_data["priority"],
             "script_id": video.get("script_id", ""),
             "user_id": str(owner.pk),
-            "status_url": request.build_absolute_uri(f"{request.path.rstrip('/')}/{job.pk}"),
+            "status_url": url,
             "notes": notes,
         }
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["status_url"]})
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": url})
 
     @extend_schema(
         tags=TAGS,
@@ -165,7 +168,7 @@ class JobQueueApi(StartsJobs):
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         options = query.validated_data
-        owner = _named_user(request.user, options.get("user_id") or request.user.pk)
+        owner = _named_user(request, options.get("user_id") or request.user.pk)
         jobs = jobs_list(user=request.user).filter(owner=owner)
         page = paginate(
             request,

@@ -61,6 +61,13 @@ from renders.topic import MAX_TARGET_SEC, MIN_TARGET_SEC, ScriptFailed, TopicNot
 PUBLISH_ERROR_STATUS = {"not_found": status.HTTP_404_NOT_FOUND, "invalid": status.HTTP_400_BAD_REQUEST}
 
 
+def caller(request: Request) -> User:
+    """The authenticated caller; every view here but the job queue's health check requires one."""
+    user = request.user
+    assert isinstance(user, User), "the view's IsAuthenticated permission admits only users"
+    return user
+
+
 class StartsJobs(JsonApiView):
     """POSTs start renders: the same per-user start rate as POST /api/v1/renders."""
 
@@ -84,7 +91,7 @@ def create_from_plan(owner: User, translated: Translated, *, webhook_url: str = 
 def create_from_topic(request: Request, topic: TopicRequest) -> RenderJob | Response:
     """The topic path (renders.topic); a topic nothing can be written for is a 422 or 502, no job."""
     try:
-        return topic_job_create(owner=request.user, request=topic)
+        return topic_job_create(owner=caller(request), request=topic)
     except TopicNotFound as refusal:
         closest = [{"id": legacy_template_id(story.id), "title": story.title_en} for story in refusal.closest]
         body = error_body(refusal.code, refusal.message, errors={"prompt": refusal.message})
@@ -94,14 +101,15 @@ def create_from_topic(request: Request, topic: TopicRequest) -> RenderJob | Resp
 
 
 def created(request: Request, job: RenderJob, notes: list[str]) -> Response:
+    url = representations.status_url(request, job)
     body = {
         "job_id": str(job.pk),
         "status": legacy_state(job.state),
         "estimated_wait_seconds": estimated_wait_seconds(job) or 0,
-        "status_url": representations.status_url(request, job),
+        "status_url": url,
         "notes": notes,
     }
-    return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["status_url"]})
+    return Response(body, status=status.HTTP_201_CREATED, headers={"Location": url})
 
 
 TOPIC_REFUSALS = {
@@ -138,8 +146,10 @@ class RenderApi(StartsJobs):
         webhook_url = data.get("webhook_url") or ""
         if not isinstance(webhook_url, str):
             raise serializers.ValidationError({"webhook_url": "Must be a URL."})
-        translated = plan_from_legacy(data, owner=request.user)
-        return created(request, create_from_plan(request.user, translated, webhook_url=webhook_url), translated.notes)
+        translated = plan_from_legacy(data, owner=caller(request))
+        return created(
+            request, create_from_plan(caller(request), translated, webhook_url=webhook_url), translated.notes
+        )
 
     def _from_topic(self, request: Request, data: Any) -> Response:
         given = TopicInput(data=data)
@@ -151,7 +161,7 @@ class RenderApi(StartsJobs):
                 topic=options["topic"],
                 language=options["language"],
                 duration_target=options["duration"],
-                options={"voice": options["voice"]} if "voice" in options else {},
+                options={"voice": str(options["voice"])} if "voice" in options else {},
             ),
         )
         return job if isinstance(job, Response) else created(request, job, [])
@@ -465,7 +475,7 @@ class PublishScheduleApi(JsonApiView):
         data = given.validated_data
         try:
             publication = publishing.publication_schedule(
-                owner=request.user,
+                owner=caller(request),
                 job=job,
                 title=data["title"],
                 description=data["description"],
@@ -509,7 +519,7 @@ class PublishCancelApi(JsonApiView):
         job = _own_job(request, job_id)
         try:
             with transaction.atomic():
-                publication = publishing.publication_cancel(owner=request.user, job=job)
+                publication = publishing.publication_cancel(owner=caller(request), job=job)
         except publishing.PublishActionError as failure:
             return _publish_refusal(failure)
         return Response(representations.schedule(publication))
