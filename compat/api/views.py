@@ -56,6 +56,7 @@ from renders.pipeline.plan import MAX_TOPIC_CHARS, PlanError
 from renders.selectors import job_get_for_user, jobs_list
 from renders.services import job_cancel, job_create, job_webhook_update, plan_limits, validate_plan
 from renders.topic import MAX_TARGET_SEC, MIN_TARGET_SEC, ScriptFailed, TopicNotFound, TopicRequest, topic_job_create
+from renders.webhooks import check_webhook_url
 
 # A publishing refusal's HTTP status; any other code is a conflict with the video's state.
 PUBLISH_ERROR_STATUS = {"not_found": status.HTTP_404_NOT_FOUND, "invalid": status.HTTP_400_BAD_REQUEST}
@@ -143,9 +144,11 @@ class RenderApi(StartsJobs):
             raise serializers.ValidationError({"non_field_errors": "Send a JSON object: a plan."})
         if "scenes" not in data and "images" not in data:
             return self._from_topic(request, data)
-        webhook_url = data.get("webhook_url") or ""
-        if not isinstance(webhook_url, str):
-            raise serializers.ValidationError({"webhook_url": "Must be a URL."})
+        hook = WebhookUrlInput(data={"webhook_url": data.get("webhook_url") or ""})
+        hook.is_valid(raise_exception=True)
+        webhook_url = hook.validated_data["webhook_url"]
+        if webhook_url:
+            check_webhook_url(webhook_url)  # the same rule as POST /api/v1/renders: no private targets
         translated = plan_from_legacy(data, owner=caller(request))
         return created(
             request, create_from_plan(caller(request), translated, webhook_url=webhook_url), translated.notes
@@ -165,6 +168,13 @@ class RenderApi(StartsJobs):
             ),
         )
         return job if isinstance(job, Response) else created(request, job, [])
+
+
+class WebhookUrlInput(JsonInputSerializer):
+    class Meta:
+        ref_name = "CompatWebhookUrl"
+
+    webhook_url = serializers.URLField(max_length=200, allow_blank=True)
 
 
 class LegacyLanguageField(serializers.CharField):

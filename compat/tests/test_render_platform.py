@@ -67,6 +67,17 @@ def test_it_names_their_field_when_their_plan_is_wrong(alice_api):
     assert not RenderJob.objects.exists()
 
 
+def test_it_checks_a_webhook_url_given_with_the_plan(alice_api, settings):
+    private = alice_api.post("/render", {**LEGACY_PLAN, "webhook_url": "http://127.0.0.1/hook"}, format="json")
+    assert private.status_code == 400 and private.json()["code"] == "webhook_url_not_allowed"
+    malformed = alice_api.post("/render", {**LEGACY_PLAN, "webhook_url": 5}, format="json")
+    assert malformed.status_code == 400 and "webhook_url" in malformed.json()["errors"]
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    given = alice_api.post("/render", {**LEGACY_PLAN, "webhook_url": "https://hooks.example.com/a"}, format="json")
+    assert given.status_code == 201
+    assert RenderJob.objects.get(pk=given.json()["job_id"]).webhook_url == "https://hooks.example.com/a"
+
+
 def test_it_counts_their_starts_against_the_render_rate(alice_api, settings):
     settings.RATE_LIMIT_PER_MIN = 1
     assert alice_api.post("/render", LEGACY_PLAN, format="json").status_code == 201
