@@ -47,8 +47,7 @@ def _title(given: object, topic: object) -> str:
 def _scene(raw: object) -> object:
     if not isinstance(raw, Mapping):
         return raw  # parse_plan names the scene that is not an object
-    scene = {SCENE_KEYS.get(key, key): value for key, value in raw.items()}
-    return scene
+    return {SCENE_KEYS.get(key, key): value for key, value in raw.items()}
 
 
 def _fill_durations(scenes: list[Any], language: str) -> None:

@@ -43,7 +43,7 @@ from compat.mappings import (
     our_voice,
 )
 from compat.plans import Translated, legacy_error_path, legacy_plan, plan_from_legacy
-from library.stories import LengthTooShort, get_template, list_templates, plan_from_template
+from library.stories import get_template, list_templates, plan_from_template
 from publishing import services as publishing
 from publishing.models import Publication
 from renders.api.errors import PlanRejected
@@ -352,9 +352,7 @@ class TemplatePlanApi(JsonApiView):
                 length_sec=options.get("length_sec"),
                 limits=plan_limits(),
             )
-        except LengthTooShort as error:
-            raise serializers.ValidationError({"length_sec": str(error)}) from error
-        except ValueError as error:
+        except ValueError as error:  # LengthTooShort, or a length over the server's limit
             raise serializers.ValidationError({"length_sec": str(error)}) from error
         validate_plan(plan_data=plan)  # what is answered will be accepted
         return Response(legacy_plan(plan))
