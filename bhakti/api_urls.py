@@ -7,6 +7,8 @@ Render jobs, templates and the library share the namespace `api_v1`.
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from compat.api.urls import api_urlpatterns as compat_api_urlpatterns
+from compat.api.urls import jobs_urlpatterns as compat_jobs_urlpatterns
 from library.api.urls import urlpatterns as library_urlpatterns
 from renders.api.urls import script_urlpatterns
 from renders.api.urls import urlpatterns as render_urlpatterns
@@ -29,3 +31,7 @@ urlpatterns += [path("v1/publish/", include("publishing.api.urls"))]
 
 # Script drafting (OpenAI chat, or a pasted story split locally): /api/v1/scripts/draft
 urlpatterns += [path("v1/", include(script_urlpatterns))]
+
+# The older API shapes (docs/compat-api.md): the job queue service's /api/v1/jobs/…, and
+# /api/status/…, /api/templates…, /api/library…, /api/publish/… (no v1).
+urlpatterns += [path("v1/", include(compat_jobs_urlpatterns)), *compat_api_urlpatterns]

@@ -1,6 +1,6 @@
 """Who may read the deployment's metrics: the holder of METRICS_TOKEN (or anyone, when METRICS_PUBLIC).
 
-Used by the metrics views (renders.metrics) and by /readyz, which shows its details to the same
+Used by the metrics views (renders.metrics, compat.metrics) and by /readyz, which shows its details to the same
 token.
 """
 

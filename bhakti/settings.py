@@ -164,6 +164,7 @@ INSTALLED_APPS = [
     "library",
     "publishing",
     "assistants",  # the MCP server (manage.py mcp): a front door above the other apps
+    "compat",  # the older API shapes (docs/compat-api.md): adapters over the services
 ]
 
 MIDDLEWARE = [
@@ -422,7 +423,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"JobStateEnum": "renders.models.JobState"},
+    "ENUM_NAME_OVERRIDES": {
+        "JobStateEnum": "renders.models.JobState",
+        # The older API shapes' values (compat/mappings.py).
+        "CompatStateEnum": "compat.mappings.LEGACY_STATE_NAMES",
+        "CompatVoiceEnum": "compat.mappings.LEGACY_VOICE_NAMES",
+        "VoiceEnum": "renders.pipeline.plan.VOICES",
+    },
 }
 # Webhooks: signed POSTs on every job state change, retried with exponential backoff.
 # Private, loopback and link-local targets are refused unless this is on (tests, closed networks).

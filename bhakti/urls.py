@@ -6,6 +6,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from bhakti import health
+from compat import metrics as compat_metrics
+from compat.api.urls import root_urlpatterns as compat_urlpatterns
 from renders import metrics
 
 
@@ -18,12 +20,15 @@ urlpatterns = [
     path("favicon.ico", lambda request: _favicon(request)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("metrics", metrics.metrics_json, name="metrics"),
+    # Ours plus the older render platform's flat names (compat/metrics.py).
+    path("metrics", compat_metrics.metrics_json, name="metrics"),
     path("metrics/prometheus", metrics.metrics_prometheus, name="metrics-prometheus"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("library/", include("library.urls")),
     path("publishing/", include("publishing.urls")),
     path("api/", include("bhakti.api_urls")),
+    # The older API shapes at the root: /render…, /mcp/generate (docs/compat-api.md).
+    *compat_urlpatterns,
     path("", include("renders.urls")),
 ]

@@ -227,3 +227,20 @@ def job_retry(*, job: RenderJob) -> RenderJob:
         transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))
         transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
     return job
+
+
+def job_webhook_update(*, job: RenderJob, webhook_url: str) -> RenderJob:
+    """Point one job's state-change callbacks at `webhook_url` ("" falls back to the account's URL).
+
+    The URL passes the same check as one given at creation (`webhooks.check_webhook_url`: no
+    private or loopback targets unless the server allows them); callbacks already queued keep
+    the URL they were made for.
+    """
+    if webhook_url:
+        webhooks.check_webhook_url(webhook_url)
+    with transaction.atomic():
+        job = RenderJob.objects.select_for_update().get(pk=job.pk)
+        job.webhook_url = webhook_url
+        job.save(update_fields=["webhook_url"])
+        log_event(job, f"Webhook set to {webhook_url}" if webhook_url else "Webhook removed; the account's URL applies")
+    return job

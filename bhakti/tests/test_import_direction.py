@@ -1,9 +1,10 @@
-"""Imports point one way, downward: bhakti ← accounts ← renders ← library, publishing ← assistants.
+"""Imports point one way, downward: bhakti ← accounts ← renders ← library, publishing ← assistants, compat.
 
 bhakti's own modules (the API toolkit, logging, request context, health) import no app, so every
 app can import them; accounts and renders import no app above them (the library registers its
 story templates and API errors with renders and bhakti at start-up instead). The URL roots are the exception by nature:
-they only include the apps' routes. A lazy import inside a function counts as much as one at the top.
+they only include the apps' routes. `compat` (the older API shapes) sits on top: it calls every app's
+services, and no app calls it. A lazy import inside a function counts as much as one at the top.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ def _sources(package: str) -> list[Path]:
 @pytest.mark.parametrize(
     ("package", "above"),
     [
-        ("bhakti", ("accounts", "renders", "library", "publishing", "assistants")),
-        ("accounts", ("renders", "library", "publishing", "assistants")),
-        ("renders", ("library", "publishing", "assistants")),
-        # Side by side: neither imports the other. The MCP server (assistants) sits on top of all.
-        ("library", ("publishing", "assistants")),
-        ("publishing", ("library", "assistants")),
+        ("bhakti", ("accounts", "renders", "library", "publishing", "assistants", "compat")),
+        ("accounts", ("renders", "library", "publishing", "assistants", "compat")),
+        ("renders", ("library", "publishing", "assistants", "compat")),
+        # Side by side: neither imports the other. The MCP server (assistants) and compat sit on top of all.
+        ("library", ("publishing", "assistants", "compat")),
+        ("publishing", ("library", "assistants", "compat")),
+        ("assistants", ("compat",)),
+        ("compat", ("assistants",)),
     ],
 )
 def test_it_imports_nothing_from_the_apps_above(package, above):
@@ -59,6 +62,6 @@ def test_it_imports_nothing_from_the_apps_above(package, above):
 
 
 def test_the_request_context_is_the_lowest_module_and_sentry_sits_below_logging():
-    project = ("bhakti", "accounts", "renders", "library", "publishing", "assistants")
+    project = ("bhakti", "accounts", "renders", "library", "publishing", "assistants", "compat")
     assert {m for m in _imported_modules(ROOT / "bhakti/request_context.py") if m.split(".")[0] in project} == set()
     assert "bhakti.logging" not in _imported_modules(ROOT / "bhakti/sentry.py")

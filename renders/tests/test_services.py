@@ -9,7 +9,8 @@ from accounts.services import ensure_profile
 from renders.models import JobState, RenderJob
 from renders.pipeline.plan import PlanError
 from renders.selectors import job_get_for_user, job_stats, jobs_list
-from renders.services import JobActionError, QuotaExceeded, job_cancel, job_create, job_retry
+from renders.services import JobActionError, QuotaExceeded, job_cancel, job_create, job_retry, job_webhook_update
+from renders.webhooks import WebhookUrlNotAllowed
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +160,16 @@ def test_it_lists_and_counts_only_own_jobs(alice, bob, plan_data):
     assert [job.title for job in jobs_list(user=alice, language="hi")] == ["Dhruva"]
     assert [job.title for job in jobs_list(user=alice, search="prah")] == ["Prahlad"]
     assert job_stats(user=alice)["queued"] == 2
+
+
+def test_it_points_one_jobs_webhook_elsewhere_and_checks_the_url(alice, plan_data, settings):
+    job = job_create(owner=alice, plan_data=plan_data)
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(WebhookUrlNotAllowed):
+        job_webhook_update(job=job, webhook_url="http://127.0.0.1:9/hook")
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    job = job_webhook_update(job=job, webhook_url="https://hooks.example.com/one")
+    assert RenderJob.objects.get(pk=job.pk).webhook_url == "https://hooks.example.com/one"
+    assert job.events.filter(message="Webhook set to https://hooks.example.com/one").exists()
+    job_webhook_update(job=job, webhook_url="")
+    assert RenderJob.objects.get(pk=job.pk).webhook_url == ""
