@@ -6,6 +6,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from bhakti import health
+from library import views as library_views
 from renders import metrics
 
 
@@ -25,5 +26,7 @@ urlpatterns = [
     path("library/", include("library.urls")),
     path("publishing/", include("publishing.urls")),
     path("api/", include("bhakti.api_urls")),
+    # The front door: a stranger's introduction, a creator's videos (renders:dashboard, the same path).
+    path("", library_views.home, name="home"),
     path("", include("renders.urls")),
 ]
