@@ -359,6 +359,8 @@ PROXY_SHORT_SIDE = env_int("PROXY_SHORT_SIDE", 360, minimum=64)
 # A running job whose heartbeat is older than this is taken for dead (renders/reaper.py). Workers
 # beat every 10 s, so anything under 20 would reap live jobs; 45 allows three missed beats and,
 # with the reaper every REAPER_EVERY_SEC, restarts a dead worker's job within about a minute.
+# The front page's sample videos (library.samples): queued on start by bootstrap_demo.
+SAMPLE_VIDEOS = env_bool("SAMPLE_VIDEOS", True)
 MAX_BULK_DELETE = 100  # videos one "Delete selected" in the library may name
 HEARTBEAT_STALE_SEC = env_int("HEARTBEAT_STALE_SEC", 45, minimum=20)
 

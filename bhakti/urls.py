@@ -8,6 +8,7 @@ from django.urls import include, path
 from bhakti import health
 from compat import metrics as compat_metrics
 from compat.api.urls import root_urlpatterns as compat_urlpatterns
+from library import views as library_views
 from renders import metrics
 
 
@@ -30,5 +31,7 @@ urlpatterns = [
     path("api/", include("bhakti.api_urls")),
     # The older API shapes at the root: /render…, /mcp/generate (docs/compat-api.md).
     *compat_urlpatterns,
+    # The front door: a stranger's introduction, a creator's videos (renders:dashboard, the same path).
+    path("", library_views.home, name="home"),
     path("", include("renders.urls")),
 ]

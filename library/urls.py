@@ -6,6 +6,7 @@ from renders import views as render_views
 app_name = "library"
 urlpatterns = [
     path("stories/", views.gallery, name="gallery"),
+    path("samples/<uuid:job_id>/<int:asset_id>/", views.sample_file, name="sample_file"),
     path("stories/<slug:template_id>/thumbnail.jpg", views.thumbnail, name="thumbnail"),
     path("series/", views.series_list, name="series_list"),
     path("series/new/", views.series_new, name="series_new"),

@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
@@ -24,10 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
+from library import samples
 from library.forms import SeriesForm, StoryFilterForm
 from library.stories import StoryTemplate, UnknownTemplate, get_template, list_templates, template_thumbnail_prompt
 from library.topic_match import match_topic, search_stories
 from renders import rate_limits
+from renders import views as render_views
+from renders.downloads import serve_stored_file
 from renders.forms import STYLE_CHOICES
 from renders.pipeline.illustrator import PAINTER_VERSION, LocalIllustrator
 from renders.pipeline.plan import LANGUAGE_NAMES, PlanError
@@ -107,6 +111,38 @@ def _paint_thumbnail(template: StoryTemplate, path: Path) -> None:
     partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
     partial.write_bytes(picture.data)
     os.replace(partial, path)
+
+
+# --- The front door --------------------------------------------------------------------------------
+
+FRONT_DOOR_STORIES = 6
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """`/`: a creator's videos once logged in; for a stranger, what Bhakti makes and how to start."""
+    if request.user.is_authenticated:
+        return render_views.dashboard(request)
+    context = {
+        "samples": samples.finished_samples(),
+        "stories": list_templates()[:FRONT_DOOR_STORIES],
+        "story_count": len(list_templates()),
+        "thumb_versions": {template.id: _thumbnail_key(template) for template in list_templates()},
+    }
+    return render(request, "library/home.html", context)
+
+
+@require_GET
+def sample_file(request: HttpRequest, job_id: uuid.UUID, asset_id: int) -> HttpResponseBase:
+    """A sample video or its thumbnail: public, and nothing but the samples is (library.samples)."""
+    asset = samples.sample_asset(job_id, asset_id)
+    if asset is None:
+        raise Http404("No such sample")
+    response = serve_stored_file(
+        request, asset.file.storage, asset.file.name, filename=asset.file.name.rsplit("/", 1)[-1]
+    )
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @require_GET

@@ -13,6 +13,7 @@ case "$BIND" in
 esac
 $PY manage.py migrate --noinput
 $PY manage.py bootstrap_demo
+$PY manage.py queue_samples
 
 $PY manage.py run_workers &
 workers=$!
