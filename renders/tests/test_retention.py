@@ -13,8 +13,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from renders.models import AssetKind, JobAsset, JobState, RenderJob
+from renders.models import AssetKind, JobAsset, JobState, RenderJob, Upload
 from renders.retention import INTERMEDIATE_KINDS, KEPT_KINDS, apply_retention
+from renders.tests.test_upload_records import image_bytes
+from renders.uploads import create_upload
 
 
 @pytest.fixture(autouse=True)
@@ -111,10 +113,6 @@ def test_it_deletes_old_intermediate_assets_but_never_final_outputs(alice):
 
 
 def test_it_deletes_expired_unused_uploads_but_keeps_used_and_live_ones(alice, settings):
-    from renders.models import Upload
-    from renders.tests.test_upload_records import image_bytes
-    from renders.uploads import create_upload
-
     def made() -> Upload:
         data = image_bytes()
         return create_upload(owner=alice, upload=data, size=len(data.getvalue()))
