@@ -61,6 +61,7 @@ from renders.topic import (
     TopicRequest,
     topic_job_create,
 )
+from renders.uploads import UploadNotFound
 from renders.webhooks import check_webhook_url
 
 TAG = ["renders"]
@@ -112,6 +113,8 @@ def _photo_job(request: Request, data: dict[str, Any], webhook_url: str) -> Rend
             options={key: data[key] for key in PLAN_SETTINGS if key in data},
             webhook_url=webhook_url,
         )
+    except UploadNotFound:
+        raise  # a 404, not an invalid plan
     except PlanError as error:
         raise PlanRejected(error, limit=error.limit) from error
 
@@ -277,6 +280,8 @@ class RenderCreateApi(RenderStartThrottled):
             plan_data = serializer.validated_data["plan"]
             try:
                 job = job_create(owner=request.user, plan_data=plan_data, webhook_url=webhook_url)
+            except UploadNotFound:
+                raise  # a 404, not an invalid plan
             except PlanError as error:
                 raise PlanRejected(error, limit=error.limit) from error
         url = job_url(request, job)
