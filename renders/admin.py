@@ -28,6 +28,7 @@ from renders.models import (
     JobEvent,
     RenderJob,
     Series,
+    Upload,
     WebhookDelivery,
     WorkerHeartbeat,
 )
@@ -325,3 +326,11 @@ class SeriesAdmin(admin.ModelAdmin):
     readonly_fields = ["id", "owner", "title", "time_zone", "start_date", "local_time", "every_days", "every_hours",
                        "created_at", "canceled_at"]  # fmt: skip
     inlines = [SeriesJobInline]
+
+
+@admin.register(Upload)
+class UploadAdmin(ReadOnlyAdmin):
+    list_display = ["id", "owner", "width", "height", "format", "size_bytes", "created_at", "expires_at", "used_at"]
+    list_filter = ["format", "created_at"]
+    search_fields = ["id", "owner__username"]
+    list_select_related = ["owner"]

@@ -10,6 +10,7 @@ from renders.pipeline.plan import PlanError
 from renders.series_publishing import SeriesNotPublishable
 from renders.series_service import SeriesError
 from renders.services import JobActionError, QuotaExceeded
+from renders.uploads import UploadNotFound
 from renders.webhooks import WebhookUrlNotAllowed
 
 
@@ -72,3 +73,10 @@ def _series_error(exc: SeriesError) -> Response:
 def _series_not_publishable(exc: SeriesNotPublishable) -> Response:
     body = error_body(exc.code, exc.message, errors={"schedule": exc.message})
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+@translates(UploadNotFound)
+def _upload_not_found(exc: UploadNotFound) -> Response:
+    return Response(
+        error_body(exc.code, exc.message, errors={exc.field: exc.message}), status=status.HTTP_404_NOT_FOUND
+    )
