@@ -336,6 +336,10 @@ RATE_LIMIT_PER_MIN = env_int("RATE_LIMIT_PER_MIN", 10, minimum=1)
 API_KEY_FAILURES_PER_WINDOW = env_int("API_KEY_FAILURES_PER_WINDOW", 20, minimum=1)
 API_KEY_FAILURE_WINDOW_SEC = env_int("API_KEY_FAILURE_WINDOW_SEC", 300, minimum=1)
 MAX_UPLOAD_IMAGE_BYTES = env_int("MAX_UPLOAD_IMAGE_BYTES", 10 * 1024 * 1024, minimum=1024)
+# An uploaded picture no job has used is deleted (file and record) this long after its upload.
+UPLOAD_UNUSED_TTL_HOURS = env_int("UPLOAD_UNUSED_TTL_HOURS", 24, minimum=1)
+# Pictures one POST /api/v1/uploads may carry (a photo video has at most this many scenes too).
+MAX_UPLOADS_PER_REQUEST = 20
 
 # --- Renderer --------------------------------------------------------------------------------
 MUSIC_DB = env_float("MUSIC_DB", -12.0)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 import uuid
 from decimal import Decimal
 
@@ -183,3 +184,42 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_state} → {self.url} (attempt {self.attempt}, {self.outcome})"
+
+
+UPLOAD_ID_PREFIX = "up_"
+
+
+def new_upload_id() -> str:
+    """`up_` and 22 URL-safe random characters (about 131 bits): unguessable, and says what it is."""
+    return UPLOAD_ID_PREFIX + secrets.token_urlsafe(16)[:22]
+
+
+class Upload(models.Model):
+    """A picture a creator uploaded, named in plans and API calls by its opaque id.
+
+    The id, not the storage name, is what a person sends back: it reveals nothing about where the
+    file lives and is looked up only among the caller's own uploads (`uploads.get_own_upload`).
+    An upload no job has used expires at `expires_at` and housekeeping deletes it with its file;
+    one a job used (`used_at` set) is kept while a job's plan refers to its storage name.
+    """
+
+    id = models.CharField(primary_key=True, max_length=25, default=new_upload_id, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads")
+    name = models.CharField(max_length=300, unique=True)  # the storage name, uploads/<owner id>/<file>
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveBigIntegerField()
+    format = models.CharField(max_length=8)  # jpeg | png | webp
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["owner", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(format__in=["jpeg", "png", "webp"]), name="upload_format_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.width}×{self.height} {self.format})"

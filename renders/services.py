@@ -26,7 +26,7 @@ from renders.costs import estimate_plan_cost
 from renders.models import FINAL_STATES, JobEvent, JobState, RenderJob
 from renders.pipeline.context import STEP_WEIGHTS
 from renders.pipeline.plan import Limits, Plan, PlanError, parse_plan
-from renders.uploads import upload_problem
+from renders.uploads import mark_names_used, resolve_upload_ids, upload_problem
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +63,12 @@ def validate_plan(*, plan_data: object, owner: User | None = None) -> Plan:
     """Parse and validate a plan; raise PlanError with a message per bad field.
 
     A scene's `image`, when given through the web or API, must name one of the owner's own
-    uploads exactly (`renders.uploads.upload_problem`) and that file must still be in storage.
+    uploads: by id (`up_…`, resolved to its storage name; UploadNotFound when it is not the
+    owner's live upload) or exactly by storage name (`renders.uploads.upload_problem`), and that
+    file must still be in storage.
     """
+    if owner is not None:
+        plan_data = resolve_upload_ids(owner=owner, plan_data=plan_data)
     plan = parse_plan(plan_data, plan_limits())
     if owner is not None:
         errors = {
@@ -152,6 +156,8 @@ def job_create(
                 log_event(job, script.note, step="script")
             log_event(job, f"Job created: {len(plan.scenes)} scenes, {plan.language}, {plan.aspect}, {plan.mode}")
             audit.record(audit.Action.JOB_CREATED, actor=owner, job=job, detail=f"{plan.title!r}, {plan.mode}")
+            # Uploads the job uses are kept past their unused expiry while a job refers to them.
+            mark_names_used(owner=owner, names=[scene.image for scene in plan.scenes if scene.image])
             transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))
             transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
     except QuotaExceeded as refusal:

@@ -1,6 +1,10 @@
 """Scene images a creator uploads: checked, then stored under the creator's own upload prefix.
 
-A plan refers to an upload by its storage name (`uploads/<user id>/<uuid>.png`). Every place that
+A picture uploaded through POST /api/v1/uploads (or the studio's photo flow) gets an `Upload`
+record and an opaque id (`up_…`); `create_upload` stores it and `get_own_upload` is the only way
+back from an id to a record, among the caller's own unexpired uploads.
+
+A plan refers to an upload by its id or by its storage name (`uploads/<user id>/<uuid>.png`). Every place that
 takes such a name from a person (a plan's `image`, the studio's hidden field, the preview URL,
 a script draft's `pictures`) and the worker that opens it ask `is_own_upload`, so a creator can
 never point a job at someone else's file or at anything outside their uploads.
@@ -8,16 +12,20 @@ never point a job at someone else's file or at anything outside their uploads.
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
-from typing import IO
+from datetime import timedelta
+from typing import IO, Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import File
+from django.contrib.auth.models import AbstractBaseUser, User
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
-from PIL import Image, UnidentifiedImageError
+from django.utils import timezone
+from PIL import Image, ImageOps, UnidentifiedImageError
 
+from renders.models import Upload
 from renders.pipeline.images import MAX_UPLOAD_PIXELS
 
 UPLOADS_DIR = "uploads"
@@ -39,6 +47,21 @@ ALLOWED_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 class UploadRejected(ValueError):
     """The file is not an image we accept; the message says why and what to do."""
+
+
+class UploadNotFound(Exception):
+    """An upload id (in `field`, e.g. `scenes[2].image` or `photos[0]`) that is not one of the
+    caller's live uploads: unknown, another user's, or expired. The API answers 404."""
+
+    code = "upload_not_found"
+
+    def __init__(self, *, field: str, upload_id: object):
+        self.field = field
+        self.message = (
+            f"{field}: there is no upload {str(upload_id)[:40]!r} of yours; it may have expired "
+            f"(unused uploads are kept {settings.UPLOAD_UNUSED_TTL_HOURS} h). Upload the picture again."
+        )
+        super().__init__(self.message)
 
 
 def check_image_upload(upload: IO[bytes], *, size: int) -> str:
@@ -119,3 +142,110 @@ def upload_problem(*, owner: AbstractBaseUser, name: str) -> str:
     if not default_storage.exists(name):
         return "this uploaded picture is no longer stored; upload it again in the studio"
     return ""
+
+
+# The EXIF tag that says which way up the camera was held; 1 is "already upright".
+_EXIF_ORIENTATION = 0x0112
+_SAVE_OPTIONS: dict[str, dict[str, Any]] = {
+    "JPEG": {"quality": 92},
+    "PNG": {"optimize": False},
+    "WEBP": {"quality": 90},
+}
+
+
+def _upright(upload: IO[bytes]) -> tuple[IO[bytes], int, int, str]:
+    """The upload with its pixels turned upright, its width, height and Pillow format.
+
+    A phone photo is often stored sideways with an EXIF orientation saying how to turn it; every
+    later reader (the renderer, a browser showing the preview, the chat model) would have to
+    honour that tag. Turned once here and re-saved without it, the stored pixels are upright and
+    the recorded width and height are the ones the picture is seen at.
+    """
+    upload.seek(0)
+    with Image.open(upload) as image:
+        image_format = image.format or ""
+        orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
+        if orientation in (None, 1):
+            width, height = image.size
+            upload.seek(0)
+            return upload, width, height, image_format
+        image.load()
+        turned = ImageOps.exif_transpose(image)
+    buffer = io.BytesIO()
+    if image_format == "JPEG" and turned.mode not in ("RGB", "L", "CMYK"):
+        turned = turned.convert("RGB")
+    turned.save(buffer, image_format, **_SAVE_OPTIONS.get(image_format, {}))
+    buffer.seek(0)
+    return buffer, turned.width, turned.height, image_format
+
+
+def create_upload(*, owner: User, upload: IO[bytes], size: int) -> Upload:
+    """Check, turn upright, store and record one picture; raise UploadRejected saying why not.
+
+    `size` is the byte count the client sent (checked against MAX_UPLOAD_IMAGE_BYTES before
+    anything is decoded). The record's `size_bytes` is what was stored.
+    """
+    extension = check_image_upload(upload, size=size)
+    try:
+        upright, width, height, image_format = _upright(upload)
+    except (OSError, ValueError, SyntaxError):
+        raise UploadRejected("This file is not a readable image. Upload a JPEG, PNG or WebP picture.") from None
+    data = upright.read()
+    name = f"{upload_prefix(owner)}{uuid.uuid4().hex}.{extension}"
+    stored = default_storage.save(name, ContentFile(data))
+    now = timezone.now()
+    return Upload.objects.create(
+        owner=owner,
+        name=stored,
+        width=width,
+        height=height,
+        size_bytes=len(data),
+        format=image_format.lower(),
+        expires_at=now + timedelta(hours=settings.UPLOAD_UNUSED_TTL_HOURS),
+    )
+
+
+def get_own_upload(*, owner: User, upload_id: object) -> Upload:
+    """The owner's upload with this id; Upload.DoesNotExist when there is none, it is another
+    user's, or it expired unused (all alike, so an id says nothing about other people's uploads)."""
+    if not isinstance(upload_id, str) or not upload_id.startswith("up_") or owner.pk is None:
+        raise Upload.DoesNotExist(f"No upload {upload_id!r}.")
+    upload = Upload.objects.filter(pk=upload_id, owner=owner).first()
+    if upload is None or (upload.used_at is None and upload.expires_at <= timezone.now()):
+        raise Upload.DoesNotExist(f"No upload {upload_id!r}.")
+    return upload
+
+
+def is_upload_id(value: object) -> bool:
+    """Whether a plan's `image` names an upload by id rather than by storage name or path."""
+    return isinstance(value, str) and value.startswith("up_")
+
+
+def mark_uploads_used(*, uploads: list[Upload]) -> None:
+    """Record that a job uses these uploads, so expiry keeps them while a job refers to them."""
+    now = timezone.now()
+    Upload.objects.filter(pk__in=[upload.pk for upload in uploads], used_at__isnull=True).update(used_at=now)
+
+
+def mark_names_used(*, owner: User, names: list[str]) -> None:
+    """Mark the owner's uploads stored under these names used (a plan names them by storage name)."""
+    if names:
+        Upload.objects.filter(owner=owner, name__in=names, used_at__isnull=True).update(used_at=timezone.now())
+
+
+def resolve_upload_ids(*, owner: User, plan_data: object) -> object:
+    """The plan data with every scene `image` that is an upload id (`up_…`) replaced by that
+    upload's storage name; raises UploadNotFound naming `scenes[N].image` for an id that is not
+    the owner's live upload. Anything else (not a plan, a storage name) is left for validation."""
+    if not isinstance(plan_data, dict) or not isinstance(plan_data.get("scenes"), list):
+        return plan_data
+    scenes = []
+    for index, scene in enumerate(plan_data["scenes"]):
+        if isinstance(scene, dict) and is_upload_id(scene.get("image")):
+            try:
+                upload = get_own_upload(owner=owner, upload_id=scene["image"])
+            except Upload.DoesNotExist:
+                raise UploadNotFound(field=f"scenes[{index}].image", upload_id=scene["image"]) from None
+            scene = {**scene, "image": upload.name}
+        scenes.append(scene)
+    return {**plan_data, "scenes": scenes}

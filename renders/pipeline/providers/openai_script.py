@@ -172,6 +172,53 @@ class OpenAIScript:
         title = _text(data.get("title") or topic or "Untitled", "the title", MAX_TITLE_CHARS)
         return Draft(title=title, scenes=tuple(scenes), cost=cost)
 
+    def narrate_photos(
+        self,
+        *,
+        title: str,
+        description: str,
+        details: Sequence[str],
+        language: str,
+        pictures: Sequence[ProductPicture],
+    ) -> Translation:
+        """One narration per picture, in order, in `language`: the model looks at each photo (an
+        image part, detail "low") and the creator's description. Same count as pictures or a
+        ProviderError."""
+        language_name = PROMPT_LANGUAGE_NAMES.get(language, language)
+        count = len(pictures)
+        system = (
+            "You narrate a short video made of the creator's own photos, shown in the order given. "
+            'Answer only with a JSON object {"narrations": [str]} holding exactly one narration per photo, '
+            f"{count} in all, in the same order. Each narration is what the voice says while that photo "
+            f"is on screen, in {language_name}: one or two short sentences, at most about 12 seconds "
+            "spoken, describing what the photo shows in the light of the description. Stay faithful to "
+            "the description and the photos; invent no facts, prices or claims. The first narration opens "
+            "with the title; the details, if any, are spoken where they fit; the last narration ends with "
+            "a short closing line."
+        )
+        request = f"Title: {title}\nDescription: {description or '(none)'}"
+        if details:
+            request += "\nDetails to mention: " + " ".join(details)
+        content: list[dict[str, Any]] = [{"type": "text", "text": request}]
+        for index, picture in enumerate(pictures):
+            url = f"data:{picture.mime_type};base64,{base64.b64encode(picture.data).decode()}"
+            content.append({"type": "text", "text": f"Photo {index + 1}:"})
+            content.append({"type": "image_url", "image_url": {"url": url, "detail": "low"}})
+        data, cost = self._chat(
+            "OpenAI photo narration", [{"role": "system", "content": system}, {"role": "user", "content": content}]
+        )
+        narrations = data.get("narrations")
+        if not isinstance(narrations, list) or len(narrations) != count:
+            got = len(narrations) if isinstance(narrations, list) else "no"
+            raise ProviderError(f"OpenAI photo narration sent {got} narrations for {count} photos")
+        return Translation(
+            texts=tuple(
+                _text(item, f"photo {index + 1}'s narration", MAX_NARRATION_CHARS)
+                for index, item in enumerate(narrations)
+            ),
+            cost=cost,
+        )
+
     def translate(self, texts: Sequence[str], *, source: str, target: str) -> Translation:
         """Each text translated, same count and order; empty texts stay empty."""
         wanted = [text for text in texts if text.strip()]
