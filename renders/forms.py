@@ -359,9 +359,7 @@ class PhotoDetailsForm(forms.Form):
     description = forms.CharField(
         max_length=MAX_DESCRIPTION_CHARS,
         help_text="A few sentences; they are spread over the photos in order.",
-        widget=forms.Textarea(
-            attrs={"rows": 5, "placeholder": "What is it, what makes it special, who is it for…"}
-        ),
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "What is it, what makes it special, who is it for…"}),
     )
     price = forms.CharField(
         required=False,

@@ -37,7 +37,7 @@ from renders.pipeline import plan as plan_schema
 from renders.pipeline.images import MAX_UPLOAD_PIXELS
 from renders.pipeline.plan import PlanError
 from renders.services import QuotaExceeded, job_create
-from renders.uploads import UploadRejected, create_upload, get_own_upload, human_size
+from renders.uploads import UploadNotFound, UploadRejected, create_upload, get_own_upload, human_size
 
 STEPS = (("photos", "Photos"), ("details", "Description"), ("review", "Review"))
 
@@ -200,8 +200,7 @@ def photo_details(request: HttpRequest, flow_id: str) -> HttpResponse:
         return redirect("renders:photo_review", flow_id=draft.flow_id)
     uploads = _own_uploads_or_none(request, draft.photos)
     if uploads is None:
-        problem = "A photo expired before the video was drafted; go back to the photos and add it again."
-        return _render_details(request, draft, form, [problem], status=400)
+        return _render_details(request, draft, form, [_EXPIRED], status=400)
     try:
         plan = draft_photo_plan(
             owner=request.user,
@@ -213,10 +212,21 @@ def photo_details(request: HttpRequest, flow_id: str) -> HttpResponse:
             options={**form.options(), "music": draft.music},
         )
     except PlanError as error:
-        return _render_details(request, draft, form, list(error.errors.values()), status=400)
+        return _render_details(request, draft, form, _sentences(error.errors.values()), status=400)
+    except UploadNotFound:  # expired between the check above and the drafting
+        return _render_details(request, draft, form, [_EXPIRED], status=400)
+    except QuotaExceeded as error:  # a paid script service, over the creator's budget
+        return _render_details(request, draft, form, [error.message], status=400)
     draft.plan, draft.plan_inputs = plan, draft.inputs_key()
     save_draft(request.session, draft)
     return redirect("renders:photo_review", flow_id=draft.flow_id)
+
+
+_EXPIRED = "A photo expired before the video was drafted; go back to the photos and add it again."
+
+
+def _sentences(messages: Any) -> list[str]:
+    return [message[:1].upper() + message[1:] for message in messages]
 
 
 def _own_uploads_or_none(request: HttpRequest, upload_ids: list[str]) -> list[Upload] | None:
@@ -304,9 +314,7 @@ def _apply_narrations(request: HttpRequest, plan: dict[str, Any]) -> dict[int, s
         text = request.POST[key].strip()
         scene["narration"] = text
         if len(text) > plan_schema.MAX_NARRATION_CHARS:
-            errors[index] = (
-                f"At most {plan_schema.MAX_NARRATION_CHARS} characters (this has {len(text)}); shorten it."
-            )
+            errors[index] = f"At most {plan_schema.MAX_NARRATION_CHARS} characters (this has {len(text)}); shorten it."
     return errors
 
 

@@ -287,15 +287,17 @@ def test_it_shows_each_scene_with_its_photo(alice_client):
     assert plan["scenes"][0]["narration"] in page.replace("&#x27;", "'")
 
 
-def test_it_renders_with_the_edited_narration(alice_client, alice, _no_enqueue):
+def test_it_renders_with_the_edited_narration(alice_client, alice, _no_enqueue, django_capture_on_commit_callbacks):
     flow_id, photos = flow_at_review(alice_client, photos=2)
     plan = draft_of(alice_client, flow_id)["plan"]
     edited = {"narration-0": "Our brass diya, painted by hand.", "narration-1": plan["scenes"][1]["narration"]}
-    response = alice_client.post(url("photo_review", flow_id), edited)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(url("photo_review", flow_id), edited)
     job = RenderJob.objects.get(owner=alice)
     assert response.status_code == 302 and response["Location"] == reverse("renders:job_status", args=[job.pk])
     assert job.plan["scenes"][0]["narration"] == "Our brass diya, painted by hand."
     assert len(job.plan["scenes"]) == 2 and _no_enqueue == [str(job.pk)]
+    assert all(upload.used_at for upload in Upload.objects.filter(pk__in=photos))  # kept past expiry
     assert flow_id not in alice_client.session[SESSION_KEY]  # the flow is done
     assert alice_client.get(url("photo_review", flow_id)).status_code == 404
 
