@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -29,7 +30,15 @@ from django.views.decorators.vary import vary_on_headers
 
 from renders import rate_limits
 from renders.downloads import serve_stored_file
-from renders.forms import PhotoDetailsForm, PhotoMusicForm, max_photos
+from renders.forms import (
+    ASPECT_CHOICES,
+    LANGUAGE_CHOICES,
+    MODE_CHOICES,
+    MUSIC_CHOICES,
+    PhotoDetailsForm,
+    PhotoMusicForm,
+    max_photos,
+)
 from renders.models import Upload
 from renders.photo_flow import PhotoDraft, discard_draft, load_draft, new_draft, save_draft
 from renders.photo_story import draft_photo_plan
@@ -42,6 +51,18 @@ from renders.uploads import UploadNotFound, UploadRejected, create_upload, get_o
 STEPS = (("photos", "Photos"), ("details", "Description"), ("review", "Review"))
 
 
+def _is_htmx(request: HttpRequest) -> bool:
+    """Whether htmx made the request (django-htmx's middleware sets `request.htmx`)."""
+    return bool(getattr(request, "htmx", False))
+
+
+def _creator(request: HttpRequest) -> User:
+    """The signed-in creator (every view here is login_required)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
 def _draft_or_404(request: HttpRequest, flow_id: str) -> PhotoDraft:
     draft = load_draft(request.session, flow_id)
     if draft is None:
@@ -52,7 +73,7 @@ def _draft_or_404(request: HttpRequest, flow_id: str) -> PhotoDraft:
 def _own_uploads(request: HttpRequest, upload_ids: list[str]) -> list[Upload]:
     """The creator's uploads for these ids, in order; any id that is not theirs is a 404."""
     try:
-        return [get_own_upload(owner=request.user, upload_id=upload_id) for upload_id in upload_ids]
+        return [get_own_upload(owner=_creator(request), upload_id=upload_id) for upload_id in upload_ids]
     except Upload.DoesNotExist:
         raise Http404("No such upload") from None
 
@@ -62,7 +83,7 @@ def _live_photos(request: HttpRequest, draft: PhotoDraft) -> tuple[list[str], in
     kept: list[str] = []
     for upload_id in draft.photos:
         try:
-            kept.append(get_own_upload(owner=request.user, upload_id=upload_id).id)
+            kept.append(get_own_upload(owner=_creator(request), upload_id=upload_id).id)
         except Upload.DoesNotExist:
             continue
     return kept, len(draft.photos) - len(kept)
@@ -93,9 +114,14 @@ def _photos_context(draft: PhotoDraft, form: PhotoMusicForm, errors: list[str]) 
     }
 
 
+def _expired_note(count: int) -> str:
+    what = "A photo" if count == 1 else f"{count} photos"
+    return f"{what} you added earlier expired unused and {'was' if count == 1 else 'were'} removed; add {'it' if count == 1 else 'them'} again."
+
+
 def _render_photos(request: HttpRequest, draft: PhotoDraft, form: PhotoMusicForm, errors: list[str]) -> HttpResponse:
     context = _photos_context(draft, form, errors)
-    if request.htmx:
+    if _is_htmx(request):
         # Refusals are shown in the panel itself; htmx swaps only 2xx responses.
         return render(request, "renders/photos_upload.html#photo_panel", context)
     return render(request, "renders/photos_upload.html", context, status=400 if errors else 200)
@@ -111,7 +137,7 @@ def _add_files(request: HttpRequest, photos: list[str]) -> list[str]:
             problems.append(f"{label}: a video takes at most {limit} photos, so this one was not added.")
             continue
         try:
-            photos.append(create_upload(owner=request.user, upload=upload, size=upload.size or 0).id)
+            photos.append(create_upload(owner=_creator(request), upload=upload, size=upload.size or 0).id)
         except UploadRejected as error:
             problems.append(f"{label}: {error}")
     return problems
@@ -138,13 +164,14 @@ def photo_photos(request: HttpRequest, flow_id: str) -> HttpResponse:
     draft = _draft_or_404(request, flow_id)
     if request.method == "GET":
         draft.photos, expired = _live_photos(request, draft)
-        errors = [f"{expired} photo(s) expired and were removed; add them again."] if expired else []
+        errors = [_expired_note(expired)] if expired else []
         save_draft(request.session, draft)
         return _render_photos(request, draft, PhotoMusicForm(initial={"music": draft.music}), errors)
 
     # The posted ids are the order on screen (drag and drop reorders them); each must be the
     # creator's own. A page without them (a bare upload) keeps the draft's order.
     posted = request.POST.getlist("photo") if "photo" in request.POST else draft.photos
+    posted = list(dict.fromkeys(posted))[: max_photos()]  # each photo once; never more than fit
     photos = [upload.id for upload in _own_uploads(request, posted)]
     action = request.POST.get("action", "add")
     _apply_action(action, photos)
@@ -159,13 +186,13 @@ def photo_photos(request: HttpRequest, flow_id: str) -> HttpResponse:
             errors.append("Add at least one photo to make a video.")
         elif form.is_valid() and not errors:
             return _to_step(request, "renders:photo_details", draft)
-    if not errors and form.is_valid() and not request.htmx:
+    if not errors and form.is_valid() and not _is_htmx(request):
         return redirect("renders:photo_photos", flow_id=draft.flow_id)  # after a POST, a page to reload
     return _render_photos(request, draft, form, errors)
 
 
 def _to_step(request: HttpRequest, view: str, draft: PhotoDraft) -> HttpResponse:
-    if request.htmx:  # a whole new page: htmx follows it as a full navigation
+    if _is_htmx(request):  # a whole new page: htmx follows it as a full navigation
         response = HttpResponse(status=204)
         response["HX-Redirect"] = _step_url(view, draft)
         return response
@@ -203,7 +230,7 @@ def photo_details(request: HttpRequest, flow_id: str) -> HttpResponse:
         return _render_details(request, draft, form, [_EXPIRED], status=400)
     try:
         plan = draft_photo_plan(
-            owner=request.user,
+            owner=_creator(request),
             upload_ids=[upload.id for upload in uploads],
             title=form.cleaned_data["title"],
             description=form.cleaned_data["description"],
@@ -231,7 +258,7 @@ def _sentences(messages: Any) -> list[str]:
 
 def _own_uploads_or_none(request: HttpRequest, upload_ids: list[str]) -> list[Upload] | None:
     try:
-        return [get_own_upload(owner=request.user, upload_id=upload_id) for upload_id in upload_ids]
+        return [get_own_upload(owner=_creator(request), upload_id=upload_id) for upload_id in upload_ids]
     except Upload.DoesNotExist:
         return None
 
@@ -288,13 +315,13 @@ def photo_review(request: HttpRequest, flow_id: str) -> HttpResponse:
     save_draft(request.session, draft)  # edits are kept whatever happens next
     if errors:
         return _render_review(request, draft, errors=errors, status=400)
-    wait = rate_limits.take_render_start(user_id=request.user.pk)
+    wait = rate_limits.take_render_start(user_id=_creator(request).pk)
     if wait is not None:
         response = _render_review(request, draft, problems=[rate_limits.refusal_message(wait)], status=429)
         response["Retry-After"] = str(wait)
         return response
     try:
-        job = job_create(owner=request.user, plan_data=draft.plan)
+        job = job_create(owner=_creator(request), plan_data=draft.plan)
     except PlanError as error:
         errors, problems = _scene_errors(error.errors)
         return _render_review(request, draft, errors=errors, problems=problems, status=400)
@@ -330,6 +357,20 @@ def _scene_errors(errors: dict[str, str]) -> tuple[dict[int, str], list[str]]:
     return per_scene, rest
 
 
+def settings_summary(plan: dict[str, Any]) -> str:
+    """“English · 9:16 (Shorts) · Preview (fast, small) · Temple bells”: the plan's settings as chosen."""
+    labels = [
+        dict(choices).get(str(plan.get(key, "")), "")
+        for key, choices in (
+            ("language", LANGUAGE_CHOICES),
+            ("aspect", ASPECT_CHOICES),
+            ("mode", MODE_CHOICES),
+            ("music", MUSIC_CHOICES),
+        )
+    ]
+    return " · ".join(label for label in labels if label)
+
+
 def _render_review(
     request: HttpRequest,
     draft: PhotoDraft,
@@ -348,6 +389,7 @@ def _render_review(
         "problems": problems or [],
         "has_errors": bool(errors or problems),
         "max_narration": plan_schema.MAX_NARRATION_CHARS,
+        "settings_summary": settings_summary(plan),
     }
     return render(request, "renders/photos_review.html", context, status=status)
 

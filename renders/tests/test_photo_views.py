@@ -183,6 +183,9 @@ def test_it_moves_and_removes_photos(alice_client):
     # Dragged into a new order on the page: the posted order is saved.
     alice_client.post(url("photo_photos", flow_id), {"photo": [a, b], "music": "tanpura", "action": "order"})
     assert draft_of(alice_client, flow_id)["photos"] == [a, b]
+    # The same photo twice counts once.
+    alice_client.post(url("photo_photos", flow_id), {"photo": [a, b, a], "music": "tanpura", "action": "order"})
+    assert draft_of(alice_client, flow_id)["photos"] == [a, b]
     # A position that does not exist changes nothing.
     alice_client.post(url("photo_photos", flow_id), {"photo": [a, b], "music": "tanpura", "action": "remove:7"})
     assert draft_of(alice_client, flow_id)["photos"] == [a, b]
@@ -340,7 +343,10 @@ def test_it_says_when_a_photo_expired_before_drafting(alice_client):
     response = alice_client.post(url("photo_details", flow_id), DETAILS)
     assert response.status_code == 400 and "A photo expired" in response.content.decode()
     page = alice_client.get(url("photo_photos", flow_id)).content.decode()
-    assert "1 photo(s) expired" in page and len(draft_of(alice_client, flow_id)["photos"]) == 1
+    assert (
+        "A photo you added earlier expired unused and was removed" in page
+        and len(draft_of(alice_client, flow_id)["photos"]) == 1
+    )
 
 
 def test_the_create_page_and_my_videos_link_to_the_flow(alice_client):
