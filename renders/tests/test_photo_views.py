@@ -353,3 +353,15 @@ def test_the_create_page_and_my_videos_link_to_the_flow(alice_client):
     start_url = reverse("renders:photo_start")
     assert start_url in alice_client.get(reverse("renders:create")).content.decode()
     assert start_url in alice_client.get(reverse("renders:dashboard")).content.decode()
+
+
+def test_it_keeps_the_edits_when_renders_are_rate_limited(alice_client, alice, settings):
+    settings.RATE_LIMIT_PER_MIN = 1
+    first, _ = flow_at_review(alice_client, photos=1)
+    assert alice_client.post(url("photo_review", first), {}).status_code == 302
+    second, _ = flow_at_review(alice_client, photos=1)
+    response = alice_client.post(url("photo_review", second), {"narration-0": "Kept while waiting."})
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "RATE_LIMIT_PER_MIN" in response.content.decode()
+    assert RenderJob.objects.filter(owner=alice).count() == 1
+    assert draft_of(alice_client, second)["plan"]["scenes"][0]["narration"] == "Kept while waiting."
