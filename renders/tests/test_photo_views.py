@@ -45,8 +45,9 @@ def photo(name="photo.png", image_format="PNG", **kwargs) -> SimpleUploadedFile:
 def start(client) -> str:
     response = client.get(reverse("renders:photo_start"))
     assert response.status_code == 302
-    flow_id = re.fullmatch(r"/videos/photos/([^/]+)/", response["Location"]).group(1)
-    return flow_id
+    match = re.fullmatch(r"/videos/photos/([^/]+)/", response["Location"])
+    assert match is not None
+    return match.group(1)
 
 
 def draft_of(client, flow_id: str) -> dict:
