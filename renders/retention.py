@@ -7,10 +7,11 @@ What goes:
   work dirs that belong to no job at all;
 - cached segments not used for RETENTION_DAYS (a cache hit refreshes a segment's mtime), and
   partial files left by a crashed ffmpeg;
-- intermediate assets (scene images, narration audio) of jobs that ended RETENTION_DAYS ago.
+- intermediate assets (scene images, narration audio) of jobs that ended RETENTION_DAYS ago;
+- uploads (`Upload`, file and record) that no job used, UPLOAD_UNUSED_TTL_HOURS after upload.
 
-What never goes: final videos, thumbnails and subtitles (KEPT_KINDS), the job summary, uploads,
-and any file of a job that is still queued or running.
+What never goes: final videos, thumbnails and subtitles (KEPT_KINDS), the job summary, uploads
+a job used, and any file of a job that is still queued or running.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from renders.models import FINAL_STATES, AssetKind, JobAsset, JobState, RenderJob
+from renders.uploads import delete_expired_uploads
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ def apply_retention() -> dict[str, int]:
         "work_dirs": remove_finished_work_dirs(),
         "cache_files": prune_segment_cache(),
         "assets": delete_old_intermediate_assets(),
+        "uploads": delete_expired_uploads(),
     }
     logger.info("retention: %s", counts, extra={"retention": counts})
     return counts

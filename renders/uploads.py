@@ -46,7 +46,12 @@ ALLOWED_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
 class UploadRejected(ValueError):
-    """The file is not an image we accept; the message says why and what to do."""
+    """The file is not an image we accept; the message says why and what to do. `code` is stable
+    for the API: `upload_too_large` (bytes), `too_many_pixels`, `not_an_image`, `unsupported_format`."""
+
+    def __init__(self, message: str, *, code: str = "not_an_image"):
+        self.code = code
+        super().__init__(message)
 
 
 class UploadNotFound(Exception):
@@ -75,7 +80,8 @@ def check_image_upload(upload: IO[bytes], *, size: int) -> str:
     if size > limit:
         raise UploadRejected(
             f"The image is {human_size(size)}; the limit is {human_size(limit)}. "
-            "Save it smaller (e.g. as JPEG) and upload it again."
+            "Save it smaller (e.g. as JPEG) and upload it again.",
+            code="upload_too_large",
         )
     try:
         upload.seek(0)
@@ -85,15 +91,18 @@ def check_image_upload(upload: IO[bytes], *, size: int) -> str:
             if width * height <= MAX_UPLOAD_PIXELS:
                 image.verify()
     except Image.DecompressionBombError:
-        raise UploadRejected(_too_many_pixels("far too many pixels")) from None
+        raise UploadRejected(_too_many_pixels("far too many pixels"), code="too_many_pixels") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise UploadRejected("This file is not a readable image. Upload a JPEG, PNG or WebP picture.") from None
     finally:
         upload.seek(0)
     if width * height > MAX_UPLOAD_PIXELS:
-        raise UploadRejected(_too_many_pixels(f"{width}×{height} pixels"))
+        raise UploadRejected(_too_many_pixels(f"{width}×{height} pixels"), code="too_many_pixels")
     if image_format not in ALLOWED_IMAGE_FORMATS:
-        raise UploadRejected(f"{image_format or 'This'} images are not supported. Upload a JPEG, PNG or WebP picture.")
+        raise UploadRejected(
+            f"{image_format or 'This'} images are not supported. Upload a JPEG, PNG or WebP picture.",
+            code="unsupported_format",
+        )
     return ALLOWED_IMAGE_FORMATS[image_format]
 
 
@@ -249,3 +258,24 @@ def resolve_upload_ids(*, owner: User, plan_data: object) -> object:
             scene = {**scene, "image": upload.name}
         scenes.append(scene)
     return {**plan_data, "scenes": scenes}
+
+
+def delete_upload(*, upload: Upload) -> None:
+    """Forget an upload: its id stops working. Its file goes too unless a job used it (a job's
+    plan names the file, and a retry or a duplicate renders it again)."""
+    if upload.used_at is None:
+        default_storage.delete(upload.name)
+    upload.delete()
+
+
+def delete_expired_uploads() -> int:
+    """Delete uploads no job used once they expire, file and record; return how many went."""
+    expired = Upload.objects.filter(used_at__isnull=True, expires_at__lte=timezone.now())
+    removed = 0
+    for upload in expired.iterator(chunk_size=500):
+        # The record first, and only if still unused: a job may have picked it up since the query.
+        deleted, _ = Upload.objects.filter(pk=upload.pk, used_at__isnull=True).delete()
+        if deleted:
+            default_storage.delete(upload.name)
+            removed += 1
+    return removed

@@ -13,10 +13,12 @@ _ERROR_DESCRIPTIONS = {
     "surrogate in any text is `invalid`, naming the field.",
     401: "No credentials, or an API key that is unknown or revoked (`not_authenticated`, `invalid_api_key`).",
     403: "Not allowed (`permission_denied`), e.g. a session request without its CSRF token.",
-    404: "No such job for you (`not_found`: someone else's job is not found either) or template (`unknown_template`).",
+    404: "No such job for you (`not_found`: someone else's job is not found either) or template (`unknown_template`); "
+    "an upload id that is not one of your live uploads (`not_found`, or `upload_not_found` naming the field, "
+    "e.g. `scenes[2].image` or `photos[0]`).",
     409: "The job's state does not allow this (`not_cancelable`, `not_retryable`), or a request with the "
     "same Idempotency-Key is still running (`idempotency_request_in_flight`).",
-    415: "The body is not JSON (`unsupported_media_type`).",
+    415: "The body is not JSON, or for an upload not multipart (`unsupported_media_type`).",
     416: "The `Range` asks for bytes past the end of the file (`range_not_satisfiable`); `Content-Range` "
     "gives the size.",
     422: "The Idempotency-Key was used with a different body (`idempotency_key_reused`).",

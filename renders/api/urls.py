@@ -8,7 +8,7 @@ Job ids are taken as plain strings and checked by the selector, so a malformed i
 
 from django.urls import path
 
-from renders.api import script_views, views, webhook_views
+from renders.api import script_views, upload_views, views, webhook_views
 
 urlpatterns = [
     path("renders", views.RendersApi.as_view(), name="renders"),
@@ -19,6 +19,8 @@ urlpatterns = [
     path("renders/<str:job_id>/retry", views.RenderRetryApi.as_view(), name="render-retry"),
     path("renders/<str:job_id>/assets/<str:asset_id>", views.RenderAssetApi.as_view(), name="render-asset"),
     path("renders/<str:job_id>/webhooks", webhook_views.WebhookDeliveryListApi.as_view(), name="render-webhooks"),
+    path("uploads", upload_views.UploadsApi.as_view(), name="uploads"),
+    path("uploads/<str:upload_id>", upload_views.UploadDetailApi.as_view(), name="upload-detail"),
     path("webhooks", webhook_views.WebhookSettingsApi.as_view(), name="webhooks"),
     path("webhooks/rotate-secret", webhook_views.WebhookSecretRotateApi.as_view(), name="webhooks-rotate-secret"),
     # The older paths, kept for existing integrations.

@@ -36,6 +36,7 @@ from renders.api.throttles import RenderStartRateThrottle
 from renders.downloads import serve_stored_file  # the web app's file serving (byte ranges, S3)
 from renders.idempotency import idempotent
 from renders.models import JobAsset, JobState, RenderJob
+from renders.photo_story import MAX_DESCRIPTION_CHARS, MAX_DETAIL_CHARS, MAX_DETAILS, MAX_PHOTOS, photo_job_create
 from renders.pipeline.plan import (
     ASPECTS,
     LANGUAGES,
@@ -97,6 +98,28 @@ def _topic_job_or_refusal(request: Request, data: dict[str, Any], webhook_url: s
         return Response({"code": failure.code, "message": failure.message}, status=status.HTTP_502_BAD_GATEWAY)
 
 
+def _photo_job(request: Request, data: dict[str, Any], webhook_url: str) -> RenderJob:
+    """Raises UploadNotFound (404, naming `photos[N]`), PlanError (400) or QuotaExceeded (400)."""
+    try:
+        return photo_job_create(
+            owner=request.user,
+            upload_ids=data["photos"],
+            title=data["title"],
+            description=data.get("description", ""),
+            details=data.get("details") or {},
+            language=data["language"],
+            options={key: data[key] for key in PLAN_SETTINGS if key in data},
+            webhook_url=webhook_url,
+        )
+    except PlanError as error:
+        raise PlanRejected(error, limit=error.limit) from error
+
+
+# Request fields that belong to one way of starting a render; the plan settings go with topic or photos.
+TOPIC_ONLY = ("duration_target", "style")
+PHOTOS_ONLY = ("title", "description", "details")
+
+
 class RenderCreateApi(RenderStartThrottled):
     class InputSerializer(JsonInputSerializer):
         class Meta:
@@ -104,7 +127,8 @@ class RenderCreateApi(RenderStartThrottled):
 
         plan = PlanField(
             required=False,
-            help_text="The render plan, the same JSON as the CLI's plan file. Send this or `topic`, not both.",
+            help_text="The render plan, the same JSON as the CLI's plan file. Send exactly one of `plan`, "
+            "`topic` and `photos`.",
         )
         topic = serializers.CharField(
             required=False,
@@ -112,7 +136,34 @@ class RenderCreateApi(RenderStartThrottled):
             help_text="Instead of a plan: what the video is about. With OpenAI configured the chat model writes "
             "the scenes; offline a library story matching it (by title or name, Devanagari or Latin) is told.",
         )
-        language = serializers.ChoiceField(choices=LANGUAGES, required=False, default="en", help_text="With `topic`.")
+        photos = serializers.ListField(
+            child=serializers.CharField(max_length=40),
+            required=False,
+            min_length=1,
+            max_length=MAX_PHOTOS,
+            help_text="Instead of a plan: ids of your uploads (POST /api/v1/uploads), one scene each, in order. "
+            "With `title`, `description` and optional `details`; narrated by the chat model looking at the "
+            "photos when OpenAI is configured, else from the description offline.",
+        )
+        title = serializers.CharField(
+            required=False, max_length=120, help_text="With `photos`: the video's title; it opens the narration."
+        )
+        description = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=MAX_DESCRIPTION_CHARS,
+            default="",
+            help_text="With `photos`: what they show; offline its sentences are spread over the photos in order.",
+        )
+        details = serializers.DictField(
+            child=serializers.CharField(max_length=MAX_DETAIL_CHARS),
+            required=False,
+            help_text=f"With `photos`: up to {MAX_DETAILS} details spoken after the description, e.g. "
+            '`{"price": "₹4,500", "place": "Varanasi"}`.',
+        )
+        language = serializers.ChoiceField(
+            choices=LANGUAGES, required=False, default="en", help_text="With `topic` or `photos`."
+        )
         duration_target = serializers.IntegerField(
             required=False,
             default=60,
@@ -120,13 +171,13 @@ class RenderCreateApi(RenderStartThrottled):
             max_value=MAX_TARGET_SEC,
             help_text="With `topic`: the video's length in seconds (within the server's plan limits).",
         )
-        voice = serializers.ChoiceField(choices=VOICES, required=False, help_text="With `topic`.")
+        voice = serializers.ChoiceField(choices=VOICES, required=False, help_text="With `topic` or `photos`.")
         style = serializers.ChoiceField(choices=STYLES, required=False, help_text="With `topic`.")
-        aspect = serializers.ChoiceField(choices=ASPECTS, required=False, help_text="With `topic`.")
-        resolution = serializers.ChoiceField(choices=RESOLUTIONS, required=False, help_text="With `topic`.")
-        mode = serializers.ChoiceField(choices=MODES, required=False, help_text="With `topic`.")
-        music = serializers.ChoiceField(choices=MUSIC, required=False, help_text="With `topic`.")
-        watermark = serializers.ChoiceField(choices=WATERMARKS, required=False, help_text="With `topic`.")
+        aspect = serializers.ChoiceField(choices=ASPECTS, required=False, help_text="With `topic` or `photos`.")
+        resolution = serializers.ChoiceField(choices=RESOLUTIONS, required=False, help_text="With `topic` or `photos`.")
+        mode = serializers.ChoiceField(choices=MODES, required=False, help_text="With `topic` or `photos`.")
+        music = serializers.ChoiceField(choices=MUSIC, required=False, help_text="With `topic` or `photos`.")
+        watermark = serializers.ChoiceField(choices=WATERMARKS, required=False, help_text="With `topic` or `photos`.")
         webhook_url = serializers.URLField(
             max_length=200,
             required=False,
@@ -135,16 +186,33 @@ class RenderCreateApi(RenderStartThrottled):
         )
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            if ("plan" in attrs) == ("topic" in attrs):
-                field = "topic" if "plan" in attrs else "plan"
-                raise serializers.ValidationError({field: "Send either a plan or a topic (exactly one of them)."})
+            ways = [way for way in ("plan", "topic", "photos") if way in attrs]
+            if len(ways) != 1:
+                field = ways[1] if len(ways) > 1 else "plan"
+                raise serializers.ValidationError(
+                    {field: "Send either a plan, a topic or photos (exactly one of them)."}
+                )
+            given = set(self.initial_data)
             if "plan" in attrs:
-                given = sorted(set(self.initial_data) & {"language", "duration_target", *PLAN_SETTINGS})
-                if given:
+                wrong = sorted(given & {"language", *TOPIC_ONLY, *PHOTOS_ONLY, *PLAN_SETTINGS})
+                if wrong:
                     raise serializers.ValidationError(
-                        {given[0]: "Goes with `topic`; with a plan, set it inside the plan."}
+                        {wrong[0]: "Goes with `topic` or `photos`; with a plan, set it inside the plan."}
                     )
-            elif attrs["duration_target"] > settings.MAX_TOTAL_DURATION_SEC:
+                return attrs
+            if "photos" in attrs:
+                wrong = sorted(given & set(TOPIC_ONLY))
+                if wrong:
+                    raise serializers.ValidationError({wrong[0]: "Goes with `topic`, not with `photos`."})
+                if not attrs.get("title", "").strip():
+                    raise serializers.ValidationError({"title": "Give the video a title; it opens the narration."})
+                if len(attrs.get("details") or {}) > MAX_DETAILS:
+                    raise serializers.ValidationError({"details": f"At most {MAX_DETAILS} details."})
+                return attrs
+            wrong = sorted(given & set(PHOTOS_ONLY))
+            if wrong:
+                raise serializers.ValidationError({wrong[0]: "Goes with `photos`, not with `topic`."})
+            if attrs["duration_target"] > settings.MAX_TOTAL_DURATION_SEC:
                 raise serializers.ValidationError(
                     {"duration_target": f"At most {settings.MAX_TOTAL_DURATION_SEC} seconds on this server."}
                 )
@@ -170,11 +238,14 @@ class RenderCreateApi(RenderStartThrottled):
         "`duration_target` and any plan setting): the script is written first (the job's `script` step; its cost "
         "counts in the estimate, the quotas and the Idempotency-Key's replay), then the job renders. A topic "
         "that nothing can be written for is refused with 422 `topic_not_found` listing the `closest` stories; "
-        "no job is made.",
+        "no job is made. Or send `photos` (ids of your uploads, 1 to 20) with `title`, `description`, optional "
+        "`details`, `language` and plan settings: one scene per photo, narrated (the job's `script` step), "
+        "then rendered; an id that is not one of your live uploads is a 404 `upload_not_found` naming "
+        "`photos[N]` (in a plan: `scenes[N].image`).",
         request=InputSerializer,
         responses={
             201: OutputSerializer,
-            **error_responses(400, 409, 415, 429),
+            **error_responses(400, 404, 409, 415, 429),
             422: OpenApiResponse(
                 TopicRefusedSerializer,
                 description="`topic_not_found`: offline, no library story matches the topic (`closest` lists the "
@@ -199,6 +270,8 @@ class RenderCreateApi(RenderStartThrottled):
             if isinstance(refused, Response):
                 return refused
             job = refused
+        elif "photos" in serializer.validated_data:
+            job = _photo_job(request, serializer.validated_data, webhook_url)
         else:
             plan_data = serializer.validated_data["plan"]
             try:

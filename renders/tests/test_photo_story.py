@@ -6,15 +6,18 @@ import base64
 import io
 import json
 
+import openai
 import pytest
 from PIL import Image
 
 from renders.models import Upload
 from renders.photo_story import draft_photo_plan
 from renders.pipeline.plan import PlanError, parse_plan
+from renders.pipeline.providers.catalog import DEFAULT_CHAT_MODEL
 from renders.services import plan_limits
 from renders.tests.test_upload_records import image_bytes
 from renders.uploads import UploadNotFound, create_upload
+from tests.standins.openai_server import API_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +101,42 @@ def test_it_lets_the_chat_model_see_the_photos(alice, openai_settings, openai_st
     with Image.open(io.BytesIO(base64.b64decode(encoded))) as seen:
         assert max(seen.size) <= 768  # a downscaled copy, not the 2000 px original
     assert DESCRIPTION in parts[0]["text"]
+    assert openai_standin.images_seen == [("image/jpeg", (768, 384))] * 2  # decoded by the stand-in as OpenAI does
+
+
+def test_it_is_narrated_by_the_stand_ins_own_answer_one_line_per_photo(alice, openai_settings, openai_standin):
+    uploads = photos(alice, 3)
+    plan = draft_photo_plan(owner=alice, upload_ids=[upload.id for upload in uploads], title="T", description="D.")
+    assert [scene["narration"] for scene in plan["scenes"]] == [f"This is photo {n}." for n in (1, 2, 3)]
+
+
+@pytest.mark.parametrize(
+    ("part", "code"),
+    [
+        ({"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,bm90IGFuIGltYWdl"}}, "invalid_image"),
+        ({"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,@@@"}}, "invalid_base64"),
+        ({"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(
+            image_bytes().getvalue()).decode()}}, "invalid_image_format"),  # JPEG bytes declared as PNG
+        ({"type": "image_url", "image_url": {"url": "https://example.com/a.jpg", "detail": "ultra"}}, "invalid_value"),
+        ({"type": "image_url", "image_url": {}}, "missing_required_parameter"),
+        ({"type": "video_url", "video_url": {"url": "x"}}, "invalid_value"),
+    ],
+)  # fmt: skip
+def test_the_stand_in_refuses_image_parts_openai_refuses(openai_standin, part, code):
+    client = openai.OpenAI(api_key=API_KEY, base_url=openai_standin.base_url, max_retries=0)
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(
+            model=DEFAULT_CHAT_MODEL, messages=[{"role": "user", "content": [{"type": "text", "text": "Hi"}, part]}]
+        )
+    assert refused.value.code == code
+    assert openai_standin.images_seen == []
+
+
+def test_the_stand_in_refuses_an_image_in_a_system_message(openai_standin):
+    client = openai.OpenAI(api_key=API_KEY, base_url=openai_standin.base_url, max_retries=0)
+    part = {"type": "image_url", "image_url": {"url": "https://example.com/a.jpg"}}
+    with pytest.raises(openai.BadRequestError, match="Supported values are: 'text'"):
+        client.chat.completions.create(model=DEFAULT_CHAT_MODEL, messages=[{"role": "system", "content": [part]}])
 
 
 def test_it_falls_back_to_offline_when_the_chat_model_fails(alice, openai_settings, openai_standin, caplog):
@@ -108,3 +147,11 @@ def test_it_falls_back_to_offline_when_the_chat_model_fails(alice, openai_settin
     )
     assert plan["scenes"][0]["narration"].startswith("Silk sarees. Hand-woven silk from Varanasi.")
     assert "photo narration by OpenAI failed" in caplog.text
+    assert len(openai_standin.calls("chat/completions")) == 2  # the first try and its one retry
+
+
+def test_it_falls_back_when_the_chat_model_answers_the_wrong_count(alice, openai_settings, openai_standin):
+    uploads = photos(alice, 2)
+    openai_standin.chat_replies.append(json.dumps({"narrations": ["Only one."]}))
+    plan = draft_photo_plan(owner=alice, upload_ids=[upload.id for upload in uploads], title="T", description="D.")
+    assert plan["scenes"][0]["narration"] == "T. D."

@@ -13,8 +13,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from renders.models import AssetKind, JobAsset, JobState, RenderJob
+from renders.models import AssetKind, JobAsset, JobState, RenderJob, Upload
 from renders.retention import INTERMEDIATE_KINDS, KEPT_KINDS, apply_retention
+from renders.tests.test_upload_records import image_bytes
+from renders.uploads import create_upload
 
 
 @pytest.fixture(autouse=True)
@@ -107,4 +109,21 @@ def test_it_deletes_old_intermediate_assets_but_never_final_outputs(alice):
         assert default_storage.exists(old_files[kind + "0"])
     assert not default_storage.exists(old_files[AssetKind.SCENE_IMAGE + "1"])
     assert not default_storage.exists(old_files[AssetKind.NARRATION + "0"])
-    assert apply_retention() == {"work_dirs": 0, "cache_files": 0, "assets": 0}
+    assert apply_retention() == {"work_dirs": 0, "cache_files": 0, "assets": 0, "uploads": 0}
+
+
+def test_it_deletes_expired_unused_uploads_but_keeps_used_and_live_ones(alice, settings):
+    def made() -> Upload:
+        data = image_bytes()
+        return create_upload(owner=alice, upload=data, size=len(data.getvalue()))
+
+    expired, used, live = made(), made(), made()
+    past = timezone.now() - timedelta(hours=1)
+    Upload.objects.filter(pk__in=[expired.pk, used.pk]).update(expires_at=past)
+    Upload.objects.filter(pk=used.pk).update(used_at=past - timedelta(hours=1))
+
+    assert apply_retention()["uploads"] == 1
+    assert set(Upload.objects.values_list("pk", flat=True)) == {used.pk, live.pk}
+    assert not default_storage.exists(expired.name)
+    assert default_storage.exists(used.name) and default_storage.exists(live.name)
+    assert apply_retention()["uploads"] == 0  # nothing left to expire

@@ -1,5 +1,11 @@
 """A stand-in for the OpenAI API: images (b64_json), speech (raw pcm), chat completions.
 
+Chat messages are checked as Chat Completions checks them: `content` is a string or a list of
+parts; system and developer messages take `text` parts only; a user message's `image_url` part
+holds `{"url", "detail"?}` with detail `auto|low|high|original`, and the url is http(s) or a
+base64 data URL of a PNG, JPEG, WebP or non-animated GIF that really decodes (at most 20 MB an
+image, 50 MB of image bytes and 500 images a request), else a 400 as OpenAI answers.
+
 It takes only the models the pinned SDK lists (its `ImageModel`, `SpeechModel`, `ChatModel`
 types) and refuses, as OpenAI does, those shut down by today (renders/pipeline/providers/catalog.py,
 itself checked against the SDK's texts), with OpenAI's error bodies.
@@ -33,6 +39,13 @@ KNOWN_MODELS = {
     "speech": set(get_args(SpeechModel)),
     "chat": set(get_args(ChatModel)),
 }
+CHAT_ROLES = {"system", "developer", "user", "assistant", "tool"}
+IMAGE_DETAILS = {"auto", "low", "high", "original"}
+VISION_FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp", "GIF": "gif"}
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+MAX_REQUEST_IMAGE_BYTES = 50 * 1024 * 1024
+MAX_REQUEST_IMAGES = 500
+_DATA_URL = re.compile(r"data:(image/[a-z+.-]+);base64,(.*)", re.DOTALL)
 STANDARD_IMAGE_SIZES = {"1024x1024", "1536x1024", "1024x1536", "auto"}
 # The built-in voices the SDK's audio.speech.create docstring lists.
 TTS_VOICES = {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin",
@@ -85,6 +98,8 @@ class OpenAIStandin(StandinServer):
         self.api_key = api_key
         self.today = today  # None: the real date; a test may move it past a shutdown
         self.chat_replies: deque[str] = deque()
+        # (mime type, size) of each image a chat request showed the model, in order.
+        self.images_seen: list[tuple[str, tuple[int, int]]] = []
         self.usage = {"prompt_tokens": 120, "completion_tokens": 80, "total_tokens": 200}
 
     def refused_model(self, kind: str, model: object) -> Reply | None:
@@ -154,6 +169,9 @@ class OpenAIStandin(StandinServer):
         return Reply(200, tone_pcm(seconds), {"Content-Type": "audio/pcm"})
 
     def _chat(self, body: dict[str, Any]) -> Reply:
+        refused = self._refused_messages(body.get("messages"))
+        if refused is not None:
+            return refused
         content = self.chat_replies.popleft() if self.chat_replies else self._echo_plan(body)
         return Reply.json({
             "id": "chatcmpl-standin",
@@ -165,7 +183,98 @@ class OpenAIStandin(StandinServer):
             "usage": self.usage,
         })  # fmt: skip
 
+    def _refused_messages(self, messages: object) -> Reply | None:
+        """OpenAI's 400 for messages it would refuse; records the images it would look at."""
+        if not isinstance(messages, list) or not messages:
+            return openai_error(400, "[] is too short - 'messages'", "invalid_request_error", None, "messages")
+        images: list[tuple[str, tuple[int, int]]] = []
+        image_bytes = 0
+        for index, message in enumerate(messages):
+            where = f"messages.[{index}]"
+            role = message.get("role") if isinstance(message, dict) else None
+            if role not in CHAT_ROLES:
+                return openai_error(400, f"Invalid value: '{role}'.", "invalid_request_error", "invalid_value",
+                                    f"{where}.role")  # fmt: skip
+            content = message.get("content")
+            if isinstance(content, str) or (content is None and role == "assistant"):
+                continue
+            if not isinstance(content, list):
+                return openai_error(400, f"Invalid type for '{where}.content'.", "invalid_request_error",
+                                    "invalid_type", f"{where}.content")  # fmt: skip
+            allowed = {"text", "image_url", "input_audio", "file"} if role == "user" else {"text"}
+            for number, part in enumerate(content):
+                at = f"{where}.content.[{number}]"
+                kind = part.get("type") if isinstance(part, dict) else None
+                if kind not in allowed:
+                    return openai_error(400, f"Invalid value: '{kind}'. Supported values are: "
+                                        + ", ".join(f"'{name}'" for name in sorted(allowed)) + ".",
+                                        "invalid_request_error", "invalid_value", f"{at}.type")  # fmt: skip
+                if kind == "text" and not isinstance(part.get("text"), str):
+                    return openai_error(400, f"Missing required parameter: '{at}.text'.", "invalid_request_error",
+                                        "missing_required_parameter", f"{at}.text")  # fmt: skip
+                if kind != "image_url":
+                    continue
+                seen = self._image_part(part.get("image_url"), f"{at}.image_url")
+                if isinstance(seen, Reply):
+                    return seen
+                mime, size, length = seen
+                image_bytes += length
+                images.append((mime, size))
+        if len(images) > MAX_REQUEST_IMAGES or image_bytes > MAX_REQUEST_IMAGE_BYTES:
+            return openai_error(400, f"Too many images or image bytes in one request ({len(images)} images, "
+                                f"{image_bytes} bytes).", "invalid_request_error", "too_many_images",
+                                "messages")  # fmt: skip
+        self.images_seen.extend(images)
+        return None
+
+    @staticmethod
+    def _image_part(image_url: object, at: str) -> Reply | tuple[str, tuple[int, int], int]:
+        if not isinstance(image_url, dict) or not isinstance(image_url.get("url"), str):
+            return openai_error(400, f"Missing required parameter: '{at}.url'.", "invalid_request_error",
+                                "missing_required_parameter", f"{at}.url")  # fmt: skip
+        detail = image_url.get("detail", "auto")
+        if detail not in IMAGE_DETAILS:
+            return openai_error(400, f"Invalid value: '{detail}'. Supported values are: 'auto', 'low', 'high' and "
+                                "'original'.", "invalid_request_error", "invalid_value", f"{at}.detail")  # fmt: skip
+        url = image_url["url"]
+        if url.startswith(("https://", "http://")):
+            return ("image/url", (0, 0), 0)  # not fetched here
+        match = _DATA_URL.fullmatch(url)
+        unsupported = openai_error(400, "You uploaded an unsupported image. Please make sure your image has of one "
+                                   "the following formats: ['png', 'jpeg', 'gif', 'webp'].", "invalid_request_error",
+                                   "invalid_image_format", None)  # fmt: skip
+        if match is None:
+            return openai_error(400, "Invalid image URL: expected a URL or a base64 data URL.",
+                                "invalid_request_error", "invalid_image_url", f"{at}.url")  # fmt: skip
+        try:
+            data = base64.b64decode(match[2], validate=True)
+        except ValueError:
+            return openai_error(400, "Invalid base64 image_url.", "invalid_request_error", "invalid_base64",
+                                f"{at}.url")  # fmt: skip
+        if len(data) > MAX_IMAGE_BYTES:
+            return openai_error(400, "Image is too large; the limit is 20MB.", "invalid_request_error",
+                                "image_too_large", f"{at}.url")  # fmt: skip
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                kind, size, frames = image.format or "", image.size, getattr(image, "n_frames", 1)
+        except (OSError, ValueError, SyntaxError):
+            return openai_error(400, "The image data you provided does not represent a valid image.",
+                                "invalid_request_error", "invalid_image", None)  # fmt: skip
+        if kind not in VISION_FORMATS or (kind == "GIF" and frames > 1):
+            return unsupported
+        if match[1] != f"image/{VISION_FORMATS[kind]}":  # the declared type must be the real one
+            return openai_error(400, f"Invalid MIME type {match[1]} for {VISION_FORMATS[kind]} image data.",
+                                "invalid_request_error", "invalid_image_format", f"{at}.url")  # fmt: skip
+        return (match[1], size, len(data))
+
     def _echo_plan(self, body: dict[str, Any]) -> str:
+        messages = body.get("messages") or []
+        system = messages[0].get("content") if messages and isinstance(messages[0], dict) else ""
+        if isinstance(system, str) and '"narrations"' in system:  # photo narration: one line per image shown
+            parts = messages[-1].get("content") or []
+            count = sum(1 for part in parts if isinstance(part, dict) and part.get("type") == "image_url")
+            return json.dumps({"narrations": [f"This is photo {index + 1}." for index in range(count)]})
         scenes = [
             {"image_prompt": f"scene {index + 1} of the story", "narration": f"Narration {index + 1}.",
              "duration_sec": 4, "keywords": ["temple"]}

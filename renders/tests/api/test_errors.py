@@ -59,7 +59,7 @@ def test_it_answers_plans_of_the_wrong_type_per_field(alice_api, body, field):
 def test_it_answers_a_missing_plan_per_field(alice_api):
     answer = alice_api.post("/api/v1/renders", {"webhook_url": "https://93.184.216.34/"}, format="json")
     assert _assert_error(answer, 400, "invalid")["errors"] == {
-        "plan": "Send either a plan or a topic (exactly one of them)."
+        "plan": "Send either a plan, a topic or photos (exactly one of them)."
     }
 
 

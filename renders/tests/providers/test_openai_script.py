@@ -8,6 +8,7 @@ import pytest
 
 from renders.pipeline.providers.base import ProviderError
 from renders.pipeline.providers.openai_script import OpenAIScript, ProductPicture
+from tests.standins.openai_server import png_bytes
 
 PLAN = {
     "title": "प्रह्लाद की भक्ति",
@@ -46,7 +47,7 @@ def test_it_sends_product_pictures_as_image_parts(script, openai_standin):
         scene_count=3,
         style="cinematic",
         product_description="A brass diya, hand made",
-        pictures=[ProductPicture("image/png", b"\x89PNG fake")],
+        pictures=[ProductPicture("image/png", png_bytes(8, 8))],  # the stand-in decodes it, as OpenAI does
     )
     user = openai_standin.calls("/chat/completions")[0].json()["messages"][1]["content"]
     assert "A brass diya, hand made" in user[0]["text"]
