@@ -34,6 +34,11 @@ def png_bytes(size=(320, 240), color=(30, 110, 60)) -> list[int]:
     return list(buffer.getvalue())
 
 
+def posted_photos(response) -> bool:
+    """The photo step's own POST (htmx), whose answer is the panel swapped in."""
+    return response.request.method == "POST" and re.search(r"/videos/photos/[^/]+/$", response.url) is not None
+
+
 def tile_ids(page) -> list[str]:
     return page.locator("#photo-list input[name=photo]").evaluate_all("nodes => nodes.map(n => n.value)")
 
@@ -86,7 +91,9 @@ def test_it_turns_photos_and_a_description_into_a_video(
              return data; }""",
         png_bytes(),
     )
-    page.locator("[data-drop-zone]").dispatch_event("drop", {"dataTransfer": drop})
+    with page.expect_response(posted_photos) as answer:
+        page.locator("[data-drop-zone]").dispatch_event("drop", {"dataTransfer": drop})
+    assert answer.value.ok, answer.value.status
     page.locator("#photo-list > li").nth(3).wait_for()
     assert page.evaluate("window.__stillTheSamePage") is True  # htmx swapped the panel, no reload
     uploaded = tile_ids(page)
@@ -102,8 +109,14 @@ def test_it_turns_photos_and_a_description_into_a_video(
     assert tile_ids(page) == [uploaded[1], uploaded[0], uploaded[2], uploaded[3]]
     page.get_by_role("button", name="Remove photo 4").click()
     page.wait_for_function("() => document.querySelectorAll('#photo-list > li').length === 3")
+    assert tile_ids(page) == [uploaded[1], uploaded[0], uploaded[2]]
+    if size == "desktop":  # dragging a tile (a mouse's way; a phone uses the arrows)
+        with page.expect_response(posted_photos):  # the new order is posted as the drag ends
+            page.locator("#photo-list > li").nth(2).drag_to(page.locator("#photo-list > li").nth(0))
+        assert tile_ids(page) == [uploaded[2], uploaded[1], uploaded[0]]
+        page.reload()  # the new order was saved, not just shown
+        assert tile_ids(page) == [uploaded[2], uploaded[1], uploaded[0]]
     order = tile_ids(page)
-    assert order == [uploaded[1], uploaded[0], uploaded[2]]
     page.get_by_label("Music").select_option("bells")
     page.screenshot(path=shot.format("upload"), full_page=True)
     page.get_by_role("button", name=re.compile("Next: describe them")).click()
@@ -162,3 +175,36 @@ def test_it_turns_photos_and_a_description_into_a_video(
     assert csp_violations == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert time.monotonic() - started < 120
+
+
+def test_the_photo_step_works_without_javascript(live_server, chromium, page, tmp_path):
+    """A plain multipart form: choose files, press Add photos, move one with an arrow, go on.
+
+    `page` is asked for its set-up (the shared connection, plain static names); this test browses
+    in a context of its own with JavaScript off.
+    """
+    from django.contrib.auth.models import User
+
+    User.objects.create_user("volunteer", password="giridhar-gopal-7")
+    context = chromium.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("volunteer")
+    page.get_by_label("Password").fill("giridhar-gopal-7")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/videos/photos/")
+    files = [
+        picture(tmp_path / "aarti.jpg", (900, 600), (200, 120, 30), "JPEG"),
+        picture(tmp_path / "rangoli.png", (500, 700), (30, 120, 200), "PNG"),
+    ]
+    page.get_by_label("Choose photos").set_input_files(files)
+    page.get_by_role("button", name="Add photos").click()
+    page.locator("#photo-list > li").nth(1).wait_for()
+    first, second = tile_ids(page)
+    page.get_by_role("button", name="Move photo 2 earlier").click()
+    page.wait_for_load_state()
+    assert tile_ids(page) == [second, first]
+    page.get_by_role("button", name=re.compile("Next: describe them")).click()
+    page.wait_for_url(re.compile(r"/details/$"))
+    assert page.locator(".photo-strip img").count() == 2
+    context.close()
