@@ -46,7 +46,8 @@ def tile_ids(page) -> list[str]:
 def all_images_loaded(page, selector: str) -> bool:
     return page.locator(selector).evaluate_all(
         """imgs => Promise.all(imgs.map(img => img.complete ? img.naturalWidth > 0 :
-             new Promise(r => { img.addEventListener('load', () => r(true)); img.addEventListener('error', () => r(false)); })))
+             new Promise(r => { img.addEventListener('load', () => r(true)); img.addEventListener('error', () => r(false));
+                                setTimeout(() => r(false), 20000); })))
            .then(loaded => loaded.every(Boolean))"""
     )
 
@@ -157,15 +158,18 @@ def test_it_turns_photos_and_a_description_into_a_video(
     job = RenderJob.objects.get(owner__username=username)
     assert job.plan["scenes"][1]["narration"] == "Here it is from the side, painted by hand."
     assert job.plan["aspect"] == ("9:16" if size == "phone" else "16:9") and job.plan["music"] == "bells"
+    # Each wait in the page gives up after 20 s, so a video that never loads fails the test, not hangs it.
     duration = page.locator("video").evaluate(
-        """v => new Promise(resolve => {
+        """v => new Promise((resolve, reject) => {
+             setTimeout(() => reject(new Error('no video metadata after 20 s')), 20000);
              if (v.readyState >= 1) resolve(v.duration);
              else v.addEventListener('loadedmetadata', () => resolve(v.duration), {once: true});
            })"""
     )
     assert duration > 0 and abs(duration - job.duration_sec) < 1.0
     played = page.locator("video").evaluate(
-        """async v => { v.muted = true; await v.play();
+        """async v => { v.muted = true;
+             await Promise.race([v.play(), new Promise((_, no) => setTimeout(() => no(new Error('no play')), 20000))]);
              await new Promise(r => setTimeout(r, 700)); v.pause(); return v.currentTime; }"""
     )
     assert played > 0
