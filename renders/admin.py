@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from renders.models import IdempotencyRecord, JobAsset, JobEvent, RenderJob, WebhookDelivery
+from renders.models import IdempotencyRecord, JobAsset, JobEvent, RenderJob, Upload, WebhookDelivery
 from renders.services import JobActionError, job_cancel, job_retry
 
 
@@ -84,3 +84,11 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
     list_filter = ["state", "created_at"]
     search_fields = ["key", "user__username"]
     list_select_related = ["user"]
+
+
+@admin.register(Upload)
+class UploadAdmin(ReadOnlyAdmin):
+    list_display = ["id", "owner", "width", "height", "format", "size_bytes", "created_at", "expires_at", "used_at"]
+    list_filter = ["format", "created_at"]
+    search_fields = ["id", "owner__username"]
+    list_select_related = ["owner"]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from PIL import Image, ImageOps
@@ -49,11 +50,14 @@ MIN_PHOTO_SEC = 3.0  # a photo stays on screen at least this long, narrated or n
 # The chat model sees each photo at most this many pixels on its longer side (cost and speed;
 # detail "low" is 512 px anyway).
 VISION_SIDE_PX = 768
+# Input tokens a photo at detail "low" can cost (85 on tile-based models; patch-based models
+# bill more per image): counted before the call, with the text, against the cost guard.
+VISION_TOKENS_PER_PHOTO = 600
 # Plan settings the one-call form may set; photo videos have no painted art, so no style.
 PLAN_SETTINGS = ("voice", "aspect", "resolution", "mode", "music", "watermark")
 
-# The fixed lines, in each language. Details are spoken as "<label>: <value>".
-OPENERS = {"en": "{title}.", "hi": "{title}।"}
+# The fixed lines, in each language (the title, as a sentence, opens). Details are spoken as
+# "<label>: <value>".
 CLOSINGS = {"en": "Thank you for watching.", "hi": "देखने के लिए धन्यवाद।"}
 # For a photo the description leaves without words: short lines, taken in turn.
 FILLERS = {
@@ -100,17 +104,11 @@ def detail_lines(details: dict[str, str], language: str) -> list[str]:
 
 
 def _spread(lines: list[str], count: int) -> list[list[str]]:
-    """`lines` in order over `count` photos: contiguous, as even as can be; none left without one
-    while lines last (fewer lines than photos leaves the last photos empty, spaced out)."""
+    """`lines` in order over `count` photos, contiguous and as even as can be; with fewer lines
+    than photos, the lines are spaced out and some photos get none."""
     groups: list[list[str]] = [[] for _ in range(count)]
-    if not lines:
-        return groups
-    if len(lines) >= count:
-        for index, line in enumerate(lines):
-            groups[index * count // len(lines)].append(line)
-    else:
-        for index, line in enumerate(lines):
-            groups[math.floor(index * count / len(lines))].append(line)
+    for index, line in enumerate(lines):
+        groups[index * count // len(lines)].append(line)
     return groups
 
 
@@ -120,13 +118,10 @@ def offline_narrations(
     """One narration per photo, written without any service (see the module docstring)."""
     sentences = split_sentences(clean_narration(description), language) if description.strip() else []
     groups = _spread(sentences + detail_lines(details, language), count)
+    groups[0].insert(0, _sentence(title, language))
+    groups[-1].append(CLOSINGS[language])
     fillers = FILLERS[language]
-    narrations = []
-    for index, group in enumerate(groups):
-        narrations.append(" ".join(group) if group else fillers[index % len(fillers)])
-    narrations[0] = f"{OPENERS[language].format(title=title.strip().rstrip('.।'))} {narrations[0]}".strip()
-    narrations[-1] = f"{narrations[-1]} {CLOSINGS[language]}".strip()
-    return narrations
+    return [" ".join(group) if group else fillers[index % len(fillers)] for index, group in enumerate(groups)]
 
 
 def _vision_picture(upload: Upload) -> ProductPicture:
@@ -140,6 +135,12 @@ def _vision_picture(upload: Upload) -> ProductPicture:
         buffer = io.BytesIO()
         picture.save(buffer, "JPEG", quality=80)
     return ProductPicture(mime_type="image/jpeg", data=buffer.getvalue())
+
+
+def _estimated_cost(photo_count: int) -> Decimal:
+    price_in = Decimal(str(settings.PRICE_OPENAI_CHAT_1K_INPUT_TOKENS))
+    looking = Decimal(photo_count * VISION_TOKENS_PER_PHOTO) / 1000 * price_in
+    return estimate_script_cost(scene_count=photo_count) + looking
 
 
 def _money(value: float) -> Decimal:
@@ -221,7 +222,7 @@ def write_photo_script(
     cost = 0.0
     provider = script_provider()
     if provider is not None:
-        check_job_allowed(owner=owner, cost=estimate_script_cost(scene_count=len(uploads)))
+        check_job_allowed(owner=owner, cost=_estimated_cost(len(uploads)))
         try:
             written = provider.narrate_photos(
                 title=title.strip(),

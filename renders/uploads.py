@@ -27,6 +27,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from renders.models import Upload
 from renders.pipeline.images import MAX_UPLOAD_PIXELS
+from renders.pipeline.plan import PlanError
 
 UPLOADS_DIR = "uploads"
 
@@ -54,9 +55,10 @@ class UploadRejected(ValueError):
         super().__init__(message)
 
 
-class UploadNotFound(Exception):
+class UploadNotFound(PlanError):
     """An upload id (in `field`, e.g. `scenes[2].image` or `photos[0]`) that is not one of the
-    caller's live uploads: unknown, another user's, or expired. The API answers 404."""
+    caller's live uploads: unknown, another user's, or expired. A PlanError, so every form that
+    shows plan errors shows this one under its field; the API answers it with a 404."""
 
     code = "upload_not_found"
 
@@ -66,7 +68,7 @@ class UploadNotFound(Exception):
             f"{field}: there is no upload {str(upload_id)[:40]!r} of yours; it may have expired "
             f"(unused uploads are kept {settings.UPLOAD_UNUSED_TTL_HOURS} h). Upload the picture again."
         )
-        super().__init__(self.message)
+        super().__init__({field: self.message})
 
 
 def check_image_upload(upload: IO[bytes], *, size: int) -> str:

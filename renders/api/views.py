@@ -7,9 +7,10 @@ is a 404 on every endpoint. Errors are shaped by `bhakti.api.errors.api_exceptio
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -60,6 +61,7 @@ from renders.topic import (
     TopicRequest,
     topic_job_create,
 )
+from renders.uploads import UploadNotFound
 from renders.webhooks import check_webhook_url
 
 TAG = ["renders"]
@@ -102,7 +104,7 @@ def _photo_job(request: Request, data: dict[str, Any], webhook_url: str) -> Rend
     """Raises UploadNotFound (404, naming `photos[N]`), PlanError (400) or QuotaExceeded (400)."""
     try:
         return photo_job_create(
-            owner=request.user,
+            owner=cast(User, request.user),  # IsAuthenticated (the default permission) ran first
             upload_ids=data["photos"],
             title=data["title"],
             description=data.get("description", ""),
@@ -111,6 +113,8 @@ def _photo_job(request: Request, data: dict[str, Any], webhook_url: str) -> Rend
             options={key: data[key] for key in PLAN_SETTINGS if key in data},
             webhook_url=webhook_url,
         )
+    except UploadNotFound:
+        raise  # a 404, not an invalid plan
     except PlanError as error:
         raise PlanRejected(error, limit=error.limit) from error
 
@@ -276,6 +280,8 @@ class RenderCreateApi(RenderStartThrottled):
             plan_data = serializer.validated_data["plan"]
             try:
                 job = job_create(owner=request.user, plan_data=plan_data, webhook_url=webhook_url)
+            except UploadNotFound:
+                raise  # a 404, not an invalid plan
             except PlanError as error:
                 raise PlanRejected(error, limit=error.limit) from error
         url = job_url(request, job)

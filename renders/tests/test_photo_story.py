@@ -70,6 +70,12 @@ def test_it_fills_every_photo_and_speaks_hindi_fixed_lines(alice, no_openai):
     assert plan["aspect"] == "9:16" and plan["mode"] == "proxy"
 
 
+def test_it_keeps_the_titles_own_punctuation(alice, no_openai):
+    upload = photos(alice, 1)[0]
+    plan = draft_photo_plan(owner=alice, upload_ids=[upload.id], title="Jai Shri Ram!", description="")
+    assert plan["scenes"][0]["narration"] == "Jai Shri Ram! Thank you for watching."
+
+
 def test_it_names_the_photo_that_is_not_the_callers(alice, bob, no_openai):
     mine = photos(alice, 1)[0]
     theirs = photos(bob, 1)[0]

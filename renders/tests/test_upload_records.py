@@ -10,8 +10,9 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
-from renders.models import Upload
-from renders.services import validate_plan
+from renders.models import RenderJob, Upload
+from renders.pipeline.plan import PlanError
+from renders.services import job_create, validate_plan
 from renders.uploads import UploadNotFound, UploadRejected, create_upload, get_own_upload, is_own_upload
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +88,16 @@ def test_it_resolves_an_upload_id_in_a_plan_to_its_storage_name(alice, bob):
     with pytest.raises(UploadNotFound) as refused:
         validate_plan(plan_data=plan_data, owner=bob)
     assert refused.value.field == "scenes[0].image"
+
+
+def test_an_unknown_upload_id_is_a_plan_error_that_forms_can_show(alice, bob, monkeypatch):
+    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: None)
+    data = image_bytes()
+    theirs = create_upload(owner=bob, upload=data, size=len(data.getvalue()))
+    plan_data = {"title": "T", "scenes": [{"image": theirs.id, "narration": "Hi.", "duration_sec": 3}]}
+    with pytest.raises(PlanError) as refused:
+        job_create(owner=alice, plan_data=plan_data)
+    assert list(refused.value.errors) == ["scenes[0].image"]
+    assert "there is no upload" in refused.value.errors["scenes[0].image"]
+    assert theirs.id in refused.value.errors["scenes[0].image"]  # the id the caller sent, nothing of bob's
+    assert not RenderJob.objects.exists() and Upload.objects.get(pk=theirs.pk).used_at is None

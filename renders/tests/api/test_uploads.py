@@ -143,3 +143,24 @@ def test_it_stores_exif_rotated_photos_upright(alice_api):
     assert (made["width"], made["height"]) == (20, 40)
     with default_storage.open(Upload.objects.get(pk=made["id"]).name, "rb") as handle:
         assert Image.open(io.BytesIO(handle.read())).size == (20, 40)
+
+
+def test_it_narrates_photos_with_the_chat_model_and_counts_its_cost(alice_api, openai_settings, openai_standin):
+    ids = [item["id"] for item in upload(alice_api, picture(), picture())]
+    answer = alice_api.post("/api/v1/renders", {"photos": ids, "title": "Fair", "description": "Lamps."}, format="json")
+    assert answer.status_code == 201, answer.json()
+    job = RenderJob.objects.get(pk=answer.json()["job_id"])
+    assert [scene["narration"] for scene in job.plan["scenes"]] == ["This is photo 1.", "This is photo 2."]
+    assert "the chat model, looking at the photos" in job.events.get(step="script").message
+    assert job.cost_actual > 0 and len(openai_standin.images_seen) == 2
+
+
+def test_it_falls_back_to_offline_narration_when_the_chat_model_answers_500(alice_api, openai_settings, openai_standin):
+    ids = [item["id"] for item in upload(alice_api, picture())]
+    openai_standin.fail("chat/completions", 500, times=5)
+    answer = alice_api.post("/api/v1/renders", {"photos": ids, "title": "Fair", "description": "Lamps."}, format="json")
+    assert answer.status_code == 201, answer.json()
+    job = RenderJob.objects.get(pk=answer.json()["job_id"])
+    assert job.plan["scenes"][0]["narration"] == "Fair. Lamps. Thank you for watching."
+    note = job.events.get(step="script").message
+    assert "could not narrate the photos" in note and "written offline instead" in note
