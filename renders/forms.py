@@ -374,3 +374,63 @@ class SplitStoryForm(forms.Form):
         coerce=int,
         initial=2,
     )
+
+
+# ---- the photo flow (renders.photo_views) ------------------------------------------------------
+
+MAX_PHOTOS = 20
+MAX_DESCRIPTION_CHARS = 2000
+MAX_DETAIL_CHARS = 80
+
+
+def max_photos() -> int:
+    """Photos one photo video takes: 20, or fewer when the server allows fewer scenes."""
+    return min(MAX_PHOTOS, settings.MAX_SCENES)
+
+
+class PhotoMusicForm(forms.Form):
+    """Step 1's one field beside the photos themselves (which the view reads as files and ids)."""
+
+    music = forms.ChoiceField(choices=MUSIC_CHOICES, initial="tanpura", label="Music")
+
+
+class PhotoDetailsForm(forms.Form):
+    """Step 2: what the photos show. The optional details are spoken when given."""
+
+    title = forms.CharField(
+        max_length=plan_schema.MAX_TITLE_CHARS,
+        help_text="Spoken first, as the video opens.",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Hand-painted brass diya"}),
+    )
+    description = forms.CharField(
+        max_length=MAX_DESCRIPTION_CHARS,
+        help_text="A few sentences; they are spread over the photos in order.",
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "What is it, what makes it special, who is it for…"}),
+    )
+    price = forms.CharField(
+        required=False,
+        max_length=MAX_DETAIL_CHARS,
+        help_text="Spoken near the end, e.g. “₹450” or “450 rupees”.",
+        widget=forms.TextInput(attrs={"inputmode": "text"}),
+    )
+    place = forms.CharField(
+        required=False,
+        max_length=MAX_DETAIL_CHARS,
+        help_text="Where to find it or where it happens, e.g. “Shri Ram Mandir, Pune”.",
+    )
+    language = forms.ChoiceField(choices=LANGUAGE_CHOICES, initial="en", help_text="The narration's language.")
+    voice = forms.ChoiceField(choices=VOICE_CHOICES, initial="female")
+    aspect = forms.ChoiceField(choices=ASPECT_CHOICES, initial="9:16", label="Shape")
+    mode = forms.ChoiceField(
+        choices=MODE_CHOICES,
+        initial="final",
+        label="Quality",
+        help_text="Preview renders in seconds at a small size; Final takes longer.",
+    )
+
+    def details(self) -> dict[str, str]:
+        """The optional details that were given, for draft_photo_plan."""
+        return {key: self.cleaned_data[key].strip() for key in ("price", "place") if self.cleaned_data[key].strip()}
+
+    def options(self) -> dict[str, str]:
+        return {key: self.cleaned_data[key] for key in ("voice", "aspect", "mode")}

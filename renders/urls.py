@@ -1,12 +1,17 @@
 from django.urls import path
 
-from renders import views
+from renders import photo_views, views
 
 app_name = "renders"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("videos/new/", views.create, name="create"),
     path("videos/new/write/", views.write_for_me, name="write_for_me"),
+    path("videos/photos/", photo_views.photo_start, name="photo_start"),
+    path("videos/photos/<str:flow_id>/", photo_views.photo_photos, name="photo_photos"),
+    path("videos/photos/<str:flow_id>/details/", photo_views.photo_details, name="photo_details"),
+    path("videos/photos/<str:flow_id>/review/", photo_views.photo_review, name="photo_review"),
+    path("photos/<str:upload_id>/", photo_views.photo_file, name="photo_file"),
     path("videos/<uuid:job_id>/", views.job_status, name="job_status"),
     path("videos/<uuid:job_id>/progress/", views.job_progress, name="job_progress"),
     path("videos/<uuid:job_id>/cancel/", views.cancel, name="cancel"),

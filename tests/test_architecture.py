@@ -5,7 +5,7 @@ import. The rules are written by layer, not by file, so moving a module keeps it
 
 - nothing in `renders.pipeline` imports another part of the project or the web stack, so nothing
   the pipeline imports can reach Django, a model, a view or the API;
-- an app's web views (`<app>.views`) and its API views (`<app>.api`, `<app>.*_api`, `<app>.api_*`)
+- an app's web views (`<app>.views`, `<app>.<what>_views`) and its API views (`<app>.api`, `<app>.*_api`, `<app>.api_*`)
   never reach each other, directly or through other modules.
 """
 
@@ -67,6 +67,9 @@ def _web_views(graph: grimp.ImportGraph) -> set[str]:
         views = f"{app}.views"
         if views in graph.modules:
             found |= {views} | graph.find_descendants(views)
+        # A page group in a module of its own beside views.py (`renders.photo_views`).
+        found |= {module for module in graph.modules if module.startswith(f"{app}.") and module.count(".") == 1
+                  and module.endswith("_views")}  # fmt: skip
     return {module for module in found if not _is_test(module)}
 
 
