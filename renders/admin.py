@@ -29,14 +29,19 @@ class JobAssetInline(admin.TabularInline):
 
 @admin.register(RenderJob)
 class RenderJobAdmin(admin.ModelAdmin):
-    list_display = ["title", "owner", "state", "step", "progress_pct", "language", "encoder", "attempts", "created_at"]
-    list_filter = ["state", "language", "owner", "created_at"]
+    list_display = [
+        "title", "owner", "state", "priority", "step", "progress_pct", "language", "encoder", "attempts", "created_at"
+    ]  # fmt: skip
+    # Operators may set any priority 1-10 here (the form validates the range); a queued job's new
+    # priority counts from the next claim on.
+    list_editable = ["priority"]
+    list_filter = ["state", "priority", "language", "owner", "created_at"]
     search_fields = ["title", "owner__username", "id"]
     date_hierarchy = "created_at"
     readonly_fields = [
         "id", "owner", "state", "step", "progress_pct", "attempts", "error", "error_step", "encoder", "timings",
         "duration_sec", "cost_estimate", "cost_actual", "created_at", "started_at", "finished_at", "heartbeat_at",
-        "cancel_requested",
+        "cancel_requested", "last_error", "next_attempt_at",
     ]  # fmt: skip
     inlines = [JobEventInline, JobAssetInline]
     actions = ["retry_jobs", "cancel_jobs"]

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from bhakti.api.errors import error_body, translates
 from renders.pipeline.plan import PlanError
-from renders.services import JobActionError, QuotaExceeded
+from renders.services import JobActionError, PriorityNotAllowed, QuotaExceeded
 from renders.webhooks import WebhookUrlNotAllowed
 
 
@@ -54,4 +54,11 @@ def _webhook_url_not_allowed(exc: WebhookUrlNotAllowed) -> Response:
     return Response(
         error_body("webhook_url_not_allowed", str(exc), errors={"webhook_url": str(exc)}),
         status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+@translates(PriorityNotAllowed)
+def _priority_not_allowed(exc: PriorityNotAllowed) -> Response:
+    return Response(
+        error_body(exc.code, exc.message, errors={exc.field: exc.message}), status=status.HTTP_400_BAD_REQUEST
     )
