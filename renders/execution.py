@@ -23,7 +23,7 @@ from bhakti.logging import job_context
 from renders import worker_shutdown
 from renders.cost_meter import record_actual_cost
 from renders.error_text import public_error_text
-from renders.failures import classify_failure, next_attempt_time
+from renders.failures import classify_failure, next_attempt_time, wait_text
 from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
 from renders.pipeline.context import (
     STEP_WEIGHTS,
@@ -448,7 +448,6 @@ def _queue_retry(job_id: str, reason: str, step: str) -> bool:
             return False
         following = job.attempts + 1
         due = next_attempt_time(attempt=following)
-        wait = (due - timezone.now()).total_seconds()
         job.state = JobState.QUEUED
         job.last_error = public_error_text(reason, job=job)
         job.next_attempt_at = due
@@ -457,7 +456,7 @@ def _queue_retry(job_id: str, reason: str, step: str) -> bool:
         log_event(
             job,
             f"Attempt {job.attempts} of {settings.JOB_MAX_ATTEMPTS} failed during {step or 'the render'}: "
-            f"{job.last_error}. Attempt {following} of {settings.JOB_MAX_ATTEMPTS} in {wait:.0f} s, "
+            f"{job.last_error}. Attempt {following} of {settings.JOB_MAX_ATTEMPTS} in {wait_text(due)}, "
             "reusing finished work",
             level=JobEvent.Level.WARNING,
             step=step,

@@ -86,3 +86,8 @@ def backoff_seconds(*, attempt: int) -> float:
 
 def next_attempt_time(*, attempt: int) -> datetime:
     return timezone.now() + timedelta(seconds=backoff_seconds(attempt=attempt))
+
+
+def wait_text(due: datetime) -> str:
+    """How long until `due`, for a log line: "10 s", "0.2 s"."""
+    return f"{max(0.0, round((due - timezone.now()).total_seconds(), 1)):g} s"

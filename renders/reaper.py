@@ -24,7 +24,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts import audit
-from renders.failures import next_attempt_time
+from renders.failures import next_attempt_time, wait_text
 from renders.models import JobEvent, JobState, RenderJob
 from renders.services import enqueue_render, log_event, notify_state_change
 
@@ -106,7 +106,7 @@ def _reap_running(job_id: str) -> str:
         log_event(
             job,
             f"{job.last_error}; queued again for attempt {job.attempts + 1} of {settings.JOB_MAX_ATTEMPTS} "
-            f"in {(due - timezone.now()).total_seconds():.0f} s, reusing finished work",
+            f"in {wait_text(due)}, reusing finished work",
             level=JobEvent.Level.WARNING,
             step=job.step,
         )
