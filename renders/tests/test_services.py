@@ -4,12 +4,13 @@ from decimal import Decimal
 
 import pytest
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.services import ensure_profile
 from renders.models import JobState, RenderJob
 from renders.pipeline.plan import PlanError
 from renders.selectors import job_get_for_user, job_stats, jobs_list
-from renders.services import JobActionError, QuotaExceeded, job_cancel, job_create, job_retry
+from renders.services import JobActionError, PriorityNotAllowed, QuotaExceeded, job_cancel, job_create, job_retry
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +160,21 @@ def test_it_lists_and_counts_only_own_jobs(alice, bob, plan_data):
     assert [job.title for job in jobs_list(user=alice, language="hi")] == ["Dhruva"]
     assert [job.title for job in jobs_list(user=alice, search="prah")] == ["Prahlad"]
     assert job_stats(user=alice)["queued"] == 2
+
+
+def test_it_refuses_a_creator_a_priority_above_the_allowance(alice, plan_data):
+    with pytest.raises(PriorityNotAllowed, match="at most 5"):
+        job_create(owner=alice, plan_data=plan_data, priority=6)
+    alice.is_staff = True
+    alice.save(update_fields=["is_staff"])
+    assert job_create(owner=alice, plan_data=plan_data, priority=10).priority == 10
+
+
+def test_a_retry_by_hand_clears_the_automatic_retry_state(alice, plan_data):
+    job = job_create(owner=alice, plan_data=plan_data)
+    RenderJob.objects.filter(pk=job.pk).update(
+        state=JobState.FAILED, attempts=3, last_error="ffmpeg crashed", next_attempt_at=timezone.now()
+    )
+    job = job_retry(job=job)
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.last_error, job.next_attempt_at) == (JobState.QUEUED, 0, "", None)

@@ -698,3 +698,24 @@ def test_it_refuses_stock_footage_together_with_an_uploaded_picture_on_that_fiel
     assert not RenderJob.objects.exists()
     assert re.search(r'id="id_scenes-0-stock_footage_error"><li>Cannot be used with the scene', body)
     assert re.search(_CHECKED.format(index=0), body)  # nothing typed or ticked is lost
+
+
+def test_it_shows_the_attempt_and_why_a_retry_waits(alice_client, alice, settings):
+    settings.JOB_MAX_ATTEMPTS = 3
+    due = timezone.now() + timedelta(seconds=40)
+    job = make_job(
+        alice, state=JobState.QUEUED, attempts=1, last_error="ffmpeg crashed (killed by signal 11)", next_attempt_at=due
+    )
+    body = alice_client.get(reverse("renders:job_progress", args=[job.pk])).content.decode()
+    attempt = re.search(r'data-testid="job-attempt">(.*?)</p>', body, re.S).group(1)
+    text = " ".join(re.sub(r"<[^>]+>", "", attempt).split())
+    assert text == (
+        f"Attempt 1 of 3 failed; attempt 2 starts at {timezone.localtime(due):%H:%M:%S}. "
+        "Retried because: ffmpeg crashed (killed by signal 11)"
+    )
+
+
+def test_it_says_nothing_of_attempts_for_a_first_try(alice_client, alice):
+    job = make_job(alice, state=JobState.RUNNING, attempts=1)
+    body = alice_client.get(reverse("renders:job_status", args=[job.pk])).content.decode()
+    assert 'data-testid="job-attempt"' not in body
