@@ -16,7 +16,7 @@ it again once its lock expires (`retry`), a second run of a job that may be runn
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -166,7 +166,7 @@ def _reenqueue_queued(job_id: str) -> bool:
     return True
 
 
-def _enqueue_in_transaction(job_id: str, *, not_before: timezone.datetime | None = None) -> None:
+def _enqueue_in_transaction(job_id: str, *, not_before: datetime | None = None) -> None:
     """Enqueue inside the open transaction, on purpose.
 
     The ORM broker's queue is a table in the same database, so the task row commits together
