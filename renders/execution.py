@@ -417,6 +417,9 @@ def _fail(job: RenderJob, error: Exception, step: str) -> None:
         logger.warning("render job %s: attempt %s failed during %s: %s", job.pk, job.attempts, step, error)
         if job.attempts < settings.JOB_MAX_ATTEMPTS and _queue_retry(str(job.pk), verdict.reason, step):
             return
+        if RenderJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+            _finish(job, JobState.CANCELED, message="Canceled; the render was stopped")
+            return
         _finish(
             job,
             JobState.FAILED,
