@@ -7,6 +7,7 @@ commits (a worker must never pick up a job whose row it cannot see yet).
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -220,7 +221,9 @@ def enqueue_render(*, job_id: str, not_before: datetime | None = None) -> None:
     else:
         from django_q.models import Schedule
 
-        schedule("renders.tasks.run_render_job", job_id, name=name, schedule_type=Schedule.ONCE, next_run=not_before)
+        # django-q2 refuses a second schedule of the same name, and a job may be offered twice.
+        unique = f"{name}-at-{not_before:%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:6]}"
+        schedule("renders.tasks.run_render_job", job_id, name=unique, schedule_type=Schedule.ONCE, next_run=not_before)
 
 
 def notify_state_change(*, job_id: str) -> None:
