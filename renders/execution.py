@@ -93,12 +93,7 @@ def _claim(job_id: str) -> RenderJob | None:
             if job.cancel_requested:
                 _finish(job, JobState.CANCELED, message="Canceled before it started")
             elif job.attempts >= settings.JOB_MAX_ATTEMPTS:
-                _finish(
-                    job,
-                    JobState.FAILED,
-                    error=f"The render stopped {job.attempts} times without finishing (a worker crashed or timed "
-                    "out). Retry it; if it stops again, try proxy mode or fewer scenes and tell the operator.",
-                )
+                _fail_out_of_attempts(job)
             else:
                 return _start(job)
         _offer_slot_again_later()
@@ -122,12 +117,7 @@ def _dead_workers_job(job_id: str) -> RenderJob | None:
         _finish(job, JobState.CANCELED, message="Canceled before it started")
         return None
     if job.attempts >= settings.JOB_MAX_ATTEMPTS:
-        _finish(
-            job,
-            JobState.FAILED,
-            error=f"The render stopped {job.attempts} times without finishing (a worker crashed or timed out). "
-            "Retry it; if it stops again, try proxy mode or fewer scenes and tell the operator.",
-        )
+        _fail_out_of_attempts(job)
         return None
     # The dead worker's own task, delivered again once its broker lease ran out, may get here
     # before the reaper does: say what happened, as the reaper would.
@@ -141,6 +131,15 @@ def _dead_workers_job(job_id: str) -> RenderJob | None:
         step=job.step,
     )
     return job
+
+
+def _fail_out_of_attempts(job: RenderJob) -> None:
+    _finish(
+        job,
+        JobState.FAILED,
+        error=f"The render stopped {job.attempts} times without finishing (a worker crashed or timed out). "
+        "Retry it; if it stops again, try proxy mode or fewer scenes and tell the operator.",
+    )
 
 
 def _next_due_job() -> RenderJob | None:

@@ -395,8 +395,9 @@ def test_it_retries_a_crashed_ffmpeg_after_the_backoff_on_a_real_cluster(shared_
         "Attempt 2 of 3 started on a worker",
     ]
     key = job_id if shared_db.placeholder == "%s" else uuid.UUID(job_id).hex
-    sql = f"SELECT at FROM renders_jobevent WHERE job_id = {shared_db.placeholder} AND message LIKE 'Attempt %%' ORDER BY id"
-    times = [row[0] for row in shared_db.rows(sql.replace("%%", "%"), (key,))]
+    mark = shared_db.placeholder
+    sql = f"SELECT at FROM renders_jobevent WHERE job_id = {mark} AND message LIKE {mark} ORDER BY id"
+    times = [row[0] for row in shared_db.rows(sql, (key, "Attempt %"))]
     failed_at, started_at = (_as_datetime(value) for value in times[1:3])
     assert (started_at - failed_at).total_seconds() >= 1.9  # the backoff held: not before 2 s
     assert shared_db.job_summary(job_id)["segments"]["cached"] >= 1  # attempt 1's segment reused
