@@ -31,3 +31,15 @@ def profile_quotas(*, profile: Profile) -> Quotas:
 def api_keys_of(*, user: User) -> QuerySet[ApiKey]:
     """Active keys first, newest first; revoked ones stay listed so the creator sees what stopped working."""
     return ApiKey.objects.filter(user=user).order_by(F("revoked_at").asc(nulls_first=True), "-created_at")
+
+
+OPERATOR_MAX_PRIORITY = 10
+
+
+def max_job_priority(*, profile: Profile) -> int:
+    """The highest render priority this user may ask for: operators (admin role, staff,
+    superusers) the top of the scale, creators CREATOR_MAX_PRIORITY (5, the default: they may
+    only lower theirs)."""
+    if profile.is_admin or profile.user.is_staff:
+        return OPERATOR_MAX_PRIORITY
+    return settings.CREATOR_MAX_PRIORITY

@@ -372,6 +372,18 @@ HEARTBEAT_STALE_SEC = env_int("HEARTBEAT_STALE_SEC", 45, minimum=20)
 RENDER_WORKERS = env_int("RENDER_WORKERS", 2, minimum=1)
 JOB_TIMEOUT_SEC = env_int("JOB_TIMEOUT_SEC", 1800, minimum=30)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
+# A transient failure (renders/failures.py) or a lost worker queues the job again for its next
+# attempt after RETRY_BACKOFF_SEC × RETRY_BACKOFF_FACTOR^(n-2) seconds: 10 s, then 40 s. No worker
+# waits meanwhile: the job is queued with a not-before time that claims honour.
+RETRY_BACKOFF_SEC = env_float("RETRY_BACKOFF_SEC", 10.0)
+RETRY_BACKOFF_FACTOR = env_float("RETRY_BACKOFF_FACTOR", 4.0)
+if RETRY_BACKOFF_SEC < 0 or RETRY_BACKOFF_FACTOR < 1:
+    raise ImproperlyConfigured("RETRY_BACKOFF_SEC must be at least 0 and RETRY_BACKOFF_FACTOR at least 1")
+# The highest job priority (1-10, default 5) a creator may ask for; admins, staff and
+# superusers may use up to 10. At 5 a creator can only lower theirs (a batch that should yield).
+CREATOR_MAX_PRIORITY = env_int("CREATOR_MAX_PRIORITY", 5, minimum=1)
+if CREATOR_MAX_PRIORITY > 10:
+    raise ImproperlyConfigured("CREATOR_MAX_PRIORITY must be between 1 and 10")
 # A task handed to a cluster is leased for BROKER_LEASE_SEC and renewed every BROKER_RENEW_SEC
 # while the cluster lives (renders/broker.py): a dead cluster's tasks are free again that soon.
 BROKER_LEASE_SEC = env_int("BROKER_LEASE_SEC", 30, minimum=5)

@@ -89,17 +89,20 @@ def _seconds_text(seconds: float) -> str:
 @admin.register(RenderJob)
 class RenderJobAdmin(admin.ModelAdmin):
     list_display = [
-        "title", "owner_link", "state", "step", "progress_pct", "language", "render_time", "short_error", "attempts",
-        "created_at", "links",
+        "title", "owner_link", "state", "priority", "step", "progress_pct", "language", "render_time", "short_error",
+        "attempts", "created_at", "links",
     ]  # fmt: skip
-    list_filter = ["state", "language", OwnerFilter, "created_at"]
+    # Operators may set any priority 1-10 here (the form validates the range); a queued job's new
+    # priority counts from the next claim on.
+    list_editable = ["priority"]
+    list_filter = ["state", "priority", "language", OwnerFilter, "created_at"]
     list_select_related = ["owner"]
     search_fields = ["title", "owner__username", "id"]
     date_hierarchy = "created_at"
     readonly_fields = [
         "id", "owner", "state", "step", "progress_pct", "attempts", "error", "error_step", "encoder",
         "readable_timings", "render_time", "duration_sec", "cost_estimate", "cost_actual", "created_at",
-        "started_at", "finished_at", "heartbeat_at", "cancel_requested", "links",
+        "started_at", "finished_at", "heartbeat_at", "cancel_requested", "last_error", "next_attempt_at", "links",
     ]  # fmt: skip
     exclude = ["timings"]
     inlines = [JobEventInline, JobAssetInline]

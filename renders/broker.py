@@ -6,7 +6,8 @@ long, while other clusters sit idle. Here a handed-out task is locked for BROKER
 and the cluster that holds it renews the lease every BROKER_RENEW_SEC from a thread of its
 pusher, until the task is acknowledged. A dead cluster renews nothing, so its tasks, running or
 only prefetched, are claimable again within BROKER_LEASE_SEC. A task delivered twice is safe:
-renders.execution._claim leaves a job that is final or running on a live worker alone.
+renders.execution._claim leaves a job that is final or running on a live worker alone. A task
+enqueued with `available_at` (a retry's backoff) is born locked until then.
 
 A pusher that gets SIGTERM (a cluster stopping, `manage.py run_workers`) releases its leases
 before it exits, so the tasks its cluster had prefetched go to another cluster at once. Its
@@ -39,6 +40,15 @@ class LeaseBroker(ORM):
         self._held_lock = threading.Lock()
         self._renewer: threading.Thread | None = None
         self._release_on_stop = False
+        # When a task enqueued through this instance becomes claimable (renders.services.enqueue_render
+        # sets it for a retry's backoff); None: at once. dequeue() only hands out rows whose lock passed.
+        self.available_at: datetime | None = None
+
+    def enqueue(self, task: bytes) -> int:
+        entry = self.get_connection().create(
+            key=self.list_key or settings.Q_CLUSTER["name"], payload=task, lock=self.available_at or timezone.now()
+        )
+        return int(entry.pk)
 
     def timeout(self, task: object = None) -> datetime:
         return timezone.now() + timedelta(seconds=settings.BROKER_LEASE_SEC)

@@ -16,13 +16,25 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from bhakti.logging import job_context
 from renders import worker_shutdown
 from renders.cost_meter import record_actual_cost
 from renders.error_text import public_error_text
+from renders.failures import classify_failure, next_attempt_time, wait_text
 from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
-from renders.pipeline.context import STEP_WEIGHTS, STEPS, Callbacks, Canceled, RenderError, RenderResult, RenderSettings
+from renders.pipeline.context import (
+    STEP_WEIGHTS,
+    STEPS,
+    Callbacks,
+    Canceled,
+    InputError,
+    RenderError,
+    RenderResult,
+    RenderSettings,
+)
 from renders.pipeline.plan import PlanError, parse_plan
 from renders.pipeline.providers.base import ProviderSet
 from renders.pipeline.runner import run_pipeline
@@ -65,47 +77,113 @@ def progress_pct(step: str, fraction: float) -> int:
 
 
 def _claim(job_id: str) -> RenderJob | None:
-    """Mark the job running and count the attempt; None when there is nothing to do."""
+    """Pick the job this delivery runs, mark it running and count the attempt; None when none is due.
+
+    A render task is a slot (renders.services.enqueue_render). Its own job is taken only when that
+    job's worker died mid-render (the task delivered again once its lease ran out). Otherwise the
+    slot goes to the most urgent due queued job: highest priority, then oldest; a job waiting out
+    a retry's backoff is not due. When only waiting jobs are left, the slot is offered again at
+    the earliest of their times, so a backoff holds no worker.
+    """
     with transaction.atomic():
-        job = RenderJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.is_final:
-            return None
-        if job.state == JobState.RUNNING and _beating(job):
-            # A second delivery of the task (the broker re-delivers after `retry`, or the reaper
-            # re-queued it meanwhile) while another worker still renders it: leave it there.
-            logger.info("render job %s is running on another worker; this delivery leaves it", job_id)
-            return None
-        if job.cancel_requested:
-            _finish(job, JobState.CANCELED, message="Canceled before it started")
-            return None
-        if job.attempts >= settings.JOB_MAX_ATTEMPTS:
-            _finish(
-                job,
-                JobState.FAILED,
-                error=f"The render stopped {job.attempts} times without finishing (a worker crashed or timed out). "
-                "Retry it; if it stops again, try proxy mode or fewer scenes and tell the operator.",
-            )
-            return None
-        now = timezone.now()
-        if job.state == JobState.RUNNING:
-            # The dead worker's own task, delivered again once its broker lease ran out, may get
-            # here before the reaper does: say what happened, as the reaper would.
-            silent_for = int((now - (job.heartbeat_at or job.started_at or now)).total_seconds())
-            log_event(
-                job,
-                f"Its worker stopped responding during {job.step or 'the render'} (no heartbeat for {silent_for} s); "
-                "taken over, reusing finished work",
-                level=JobEvent.Level.WARNING,
-                step=job.step,
-            )
-        job.state = JobState.RUNNING
-        job.attempts += 1
-        job.started_at = job.started_at or now
-        job.heartbeat_at = now
-        job.save(update_fields=["state", "attempts", "started_at", "heartbeat_at"])
-        log_event(job, f"Attempt {job.attempts} started on a worker")
-    if job.attempts == 1:
-        transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
+        own = _dead_workers_job(job_id)
+        if own is not None:
+            return _start(own)
+        while (job := _next_due_job()) is not None:
+            if job.cancel_requested:
+                _finish(job, JobState.CANCELED, message="Canceled before it started")
+            elif job.attempts >= settings.JOB_MAX_ATTEMPTS:
+                _fail_out_of_attempts(job)
+            else:
+                return _start(job)
+        _offer_slot_again_later()
+    return None
+
+
+def _dead_workers_job(job_id: str) -> RenderJob | None:
+    """The task's own job, locked, when it is running without a heartbeat (its worker died)."""
+    state = RenderJob.objects.filter(pk=job_id).values_list("state", flat=True).first()
+    if state != JobState.RUNNING:
+        return None
+    job = RenderJob.objects.select_for_update().filter(pk=job_id, state=JobState.RUNNING).first()
+    if job is None:
+        return None
+    if _beating(job):
+        # A second delivery of the task (the broker re-delivers after its lease, or the reaper
+        # re-queued it meanwhile) while another worker still renders it: it only offers a slot.
+        logger.info("render job %s is running on another worker; this delivery takes the next job", job_id)
+        return None
+    if job.cancel_requested:
+        _finish(job, JobState.CANCELED, message="Canceled before it started")
+        return None
+    if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+        _fail_out_of_attempts(job)
+        return None
+    # The dead worker's own task, delivered again once its broker lease ran out, may get here
+    # before the reaper does: say what happened, as the reaper would.
+    now = timezone.now()
+    silent_for = int((now - (job.heartbeat_at or job.started_at or now)).total_seconds())
+    log_event(
+        job,
+        f"Its worker stopped responding during {job.step or 'the render'} (no heartbeat for {silent_for} s); "
+        "taken over, reusing finished work",
+        level=JobEvent.Level.WARNING,
+        step=job.step,
+    )
+    return job
+
+
+def _fail_out_of_attempts(job: RenderJob) -> None:
+    _finish(
+        job,
+        JobState.FAILED,
+        error=f"The render stopped {job.attempts} times without finishing (a worker crashed or timed out). "
+        "Retry it; if it stops again, try proxy mode or fewer scenes and tell the operator.",
+    )
+
+
+def _next_due_job() -> RenderJob | None:
+    """The queued job a free worker should start now, locked: highest priority, then oldest.
+
+    SKIP LOCKED on PostgreSQL: two workers claiming at once take two different jobs instead of
+    queuing on one row. SQLite ignores it; its IMMEDIATE transactions run claims one at a time.
+    """
+    now = timezone.now()
+    return (
+        RenderJob.objects.select_for_update(skip_locked=True)
+        .filter(state=JobState.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("-priority", "created_at")
+        .first()
+    )
+
+
+def _offer_slot_again_later() -> None:
+    """Nothing is due: if a retry waits out its backoff, the slot returns when the first one is due."""
+    waiting = (
+        RenderJob.objects.filter(state=JobState.QUEUED, next_attempt_at__isnull=False)
+        .order_by("next_attempt_at")
+        .values_list("pk", "next_attempt_at")
+        .first()
+    )
+    if waiting is not None:
+        job_id, due = waiting
+        transaction.on_commit(lambda: enqueue_render(job_id=str(job_id), not_before=due))
+
+
+def _start(job: RenderJob) -> RenderJob:
+    now = timezone.now()
+    first = job.attempts == 0
+    job.state = JobState.RUNNING
+    job.attempts += 1
+    job.next_attempt_at = None
+    job.started_at = job.started_at or now
+    job.heartbeat_at = now
+    job.save(update_fields=["state", "attempts", "next_attempt_at", "started_at", "heartbeat_at"])
+    log_event(job, f"Attempt {job.attempts} of {settings.JOB_MAX_ATTEMPTS} started on a worker")
+    if first:
+        job_id = str(job.pk)
+        transaction.on_commit(lambda: notify_state_change(job_id=job_id))
     return job
 
 
@@ -192,7 +270,7 @@ class _JobReporter:
         from django.core.files.storage import default_storage
 
         if not is_own_upload(owner=self.job.owner, name=name):
-            raise RenderError(
+            raise InputError(
                 "A scene's picture is not one of your uploads. Choose the picture again in the studio and render a "
                 "new video.",
                 step="images",
@@ -204,7 +282,7 @@ class _JobReporter:
                 with default_storage.open(name, "rb") as source, open(target, "wb") as out:
                     shutil.copyfileobj(source, out)
             except FileNotFoundError:
-                raise RenderError(
+                raise InputError(
                     f"The uploaded image {Path(name).name} is gone from storage. Upload it again and retry.",
                     step="images",
                 ) from None
@@ -272,11 +350,18 @@ def store_result(job: RenderJob, result: RenderResult, already_saved: set[Path] 
 
 
 def execute_render_job(job_id: str) -> str:
-    """Run the job to a final state (or leave it running if the worker itself dies). Returns the state."""
+    """Claim the most urgent due job (see _claim) and run it to a final state, a re-queue for a
+    retry, or leave it running if the worker itself dies. Returns the state of the job it ran."""
     job = _claim(job_id)
     if job is None:
         state = RenderJob.objects.filter(pk=job_id).values_list("state", flat=True).first()
         return state or "missing"
+    with job_context(str(job.pk)):  # the slot may have gone to a more urgent job than the task's own
+        return _run(job)
+
+
+def _run(job: RenderJob) -> str:
+    job_id = str(job.pk)
     reporter = _JobReporter(job)
     reporter.start()
     work_dir = job_work_dir(job_id)
@@ -323,8 +408,26 @@ def execute_render_job(job_id: str) -> str:
 
 
 def _fail(job: RenderJob, error: Exception, step: str) -> None:
+    """End the attempt: queue the job for another after a backoff when the failure is transient
+    (renders.failures) and attempts are left; otherwise fail it with a message for the creator."""
+    step = getattr(error, "step", "") or step
+    verdict = classify_failure(error)
+    if verdict.transient:
+        logger.warning("render job %s: attempt %s failed during %s: %s", job.pk, job.attempts, step, error)
+        if job.attempts < settings.JOB_MAX_ATTEMPTS and _queue_retry(str(job.pk), verdict.reason, step):
+            return
+        if RenderJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+            _finish(job, JobState.CANCELED, message="Canceled; the render was stopped")
+            return
+        _finish(
+            job,
+            JobState.FAILED,
+            error=f"The render failed {job.attempts} times, each time for a reason that usually passes; the last: "
+            f"{verdict.reason}. Retry it later; if it fails again, tell the operator.",
+            error_step=step,
+        )
+        return
     if isinstance(error, (RenderError, PlanError)):
-        step = getattr(error, "step", "") or step
         logger.warning("render job %s failed during %s: %s", job.pk, step, error)  # unscrubbed, for operators
         _finish(job, JobState.FAILED, error=str(error), error_step=step)
         return
@@ -337,6 +440,31 @@ def _fail(job: RenderJob, error: Exception, step: str) -> None:
         "Retry the job; if it fails again, tell the operator.",
         error_step=step,
     )
+
+
+def _queue_retry(job_id: str, reason: str, step: str) -> bool:
+    """Put the running job back to queued, due after the backoff; False if it is no longer ours to retry."""
+    with transaction.atomic():
+        job = RenderJob.objects.select_for_update().filter(pk=job_id, state=JobState.RUNNING).first()
+        if job is None or job.cancel_requested:
+            return False
+        following = job.attempts + 1
+        due = next_attempt_time(attempt=following)
+        job.state = JobState.QUEUED
+        job.last_error = public_error_text(reason, job=job)
+        job.next_attempt_at = due
+        job.heartbeat_at = None
+        job.save(update_fields=["state", "last_error", "next_attempt_at", "heartbeat_at"])
+        log_event(
+            job,
+            f"Attempt {job.attempts} of {settings.JOB_MAX_ATTEMPTS} failed during {step or 'the render'}: "
+            f"{job.last_error}. Attempt {following} of {settings.JOB_MAX_ATTEMPTS} in {wait_text(due)}, "
+            "reusing finished work",
+            level=JobEvent.Level.WARNING,
+            step=step,
+        )
+        transaction.on_commit(lambda: enqueue_render(job_id=job_id, not_before=due))
+    return True
 
 
 def _requeue_interrupted(job_id: str, step: str) -> None:

@@ -5,6 +5,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -17,6 +18,11 @@ class JobState(models.TextChoices):
 
 
 FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED})
+
+# A queued job's priority: a free worker claims the highest first (renders.execution._claim).
+MIN_PRIORITY = 1
+MAX_PRIORITY = 10
+DEFAULT_PRIORITY = 5
 
 
 class Series(models.Model):
@@ -76,7 +82,17 @@ class RenderJob(models.Model):
     step = models.CharField(max_length=16, blank=True)
     progress_pct = models.PositiveSmallIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
+    priority = models.PositiveSmallIntegerField(
+        default=DEFAULT_PRIORITY,
+        validators=[MinValueValidator(MIN_PRIORITY), MaxValueValidator(MAX_PRIORITY)],
+        help_text=f"{MIN_PRIORITY}-{MAX_PRIORITY}; a free worker takes the highest queued first.",
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Why the latest attempt failed when the job was queued again for another (a transient
+    # failure or a lost worker); kept once the job succeeds, so the page can say what happened.
+    last_error = models.TextField(blank=True)
+    # A queued job is not claimed before this (the backoff of an automatic retry); null: at once.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     error_step = models.CharField(max_length=16, blank=True)
     encoder = models.CharField(max_length=32, blank=True)
@@ -98,9 +114,17 @@ class RenderJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["owner", "-created_at"]), models.Index(fields=["state", "heartbeat_at"])]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["state", "heartbeat_at"]),
+            models.Index(fields=["state", "-priority", "created_at"], name="render_job_claim_order"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(progress_pct__lte=100), name="render_job_progress_pct_lte_100"),
+            models.CheckConstraint(
+                condition=models.Q(priority__gte=MIN_PRIORITY, priority__lte=MAX_PRIORITY),
+                name="render_job_priority_range",
+            ),
             models.CheckConstraint(condition=models.Q(state__in=JobState.values), name="render_job_state_valid"),
             models.UniqueConstraint(fields=["series", "series_position"], name="render_job_unique_series_position"),
         ]

@@ -1,8 +1,8 @@
 """The reaper: no job stays "running" or "queued" forever. Runs every minute on a django-q2 schedule.
 
 - A running job whose heartbeat is older than HEARTBEAT_STALE_SEC lost its worker (killed,
-  out of memory, machine gone, or django-q's timeout). It is queued again, and its next attempt
-  resumes from the work dir and the segment cache; after JOB_MAX_ATTEMPTS it fails with a clear
+  out of memory, machine gone, or django-q's timeout). It is queued again, due after the retry
+  backoff (renders.failures), and its next attempt resumes from the work dir and the segment cache; after JOB_MAX_ATTEMPTS it fails with a clear
   error instead. A fresh heartbeat means a live worker: such a job is never touched.
 - A job queued for longer than QUEUED_STALE_SEC with no task for it in the broker (the web
   process died between commit and enqueue, or someone purged the queue) is enqueued again.
@@ -16,7 +16,7 @@ it again once its lock expires (`retry`), a second run of a job that may be runn
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +24,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts import audit
+from renders.failures import next_attempt_time, wait_text
 from renders.models import JobEvent, JobState, RenderJob
 from renders.services import enqueue_render, log_event, notify_state_change
 
@@ -93,20 +94,25 @@ def _reap_running(job_id: str) -> str:
             )
             transaction.on_commit(lambda: notify_state_change(job_id=job_id))
             return "failed"
+        due = next_attempt_time(attempt=job.attempts + 1)
         job.state = JobState.QUEUED
         job.finished_at = None
         job.heartbeat_at = None
-        job.save(update_fields=["state", "finished_at", "heartbeat_at"])
+        job.next_attempt_at = due
+        job.last_error = (
+            f"Its worker stopped responding during {job.step or 'the render'} (no heartbeat for {silent_for} s)"
+        )
+        job.save(update_fields=["state", "finished_at", "heartbeat_at", "next_attempt_at", "last_error"])
         log_event(
             job,
-            f"Its worker stopped responding during {job.step or 'the render'} (no heartbeat for {silent_for} s); "
-            f"queued again for attempt {job.attempts + 1} of {settings.JOB_MAX_ATTEMPTS}, reusing finished work",
+            f"{job.last_error}; queued again for attempt {job.attempts + 1} of {settings.JOB_MAX_ATTEMPTS} "
+            f"in {wait_text(due)}, reusing finished work",
             level=JobEvent.Level.WARNING,
             step=job.step,
         )
         audit.record(audit.Action.JOB_REQUEUED, job=job, detail=f"no heartbeat for {silent_for} s")
         _drop_queued_tasks(job_id)
-        _enqueue_in_transaction(job_id)
+        _enqueue_in_transaction(job_id, not_before=due)
     return "requeued"
 
 
@@ -160,7 +166,7 @@ def _reenqueue_queued(job_id: str) -> bool:
     return True
 
 
-def _enqueue_in_transaction(job_id: str) -> None:
+def _enqueue_in_transaction(job_id: str, *, not_before: datetime | None = None) -> None:
     """Enqueue inside the open transaction, on purpose.
 
     The ORM broker's queue is a table in the same database, so the task row commits together
@@ -168,4 +174,4 @@ def _enqueue_in_transaction(job_id: str) -> None:
     on the job's row lock finds the task once it gets the lock. (With an external broker this
     would be wrong; Q_CLUSTER pins "orm".)
     """
-    enqueue_render(job_id=job_id)
+    enqueue_render(job_id=job_id, not_before=not_before)

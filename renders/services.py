@@ -7,8 +7,9 @@ commits (a worker must never pick up a job whose row it cannot see yet).
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,11 +20,20 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import Profile
-from accounts.selectors import profile_quotas
+from accounts.selectors import max_job_priority, profile_quotas
 from accounts.services import ensure_profile
 from renders import webhooks
 from renders.costs import estimate_plan_cost
-from renders.models import FINAL_STATES, JobEvent, JobState, RenderJob, Series
+from renders.models import (
+    DEFAULT_PRIORITY,
+    FINAL_STATES,
+    MAX_PRIORITY,
+    MIN_PRIORITY,
+    JobEvent,
+    JobState,
+    RenderJob,
+    Series,
+)
 from renders.pipeline.context import STEP_WEIGHTS
 from renders.pipeline.plan import Limits, Plan, PlanError, parse_plan
 from renders.uploads import mark_names_used, resolve_upload_ids, upload_problem
@@ -38,6 +48,29 @@ class JobActionError(Exception):
         self.code = code
         self.message = message
         super().__init__(message)
+
+
+class PriorityNotAllowed(Exception):
+    """A priority outside 1-10 or above what the user's role allows. `field` is the input's name."""
+
+    code = "priority_not_allowed"
+
+    def __init__(self, message: str, *, field: str = "priority"):
+        self.field = field
+        self.message = message
+        super().__init__(message)
+
+
+def check_priority(*, owner: User, priority: int) -> None:
+    """Raise PriorityNotAllowed unless `owner` may give a job this priority (see max_job_priority)."""
+    allowed = max_job_priority(profile=ensure_profile(owner))
+    if not MIN_PRIORITY <= priority <= MAX_PRIORITY:
+        raise PriorityNotAllowed(f"Priority must be between {MIN_PRIORITY} and {MAX_PRIORITY}.")
+    if priority > allowed:
+        raise PriorityNotAllowed(
+            f"Your account may set a priority of at most {allowed} ({MIN_PRIORITY} is lowest, {DEFAULT_PRIORITY} "
+            "the default); ask an operator to raise a job above that."
+        )
 
 
 class QuotaExceeded(Exception):
@@ -134,13 +167,16 @@ def job_create(
     script: ScriptStep | None = None,
     series: Series | None = None,
     series_position: int | None = None,
+    priority: int = DEFAULT_PRIORITY,
 ) -> RenderJob:
     """Validate the plan, check quotas and cost, store the job, enqueue it after commit.
 
     `script`, for a plan written from a topic, adds that step's cost and timing to the job.
     `series`, with the job's 0-based `series_position`, when it is started as part of one
     (`renders.series_service.series_create`, which holds the transaction around all of them).
+    `priority` must be within the owner's allowance (check_priority).
     """
+    check_priority(owner=owner, priority=priority)
     plan = validate_plan(plan_data=plan_data, owner=owner)
     profile = ensure_profile(owner)
     cost = estimate_plan_cost(plan) + (script.cost if script else Decimal("0"))
@@ -161,10 +197,15 @@ def job_create(
                 webhook_url=webhook_url,
                 series=series,
                 series_position=series_position,
+                priority=priority,
             )
             if script:
                 log_event(job, script.note, step="script")
-            log_event(job, f"Job created: {len(plan.scenes)} scenes, {plan.language}, {plan.aspect}, {plan.mode}")
+            log_event(
+                job,
+                f"Job created: {len(plan.scenes)} scenes, {plan.language}, {plan.aspect}, {plan.mode}, "
+                f"priority {priority}",
+            )
             audit.record(audit.Action.JOB_CREATED, actor=owner, job=job, detail=f"{plan.title!r}, {plan.mode}")
             # Uploads the job uses are kept past their unused expiry while a job refers to them.
             mark_names_used(owner=owner, names=[scene.image for scene in plan.scenes if scene.image])
@@ -177,10 +218,33 @@ def job_create(
     return job
 
 
-def enqueue_render(*, job_id: str) -> None:
-    from django_q.tasks import async_task
+def enqueue_render(*, job_id: str, not_before: datetime | None = None) -> None:
+    """Offer the workers one more render slot; with `not_before`, not before then.
 
-    async_task("renders.tasks.run_render_job", job_id, task_name=f"render-{job_id}", group="render")
+    A render task is a slot, not an order for its job: whichever worker takes it claims the
+    most urgent queued job that is due (renders.execution._claim), so priority works whatever
+    the broker's order. The task keeps its job's id for the reaper's bookkeeping and to take
+    over that job when its worker died. The ORM broker hides a delayed task until `not_before`
+    (its lock); another broker gets a one-off schedule, run by the scheduler's next tick.
+    """
+    from django_q.brokers import get_broker
+    from django_q.tasks import async_task, schedule
+
+    from renders.broker import LeaseBroker
+
+    name = f"render-{job_id}"
+    broker = get_broker()
+    if not_before is None or not_before <= timezone.now():
+        async_task("renders.tasks.run_render_job", job_id, task_name=name, group="render", broker=broker)
+    elif isinstance(broker, LeaseBroker):
+        broker.available_at = not_before
+        async_task("renders.tasks.run_render_job", job_id, task_name=name, group="render", broker=broker)
+    else:
+        from django_q.models import Schedule
+
+        # django-q2 refuses a second schedule of the same name, and a job may be offered twice.
+        unique = f"{name}-at-{not_before:%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:6]}"
+        schedule("renders.tasks.run_render_job", job_id, name=unique, schedule_type=Schedule.ONCE, next_run=not_before)
 
 
 def notify_state_change(*, job_id: str) -> None:
@@ -222,10 +286,13 @@ def job_retry(*, job: RenderJob) -> RenderJob:
         job.progress_pct = 0
         job.step = ""
         job.attempts = 0
+        job.last_error = ""
+        job.next_attempt_at = None
         job.finished_at = None
         job.save(
             update_fields=[
-                "state", "cancel_requested", "error", "error_step", "progress_pct", "step", "attempts", "finished_at"
+                "state", "cancel_requested", "error", "error_step", "progress_pct", "step", "attempts", "finished_at",
+                "last_error", "next_attempt_at",
             ]
         )  # fmt: skip
         log_event(job, "Retry requested; finished segments will be reused")

@@ -24,10 +24,10 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from renders.costs import estimate_script_cost, estimate_topic_plan_cost
-from renders.models import RenderJob
+from renders.models import DEFAULT_PRIORITY, RenderJob
 from renders.pipeline.plan import PlanError
 from renders.script_service import ScriptUnavailable, draft_plan, script_provider
-from renders.services import ScriptStep, check_job_allowed, job_create, plan_limits
+from renders.services import ScriptStep, check_job_allowed, check_priority, job_create, plan_limits
 from renders.starting_plans import StoryRef, match_story, plan_from_template_id
 
 logger = logging.getLogger(__name__)
@@ -169,8 +169,13 @@ def write_script(*, owner: User, request: TopicRequest) -> TopicScript:
     return TopicScript(plan, "library", story.id, Decimal("0"), time.monotonic() - started, tuple(notes))
 
 
-def topic_job_create(*, owner: User, request: TopicRequest, webhook_url: str = "") -> RenderJob:
-    """Write the topic's script, then create the job from it (quotas and cost checked again)."""
+def topic_job_create(
+    *, owner: User, request: TopicRequest, webhook_url: str = "", priority: int = DEFAULT_PRIORITY
+) -> RenderJob:
+    """Write the topic's script, then create the job from it (quotas and cost checked again).
+
+    The priority is checked first: a refusal must not come after a paid script call."""
+    check_priority(owner=owner, priority=priority)
     script = write_script(owner=owner, request=request)
     if script.provider == "openai":
         note = f"Script: written by the chat model for “{request.topic}”, {len(script.plan['scenes'])} scenes"
@@ -183,4 +188,5 @@ def topic_job_create(*, owner: User, request: TopicRequest, webhook_url: str = "
         plan_data=script.plan,
         webhook_url=webhook_url,
         script=ScriptStep(seconds=script.seconds, cost=script.cost, note=note),
+        priority=priority,
     )

@@ -412,6 +412,8 @@ def _status_context(job: RenderJob, *, action_error: str = "") -> dict[str, Any]
         "action_error": action_error,
         "cancel_pending": job.cancel_requested and not job.is_final,
         "eta": eta_text(eta_seconds(job)),
+        "max_attempts": settings.JOB_MAX_ATTEMPTS,
+        "waiting_to_retry": job.state == JobState.QUEUED and job.next_attempt_at is not None,
     }
 
 

@@ -48,7 +48,11 @@ def main() -> None:
     from renders.models import RenderJob
 
     call_command("migrate", verbosity=0)
-    services.enqueue_render = lambda *, job_id: None  # the job is run inline below, as a worker would
+
+    def run_inline(*, job_id: str, not_before: object = None) -> None:
+        """The job is run inline below, as a worker would: nothing is enqueued."""
+
+    services.enqueue_render = run_inline  # type: ignore[assignment]
     user = User.objects.create_user("measure", "measure@example.com", "measure-pass-123")
     api = APIClient()
     api.credentials(HTTP_X_API_KEY=api_key_create(user=user, name="measure")[1])

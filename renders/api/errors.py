@@ -9,7 +9,7 @@ from bhakti.api.errors import error_body, translates
 from renders.pipeline.plan import PlanError
 from renders.series_publishing import SeriesNotPublishable
 from renders.series_service import SeriesError
-from renders.services import JobActionError, QuotaExceeded
+from renders.services import JobActionError, PriorityNotAllowed, QuotaExceeded
 from renders.uploads import UploadNotFound
 from renders.webhooks import WebhookUrlNotAllowed
 
@@ -79,4 +79,11 @@ def _series_not_publishable(exc: SeriesNotPublishable) -> Response:
 def _upload_not_found(exc: UploadNotFound) -> Response:
     return Response(
         error_body(exc.code, exc.message, errors={exc.field: exc.message}), status=status.HTTP_404_NOT_FOUND
+    )
+
+
+@translates(PriorityNotAllowed)
+def _priority_not_allowed(exc: PriorityNotAllowed) -> Response:
+    return Response(
+        error_body(exc.code, exc.message, errors={exc.field: exc.message}), status=status.HTTP_400_BAD_REQUEST
     )

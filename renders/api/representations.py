@@ -55,13 +55,15 @@ def typical_render_seconds() -> float:
 def estimated_wait_seconds(job: RenderJob) -> int | None:
     """Rough wait before a worker takes this queued job; None once it is no longer queued.
 
-    (jobs queued before it + jobs running) × typical render time ÷ RENDER_WORKERS. Jobs of every
-    user count: they share the workers.
+    (jobs queued ahead of it + jobs running) × typical render time ÷ RENDER_WORKERS. Ahead: a
+    higher priority, or the same and older (the claim order). Jobs of every user count: they
+    share the workers.
     """
     if job.state != JobState.QUEUED:
         return None
+    ahead = Q(priority__gt=job.priority) | Q(priority=job.priority, created_at__lt=job.created_at)
     counts = RenderJob.objects.aggregate(
-        ahead=Count("pk", filter=Q(state=JobState.QUEUED, created_at__lt=job.created_at)),
+        ahead=Count("pk", filter=Q(state=JobState.QUEUED) & ahead),
         running=Count("pk", filter=Q(state=JobState.RUNNING)),
     )
     busy = counts["ahead"] + counts["running"]
@@ -88,6 +90,10 @@ def job_summary(request: Request, job: RenderJob) -> dict[str, Any]:
         "step": job.step,
         "progress_pct": job.progress_pct,
         "error": job.error,
+        "priority": job.priority,
+        "attempt": job.attempts,
+        "max_attempts": settings.JOB_MAX_ATTEMPTS,
+        "next_attempt_at": job.next_attempt_at,
         "cost_estimate": job.cost_estimate,
         "created_at": job.created_at,
         "finished_at": job.finished_at,
@@ -134,7 +140,13 @@ def job_detail(request: Request, job: RenderJob) -> dict[str, Any]:
         "logs": [{"at": e.at, "level": e.level, "step": e.step, "message": e.message} for e in logs],
         "error": job.error,
         "error_step": job.error_step,
+        "priority": job.priority,
+        "attempt": job.attempts,
         "attempts": job.attempts,
+        "max_attempts": settings.JOB_MAX_ATTEMPTS,
+        "last_error": job.last_error,
+        "retry_reason": job.last_error,
+        "next_attempt_at": job.next_attempt_at if job.state == JobState.QUEUED else None,
         "encoder": job.encoder,
         "timings": job.timings or {},
         "duration_sec": job.duration_sec,

@@ -88,6 +88,12 @@ class JobSummarySerializer(serializers.Serializer):
     step = serializers.CharField()
     progress_pct = serializers.IntegerField()
     error = serializers.CharField()
+    priority = serializers.IntegerField(min_value=1, max_value=10)
+    attempt = serializers.IntegerField(help_text="Attempts started so far (0 while first queued).")
+    max_attempts = serializers.IntegerField()
+    next_attempt_at = serializers.DateTimeField(
+        allow_null=True, help_text="While an automatic retry waits out its backoff: when it may start."
+    )
     cost_estimate = serializers.DecimalField(max_digits=10, decimal_places=4)
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
@@ -141,7 +147,22 @@ class JobDetailSerializer(serializers.Serializer):
     logs = LogLineSerializer(many=True, help_text="The most recent log lines, oldest first.")
     error = serializers.CharField()
     error_step = serializers.CharField()
-    attempts = serializers.IntegerField()
+    priority = serializers.IntegerField(
+        min_value=1, max_value=10, help_text="1-10: a free worker starts the highest queued job first."
+    )
+    attempt = serializers.IntegerField(help_text="Attempts started so far (0 while first queued); see `max_attempts`.")
+    attempts = serializers.IntegerField(help_text="The same as `attempt` (the older name).")
+    max_attempts = serializers.IntegerField(help_text="Attempts a job gets before it fails (JOB_MAX_ATTEMPTS).")
+    last_error = serializers.CharField(
+        help_text="Why an earlier attempt failed when the job was retried automatically (a transient failure or a "
+        "lost worker); empty when no attempt failed. `error` is the final failure."
+    )
+    retry_reason = serializers.CharField(help_text="The same as `last_error`.")
+    next_attempt_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="While queued for an automatic retry: the earliest time a worker starts it (the backoff); "
+        "null otherwise.",
+    )
     encoder = serializers.CharField()
     timings = serializers.DictField(child=serializers.FloatField(), help_text="Seconds spent per step.")
     duration_sec = serializers.FloatField(allow_null=True)

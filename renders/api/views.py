@@ -37,7 +37,7 @@ from renders.api.throttles import RenderStartRateThrottle
 from renders.deletion import job_delete
 from renders.downloads import serve_stored_file  # the web app's file serving (byte ranges, S3)
 from renders.idempotency import idempotent
-from renders.models import JobAsset, JobState, RenderJob
+from renders.models import DEFAULT_PRIORITY, MAX_PRIORITY, MIN_PRIORITY, JobAsset, JobState, RenderJob
 from renders.photo_story import MAX_DESCRIPTION_CHARS, MAX_DETAIL_CHARS, MAX_DETAILS, MAX_PHOTOS, photo_job_create
 from renders.pipeline.plan import (
     ASPECTS,
@@ -92,7 +92,9 @@ def _topic_job_or_refusal(request: Request, data: dict[str, Any], webhook_url: s
         options={key: data[key] for key in PLAN_SETTINGS if key in data},
     )
     try:
-        return topic_job_create(owner=request.user, request=topic_request, webhook_url=webhook_url)
+        return topic_job_create(
+            owner=request.user, request=topic_request, webhook_url=webhook_url, priority=data["priority"]
+        )
     except TopicNotFound as refusal:
         closest = [{"id": story.id, "title": story.title_en, "title_hi": story.title_hi} for story in refusal.closest]
         body = {"code": refusal.code, "message": refusal.message, "errors": {"topic": refusal.message}}
@@ -189,6 +191,15 @@ class RenderCreateApi(RenderStartThrottled):
             allow_blank=True,
             help_text="Receives a signed POST on every state change; defaults to your account's webhook URL.",
         )
+        priority = serializers.IntegerField(
+            required=False,
+            default=DEFAULT_PRIORITY,
+            min_value=MIN_PRIORITY,
+            max_value=MAX_PRIORITY,
+            help_text=f"{MIN_PRIORITY} (lowest) to {MAX_PRIORITY}, default {DEFAULT_PRIORITY}: a free worker starts "
+            "the highest queued job first. Creators may set at most CREATOR_MAX_PRIORITY (5 unless the operator "
+            "changed it); admins and staff up to 10. Above your allowance: 400 `priority_not_allowed`.",
+        )
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             ways = [way for way in ("plan", "topic", "photos") if way in attrs]
@@ -231,6 +242,7 @@ class RenderCreateApi(RenderStartThrottled):
         state = serializers.ChoiceField(choices=JobState.choices)
         estimated_wait_seconds = serializers.IntegerField(help_text="Rough wait before a worker starts it.")
         cost_estimate = serializers.DecimalField(max_digits=10, decimal_places=4, help_text="US dollars.")
+        priority = serializers.IntegerField(help_text="The job's priority, 1-10.")
         url = serializers.URLField(help_text="Poll this for progress and results.")
         created_at = serializers.DateTimeField()
 
@@ -280,7 +292,12 @@ class RenderCreateApi(RenderStartThrottled):
         else:
             plan_data = serializer.validated_data["plan"]
             try:
-                job = job_create(owner=request.user, plan_data=plan_data, webhook_url=webhook_url)
+                job = job_create(
+                    owner=request.user,
+                    plan_data=plan_data,
+                    webhook_url=webhook_url,
+                    priority=serializer.validated_data["priority"],
+                )
             except UploadNotFound:
                 raise  # a 404, not an invalid plan
             except PlanError as error:
@@ -293,6 +310,7 @@ class RenderCreateApi(RenderStartThrottled):
                 "state": job.state,
                 "estimated_wait_seconds": estimated_wait_seconds(job) or 0,
                 "cost_estimate": job.cost_estimate,
+                "priority": job.priority,
                 "url": url,
                 "created_at": job.created_at,
             }
@@ -310,10 +328,10 @@ class LegacyRenderCreateApi(RenderCreateApi):
 def _wrap_bare_plan(data: Any) -> Any:
     # The old /render endpoint took the plan itself as the body; keep accepting that shape.
     if hasattr(data, "keys") and "plan" not in data and "scenes" in data:
-        plan = {key: data[key] for key in data.keys() if key != "webhook_url"}
+        request_fields = ("webhook_url", "priority")  # about the job, not the plan
+        plan = {key: data[key] for key in data.keys() if key not in request_fields}
         wrapped: dict[str, Any] = {"plan": plan}
-        if "webhook_url" in data:
-            wrapped["webhook_url"] = data["webhook_url"]
+        wrapped.update({key: data[key] for key in request_fields if key in data})
         return wrapped
     return data
 

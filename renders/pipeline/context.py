@@ -22,11 +22,24 @@ class Canceled(Exception):
 
 
 class RenderError(Exception):
-    """A failure a creator can read: says what went wrong and what to do."""
+    """A failure a creator can read: says what went wrong and what to do.
+
+    A plain RenderError is permanent: the same plan on the same input fails the same way, so
+    the job is never retried automatically. Raise TransientRenderError for what may pass.
+    """
 
     def __init__(self, message: str, *, step: str = ""):
         self.step = step
         super().__init__(message)
+
+
+class TransientRenderError(RenderError):
+    """A failure that may pass on its own (a crash or stall of ffmpeg, a provider that stayed
+    down through its own retries): the job is tried again after a backoff."""
+
+
+class InputError(RenderError):
+    """The job's input is unusable (an uploaded picture gone or not the owner's): never retried."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-from renders.pipeline.context import Canceled, RenderError
+from renders.pipeline.context import Canceled, RenderError, TransientRenderError
 
 POLL_SEC = 0.2
 # glibc malloc: keep freed frame buffers in the heap instead of returning them to the kernel.
@@ -64,6 +64,12 @@ class FfmpegFailed(RenderError):
         self.stderr = stderr
         self.returncode = returncode
         super().__init__(message, step=step)
+
+    @property
+    def crashed(self) -> bool:
+        """Killed by a signal (a segfault, the out-of-memory killer), not an error it reported
+        about its input: worth another attempt. A non-zero exit status repeats on the same input."""
+        return self.returncode < 0
 
 
 def running_processes() -> list[subprocess.Popen[bytes]]:
@@ -180,7 +186,7 @@ def run_ffmpeg(
                 raise Canceled()
             if timeout is not None and time.monotonic() - started > timeout:
                 _stop(proc)
-                raise RenderError(f"{what} took longer than {timeout:.0f} s and was stopped", step=step)
+                raise TransientRenderError(f"{what} took longer than {timeout:.0f} s and was stopped", step=step)
     finally:
         # Also reached on SystemExit (django-q's timeout) and KeyboardInterrupt.
         _stop(proc)

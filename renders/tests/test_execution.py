@@ -111,6 +111,8 @@ def test_it_never_renders_someone_elses_file_smuggled_into_a_plan(media, request
         request.getfixturevalue("s3_storage")
     theirs = default_storage.save(f"uploads/{bob.pk}/{'c' * 32}.png", ContentFile(png_bytes()))
     their_job = job_create(owner=bob, plan_data=tiny_plan_data())
+    # Finished: a queued one would be the oldest due job, and a worker's slot would run it first.
+    RenderJob.objects.filter(pk=their_job.pk).update(state=JobState.SUCCEEDED)
     asset = JobAsset(job=their_job, kind=AssetKind.SCENE_IMAGE, size_bytes=3)
     asset.file.save("scene_00.jpg", ContentFile(png_bytes()), save=False)
     asset.save()

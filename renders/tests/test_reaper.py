@@ -59,9 +59,12 @@ def test_it_requeues_a_job_whose_worker_stopped_beating(alice):
     assert (job.state, job.attempts, job.heartbeat_at, job.finished_at) == (JobState.QUEUED, 1, None, None)
     tasks = render_tasks(job)
     assert len(tasks) == 1 and tasks[0].pk != dead_task  # the old task is gone, a fresh one waits
-    assert tasks[0].lock <= timezone.now()  # available to any worker now
+    # Hidden from workers until the retry backoff (RETRY_BACKOFF_SEC before attempt 2) has passed.
+    assert tasks[0].lock == job.next_attempt_at
+    assert timedelta(seconds=9) < job.next_attempt_at - timezone.now() <= timedelta(seconds=10)
+    assert job.last_error.startswith("Its worker stopped responding during compose")
     event = job.events.last()
-    assert event.level == JobEvent.Level.WARNING and "attempt 2 of 3" in event.message
+    assert event.level == JobEvent.Level.WARNING and "attempt 2 of 3 in 10 s" in event.message
     assert "during compose" in event.message
     assert AuditEvent.objects.get().action == AuditEvent.Action.JOB_REQUEUED
 

@@ -4,12 +4,21 @@ from decimal import Decimal
 
 import pytest
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.services import ensure_profile
 from renders.models import JobState, RenderJob
 from renders.pipeline.plan import PlanError
 from renders.selectors import job_get_for_user, job_stats, jobs_list
-from renders.services import JobActionError, QuotaExceeded, job_cancel, job_create, job_retry, job_webhook_update
+from renders.services import (
+    JobActionError,
+    PriorityNotAllowed,
+    QuotaExceeded,
+    job_cancel,
+    job_create,
+    job_retry,
+    job_webhook_update,
+)
 from renders.webhooks import WebhookUrlNotAllowed
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +182,21 @@ def test_it_points_one_jobs_webhook_elsewhere_and_checks_the_url(alice, plan_dat
     assert job.events.filter(message="Webhook set to https://hooks.example.com/one").exists()
     job_webhook_update(job=job, webhook_url="")
     assert RenderJob.objects.get(pk=job.pk).webhook_url == ""
+
+
+def test_it_refuses_a_creator_a_priority_above_the_allowance(alice, plan_data):
+    with pytest.raises(PriorityNotAllowed, match="at most 5"):
+        job_create(owner=alice, plan_data=plan_data, priority=6)
+    alice.is_staff = True
+    alice.save(update_fields=["is_staff"])
+    assert job_create(owner=alice, plan_data=plan_data, priority=10).priority == 10
+
+
+def test_a_retry_by_hand_clears_the_automatic_retry_state(alice, plan_data):
+    job = job_create(owner=alice, plan_data=plan_data)
+    RenderJob.objects.filter(pk=job.pk).update(
+        state=JobState.FAILED, attempts=3, last_error="ffmpeg crashed", next_attempt_at=timezone.now()
+    )
+    job = job_retry(job=job)
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.last_error, job.next_attempt_at) == (JobState.QUEUED, 0, "", None)

@@ -766,3 +766,24 @@ def test_the_job_log_is_keyboard_scrollable_and_follows_the_newest_line(alice_cl
     page = alice_client.get(reverse("renders:job_status", args=[job.pk])).content.decode()
     assert '<ol class="log" aria-label="Render log" tabindex="0" data-follow-log>' in page
     assert "js/job_status.js" in page
+
+
+def test_it_shows_the_attempt_and_why_a_retry_waits(alice_client, alice, settings):
+    settings.JOB_MAX_ATTEMPTS = 3
+    due = timezone.now() + timedelta(seconds=40)
+    job = make_job(
+        alice, state=JobState.QUEUED, attempts=1, last_error="ffmpeg crashed (killed by signal 11)", next_attempt_at=due
+    )
+    body = alice_client.get(reverse("renders:job_progress", args=[job.pk])).content.decode()
+    attempt = re.search(r'data-testid="job-attempt">(.*?)</p>', body, re.S).group(1)
+    text = " ".join(re.sub(r"<[^>]+>", "", attempt).split())
+    assert text == (
+        f"Attempt 1 of 3 failed; attempt 2 starts at {timezone.localtime(due):%H:%M:%S}. "
+        "Retried because: ffmpeg crashed (killed by signal 11)"
+    )
+
+
+def test_it_says_nothing_of_attempts_for_a_first_try(alice_client, alice):
+    job = make_job(alice, state=JobState.RUNNING, attempts=1)
+    body = alice_client.get(reverse("renders:job_status", args=[job.pk])).content.decode()
+    assert 'data-testid="job-attempt"' not in body

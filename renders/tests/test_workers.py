@@ -85,16 +85,27 @@ class SharedDatabase:
         assert result.returncode == 0, result.stderr[-3000:]
         return result.stdout
 
-    def create_jobs(self, plan_data: dict[str, Any], count: int) -> list[str]:
+    def create_jobs(self, plan_data: dict[str, Any], count: int, *, priorities: tuple[int, ...] = ()) -> list[str]:
+        """`count` jobs of the default priority, or one job per entry of `priorities`, in that order
+        (one shell, so they are queued within a moment). The owner is staff: any priority is allowed."""
+        priority_list = list(priorities) or [5] * count
         code = (
             "import json, sys\n"
             "from django.contrib.auth.models import User\n"
             "from renders.services import job_create\n"
-            "owner, _ = User.objects.get_or_create(username='worker-test')\n"
+            "owner, _ = User.objects.get_or_create(username='worker-test', defaults={'is_staff': True})\n"
             f"plan = json.loads({json.dumps(json.dumps(plan_data))})\n"
-            f"print(json.dumps([str(job_create(owner=owner, plan_data=plan).pk) for _ in range({count})]))\n"
+            f"print(json.dumps([str(job_create(owner=owner, plan_data=plan, priority=p).pk) for p in {priority_list}]))\n"
         )
         return json.loads(self.manage("shell", "-c", code).strip().splitlines()[-1])
+
+    def started_order(self, ids: list[str]) -> list[str]:
+        """The jobs in the order their (first) attempt started."""
+        by_hex = {uuid.UUID(job_id).hex: job_id for job_id in ids}
+        rows = self.rows(
+            "SELECT id, started_at FROM renders_renderjob WHERE started_at IS NOT NULL ORDER BY started_at"
+        )
+        return [by_hex[uuid.UUID(str(job_id)).hex] for job_id, _ in rows if uuid.UUID(str(job_id)).hex in by_hex]
 
     def start_cluster(self, name: str, **env: str) -> subprocess.Popen:
         return self.start(name, [sys.executable, "manage.py", "run_workers"], **env)
@@ -247,7 +258,7 @@ def test_it_runs_twenty_jobs_on_two_clusters_each_exactly_once(shared_db):
     for job_id in ids:
         events = shared_db.events(job_id)
         started = [message for message in events if message.startswith("Attempt ")]
-        assert started == ["Attempt 1 started on a worker"], (job_id, events)
+        assert started == ["Attempt 1 of 3 started on a worker"], (job_id, events)
         assert sum(message.startswith("Done: ") for message in events) == 1, (job_id, events)
     assert shared_db.rows("SELECT count(*) FROM renders_renderjob WHERE attempts <> 1") == [(0,)]
     assert shared_db.rows("SELECT count(*) FROM django_q_ormq") == [(0,)]  # every task acknowledged
@@ -299,8 +310,8 @@ def test_it_finishes_a_job_on_another_worker_after_a_sigkill_mid_compose(shared_
     assert survivor.poll() is None
     events = shared_db.events(job_id)
     assert [message for message in events if message.startswith("Attempt ")] == [
-        "Attempt 1 started on a worker",
-        "Attempt 2 started on a worker",
+        "Attempt 1 of 3 started on a worker",
+        "Attempt 2 of 3 started on a worker",
     ]
     assert any("stopped responding during compose" in message for message in events)
     assert sum(message.startswith("compose: done") for message in events) == 1, events  # attempt 2 only
@@ -348,6 +359,65 @@ def test_it_restarts_every_job_a_killed_cluster_held_within_90_s(shared_db):
         expected_attempts = 2 if job_id in running else 1
         assert sum(message.startswith("Attempt ") for message in events) == expected_attempts, (job_id, events)
         assert sum(message.startswith("Done: ") for message in events) == 1, (job_id, events)
+
+
+LONG_SCENES = [
+    {"image_prompt": f"{place} at noon", "narration": "Prahlad sang the name of Hari.", "duration_sec": 4}
+    for place in ("a river", "a temple", "a palace", "a forest", "a mountain", "a village", "a field", "a lake")
+]
+
+
+def test_it_starts_a_high_priority_job_before_older_low_ones_while_the_only_worker_is_busy(shared_db):
+    [busy] = shared_db.create_jobs(plan(LONG_SCENES), 1)
+    shared_db.start_cluster("cluster-one-worker", RENDER_WORKERS="1")
+    deadline = time.monotonic() + 120
+    while shared_db.job(busy) != ("running", 1) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    # Three low-priority jobs, then one high: the broker holds their tasks in that order (FIFO).
+    *lows, high = shared_db.create_jobs(plan(ONE_SCENE), 4, priorities=(1, 1, 1, 9))
+    assert shared_db.job(busy) == ("running", 1), shared_db.log_tail()  # still busy: the order is the claims'
+
+    states = shared_db.wait_until_final([busy, *lows, high], timeout=300)
+
+    assert states == ["succeeded"] * 5, shared_db.log_tail()
+    assert shared_db.started_order([busy, *lows, high]) == [busy, high, *lows], shared_db.log_tail()
+    assert shared_db.rows("SELECT count(*) FROM django_q_ormq") == [(0,)]  # no slot left over
+
+
+def test_it_retries_a_crashed_ffmpeg_after_the_backoff_on_a_real_cluster(shared_db):
+    from renders.tests.ffmpeg_faults import crashing_ffmpeg
+
+    standin = crashing_ffmpeg(shared_db.work / "ffmpeg-faults", crash_on=(2,))
+    [job_id] = shared_db.create_jobs(plan(THREE_SCENES), 1)
+    shared_db.start_cluster(
+        "cluster-retry", RENDER_WORKERS="1", IMAGEIO_FFMPEG_EXE=str(standin), RETRY_BACKOFF_SEC="2",
+        RENDER_ENCODER="libx264",
+    )  # fmt: skip
+
+    assert shared_db.wait_until_final([job_id], timeout=240) == ["succeeded"], shared_db.log_tail()
+    assert shared_db.job(job_id) == ("succeeded", 2)
+    events = shared_db.events(job_id)
+    assert "Attempt 1 of 3 failed during compose: ffmpeg crashed (killed by signal 11). Attempt 2 of 3 in 2 s, " \
+        "reusing finished work" in events, events  # fmt: skip
+    assert [message for message in events if "started on a worker" in message] == [
+        "Attempt 1 of 3 started on a worker",
+        "Attempt 2 of 3 started on a worker",
+    ]
+    key = job_id if shared_db.placeholder == "%s" else uuid.UUID(job_id).hex
+    mark = shared_db.placeholder
+    sql = f"SELECT at FROM renders_jobevent WHERE job_id = {mark} AND message LIKE {mark} ORDER BY id"
+    times = [row[0] for row in shared_db.rows(sql, (key, "Attempt %"))]
+    failed_at, started_at = (_as_datetime(value) for value in times[1:3])
+    assert (started_at - failed_at).total_seconds() >= 1.9  # the backoff held: not before 2 s
+    assert shared_db.job_summary(job_id)["segments"]["cached"] >= 1  # attempt 1's segment reused
+    assert shared_db.rows("SELECT count(*) FROM django_q_ormq") == [(0,)]
+
+
+def _as_datetime(value: Any) -> Any:
+    """SQLite hands back text, PostgreSQL a datetime."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 STOP_BOUND_SEC = 10  # every process gone after SIGTERM or Ctrl-C (1.3-3.0 s measured; the figures print)

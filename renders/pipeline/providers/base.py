@@ -101,4 +101,5 @@ def with_fallback(
             name = provider.name  # type: ignore[attr-defined]
             if following:
                 log("warning", f"{what}: {name} failed ({error}); falling back to {following}")
-    raise ProviderError(f"{what}: every provider failed; last error: {last}")
+    # `from last`: whether the job may be retried depends on why the last provider failed.
+    raise ProviderError(f"{what}: every provider failed; last error: {last}") from last
