@@ -28,3 +28,11 @@ class RendersConfig(AppConfig):
         from renders import worker_shutdown
 
         post_spawn.connect(worker_shutdown.install, dispatch_uid="renders.worker_shutdown")
+
+        # After every migrate, not only the one that added the column: SQLite loses a table's
+        # triggers when a later migration rebuilds it.
+        from django.db.models.signals import post_migrate
+
+        from renders.job_version import install_after_migrate
+
+        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="renders.job_version")

@@ -26,6 +26,7 @@ from renders.pipeline.context import STEP_WEIGHTS, STEPS, Callbacks, Canceled, R
 from renders.pipeline.plan import PlanError, parse_plan
 from renders.pipeline.providers.base import ProviderSet
 from renders.pipeline.runner import run_pipeline
+from renders.queue_estimate import forget_snapshot
 from renders.services import enqueue_render, log_event, notify_state_change, plan_limits
 from renders.uploads import is_own_upload
 
@@ -104,6 +105,7 @@ def _claim(job_id: str) -> RenderJob | None:
         job.heartbeat_at = now
         job.save(update_fields=["state", "attempts", "started_at", "heartbeat_at"])
         log_event(job, f"Attempt {job.attempts} started on a worker")
+        transaction.on_commit(forget_snapshot)  # one fewer queued, one more running
     if job.attempts == 1:
         transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
     return job

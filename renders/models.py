@@ -43,6 +43,9 @@ class RenderJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by database triggers on every change to the job or its events and files
+    # (renders/job_version.py); a poller's ETag. Never set it from Python.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

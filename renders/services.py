@@ -20,12 +20,13 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import Profile
 from accounts.selectors import profile_quotas
-from accounts.services import ensure_profile
+from accounts.services import ensure_profile, request_profile
 from renders import webhooks
 from renders.costs import estimate_plan_cost
 from renders.models import FINAL_STATES, JobEvent, JobState, RenderJob
 from renders.pipeline.context import STEP_WEIGHTS
 from renders.pipeline.plan import Limits, Plan, PlanError, parse_plan
+from renders.queue_estimate import forget_snapshot, note_queued
 from renders.uploads import upload_problem
 
 logger = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def job_create(
     `script`, for a plan written from a topic, adds that step's cost and timing to the job.
     """
     plan = validate_plan(plan_data=plan_data, owner=owner)
-    profile = ensure_profile(owner)
+    profile = request_profile(owner)
     cost = estimate_plan_cost(plan) + (script.cost if script else Decimal("0"))
     try:
         with transaction.atomic():
@@ -151,13 +152,18 @@ def job_create(
             if script:
                 log_event(job, script.note, step="script")
             log_event(job, f"Job created: {len(plan.scenes)} scenes, {plan.language}, {plan.aspect}, {plan.mode}")
-            audit.record(audit.Action.JOB_CREATED, actor=owner, job=job, detail=f"{plan.title!r}, {plan.mode}")
+            # No savepoint of its own: the row commits or rolls back with the job it records.
+            audit.record(
+                audit.Action.JOB_CREATED, actor=owner, job=job, detail=f"{plan.title!r}, {plan.mode}", savepoint=False
+            )
             transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))
-            transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
+            if webhook_url or profile.default_webhook_url:  # else there is nothing to notify
+                transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
     except QuotaExceeded as refusal:
         # Recorded after the rollback, so the refusal stays in the trail.
         audit.record(audit.Action.QUOTA_EXCEEDED, actor=owner, detail=f"{refusal.limit}: {refusal.message}")
         raise
+    note_queued(job.created_at)  # the estimate answered with this job counts it
     return job
 
 
@@ -184,6 +190,7 @@ def job_cancel(*, job: RenderJob) -> RenderJob:
             job.state = JobState.CANCELED
             job.finished_at = timezone.now()
             fields += ["state", "finished_at"]
+            transaction.on_commit(forget_snapshot)
             transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
         job.save(update_fields=fields)
         log_event(job, "Cancel requested by the creator", level=JobEvent.Level.WARNING)
@@ -214,6 +221,7 @@ def job_retry(*, job: RenderJob) -> RenderJob:
         )  # fmt: skip
         log_event(job, "Retry requested; finished segments will be reused")
         audit.record(audit.Action.JOB_RETRIED, job=job)
+        transaction.on_commit(forget_snapshot)
         transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))
         transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
     return job
