@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import api_key_cache, audit
+from accounts import audit, key_cache
 from accounts.models import ApiKey, Profile, hash_api_key
 
 API_KEY_PREFIX = "bk_"
@@ -47,23 +47,23 @@ def api_key_revoke(*, key: ApiKey) -> None:
 def api_key_authenticate(raw_key: str) -> ApiKey | None:
     """The active key matching raw_key (its user and profile loaded), or None. Compares hashes.
 
-    Served from accounts.api_key_cache when it can be; a cached key is dropped as soon as the key,
+    Served from accounts.key_cache when it can be; a cached key is dropped as soon as the key,
     its user or their profile changes.
     """
     if not raw_key.startswith(API_KEY_PREFIX):
         return None
     key_hash = hash_api_key(raw_key)
-    key = api_key_cache.cached_key(key_hash)
+    key = key_cache.cached_key(key_hash)
     if key is None:
-        generation = api_key_cache.current_generation(key_hash)
+        generation = key_cache.current_generation(key_hash)
         key = ApiKey.objects.select_related("user", "user__profile").filter(key_hash=key_hash, revoked_at=None).first()
         if key is None or not key.user.is_active:
             return None
         _touch(key)
-        api_key_cache.remember_key(key, generation)
+        key_cache.remember_key(key, generation)
     elif _touch(key):
         # The next request reads it again, with its new last use: cached copies stay plain reads.
-        api_key_cache.forget_key_hashes([key_hash])
+        key_cache.forget_key_hashes([key_hash])
     return key
 
 

@@ -7,7 +7,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts import api_key_cache
+from accounts import key_cache
 from accounts.models import ApiKey, Profile, hash_api_key
 from accounts.services import api_key_authenticate, api_key_create, api_key_revoke, ensure_profile
 
@@ -44,12 +44,12 @@ def test_a_revocation_reaches_every_client_of_the_shared_cache(alice, alice_raw_
     assert api_key_authenticate(alice_raw_key) is not None
     other_process = caches.create_connection("default")
     key_hash = hash_api_key(alice_raw_key)
-    assert other_process.get(api_key_cache.CACHE_PREFIX + key_hash) is not None
+    assert other_process.get(key_cache.CACHE_PREFIX + key_hash) is not None
     api_key_revoke(key=ApiKey.objects.get(user=alice))
-    entry = other_process.get(api_key_cache.CACHE_PREFIX + key_hash)
-    generation = other_process.get(api_key_cache.CACHE_PREFIX + "gen:" + key_hash)
+    entry = other_process.get(key_cache.CACHE_PREFIX + key_hash)
+    generation = other_process.get(key_cache.CACHE_PREFIX + "gen:" + key_hash)
     assert entry is None or entry[0] != generation  # what it holds is no longer served
-    assert api_key_cache.cached_key(key_hash) is None
+    assert key_cache.cached_key(key_hash) is None
 
 
 def test_it_refuses_the_key_of_a_deactivated_user_at_once(alice, alice_raw_key):
@@ -72,11 +72,11 @@ def test_it_sees_a_profile_change_at_once(alice, alice_raw_key):
 def test_a_copy_read_before_a_revocation_is_never_served(alice, alice_raw_key):
     # A request reads the key, the key is revoked, then that request caches what it read.
     key_hash = hash_api_key(alice_raw_key)
-    generation = api_key_cache.current_generation(key_hash)
+    generation = key_cache.current_generation(key_hash)
     read_before = ApiKey.objects.select_related("user", "user__profile").get(key_hash=key_hash)
     api_key_revoke(key=ApiKey.objects.get(pk=read_before.pk))
-    api_key_cache.remember_key(read_before, generation)
-    assert api_key_cache.cached_key(key_hash) is None
+    key_cache.remember_key(read_before, generation)
+    assert key_cache.cached_key(key_hash) is None
     assert api_key_authenticate(alice_raw_key) is None
 
 

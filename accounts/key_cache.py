@@ -104,10 +104,10 @@ def connect_receivers() -> None:
     from accounts.models import Profile
 
     user_model = get_user_model()
-    post_save.connect(_key_changed, sender=ApiKey, dispatch_uid="api_key_cache.key_saved")
-    post_delete.connect(_key_changed, sender=ApiKey, dispatch_uid="api_key_cache.key_deleted")
-    post_save.connect(_user_changed, sender=user_model, dispatch_uid="api_key_cache.user_saved")
+    post_save.connect(_key_changed, sender=ApiKey, dispatch_uid="key_cache.key_saved")
+    post_delete.connect(_key_changed, sender=ApiKey, dispatch_uid="key_cache.key_deleted")
+    post_save.connect(_user_changed, sender=user_model, dispatch_uid="key_cache.user_saved")
     # Before: once the user is gone, so are its keys (cascade) and the hashes to forget.
-    pre_delete.connect(_user_changed, sender=user_model, dispatch_uid="api_key_cache.user_deleted")
-    post_save.connect(_profile_changed, sender=Profile, dispatch_uid="api_key_cache.profile_saved")
-    post_delete.connect(_profile_changed, sender=Profile, dispatch_uid="api_key_cache.profile_deleted")
+    pre_delete.connect(_user_changed, sender=user_model, dispatch_uid="key_cache.user_deleted")
+    post_save.connect(_profile_changed, sender=Profile, dispatch_uid="key_cache.profile_saved")
+    post_delete.connect(_profile_changed, sender=Profile, dispatch_uid="key_cache.profile_deleted")
