@@ -23,6 +23,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -79,12 +80,14 @@ def configure(args: argparse.Namespace, scratch: Path) -> None:
 
 
 def make_jobs(user: Any) -> dict[str, Any]:
+    from datetime import timedelta
+
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
     from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
 
-    jobs = {}
+    jobs: dict[str, Any] = {}
     for state in (JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED):
         job = RenderJob.objects.create(owner=user, title=f"Bench {state}", language="en", plan=PLAN, state=state)
         jobs[state] = job
@@ -92,7 +95,7 @@ def make_jobs(user: Any) -> dict[str, Any]:
     running.step, running.progress_pct, running.started_at = "images", 30, timezone.now()
     running.save()
     succeeded.step, succeeded.progress_pct = "store", 100
-    succeeded.started_at = timezone.now() - timezone.timedelta(seconds=40)
+    succeeded.started_at = timezone.now() - timedelta(seconds=40)
     succeeded.finished_at, succeeded.duration_sec, succeeded.encoder = timezone.now(), 60.0, "libx264"
     succeeded.save()
     for job, lines in ((running, 12), (succeeded, 30)):
@@ -172,26 +175,26 @@ def run(args: argparse.Namespace) -> int:
 
     for state, target in ((JobState.QUEUED, 2.0), (JobState.RUNNING, 2.0), (JobState.SUCCEEDED, 3.0)):
         url = f"/api/v1/renders/{jobs[state].pk}"
-        row(f"API status poll, {state} (200)", lambda url=url: api.get(url), target, 200)
+        row(f"API status poll, {state} (200)", partial(api.get, url), target, 200)
         etag = api.get(url).headers.get("ETag")
         if etag:
             row(
                 f"API status poll, {state} (304)",
-                lambda url=url, etag=etag: api.get(url, HTTP_IF_NONE_MATCH=etag),
+                partial(api.get, url, HTTP_IF_NONE_MATCH=etag),
                 1.5,
                 304,
             )
         else:
             rows.append((f"API status poll, {state} (304)", float("nan"), 0, "no ETag sent", 1.5))
-    htmx = {"HTTP_HX_REQUEST": "true"}
+    htmx: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}
     for state in (JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED):
         url = f"/videos/{jobs[state].pk}/progress/"
-        row(f"HTMX progress, {state} (200)", lambda url=url: browser.get(url, **htmx), 4.0, 200)
+        row(f"HTMX progress, {state} (200)", partial(browser.get, url, **htmx), 4.0, 200)
         etag = browser.get(url, **htmx).headers.get("ETag")
         if etag:
             row(
                 f"HTMX progress, {state} (304)",
-                lambda url=url, etag=etag: browser.get(url, HTTP_IF_NONE_MATCH=etag, **htmx),
+                partial(browser.get, url, HTTP_IF_NONE_MATCH=etag, **htmx),
                 4.0,
                 304,
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -21,9 +23,10 @@ def _url(job: RenderJob) -> str:
     return f"/api/v1/renders/{job.pk}"
 
 
-def _poll(client: APIClient, job: RenderJob, etag: str | None = None, **extra: str):
+def _poll(client: APIClient, job: RenderJob, etag: str | None = None) -> tuple[Any, int]:
+    headers: dict[str, Any] = {"HTTP_IF_NONE_MATCH": etag} if etag else {}
     with CaptureQueriesContext(connection) as captured:
-        answer = client.get(_url(job), **({"HTTP_IF_NONE_MATCH": etag} if etag else {}), **extra)
+        answer = client.get(_url(job), **headers)
     return answer, len(captured.captured_queries)
 
 
