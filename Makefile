@@ -5,7 +5,7 @@ PYTHON ?=
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv dev-deps lint hooks bench up down load clean
+.PHONY: run test venv dev-deps lint hooks bench bench-api up down load clean
 
 $(BIN)/python:
 	@py="$$(scripts/python.sh pick $(PYTHON))" && "$$py" -m venv $(VENV)
@@ -38,6 +38,10 @@ hooks: dev-deps
 
 bench: venv
 	$(BIN)/python scripts/bench_render.py
+
+# CPU per request of the status poll, the htmx progress partial and create, each beside its target.
+bench-api: venv
+	$(BIN)/python scripts/bench_api.py
 
 # Production shape on one Docker host (needs Docker with compose v2 and a filled-in .env).
 up:

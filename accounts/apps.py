@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import audit  # noqa: F401 - connects the login-failure receiver
+        from accounts.key_cache import connect_receivers
+
+        connect_receivers()

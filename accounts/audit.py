@@ -36,8 +36,13 @@ def record(
     job: Any = None,
     request: HttpRequest | None = None,
     detail: str = "",
+    savepoint: bool = True,
 ) -> AuditEvent | None:
-    """Write one audit event; returns it, or None when the database refused it."""
+    """Write one audit event; returns it, or None when the database refused it.
+
+    `savepoint=False` for a record written in the same transaction as the change it describes,
+    which should stand or fall with it (a savepoint costs two statements on a hot path).
+    """
     if action not in Action.values:
         raise ValueError(f"unknown audit action {action!r}")
     request = request if request is not None else current_request_var.get()
@@ -54,6 +59,10 @@ def record(
         request_id=getattr(request, "request_id", "") if request is not None else "",
         detail=scrub_text(detail)[:2000],
     )
+    if not savepoint:
+        event.save()
+        _log(event)
+        return event
     try:
         # A savepoint: a failed insert inside the caller's transaction must not poison it.
         with transaction.atomic():
@@ -61,6 +70,12 @@ def record(
     except DatabaseError:
         logger.exception("could not write audit event %s", action)
         return None
+    _log(event)
+    return event
+
+
+def _log(event: AuditEvent) -> None:
+    action = event.action
     logger.info(
         "audit %s by %s%s",
         action,
@@ -68,7 +83,6 @@ def record(
         f" job {event.job_id}" if event.job_id else "",
         extra={"audit_action": action, "actor": event.actor_name, "detail": event.detail},
     )
-    return event
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import reverse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -27,7 +28,7 @@ from accounts.services import api_key_authenticate
 API_KEY_HEADER = "X-API-Key"
 
 
-def raw_key_from_request(request: Request) -> str | None:
+def raw_key_from_request(request: Request | HttpRequest) -> str | None:
     """The key the client presented, or None when it presented none (Basic auth etc. is not ours)."""
     header_key = request.headers.get(API_KEY_HEADER)
     if header_key is not None:
@@ -36,6 +37,19 @@ def raw_key_from_request(request: Request) -> str | None:
     if scheme.lower() == "bearer":
         return credentials.strip()
     return None
+
+
+def api_key_locked_out(request: HttpRequest) -> bool:
+    """Whether this address is locked out for presenting too many keys that are not valid."""
+    return (
+        address_limits.wait_if_over(
+            scope="api-key-failures",
+            request=request,
+            limit=settings.API_KEY_FAILURES_PER_WINDOW,
+            window_sec=settings.API_KEY_FAILURE_WINDOW_SEC,
+        )
+        is not None
+    )
 
 
 class ApiKeyAuthentication(BaseAuthentication):

@@ -16,3 +16,20 @@ class PublishingConfig(AppConfig):
         from renders.series_publishing import register_series_publisher
 
         register_series_publisher(SERIES_PUBLISHER)  # a series' publications, one per item
+
+        # A publication shows in its job's status (the YouTube link): its changes bump the job's
+        # version like the job's own files do (renders/job_version.py).
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(install_publication_trigger, sender=self, dispatch_uid="publishing.job_version")
+
+
+PUBLICATION_TABLE = (("publishing_publication", "job_id"),)
+
+
+def install_publication_trigger(using: str = "default", **kwargs: object) -> None:
+    from django.db import connections
+
+    from renders.job_version import install_triggers
+
+    install_triggers(connections[using], job_table=False, children=PUBLICATION_TABLE)

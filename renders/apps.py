@@ -35,6 +35,14 @@ class RendersConfig(AppConfig):
 
         post_spawn.connect(worker_shutdown.install, dispatch_uid="renders.worker_shutdown")
 
+        # After every migrate, not only the one that added the column: SQLite loses a table's
+        # triggers when a later migration rebuilds it.
+        from django.db.models.signals import post_migrate
+
+        from renders.job_version import install_after_migrate
+
+        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="renders.job_version")
+
 
 def _record_provider_rate_limit(provider: str) -> None:
     from accounts import audit

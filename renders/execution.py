@@ -38,6 +38,7 @@ from renders.pipeline.context import (
 from renders.pipeline.plan import PlanError, parse_plan
 from renders.pipeline.providers.base import ProviderSet
 from renders.pipeline.runner import run_pipeline
+from renders.queue_estimate import forget_snapshot
 from renders.services import enqueue_render, log_event, notify_state_change, plan_limits
 from renders.uploads import is_own_upload
 
@@ -181,6 +182,7 @@ def _start(job: RenderJob) -> RenderJob:
     job.heartbeat_at = now
     job.save(update_fields=["state", "attempts", "next_attempt_at", "started_at", "heartbeat_at"])
     log_event(job, f"Attempt {job.attempts} of {settings.JOB_MAX_ATTEMPTS} started on a worker")
+    transaction.on_commit(forget_snapshot)  # one fewer queued, one more running
     if first:
         job_id = str(job.pk)
         transaction.on_commit(lambda: notify_state_change(job_id=job_id))

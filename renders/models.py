@@ -111,6 +111,9 @@ class RenderJob(models.Model):
     # A job started as part of a series, and its place there (0-based: the publication order).
     series = models.ForeignKey(Series, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs")
     series_position = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Bumped by database triggers on every change to the job or its events and files
+    # (renders/job_version.py); a poller's ETag. Never set it from Python.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

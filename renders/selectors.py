@@ -5,19 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Profile
 from accounts.selectors import profile_quotas
-from renders.models import JobState, RenderJob, Series
+from bhakti.lean_query import LeanQuery, concrete_attnames, instances
+from renders.models import JobAsset, JobEvent, JobState, RenderJob, Series
 from renders.series_publishing import PublicationView, series_publisher
 from renders.series_times import publish_instants
+
+LOG_LINES = 50  # the log lines a status answer carries
 
 
 def is_admin(user: User | AnonymousUser) -> bool:
@@ -43,16 +48,130 @@ def jobs_visible_to(user: User | AnonymousUser) -> QuerySet[RenderJob]:
     return existing.filter(owner=user)
 
 
-def job_get_for_user(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -> RenderJob:
-    """The job if this user may see it; Http404 otherwise (someone else's job does not exist)."""
+_JOB_ID = RenderJob._meta.pk
+_OWNER_ID = RenderJob._meta.get_field("owner").target_field
+_PLACEHOLDER_JOB = uuid.UUID(int=0x5EED)
+_PLACEHOLDER_OWNER = -0x5EED
+_JOB_COLUMNS = concrete_attnames(RenderJob)
+
+
+def _job_reads(*columns: str) -> tuple[LeanQuery, LeanQuery]:
+    """A job's columns by primary key, for anyone (admins) and for its owner only: compiled once."""
+    return (
+        LeanQuery(
+            lambda pk: RenderJob.objects.filter(pk=pk).values_list(*columns)[:1],
+            fields={"pk": _JOB_ID},
+            placeholders={"pk": _PLACEHOLDER_JOB},
+        ),
+        LeanQuery(
+            lambda pk, owner_id: RenderJob.objects.filter(pk=pk, owner_id=owner_id).values_list(*columns)[:1],
+            fields={"pk": _JOB_ID, "owner_id": _OWNER_ID},
+            placeholders={"pk": _PLACEHOLDER_JOB, "owner_id": _PLACEHOLDER_OWNER},
+        ),
+    )
+
+
+_JOB_READS = _job_reads(*_JOB_COLUMNS)
+_STAMP_READS = _job_reads("version", "state", "created_at")
+
+
+def _visible_job_row(reads: tuple[LeanQuery, LeanQuery], user: User | AnonymousUser, job_id: object) -> tuple[Any, ...]:
+    """The same access rule as `jobs_visible_to`, by a read compiled once (it is on every poll)."""
     try:
         key = job_id if isinstance(job_id, uuid.UUID) else uuid.UUID(str(job_id))
     except ValueError:
         raise Http404("No such job") from None
-    job = jobs_visible_to(user).filter(pk=key).first()
-    if job is None:
+    if not user.is_authenticated:
         raise Http404("No such job")
-    return job
+    any_job, own_job = reads
+    row = any_job.first(pk=key) if is_admin(user) else own_job.first(pk=key, owner_id=user.pk)
+    if row is None:
+        raise Http404("No such job")
+    return row
+
+
+def job_get_for_user(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -> RenderJob:
+    """The job if this user may see it; Http404 otherwise (someone else's job does not exist)."""
+    return instances(RenderJob, [_visible_job_row(_JOB_READS, user, job_id)])[0]
+
+
+@dataclass(frozen=True)
+class JobStamp:
+    """What a conditional poll needs to know about a job: enough for its ETag, nothing more."""
+
+    version: int
+    state: str
+    created_at: datetime
+
+
+def job_stamp_for_user(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -> JobStamp:
+    """The job's version, state and creation time if this user may see it; Http404 otherwise.
+
+    One primary-key read of three columns: the whole cost of a poll that ends in 304.
+    """
+    return JobStamp(*_visible_job_row(_STAMP_READS, user, job_id))
+
+
+_ASSET_COLUMNS = concrete_attnames(JobAsset)
+_PLACEHOLDER_EVENT = -0x5EED
+_job_files = LeanQuery(
+    lambda job_id: JobAsset.objects.filter(job_id=job_id).values_list(*_ASSET_COLUMNS),
+    fields={"job_id": _JOB_ID},
+    placeholders={"job_id": _PLACEHOLDER_JOB},
+)
+_LOG_COLUMNS = ("id", "at", "level", "step", "message")
+_newest_log_lines = LeanQuery(
+    lambda job_id: JobEvent.objects.filter(job_id=job_id).order_by("-id").values_list(*_LOG_COLUMNS)[:LOG_LINES],
+    fields={"job_id": _JOB_ID},
+    placeholders={"job_id": _PLACEHOLDER_JOB},
+)
+_log_lines_since = LeanQuery(
+    lambda job_id, since: (
+        JobEvent.objects.filter(job_id=job_id, id__gt=since).order_by("id").values_list(*_LOG_COLUMNS)[:LOG_LINES]
+    ),
+    fields={"job_id": _JOB_ID, "since": JobEvent._meta.pk},
+    placeholders={"job_id": _PLACEHOLDER_JOB, "since": _PLACEHOLDER_EVENT},
+)
+
+
+_publications = None
+
+
+def published_video_url(*, job: RenderJob) -> str | None:
+    """The job's video on YouTube, if the publishing app put it there.
+
+    Through the reverse relation the publishing app adds (`RenderJob.publication`) and by name,
+    since renders never imports publishing; read as a lean query, for succeeded jobs' polls.
+    """
+    global _publications
+    if _publications is None:
+        try:
+            relation: Any = RenderJob._meta.get_field("publication")
+            publication = relation.related_model
+        except FieldDoesNotExist:
+            return None
+        _publications = LeanQuery(
+            lambda job_id: publication.objects.filter(job_id=job_id).values_list("youtube_video_id")[:1],
+            fields={"job_id": _JOB_ID},
+            placeholders={"job_id": _PLACEHOLDER_JOB},
+        )
+    row = _publications.first(job_id=job.pk)
+    return f"https://www.youtube.com/watch?v={row[0]}" if row and row[0] else None
+
+
+def job_files(*, job: RenderJob) -> list[JobAsset]:
+    """The job's files (uploads included), in JobAsset's order. Read as every poll reads it."""
+    return instances(JobAsset, _job_files.all(job_id=job.pk))
+
+
+def job_log_lines(*, job: RenderJob, since_event: int | None = None) -> list[dict[str, Any]]:
+    """The newest LOG_LINES log lines, oldest first; with `since_event`, the oldest LOG_LINES after
+    that event id, so a poller reads each line once."""
+    if since_event is None:
+        rows = _newest_log_lines.all(job_id=job.pk)[::-1]
+    else:
+        rows = _log_lines_since.all(job_id=job.pk, since=since_event)
+    return [dict(zip(_LOG_COLUMNS, row, strict=True)) for row in rows]
 
 
 def jobs_list(

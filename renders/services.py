@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import Profile
 from accounts.selectors import max_job_priority, profile_quotas
-from accounts.services import ensure_profile
+from accounts.services import ensure_profile, request_profile
 from renders import webhooks
 from renders.costs import estimate_plan_cost
 from renders.models import (
@@ -36,6 +36,7 @@ from renders.models import (
 )
 from renders.pipeline.context import STEP_WEIGHTS
 from renders.pipeline.plan import Limits, Plan, PlanError, parse_plan
+from renders.queue_estimate import forget_snapshot, note_queued
 from renders.uploads import mark_names_used, resolve_upload_ids, upload_problem
 
 logger = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ def job_create(
     """
     check_priority(owner=owner, priority=priority)
     plan = validate_plan(plan_data=plan_data, owner=owner)
-    profile = ensure_profile(owner)
+    profile = request_profile(owner)
     cost = estimate_plan_cost(plan) + (script.cost if script else Decimal("0"))
     try:
         with transaction.atomic():
@@ -206,15 +207,20 @@ def job_create(
                 f"Job created: {len(plan.scenes)} scenes, {plan.language}, {plan.aspect}, {plan.mode}, "
                 f"priority {priority}",
             )
-            audit.record(audit.Action.JOB_CREATED, actor=owner, job=job, detail=f"{plan.title!r}, {plan.mode}")
+            # No savepoint of its own: the row commits or rolls back with the job it records.
+            audit.record(
+                audit.Action.JOB_CREATED, actor=owner, job=job, detail=f"{plan.title!r}, {plan.mode}", savepoint=False
+            )
             # Uploads the job uses are kept past their unused expiry while a job refers to them.
             mark_names_used(owner=owner, names=[scene.image for scene in plan.scenes if scene.image])
             transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))
-            transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
+            if webhook_url or profile.default_webhook_url:  # else there is nothing to notify
+                transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
     except QuotaExceeded as refusal:
         # Recorded after the rollback, so the refusal stays in the trail.
         audit.record(audit.Action.QUOTA_EXCEEDED, actor=owner, detail=f"{refusal.limit}: {refusal.message}")
         raise
+    note_queued(job.created_at)  # the estimate answered with this job counts it
     return job
 
 
@@ -264,6 +270,7 @@ def job_cancel(*, job: RenderJob) -> RenderJob:
             job.state = JobState.CANCELED
             job.finished_at = timezone.now()
             fields += ["state", "finished_at"]
+            transaction.on_commit(forget_snapshot)
             transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
         job.save(update_fields=fields)
         log_event(job, "Cancel requested by the creator", level=JobEvent.Level.WARNING)
@@ -297,6 +304,7 @@ def job_retry(*, job: RenderJob) -> RenderJob:
         )  # fmt: skip
         log_event(job, "Retry requested; finished segments will be reused")
         audit.record(audit.Action.JOB_RETRIED, job=job)
+        transaction.on_commit(forget_snapshot)
         transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))
         transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
     return job

@@ -3,7 +3,8 @@
 It sets up a scratch deployment (its own data dir and database), starts gunicorn on a free
 loopback port, and then, for --duration seconds:
   - --pollers clients each GET /api/v1/renders/{id} every --poll-interval seconds (a status page
-    or SDK polling a job), each on its own keep-alive connection;
+    or SDK polling a job), each on its own keep-alive connection, sending the ETag of its last
+    answer as If-None-Match (a 304 counts as an answer; --no-etag polls without it);
   - once they are all going, --creators clients POST /api/v1/renders --creates times in all, as
     fast as they get answers (a burst).
 It prints p50/p90/p99/max latency per operation and every error, and exits non-zero when a target
@@ -97,11 +98,15 @@ class Client:
         self.key = key
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.etag: str | None = None  # of the last answer, if it had one
 
-    async def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, body: dict | None = None, *, if_none_match: str | None = None
+    ) -> tuple[int, bytes]:
         payload = json.dumps(body).encode() if body is not None else b""
+        conditional = f"If-None-Match: {if_none_match}\r\n" if if_none_match else ""
         head = (
-            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {self.key}\r\n"
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {self.key}\r\n{conditional}"
             f"Accept: application/json\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
         ).encode()
         for attempt in (1, 2):  # a keep-alive connection the server closed: reconnect once
@@ -128,6 +133,8 @@ class Client:
             name, _, value = line.decode("latin-1").partition(":")
             if name.lower() == "content-length":
                 length = int(value)
+            elif name.lower() == "etag":
+                self.etag = value.strip()
             elif name.lower() == "connection" and value.strip().lower() == "close":
                 close = True
         body = await self.reader.readexactly(length)
@@ -141,7 +148,7 @@ class Client:
         self.reader = self.writer = None
 
 
-async def timed(results: Results, kind: str, call, expected: int) -> bytes | None:
+async def timed(results: Results, kind: str, call, expected: int | tuple[int, ...]) -> bytes | None:
     sent_at = time.monotonic()
     started = time.perf_counter()
     try:
@@ -150,8 +157,9 @@ async def timed(results: Results, kind: str, call, expected: int) -> bytes | Non
         results.add(kind, 0, type(error).__name__, sent_at)
         return None
     elapsed = (time.perf_counter() - started) * 1000
-    results.add(kind, elapsed, None if status == expected else f"HTTP {status}", sent_at)
-    return body if status == expected else None
+    ok = status in expected if isinstance(expected, tuple) else status == expected
+    results.add(kind, elapsed, None if ok else f"HTTP {status}", sent_at)
+    return body if ok else None
 
 
 async def poller(
@@ -163,7 +171,12 @@ async def poller(
     next_at = time.monotonic()
     sent = 0
     while time.monotonic() < stop_at and sent < (args.warmup + args.duration) / args.poll_interval + 10:
-        await timed(results, "status", lambda: client.request("GET", f"/api/v1/renders/{job_id}"), 200)
+        # Revalidating with the last ETag, as docs/api.md advises pollers (unless --no-etag).
+        etag = None if args.no_etag else client.etag
+        path = f"/api/v1/renders/{job_id}"
+        await timed(
+            results, "status", lambda path=path, etag=etag: client.request("GET", path, if_none_match=etag), (200, 304)
+        )
         sent += 1
         next_at += args.poll_interval
         await asyncio.sleep(max(0.0, next_at - time.monotonic()))
@@ -279,6 +292,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process")
     parser.add_argument("--database-url", default="", help="PostgreSQL URL; default: a SQLite file")
     parser.add_argument("--redis-url", default="", help="Redis for the cache and throttles; default: local memory")
+    parser.add_argument(
+        "--no-etag", action="store_true", help="pollers never send If-None-Match (every poll a full answer)"
+    )
     parser.add_argument(
         "--server-times",
         action="store_true",

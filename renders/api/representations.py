@@ -11,65 +11,36 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.db.models import Count, Q
 from django.urls import reverse
 from rest_framework.request import Request
 
 from renders.eta import eta_seconds
 from renders.models import AssetKind, JobAsset, JobState, RenderJob
+from renders.queue_estimate import estimated_wait_seconds
+from renders.selectors import LOG_LINES, job_files, job_log_lines, published_video_url
 
-LOG_LINES = 50
-# Used for the queue estimate until some jobs have finished to learn from.
-DEFAULT_TYPICAL_RENDER_SEC = 60
-TYPICAL_SAMPLE = 20
+__all__ = ["LOG_LINES", "asset_url", "estimated_wait_seconds", "job_detail", "job_summary", "job_url"]
 
 
-def asset_url(request: Request, asset: JobAsset) -> str:
+def asset_url(request: Request, asset: JobAsset, *, prefix: str | None = None) -> str:
     """Where a client fetches this file: the storage's presigned URL on S3, else the API's download.
 
     The API's own endpoint (not the web app's page) because it accepts API keys; the web view
-    requires a browser session.
+    requires a browser session. `prefix` (from `asset_url_prefix`) saves a `reverse()` per file.
     """
     if not isinstance(default_storage, FileSystemStorage):
         return asset.file.url  # presigned by the storage (S3 querystring auth)
-    return request.build_absolute_uri(
-        reverse("api_v1:render-asset", kwargs={"job_id": str(asset.job_id), "asset_id": str(asset.pk)})
-    )
+    return (prefix or asset_url_prefix(request, asset.job_id)) + str(asset.pk)
+
+
+def asset_url_prefix(request: Request, job_id: Any) -> str:
+    """The absolute download URL of this job's files without the file's id (which ends it)."""
+    url = reverse("api_v1:render-asset", kwargs={"job_id": str(job_id), "asset_id": "0"})
+    return request.build_absolute_uri(url)[:-1]
 
 
 def job_url(request: Request, job: RenderJob) -> str:
     return request.build_absolute_uri(reverse("api_v1:render-detail", kwargs={"job_id": str(job.pk)}))
-
-
-def typical_render_seconds() -> float:
-    """Mean wall time of the last TYPICAL_SAMPLE successful jobs, or DEFAULT_TYPICAL_RENDER_SEC."""
-    recent = (
-        RenderJob.objects.filter(state=JobState.SUCCEEDED, started_at__isnull=False, finished_at__isnull=False)
-        .order_by("-finished_at")
-        .values_list("started_at", "finished_at")[:TYPICAL_SAMPLE]
-    )
-    spans = [(finished - started).total_seconds() for started, finished in recent]
-    return sum(spans) / len(spans) if spans else DEFAULT_TYPICAL_RENDER_SEC
-
-
-def estimated_wait_seconds(job: RenderJob) -> int | None:
-    """Rough wait before a worker takes this queued job; None once it is no longer queued.
-
-    (jobs queued ahead of it + jobs running) × typical render time ÷ RENDER_WORKERS. Ahead: a
-    higher priority, or the same and older (the claim order). Jobs of every user count: they
-    share the workers.
-    """
-    if job.state != JobState.QUEUED:
-        return None
-    ahead = Q(priority__gt=job.priority) | Q(priority=job.priority, created_at__lt=job.created_at)
-    counts = RenderJob.objects.aggregate(
-        ahead=Count("pk", filter=Q(state=JobState.QUEUED) & ahead),
-        running=Count("pk", filter=Q(state=JobState.RUNNING)),
-    )
-    busy = counts["ahead"] + counts["running"]
-    if busy == 0:
-        return 0
-    return round(busy * typical_render_seconds() / settings.RENDER_WORKERS)
 
 
 def youtube_url(job: RenderJob) -> str | None:
@@ -77,8 +48,7 @@ def youtube_url(job: RenderJob) -> str | None:
     # Only a finished video can be published: polls of unfinished jobs skip the lookup.
     if job.state != JobState.SUCCEEDED:
         return None
-    publication = getattr(job, "publication", None)
-    return getattr(publication, "youtube_url", "") or None
+    return published_video_url(job=job)
 
 
 def job_summary(request: Request, job: RenderJob) -> dict[str, Any]:
@@ -101,14 +71,21 @@ def job_summary(request: Request, job: RenderJob) -> dict[str, Any]:
     }
 
 
-def job_detail(request: Request, job: RenderJob) -> dict[str, Any]:
-    assets = [asset for asset in job.assets.all() if asset.kind != AssetKind.UPLOAD]
-    urls = {asset.pk: asset_url(request, asset) for asset in assets}
+def job_detail(
+    request: Request, job: RenderJob, *, since_event: int | None = None, wait: int | None = None
+) -> dict[str, Any]:
+    """The job as GET /renders/{id} shows it. `wait`: the queue estimate, when the caller has it.
+
+    `since_event`: only log lines after that event id (the oldest LOG_LINES of them), so a poller
+    fetches each line once; without it, the newest LOG_LINES.
+    """
+    assets = [asset for asset in job_files(job=job) if asset.kind != AssetKind.UPLOAD]
+    prefix = asset_url_prefix(request, job.pk) if assets else ""
+    urls = {asset.pk: asset_url(request, asset, prefix=prefix) for asset in assets}
     video = next((asset for asset in assets if asset.kind == AssetKind.VIDEO), None)
     thumbnail = next((asset for asset in assets if asset.kind == AssetKind.THUMBNAIL), None)
     subtitle_formats = {AssetKind.SUBTITLES_SRT: "srt", AssetKind.SUBTITLES_VTT: "vtt"}
-    logs = list(job.events.order_by("-id")[:LOG_LINES])
-    logs.reverse()
+    logs = job_log_lines(job=job, since_event=since_event)
     return {
         "id": job.pk,
         "title": job.title,
@@ -117,7 +94,7 @@ def job_detail(request: Request, job: RenderJob) -> dict[str, Any]:
         "is_final": job.is_final,
         "step": job.step,
         "progress_pct": job.progress_pct,
-        "estimated_wait_seconds": estimated_wait_seconds(job),
+        "estimated_wait_seconds": wait if wait is not None else estimated_wait_seconds(job),
         "eta_seconds": eta_seconds(job),
         "assets": [
             {
@@ -137,7 +114,7 @@ def job_detail(request: Request, job: RenderJob) -> dict[str, Any]:
             if asset.kind in subtitle_formats
         ],
         "youtube_url": youtube_url(job),
-        "logs": [{"at": e.at, "level": e.level, "step": e.step, "message": e.message} for e in logs],
+        "logs": logs,
         "error": job.error,
         "error_step": job.error_step,
         "priority": job.priority,

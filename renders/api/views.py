@@ -6,12 +6,14 @@ is a 404 on every endpoint. Errors are shaped by `bhakti.api.errors.api_exceptio
 
 from __future__ import annotations
 
+import time
 from pathlib import PurePosixPath
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.http import HttpResponseBase
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseNotModified
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
@@ -23,6 +25,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
+from accounts.authentication import api_key_locked_out, raw_key_from_request
+from accounts.services import api_key_authenticate
 from bhakti.api.errors import ErrorSerializer
 from bhakti.api.json_input import JsonInputSerializer
 from bhakti.api.pagination import PageSerializer
@@ -34,6 +38,7 @@ from renders.api.representations import estimated_wait_seconds, job_detail, job_
 from renders.api.schema import IDEMPOTENCY_PARAMETERS, JOB_ID_PARAMETER
 from renders.api.serializers import JobDetailSerializer, JobFilterQuerySerializer, JobSummarySerializer, PlanField
 from renders.api.throttles import RenderStartRateThrottle
+from renders.conditional import etag_matches, job_etag
 from renders.deletion import job_delete
 from renders.downloads import serve_stored_file  # the web app's file serving (byte ranges, S3)
 from renders.idempotency import idempotent
@@ -51,7 +56,8 @@ from renders.pipeline.plan import (
     WATERMARKS,
     PlanError,
 )
-from renders.selectors import job_get_for_user, job_stats
+from renders.queue_estimate import estimated_wait_for
+from renders.selectors import JobStamp, job_get_for_user, job_stamp_for_user, job_stats
 from renders.services import job_cancel, job_create, job_retry
 from renders.topic import (
     MAX_TARGET_SEC,
@@ -304,7 +310,7 @@ class RenderCreateApi(RenderStartThrottled):
                 raise PlanRejected(error, limit=error.limit) from error
         url = job_url(request, job)
         # By class name: RendersApi inherits from RenderListApi too, whose OutputSerializer comes first.
-        output = RenderCreateApi.OutputSerializer(
+        output = _CREATED_SERIALIZER.to_representation(
             {
                 "job_id": job.pk,
                 "state": job.state,
@@ -315,7 +321,12 @@ class RenderCreateApi(RenderStartThrottled):
                 "created_at": job.created_at,
             }
         )
-        return Response(output.data, status=status.HTTP_201_CREATED, headers={"Location": url})
+        return Response(output, status=status.HTTP_201_CREATED, headers={"Location": url})
+
+
+# Bound once, as the detail serializer below: building one deep-copies its fields every request.
+_CREATED_SERIALIZER = RenderCreateApi.OutputSerializer()
+_CREATED_SERIALIZER.fields  # noqa: B018 - bind the fields once, at import
 
 
 @extend_schema_view(
@@ -370,19 +381,117 @@ class RendersApi(RenderListApi, RenderCreateApi):
     """GET and POST on /renders share one URL; each method is its own operation above."""
 
 
+SINCE_EVENT_PARAMETER = OpenApiParameter(
+    "since_event",
+    int,
+    OpenApiParameter.QUERY,
+    required=False,
+    description="Only log lines after this event id (a log line's `id`), at most 50, oldest first; without it, "
+    "the newest 50.",
+)
+
+
+def _since_event_or_none(raw: str) -> int | None:
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+
+
+def _since_event(request: Request) -> int | None:
+    raw = request.query_params.get("since_event")
+    if raw is None:
+        return None
+    since = _since_event_or_none(raw)
+    if since is None:
+        raise serializers.ValidationError({"since_event": "A log line's id: a whole number, 0 or more."})
+    return since
+
+
+def _detail_etag(stamp: JobStamp | RenderJob, wait: int | None) -> str:
+    # With S3 the answer holds presigned URLs that expire: a new ETag every half of their life
+    # keeps a revalidating client from holding on to dead links.
+    presigned = None
+    if not isinstance(default_storage, FileSystemStorage):
+        storage: Any = settings.STORAGES["default"]
+        options: dict[str, Any] = storage.get("OPTIONS", {})
+        half_life = max(30, int(options.get("querystring_expire", 3600)) // 2)
+        presigned = f"p{int(time.time() // half_life)}"
+    return job_etag(kind="d", version=stamp.version, parts=(wait, presigned))
+
+
+def _not_modified_for_api_key(request: HttpRequest, job_id: str) -> HttpResponseNotModified | None:
+    """A 304 for a poll whose ETag still holds, answered before DRF sets up the request; None when
+    the full path must decide (no If-None-Match, no API key, a key that is refused, a bad
+    `since_event`, a job that is not there or changed).
+
+    It authenticates as ApiKeyAuthentication does (the address lock-out for guessed keys, then the
+    key, from the cache when it is there), which is everything DRF would check for this GET: no
+    throttle applies to reads. Anything it cannot settle goes the full way, where refusals are
+    made and explained.
+    """
+    if_none_match = request.headers.get("If-None-Match")
+    raw_key = raw_key_from_request(request) if if_none_match else None
+    if not raw_key or api_key_locked_out(request):
+        return None
+    if "since_event" in request.GET and _since_event_or_none(request.GET["since_event"]) is None:
+        return None
+    key = api_key_authenticate(raw_key)
+    if key is None:
+        return None
+    request.user = key.user  # for the access log and the audit trail, as DRF would
+    try:
+        stamp = job_stamp_for_user(user=key.user, job_id=job_id)
+    except Http404:
+        return None
+    etag = _detail_etag(stamp, estimated_wait_for(state=stamp.state, created_at=stamp.created_at))
+    if not etag_matches(if_none_match, etag):
+        return None
+    response = HttpResponseNotModified()
+    for name, value in _revalidate_headers(etag).items():
+        response[name] = value
+    return response
+
+
 class RenderDetailApi(JsonApiView):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method == "GET":
+            not_modified = _not_modified_for_api_key(request, kwargs["job_id"])
+            if not_modified is not None:
+                return not_modified
+        return super().dispatch(request, *args, **kwargs)
+
     @extend_schema(
         tags=TAG,
         summary="A render job's status and results",
         operation_id="renders_retrieve",
         description="Poll until `is_final` is true. Asset URLs are absolute; with S3 storage they are "
-        "presigned and expire.",
-        parameters=[JOB_ID_PARAMETER],
-        responses={200: JobDetailSerializer, **error_responses(404)},
+        "presigned and expire. Every answer carries an `ETag`: send it back as `If-None-Match` and an "
+        "unchanged job is answered `304 Not Modified` with no body, cheaply. `?since_event=` returns only "
+        "the log lines after the last one you have.",
+        parameters=[JOB_ID_PARAMETER, SINCE_EVENT_PARAMETER],
+        responses={
+            200: JobDetailSerializer,
+            304: OpenApiResponse(description="Not modified since the ETag sent in `If-None-Match`."),
+            **error_responses(400, 404),
+        },
     )
     def get(self, request: Request, job_id: str) -> Response:
+        since_event = _since_event(request)
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match:  # a session, or a key not settled by the fast path in dispatch
+            stamp = job_stamp_for_user(user=request.user, job_id=job_id)
+            wait = estimated_wait_for(state=stamp.state, created_at=stamp.created_at)
+            etag = _detail_etag(stamp, wait)
+            if etag_matches(if_none_match, etag):
+                return Response(status=status.HTTP_304_NOT_MODIFIED, headers=_revalidate_headers(etag))
         job = job_get_for_user(user=request.user, job_id=job_id)
-        return Response(_detail_data(request, job))
+        # Read after the job row, so the ETag is never newer than what the body shows.
+        wait = estimated_wait_seconds(job)
+        data = _DETAIL_SERIALIZER.to_representation(job_detail(request, job, since_event=since_event, wait=wait))
+        return Response(data, headers=_revalidate_headers(_detail_etag(job, wait)))
+
+
+def _revalidate_headers(etag: str) -> dict[str, str]:
+    # private: the answer is one user's; no-cache: a cache may keep it but must ask (If-None-Match) each time.
+    return {"ETag": etag, "Cache-Control": "private, no-cache"}
 
     @extend_schema(
         tags=TAG,

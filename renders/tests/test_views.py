@@ -427,6 +427,39 @@ def test_it_pins_the_polling_partials_query_count(alice_client, alice, django_as
     assert response.status_code == 200 and "line 29" in response.content.decode()
 
 
+def test_the_polling_partial_revalidates_with_an_etag(alice_client, alice, django_assert_num_queries):
+    job = make_job(alice, state=JobState.RUNNING, step="compose", progress_pct=50)
+    url = reverse("renders:job_progress", args=[job.pk])
+    first = alice_client.get(url, headers={"HX-Request": "true"})
+    assert first.status_code == 200
+    assert first["Cache-Control"] == "private, no-cache" and first["ETag"]
+    # session, user, admin check, the job's version: no events, files or template
+    with django_assert_num_queries(4):
+        unchanged = alice_client.get(url, headers={"HX-Request": "true", "If-None-Match": first["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    JobEvent.objects.create(job=job, message="Scene 3 encoded")
+    changed = alice_client.get(url, headers={"HX-Request": "true", "If-None-Match": first["ETag"]})
+    assert changed.status_code == 200 and "Scene 3 encoded" in changed.content.decode()
+    assert changed["ETag"] != first["ETag"]
+
+
+def test_the_polling_partial_shows_log_times_in_the_local_zone(alice_client, alice, settings):
+    job = make_job(alice, state=JobState.RUNNING, step="images", progress_pct=10)
+    event = JobEvent.objects.create(job=job, message="Scene 1 drawn")
+    local = timezone.localtime(event.at)
+    body = alice_client.get(reverse("renders:job_progress", args=[job.pk]), headers={"HX-Request": "true"}).content
+    expected = f'<time datetime="{local.isoformat()}">{local:%H:%M:%S}</time>'
+    assert expected in body.decode()
+
+
+def test_the_polling_partial_is_a_404_for_someone_elses_job_even_with_an_etag(alice_client, bob):
+    job = make_job(bob, state=JobState.RUNNING)
+    answer = alice_client.get(
+        reverse("renders:job_progress", args=[job.pk]), headers={"HX-Request": "true", "If-None-Match": '"p1-x"'}
+    )
+    assert answer.status_code == 404
+
+
 def test_it_shows_the_player_downloads_and_subtitle_tracks_on_success(alice_client, alice):
     job = make_job(alice, state=JobState.SUCCEEDED, progress_pct=100, duration_sec=3.0, encoder="libx264")
     video = add_asset(job, AssetKind.VIDEO, "video.mp4", b"mp4 bytes")

@@ -1,0 +1,225 @@
+#!/usr/bin/env python
+"""CPU cost of the hot API and HTMX requests, in-process, each beside its target. `make bench-api`.
+
+A benchmark, not a test: it prints figures and exits 0 whatever they are (numbers depend on the
+machine; compare runs on the same machine). It sets up a scratch deployment (its own data dir and
+SQLite file, or --database-url), makes a creator with an API key and three jobs (queued, running
+with log lines, succeeded with files and log lines), then times each request through Django's test
+client: CPU time (`time.process_time`), the minimum over --blocks blocks of --repeat requests, so
+other processes on a shared machine disturb it as little as possible. Each row also shows the
+number of SQL statements one request runs.
+
+    .venv/bin/python scripts/bench_api.py
+    .venv/bin/python scripts/bench_api.py --database-url postgres://postgres@127.0.0.1:5432/bhakti_bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+PLAN = {
+    "title": "Bench",
+    "topic": "devotion",
+    "language": "en",
+    "voice": "female",
+    "style": "temple-painting",
+    "aspect": "16:9",
+    "resolution": "720p",
+    "mode": "proxy",
+    "music": "none",
+    "watermark": "none",
+    "scenes": [{"image_prompt": "a lamp by a river", "narration": "Om.", "duration_sec": 2}],
+}
+
+
+def configure(args: argparse.Namespace, scratch: Path) -> None:
+    for name in ("DATABASE_URL", "REDIS_URL", "S3_BUCKET"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="bhakti.settings",
+        BHAKTI_DATA_DIR=str(scratch),
+        DEBUG="0",
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123",
+        ALLOWED_HOSTS="testserver,127.0.0.1",
+        LOG_LEVEL="WARNING",
+        RATE_LIMIT_PER_MIN="1000000",
+        JOBS_PER_DAY="1000000",
+    )
+    # Whitenoise warns that collectstatic has not run; no static file is served here.
+    warnings.filterwarnings("ignore", message="No directory at")
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    if args.redis_url:
+        os.environ["REDIS_URL"] = args.redis_url
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", "--noinput", verbosity=0)
+    if args.redis_url:
+        from django.core.cache import cache
+
+        cache.clear()
+
+
+def make_jobs(user: Any) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob
+
+    jobs: dict[str, Any] = {}
+    for state in (JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED):
+        job = RenderJob.objects.create(owner=user, title=f"Bench {state}", language="en", plan=PLAN, state=state)
+        jobs[state] = job
+    running, succeeded = jobs[JobState.RUNNING], jobs[JobState.SUCCEEDED]
+    running.step, running.progress_pct, running.started_at = "images", 30, timezone.now()
+    running.save()
+    succeeded.step, succeeded.progress_pct = "store", 100
+    succeeded.started_at = timezone.now() - timedelta(seconds=40)
+    succeeded.finished_at, succeeded.duration_sec, succeeded.encoder = timezone.now(), 60.0, "libx264"
+    succeeded.save()
+    for job, lines in ((running, 12), (succeeded, 30)):
+        JobEvent.objects.bulk_create(JobEvent(job=job, message=f"step line {i}", step="images") for i in range(lines))
+    for kind, name in (
+        (AssetKind.VIDEO, "video.mp4"),
+        (AssetKind.THUMBNAIL, "thumb.jpg"),
+        (AssetKind.SUBTITLES_SRT, "subs.en.srt"),
+        (AssetKind.SUBTITLES_VTT, "subs.en.vtt"),
+        (AssetKind.NARRATION, "narration.m4a"),
+    ):
+        asset = JobAsset(job=succeeded, kind=kind, language="en", size_bytes=10)
+        asset.file.save(name, ContentFile(b"0123456789"), save=True)
+    return jobs
+
+
+def measure(call: Callable[[], Any], *, repeat: int, blocks: int) -> float:
+    """The minimum over blocks of the mean CPU milliseconds a call takes."""
+    call()  # warm: lazy imports, template loading, connections
+    best = float("inf")
+    for _ in range(blocks):
+        started = time.process_time()
+        for _ in range(repeat):
+            call()
+        best = min(best, (time.process_time() - started) / repeat * 1000)
+    return best
+
+
+def queries_of(call: Callable[[], Any]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return len(captured.captured_queries)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=50, help="requests per timed block")
+    parser.add_argument("--blocks", type=int, default=7, help="timed blocks; the fastest counts")
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL (the database must exist); default SQLite")
+    parser.add_argument("--redis-url", default="", help="Redis for the cache; default local memory")
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="bhakti-bench-api-"))
+    try:
+        configure(args, scratch)
+        return run(args)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from accounts.services import api_key_create, ensure_profile
+    from renders.models import JobState
+
+    user = User.objects.create_user("bench", password="bench-password-123")
+    ensure_profile(user)
+    _, raw_key = api_key_create(user=user, name="bench")
+    jobs = make_jobs(user)
+    api = Client(HTTP_X_API_KEY=raw_key, HTTP_ACCEPT="application/json")
+    browser = Client()
+    browser.force_login(user)
+
+    rows: list[tuple[str, float, int, str, float]] = []
+
+    def row(label: str, call: Callable[[], Any], target_ms: float, expect: int) -> None:
+        status = call().status_code
+        if status != expect:
+            rows.append((label, float("nan"), 0, f"HTTP {status}, not {expect}", target_ms))
+            return
+        cpu = measure(call, repeat=args.repeat, blocks=args.blocks)
+        rows.append((label, cpu, queries_of(call), "", target_ms))
+
+    for state, target in ((JobState.QUEUED, 2.0), (JobState.RUNNING, 2.0), (JobState.SUCCEEDED, 3.0)):
+        url = f"/api/v1/renders/{jobs[state].pk}"
+        row(f"API status poll, {state} (200)", partial(api.get, url), target, 200)
+        etag = api.get(url).headers.get("ETag")
+        if etag:
+            row(
+                f"API status poll, {state} (304)",
+                partial(api.get, url, HTTP_IF_NONE_MATCH=etag),
+                1.5,
+                304,
+            )
+        else:
+            rows.append((f"API status poll, {state} (304)", float("nan"), 0, "no ETag sent", 1.5))
+    htmx: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}
+    for state in (JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED):
+        url = f"/videos/{jobs[state].pk}/progress/"
+        row(f"HTMX progress, {state} (200)", partial(browser.get, url, **htmx), 4.0, 200)
+        etag = browser.get(url, **htmx).headers.get("ETag")
+        if etag:
+            row(
+                f"HTMX progress, {state} (304)",
+                partial(browser.get, url, HTTP_IF_NONE_MATCH=etag, **htmx),
+                4.0,
+                304,
+            )
+        else:
+            rows.append((f"HTMX progress, {state} (304)", float("nan"), 0, "no ETag sent", 4.0))
+    create_target = 10.0 if args.database_url else 6.0
+    row(
+        "API create",
+        lambda: api.post("/api/v1/renders", {"plan": PLAN}, content_type="application/json"),
+        create_target,
+        201,
+    )
+
+    from django.db import connection
+
+    print(f"\nCPU ms per request, min of {args.blocks} blocks of {args.repeat} ({connection.vendor}, DEBUG off)")
+    print(f"{'request':<36} {'CPU ms':>7} {'target':>7} {'queries':>7}")
+    for label, cpu, queries, note, target in rows:
+        if note:
+            print(f"{label:<36} {'—':>7} {target:>7.1f} {'':>7}  {note}")
+        else:
+            verdict = "met" if cpu <= target else "over"
+            print(f"{label:<36} {cpu:>7.2f} {target:>7.1f} {queries:>7}  {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
