@@ -447,6 +447,8 @@ SPECTACULAR_SETTINGS = {
         "CompatStateEnum": "compat.mappings.LEGACY_STATE_NAMES",
         "CompatVoiceEnum": "compat.mappings.LEGACY_VOICE_NAMES",
         "VoiceEnum": "renders.pipeline.plan.VOICES",
+        # A publication's and a series' privacy: the same three values, one enum.
+        "PrivacyEnum": "publishing.models.Privacy",
     },
 }
 # Webhooks: signed POSTs on every job state change, retried with exponential backoff.

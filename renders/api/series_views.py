@@ -216,7 +216,7 @@ class ScheduleInputSerializer(JsonInputSerializer):
     every_days = serializers.IntegerField(required=False, default=1, min_value=0, max_value=MAX_EVERY_DAYS)
     every_hours = serializers.IntegerField(required=False, default=0, min_value=0, max_value=MAX_EVERY_HOURS)
     made_for_kids = serializers.BooleanField(help_text="YouTube requires the answer for every video.")
-    privacy = serializers.ChoiceField(choices=["public", "unlisted", "private"], required=False, default="public")
+    privacy = serializers.ChoiceField(choices=["private", "unlisted", "public"], required=False, default="public")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["every_days"] == 0 and attrs["every_hours"] == 0:

@@ -399,7 +399,7 @@ def test_it_shows_a_running_job_with_progress_timeline_log_and_a_polling_region(
     assert 'data-step="speech" data-status="active"' in body
     assert 'data-step="compose" data-status="pending"' in body
     assert "images: done in 0.4 s" in body
-    assert 'alt="Scene 1"' in body
+    assert '<div class="caption">Scene 1</div>' in body  # named by its caption; the image itself is alt=""
     assert "Cancel render" in body and "hx-confirm=" in body
 
 
