@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from renders.pipeline import captions
 from renders.pipeline.context import Cue, Narration
 from renders.pipeline.fonts import SUBTITLE_FONT_FAMILY, devanagari_font
 from renders.pipeline.plan import Plan
@@ -366,12 +367,51 @@ def _ass_text(text: str, line_units: int) -> str:
     return "\\N".join(safe)
 
 
-def write_ass(cues: Sequence[Cue], out: Path, size: tuple[int, int], font_family: str) -> Path:
-    """An ASS script for libass: white text, dark outline and soft shadow, bottom centre."""
+# Word captions: white words, the spoken one in marigold (ASS colours are &HAABBGGRR).
+WORD_HIGHLIGHT_RGB = (0xFF, 0xC2, 0x1A)
+_HIGHLIGHT_TAG = "{\\1c&H" + "".join(f"{channel:02X}" for channel in reversed(WORD_HIGHLIGHT_RGB)) + "&}"
+WORD_UNITS = 16  # captions.MAX_GROUP_UNITS: a group's widest line
+
+
+def _ass_word_text(text: str) -> str:
+    """A word-state cue as ASS: escaped like any cue, then its highlight marks become colour overrides.
+
+    The marks sit at word boundaries, so the overrides never split a conjunct or a vowel sign
+    from its letter (libass shapes each word in one run).
+    """
+    safe = " ".join(text.split()).replace("{", "(").replace("}", ")").replace("\\", "\\\u200b")
+    return safe.replace(captions.HIGHLIGHT_ON, _HIGHLIGHT_TAG).replace(captions.HIGHLIGHT_OFF, "{\\r}")
+
+
+def word_layout(size: tuple[int, int], font_family: str = SUBTITLE_FONT_FAMILY) -> BurnLayout:
+    """Word captions: a big em (a WORD_UNITS line fills the width between margins, at most 8% of the
+    height), centred horizontally and sitting a little below the middle, clear of Shorts' buttons."""
     width, height = size
-    layout = burn_layout(size, font_family)
-    outline = max(1.0, round(layout.em_px * 0.06, 1))
+    side = round(width * 0.06)
+    em = max(8, min(round(height * 0.08), math.floor((width - 2 * side) / (WORD_UNITS * _EM_PER_UNIT))))
+    return BurnLayout(
+        em_px=em,
+        ass_font_size=round(em * _libass_size_scale(font_family)),
+        line_units=WORD_UNITS,
+        side_margin=side,
+        bottom_margin=round(height * 0.3),
+    )
+
+
+def write_ass(
+    cues: Sequence[Cue], out: Path, size: tuple[int, int], font_family: str, captions_style: str = "lines"
+) -> Path:
+    """An ASS script for libass: white text, dark outline and soft shadow, bottom centre.
+
+    `captions_style="words"` takes word-state cues (`captions.word_caption_cues`): bold, larger,
+    higher up, with a thicker outline, and the marked word in WORD_HIGHLIGHT_RGB.
+    """
+    width, height = size
+    words = captions_style == "words"
+    layout = word_layout(size, font_family) if words else burn_layout(size, font_family)
+    outline = max(1.0, round(layout.em_px * (0.09 if words else 0.06), 1))
     shadow = max(1.0, round(layout.em_px * 0.03, 1))
+    bold = -1 if words else 0
     header = "\n".join(
         [
             "[Script Info]",
@@ -387,7 +427,7 @@ def write_ass(cues: Sequence[Cue], out: Path, size: tuple[int, int], font_family
             "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
             "Alignment, MarginL, MarginR, MarginV, Encoding",
             f"Style: Default,{font_family.replace(',', ' ')},{layout.ass_font_size},&H00FFFFFF,&H00FFFFFF,"
-            f"&H00101010,&H96000000,0,0,0,0,100,100,0,0,1,{outline:g},{shadow:g},2,"
+            f"&H00101010,&H96000000,{bold},0,0,0,100,100,0,0,1,{outline:g},{shadow:g},2,"
             f"{layout.side_margin},{layout.side_margin},{layout.bottom_margin},1",
             "",
             "[Events]",
@@ -395,7 +435,8 @@ def write_ass(cues: Sequence[Cue], out: Path, size: tuple[int, int], font_family
         ]
     )
     events = [
-        f"Dialogue: 0,{_ass_time(cue.start)},{_ass_time(cue.end)},Default,,0,0,0,,{_ass_text(cue.text, layout.line_units)}"
+        f"Dialogue: 0,{_ass_time(cue.start)},{_ass_time(cue.end)},Default,,0,0,0,,"
+        + (_ass_word_text(cue.text) if words else _ass_text(cue.text, layout.line_units))
         for cue in cues
         if cue.text.strip() and cue.end > cue.start
     ]
