@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from renders.pipeline import captions
+from renders.pipeline import captions, roman
 from renders.pipeline.context import Cue, Narration
 from renders.pipeline.fonts import SUBTITLE_FONT_FAMILY, devanagari_font
 from renders.pipeline.plan import Plan
@@ -165,6 +165,8 @@ def write_subtitle_files(
 ) -> tuple[dict[str, dict[str, Path]], list[list[Cue]]]:
     """Write `{lang}.srt` and `{lang}.vtt` for the plan's language (and the alt language if any scene has it).
 
+    A Hindi plan also gets `hi-Latn.srt`/`.vtt`: its cues in Roman letters (`roman.romanize`).
+
     Returns the files by language, and the plan-language cues of each scene relative to that
     scene's start (for burning in), indexed like the scenes.
     """
@@ -188,6 +190,10 @@ def write_subtitle_files(
             alt_timeline.extend(_shift(alt_cues, offset, duration))
 
     files = {plan.language: _write_pair(timeline, out_dir, plan.language)}
+    if plan.language == "hi":
+        # For viewers who speak Hindi but do not read Devanagari: the same cues in Roman letters.
+        roman_cues = [Cue(cue.start, cue.end, roman.romanize(cue.text)) for cue in timeline]
+        files[roman.LANGUAGE_CODE] = _write_pair(roman_cues, out_dir, roman.LANGUAGE_CODE)
     if has_alt:
         files[plan.alt_language] = _write_pair(alt_timeline, out_dir, plan.alt_language)
     return files, per_scene
