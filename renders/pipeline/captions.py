@@ -19,12 +19,15 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
+from renders.pipeline import roman
 from renders.pipeline.context import Cue, Narration, SceneNarration
 from renders.pipeline.plan import Plan
 from renders.pipeline.text import display_units
 
 HIGHLIGHT_ON = "\ue000"
 HIGHLIGHT_OFF = "\ue001"
+# Starts the smaller line beneath a burned cue: the other language (`both`) or Roman Hindi (`roman`).
+SECONDARY = "\ue002"
 
 MAX_GROUP_WORDS = 4
 MAX_GROUP_UNITS = 16  # one big line on a 9:16 frame (subtitles.burn_layout sizes the font for it)
@@ -147,17 +150,55 @@ def word_caption_cues(scene: SceneNarration) -> list[Cue]:
     return cues
 
 
-def burn_cues(plan: Plan, narration: Narration, line_cues: Sequence[Sequence[Cue]]) -> list[list[Cue]]:
-    """Per scene, what compose burns in for the plan's `captions` setting (relative to each scene)."""
+def burn_cues(
+    plan: Plan,
+    narration: Narration,
+    line_cues: Sequence[Sequence[Cue]],
+    alt_cues: Sequence[Sequence[Cue]] = (),
+) -> list[list[Cue]]:
+    """Per scene, what compose burns in (relative to each scene) for the plan's `captions` and
+    `subtitles_on_screen` settings. `alt_cues` holds each scene's narration_alt cues, for `both`."""
     if plan.captions == "none":
         return [[] for _ in narration.scenes]
     if plan.captions == "words":
-        return [word_caption_cues(scene) for scene in narration.scenes]
-    return [list(cues) for cues in line_cues]
+        burned = [word_caption_cues(scene) for scene in narration.scenes]
+    else:
+        burned = [list(cues) for cues in line_cues]
+    if plan.subtitles_on_screen == "roman" and plan.language == "hi":
+        sentence_case = plan.captions == "lines"  # word groups are pieces of sentences: no capitals
+        return [
+            [with_secondary(cue, roman.romanize(cue.text, capitalize=sentence_case)) for cue in cues] for cues in burned
+        ]
+    if plan.subtitles_on_screen == "both" and alt_cues:
+        return [
+            [with_secondary(cue, _overlapping_text(cue, alts)) for cue in cues]
+            for cues, alts in zip(burned, alt_cues, strict=True)
+        ]
+    return burned
+
+
+def with_secondary(cue: Cue, secondary: str) -> Cue:
+    """The cue with a smaller line beneath it (on one line; libass wraps it if it must)."""
+    line = " ".join(secondary.split())
+    return Cue(cue.start, cue.end, f"{cue.text}{SECONDARY}{line}") if line else cue
+
+
+def _overlapping_text(cue: Cue, others: Sequence[Cue]) -> str:
+    """The text of the other-language cue sharing the most time with `cue` (its middle breaks ties)."""
+    best, best_overlap = "", 0.0
+    middle = (cue.start + cue.end) / 2
+    for other in others:
+        overlap = min(cue.end, other.end) - max(cue.start, other.start)
+        if other.start <= middle < other.end:
+            overlap += 1e-6
+        if overlap > best_overlap:
+            best, best_overlap = other.text, overlap
+    return best
 
 
 def highlighted_word(text: str) -> str | None:
-    """The highlighted word of a word-state cue's text, or None."""
+    """The highlighted word of a word-state cue's main line, or None."""
+    text = text.split(SECONDARY, 1)[0]
     if HIGHLIGHT_ON not in text:
         return None
     return text.split(HIGHLIGHT_ON, 1)[1].split(HIGHLIGHT_OFF, 1)[0]

@@ -163,10 +163,13 @@ def romanize_word(word: str) -> str:
     return _plain(iast)
 
 
-def romanize(text: str) -> str:
+def romanize(text: str, *, capitalize: bool = True) -> str:
     """A line of Hindi in Roman letters: each Devanagari word romanized, dandas as full stops,
-    Devanagari digits as ASCII, everything else kept; each sentence starts with a capital."""
+    Devanagari digits as ASCII, everything else kept; each sentence starts with a capital unless
+    `capitalize` is false (word captions show pieces of sentences)."""
     text = text.replace("॥", ".").replace("।", ".")
     text = "".join(str(unicodedata.digit(char)) if "\u0966" <= char <= "\u096f" else char for char in text)
     roman = _DEVANAGARI_WORD.sub(lambda match: romanize_word(match.group(0)), text)
+    if not capitalize:
+        return roman
     return re.sub(r"(^|[.!?]\s+)([a-z])", lambda match: match.group(1) + match.group(2).upper(), roman)

@@ -52,7 +52,7 @@ def run_pipeline(
 
     started = step("subtitles")
     subtitle_files, line_cues = subtitles.write_subtitle_files(plan, narration, work / "subtitles")
-    scene_cues = captions.burn_cues(plan, narration, line_cues)
+    scene_cues = captions.burn_cues(plan, narration, line_cues, subtitles.alt_scene_cues(plan, narration))
     callbacks.produced("subtitles", [path for files in subtitle_files.values() for path in files.values()])
     done("subtitles", started)
 

@@ -160,6 +160,22 @@ def _alt_scene_cues(text: str, language: str, span: tuple[float, float], limit: 
     return _sentence_cues(timed, limit)
 
 
+def alt_scene_cues(plan: Plan, narration: Narration) -> list[list[Cue]]:
+    """Per scene, its narration_alt cues relative to the scene's start ([] where it has none)."""
+    per_scene: list[list[Cue]] = []
+    for scene, spoken in zip(plan.scenes, narration.scenes, strict=True):
+        duration = spoken.duration_sec
+        if not scene.narration_alt.strip():
+            per_scene.append([])
+            continue
+        if spoken.sentences:
+            span = (spoken.sentences[0].start, spoken.sentences[-1].end)
+        else:
+            span = (min(LEAD_IN_SEC, duration), max(min(LEAD_IN_SEC, duration), duration - LEAD_IN_SEC))
+        per_scene.append(_alt_scene_cues(scene.narration_alt, plan.alt_language, span, duration))
+    return per_scene
+
+
 def write_subtitle_files(
     plan: Plan, narration: Narration, out_dir: Path
 ) -> tuple[dict[str, dict[str, Path]], list[list[Cue]]]:
@@ -176,18 +192,12 @@ def write_subtitle_files(
     timeline: list[Cue] = []
     alt_timeline: list[Cue] = []
     has_alt = any(scene.narration_alt.strip() for scene in plan.scenes)
-    for scene, spoken, offset in zip(plan.scenes, narration.scenes, starts, strict=True):
+    for spoken, offset, alt_cues in zip(narration.scenes, starts, alt_scene_cues(plan, narration), strict=True):
         duration = spoken.duration_sec
         cues = _sentence_cues(spoken.sentences, duration)
         per_scene.append(cues)
         timeline.extend(_shift(cues, offset, duration))
-        if has_alt and scene.narration_alt.strip():
-            if spoken.sentences:
-                span = (spoken.sentences[0].start, spoken.sentences[-1].end)
-            else:
-                span = (min(LEAD_IN_SEC, duration), max(min(LEAD_IN_SEC, duration), duration - LEAD_IN_SEC))
-            alt_cues = _alt_scene_cues(scene.narration_alt, plan.alt_language, span, duration)
-            alt_timeline.extend(_shift(alt_cues, offset, duration))
+        alt_timeline.extend(_shift(alt_cues, offset, duration))
 
     files = {plan.language: _write_pair(timeline, out_dir, plan.language)}
     if plan.language == "hi":
@@ -376,7 +386,22 @@ def _ass_text(text: str, line_units: int) -> str:
 # Word captions: white words, the spoken one in marigold (ASS colours are &HAABBGGRR).
 WORD_HIGHLIGHT_RGB = (0xFF, 0xC2, 0x1A)
 _HIGHLIGHT_TAG = "{\\1c&H" + "".join(f"{channel:02X}" for channel in reversed(WORD_HIGHLIGHT_RGB)) + "&}"
+_WHITE_TAG = "{\\1c&HFFFFFF&}"  # back to the style's white (not {\\r}, which would also reset the size)
 WORD_UNITS = 16  # captions.MAX_GROUP_UNITS: a group's widest line
+
+
+def _secondary_tag(layout: BurnLayout) -> str:
+    """Override for the smaller line beneath (the other language, or Roman letters): 62% size, not bold."""
+    size = max(6, round(layout.ass_font_size * 0.62))
+    return f"{{\\fs{size}\\b0}}"
+
+
+def _ass_event_text(text: str, layout: BurnLayout, words: bool) -> str:
+    primary, _, secondary = text.partition(captions.SECONDARY)
+    shown = _ass_word_text(primary) if words else _ass_text(primary, layout.line_units)
+    if secondary.strip():
+        shown += "\\N" + _secondary_tag(layout) + _ass_word_text(secondary)
+    return shown
 
 
 def _ass_word_text(text: str) -> str:
@@ -386,7 +411,7 @@ def _ass_word_text(text: str) -> str:
     from its letter (libass shapes each word in one run).
     """
     safe = " ".join(text.split()).replace("{", "(").replace("}", ")").replace("\\", "\\\u200b")
-    return safe.replace(captions.HIGHLIGHT_ON, _HIGHLIGHT_TAG).replace(captions.HIGHLIGHT_OFF, "{\\r}")
+    return safe.replace(captions.HIGHLIGHT_ON, _HIGHLIGHT_TAG).replace(captions.HIGHLIGHT_OFF, _WHITE_TAG)
 
 
 def word_layout(size: tuple[int, int], font_family: str = SUBTITLE_FONT_FAMILY) -> BurnLayout:
@@ -442,7 +467,7 @@ def write_ass(
     )
     events = [
         f"Dialogue: 0,{_ass_time(cue.start)},{_ass_time(cue.end)},Default,,0,0,0,,"
-        + (_ass_word_text(cue.text) if words else _ass_text(cue.text, layout.line_units))
+        + _ass_event_text(cue.text, layout, words)
         for cue in cues
         if cue.text.strip() and cue.end > cue.start
     ]

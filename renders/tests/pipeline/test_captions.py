@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from conftest import tiny_plan_data
-from renders.pipeline import captions
+from renders.pipeline import captions, roman
 from renders.pipeline.compose import build_timeline, global_cues
 from renders.pipeline.context import Callbacks, Cue, RenderSettings, SceneNarration
 from renders.pipeline.fonts import SUBTITLE_FONT_FAMILY
@@ -20,7 +20,7 @@ from renders.pipeline.plan import PlanError, parse_plan
 from renders.pipeline.providers.local import local_providers
 from renders.pipeline.runner import run_pipeline
 from renders.pipeline.speech import narrate_plan
-from renders.pipeline.subtitles import WORD_HIGHLIGHT_RGB, write_ass
+from renders.pipeline.subtitles import WORD_HIGHLIGHT_RGB, alt_scene_cues, write_ass, write_subtitle_files
 
 ENGLISH = [
     {"image_prompt": "a child praying", "narration": "Prahlad prayed to Vishnu, day and night.", "duration_sec": 2},
@@ -54,7 +54,7 @@ def _highlighted_at(events: list[Cue], seconds: float) -> str | None:
     assert len(showing) <= 1, f"overlapping caption events at {seconds}"
     if not showing:
         return None
-    match = re.search(r"\{\\1c&H[0-9A-F]{6}&\}(.*?)\{\\r\}", showing[0].text)
+    match = re.search(r"\{\\1c&H1AC2FF&\}(.*?)\{\\1c&HFFFFFF&\}", showing[0].text.split("\\N")[0])
     return match.group(1) if match else None
 
 
@@ -186,3 +186,37 @@ def test_a_vertical_proxy_draws_word_captions(tmp_path, language, scenes):
     assert _highlight_pixels(rest) < _highlight_pixels(band) / 10
     # White caption text is there too.
     assert int((band.min(axis=2) > 235).sum()) > 100
+
+
+# ---- two lines on screen ----------------------------------------------------------------------
+
+
+def test_roman_on_screen_highlights_the_same_word_in_roman_letters(tmp_path):
+    plan = parse_plan(tiny_plan_data(language="hi", scenes=HINDI, aspect="9:16", subtitles_on_screen="roman"))
+    settings = RenderSettings(work_dir=tmp_path / "work", cache_dir=tmp_path / "cache")
+    narration = narrate_plan(plan, settings, Callbacks(), local_providers())
+    cues = [cue for scene in captions.burn_cues(plan, narration, []) for cue in scene]
+    assert cues
+    for cue in cues:
+        main, secondary = cue.text.split(captions.SECONDARY)
+        shown = captions.highlighted_word(main)
+        assert shown is not None
+        assert captions.highlighted_word(secondary) == roman.romanize(shown, capitalize=False)
+    ass = write_ass(cues, tmp_path / "roman.ass", (1080, 1920), SUBTITLE_FONT_FAMILY, "words").read_text()
+    assert "\\N{\\fs" in ass and "{\\1c&H1AC2FF&}prahlad{\\1c&HFFFFFF&}" in ass
+
+
+def test_both_languages_put_the_overlapping_alt_line_beneath(tmp_path):
+    scenes = [{**ENGLISH[0], "narration_alt": "प्रह्लाद ने दिन-रात विष्णु की प्रार्थना की।"}, ENGLISH[1]]
+    plan = parse_plan(tiny_plan_data(scenes=scenes, subtitles_on_screen="both"))
+    assert plan.captions == "lines"
+    settings = RenderSettings(work_dir=tmp_path / "work", cache_dir=tmp_path / "cache")
+    narration = narrate_plan(plan, settings, Callbacks(), local_providers())
+    _files, lines = write_subtitle_files(plan, narration, tmp_path / "subs")
+    burned = captions.burn_cues(plan, narration, lines, alt_scene_cues(plan, narration))
+    assert burned[0] and all(
+        cue.text.endswith(captions.SECONDARY + "प्रह्लाद ने दिन-रात विष्णु की प्रार्थना की।") for cue in burned[0]
+    )
+    assert burned[1] and all(captions.SECONDARY not in cue.text for cue in burned[1])  # no alt text there
+    ass = write_ass(burned[0], tmp_path / "both.ass", (1920, 1080), SUBTITLE_FONT_FAMILY).read_text()
+    assert "Prahlad prayed to Vishnu, day and night.\\N{\\fs" in ass
