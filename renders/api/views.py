@@ -39,12 +39,14 @@ from renders.idempotency import idempotent
 from renders.models import JobAsset, JobState, RenderJob
 from renders.pipeline.plan import (
     ASPECTS,
+    CAPTIONS,
     LANGUAGES,
     MAX_TOPIC_CHARS,
     MODES,
     MUSIC,
     RESOLUTIONS,
     STYLES,
+    SUBTITLES_ON_SCREEN,
     VOICES,
     WATERMARKS,
     PlanError,
@@ -128,6 +130,12 @@ class RenderCreateApi(RenderStartThrottled):
         mode = serializers.ChoiceField(choices=MODES, required=False, help_text="With `topic`.")
         music = serializers.ChoiceField(choices=MUSIC, required=False, help_text="With `topic`.")
         watermark = serializers.ChoiceField(choices=WATERMARKS, required=False, help_text="With `topic`.")
+        captions = serializers.ChoiceField(
+            choices=CAPTIONS, required=False, help_text="With `topic`. Default: `words` for 9:16 and 1:1, else `lines`."
+        )
+        subtitles_on_screen = serializers.ChoiceField(
+            choices=SUBTITLES_ON_SCREEN, required=False, help_text="With `topic`. `roman` needs `language` hi."
+        )
         webhook_url = serializers.URLField(
             max_length=200,
             required=False,
