@@ -60,7 +60,12 @@ def _display_words(sentence: str) -> list[str]:
 
 
 def _matched(words: Sequence[str], timed: Sequence[Cue]) -> list[Cue] | None:
-    """The provider's word cues renamed to the sentence's words, when they are the same words in order."""
+    """The provider's word cues renamed to the sentence's words, when they are the same words in order.
+
+    A provider's cue for punctuation alone (ElevenLabs times "—" like a word) is left out, as the
+    shown words carry such marks with their neighbour.
+    """
+    timed = [cue for cue in timed if _bare(cue.text)]
     if len(words) != len(timed):
         return None
     if any(_bare(word) != _bare(cue.text) for word, cue in zip(words, timed, strict=True)):

@@ -99,6 +99,16 @@ def test_without_provider_timings_words_share_the_sentence_by_length():
     assert lengths[0] < lengths[1] < lengths[2]  # 2, 5 and 7 letters
 
 
+def test_provider_words_with_punctuation_keep_their_own_timings():
+    # ElevenLabs' words keep their punctuation and time a lone dash like a word.
+    words = (Cue(0.5, 0.8, "Om"), Cue(0.9, 1.0, "—"), Cue(1.1, 1.5, "namah,"), Cue(1.6, 2.2, "Shivaya."))
+    scene = SceneNarration(0, None, 1.7, 3.0, (Cue(0.5, 2.2, "Om — namah, Shivaya."),), words)
+    timings = captions.sentence_word_timings(scene)[0]
+    assert [(cue.start, cue.end, cue.text) for cue in timings] == [
+        (0.5, 0.8, "Om —"), (1.1, 1.5, "namah,"), (1.6, 2.2, "Shivaya."),
+    ]  # fmt: skip
+
+
 def test_word_states_never_overlap_and_hold_a_group_briefly():
     words = (Cue(0.5, 0.8, "Om"), Cue(0.9, 1.3, "namah"), Cue(1.4, 2.0, "Shivaya"))
     scene = SceneNarration(0, None, 1.5, 4.0, (Cue(0.5, 2.0, "Om namah Shivaya."),), words)
