@@ -47,7 +47,7 @@ SCOPES = (
 CAPTION_TRACK_NAMES = {
     code: name if NATIVE_LANGUAGE_NAMES[code] == name else f"{NATIVE_LANGUAGE_NAMES[code]} ({name})"
     for code, name in LANGUAGE_NAMES.items()
-}
+} | {"hi-Latn": "Hindi (Roman letters)"}  # a Hindi video's Roman Hindi subtitles (renders.pipeline.roman)
 
 
 class PublishError(Exception):

@@ -49,9 +49,25 @@ WATERMARK_CHOICES = [
     ("bl", "Bottom left"),
     ("br", "Bottom right"),
 ]
+CAPTIONS_CHOICES = [
+    ("", "Automatic: word by word for Shorts and square, lines for 16:9"),
+    ("words", "Word by word (big, the spoken word highlighted)"),
+    ("lines", "Subtitle lines at the bottom"),
+    ("none", "None burned in (subtitle files only)"),
+]
+ON_SCREEN_CHOICES = [
+    ("main", "The narration's language"),
+    ("both", "Both languages (the other one smaller, beneath)"),
+    ("roman", "Hindi also in Roman letters"),
+]
 
 SCENE_PREFIX = "scenes"
-PLAN_FIELDS = ("title", "topic", "language", "voice", "style", "aspect", "resolution", "mode", "music", "watermark")
+PLAN_FIELDS = (
+    "title", "topic", "language", "voice", "style", "aspect", "resolution", "mode", "music", "watermark",
+    "captions", "subtitles_on_screen",
+)  # fmt: skip
+# Plan fields whose blank choice means "let parse_plan pick the default" (it depends on other fields).
+_BLANK_IS_DEFAULT = ("captions", "subtitles_on_screen")
 
 
 class PlanForm(forms.Form):
@@ -78,6 +94,14 @@ class PlanForm(forms.Form):
     )
     music = forms.ChoiceField(choices=MUSIC_CHOICES, initial="tanpura")
     watermark = forms.ChoiceField(choices=WATERMARK_CHOICES, initial="none")
+    captions = forms.ChoiceField(choices=CAPTIONS_CHOICES, initial="", required=False, label="Captions")
+    subtitles_on_screen = forms.ChoiceField(
+        choices=ON_SCREEN_CHOICES,
+        initial="main",
+        required=False,
+        label="Subtitles show",
+        help_text="Both languages needs scenes with the other language's narration; Roman letters needs Hindi.",
+    )
 
 
 class WriteScriptForm(forms.Form):
@@ -292,7 +316,11 @@ def error_summary(plan_form: PlanForm, formset: BaseSceneFormSet) -> list[dict[s
 def plan_data_from_forms(plan_form: PlanForm, formset: BaseSceneFormSet) -> dict[str, Any]:
     """The plan dict job_create takes, from two valid forms."""
     return {
-        **{field: plan_form.cleaned_data[field] for field in PLAN_FIELDS},
+        **{
+            field: plan_form.cleaned_data[field]
+            for field in PLAN_FIELDS
+            if not (field in _BLANK_IS_DEFAULT and not plan_form.cleaned_data[field])
+        },
         "scenes": [form.scene_data() for form in formset.filled_forms()],
     }
 

@@ -181,7 +181,8 @@ class JobAsset(models.Model):
 
     job = models.ForeignKey(RenderJob, on_delete=models.CASCADE, related_name="assets")
     kind = models.CharField(max_length=16, choices=AssetKind.choices)
-    language = models.CharField(max_length=2, blank=True)
+    # A plan language ("en", "hi") or a script variant of one ("hi-Latn": Hindi in Roman letters).
+    language = models.CharField(max_length=8, blank=True)
     scene_index = models.PositiveSmallIntegerField(default=0)  # 0 for assets not tied to a scene
     file = models.FileField(upload_to=asset_upload_to, max_length=300)
     size_bytes = models.PositiveBigIntegerField(default=0)

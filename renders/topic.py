@@ -35,7 +35,9 @@ logger = logging.getLogger(__name__)
 MIN_TARGET_SEC = 15
 MAX_TARGET_SEC = 600
 # Plan settings a topic request may set; the script decides title, scenes and (offline) style and music.
-PLAN_SETTINGS = ("voice", "style", "aspect", "resolution", "mode", "music", "watermark")
+PLAN_SETTINGS = (
+    "voice", "style", "aspect", "resolution", "mode", "music", "watermark", "captions", "subtitles_on_screen",
+)  # fmt: skip
 # A scene the chat model is asked for lasts about this long: one to three spoken sentences.
 TARGET_SCENE_SEC = 6.0
 

@@ -45,6 +45,7 @@ from renders.forms import (
     scene_formset,
 )
 from renders.models import AssetKind, JobAsset, JobState, RenderJob
+from renders.pipeline import roman
 from renders.pipeline.context import STEPS
 from renders.pipeline.plan import LANGUAGE_NAMES, PlanError
 from renders.script_service import script_provider
@@ -92,7 +93,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "filter_query": urlencode(query),
         "filtered": bool(query),
         "stats": job_stats(user=request.user),
-        "language_names": LANGUAGE_LABELS,
+        "language_names": {**LANGUAGE_LABELS, roman.LANGUAGE_CODE: "Hindi in Roman letters"},
     }
     template = "renders/dashboard.html#results" if request.htmx else "renders/dashboard.html"
     return render(request, template, context)
@@ -420,7 +421,7 @@ def _status_context(job: RenderJob, *, action_error: str = "") -> dict[str, Any]
         "subtitles": subtitles,
         "vtt_tracks": [asset for asset in subtitles if asset.kind == AssetKind.SUBTITLES_VTT],
         "scene_count": len(plan_scenes),
-        "language_names": LANGUAGE_LABELS,
+        "language_names": {**LANGUAGE_LABELS, roman.LANGUAGE_CODE: "Hindi in Roman letters"},
         "action_error": action_error,
         "cancel_pending": job.cancel_requested and not job.is_final,
         "eta": eta_text(eta_seconds(job)),

@@ -67,6 +67,20 @@ class PlanSerializer(serializers.Serializer):
     mode = _optional_choice(plan_schema.MODES)
     music = _optional_choice(plan_schema.MUSIC)
     watermark = _optional_choice(plan_schema.WATERMARKS)
+    captions = serializers.ChoiceField(
+        choices=plan_schema.CAPTIONS,
+        required=False,
+        allow_null=True,
+        help_text="Burned-in captions: `words` (2-4 words, the spoken one highlighted), `lines` or `none`. "
+        "Default: `words` for 9:16 and 1:1, `lines` for 16:9.",
+    )
+    subtitles_on_screen = serializers.ChoiceField(
+        choices=plan_schema.SUBTITLES_ON_SCREEN,
+        required=False,
+        allow_null=True,
+        help_text="`main` (the narration's language), `both` (the other language's line smaller beneath, where "
+        "scenes have `narration_alt`) or `roman` (Hindi narration also in Roman letters; needs `language` hi).",
+    )
     fps = serializers.ChoiceField(choices=(24, 25, 30), required=False)
     scenes = serializers.ListField(child=SceneSerializer(), min_length=1, max_length=settings.MAX_SCENES)
 

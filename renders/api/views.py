@@ -46,12 +46,14 @@ from renders.models import DEFAULT_PRIORITY, MAX_PRIORITY, MIN_PRIORITY, JobAsse
 from renders.photo_story import MAX_DESCRIPTION_CHARS, MAX_DETAIL_CHARS, MAX_DETAILS, MAX_PHOTOS, photo_job_create
 from renders.pipeline.plan import (
     ASPECTS,
+    CAPTIONS,
     LANGUAGES,
     MAX_TOPIC_CHARS,
     MODES,
     MUSIC,
     RESOLUTIONS,
     STYLES,
+    SUBTITLES_ON_SCREEN,
     VOICES,
     WATERMARKS,
     PlanError,
@@ -191,6 +193,12 @@ class RenderCreateApi(RenderStartThrottled):
         mode = serializers.ChoiceField(choices=MODES, required=False, help_text="With `topic` or `photos`.")
         music = serializers.ChoiceField(choices=MUSIC, required=False, help_text="With `topic` or `photos`.")
         watermark = serializers.ChoiceField(choices=WATERMARKS, required=False, help_text="With `topic` or `photos`.")
+        captions = serializers.ChoiceField(
+            choices=CAPTIONS, required=False, help_text="With `topic`. Default: `words` for 9:16 and 1:1, else `lines`."
+        )
+        subtitles_on_screen = serializers.ChoiceField(
+            choices=SUBTITLES_ON_SCREEN, required=False, help_text="With `topic`. `roman` needs `language` hi."
+        )
         webhook_url = serializers.URLField(
             max_length=200,
             required=False,

@@ -178,6 +178,7 @@ class _Context:
     mark: Path | None
     mark_xy: tuple[int, int]
     mark_digest: str
+    captions: str = "lines"  # the plan's caption style: how write_ass lays out the burned cues
 
 
 def _still_prep(fps: int, frames: int, once: str) -> str:
@@ -253,7 +254,9 @@ def _overlays(ctx: _Context, ass: Path | None, mark_input: int) -> str:
 def _write_segment_ass(ctx: _Context, name: str, cues: list[Cue]) -> tuple[Path | None, str]:
     if not cues:
         return None, ""
-    path = subtitles.write_ass(cues, ctx.subs_dir / f"{name}.ass", ctx.frame, fonts.SUBTITLE_FONT_FAMILY)
+    path = subtitles.write_ass(
+        cues, ctx.subs_dir / f"{name}.ass", ctx.frame, fonts.SUBTITLE_FONT_FAMILY, captions_style=ctx.captions
+    )
     return path, file_digest(path)
 
 
@@ -634,7 +637,7 @@ def _encoding_context(
         frame=frame, fps=plan.fps, video_args=video_args,
         video_key=video_args, fonts_dir=fonts.fonts_dir(),  # slices per frame follow the thread count
         font_digest=file_digest(fonts.devanagari_font()), subs_dir=subs_dir, mark=mark, mark_xy=mark_xy,
-        mark_digest=file_digest(mark) if mark else "",
+        mark_digest=file_digest(mark) if mark else "", captions=plan.captions,
     )  # fmt: skip
 
 

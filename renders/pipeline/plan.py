@@ -25,6 +25,15 @@ MODES = ("proxy", "final")
 MUSIC = ("tanpura", "bells", "none")
 WATERMARKS = ("none", "tl", "tr", "bl", "br")
 STYLES = ("temple-painting", "watercolor", "miniature", "cinematic", "storybook")
+# Burned-in captions: `lines` (sentence cues at the bottom), `words` (2–4 words big and centred,
+# the word being spoken highlighted), `none` (nothing burned in; the SRT/VTT files are still made).
+CAPTIONS = ("lines", "words", "none")
+# Vertical Shorts are watched muted on phones, where word captions are expected; a wide video keeps
+# quiet sentence lines; a square one (feeds, often muted too) gets word captions.
+DEFAULT_CAPTIONS = {"16:9": "lines", "9:16": "words", "1:1": "words"}
+# What the burned captions show: the narration's language (`main`), that plus the other language's
+# line smaller beneath (`both`, where scenes have narration_alt), or Hindi also in Roman letters (`roman`).
+SUBTITLES_ON_SCREEN = ("main", "both", "roman")
 
 MAX_TITLE_CHARS = 120
 MAX_TOPIC_CHARS = 300
@@ -69,6 +78,8 @@ class Plan:
     music: str = "tanpura"
     watermark: str = "none"
     fps: int = 30
+    captions: str = "lines"
+    subtitles_on_screen: str = "main"
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -212,6 +223,10 @@ def parse_plan(data: object, limits: Limits | None = None) -> Plan:
     mode = _choice(data, "mode", MODES, "final", errors)
     music = _choice(data, "music", MUSIC, "tanpura", errors)
     watermark = _choice(data, "watermark", WATERMARKS, "none", errors)
+    captions = _choice(data, "captions", CAPTIONS, DEFAULT_CAPTIONS[aspect], errors)
+    on_screen = _choice(data, "subtitles_on_screen", SUBTITLES_ON_SCREEN, "main", errors)
+    if on_screen == "roman" and language != "hi" and "subtitles_on_screen" not in errors:
+        errors["subtitles_on_screen"] = "roman shows Hindi narration in Roman letters, so it needs language hi"
     fps = data.get("fps", 30)
     if isinstance(fps, bool) or not isinstance(fps, int) or fps not in (24, 25, 30):
         errors["fps"] = f"must be 24, 25 or 30 (got {fps!r})"
@@ -265,7 +280,7 @@ def parse_plan(data: object, limits: Limits | None = None) -> Plan:
         raise PlanError(errors, limit=requested_limit or spoken_limit)
     known = {
         "title", "topic", "language", "voice", "style", "aspect", "resolution", "mode", "music",
-        "watermark", "fps", "scenes",
+        "watermark", "fps", "captions", "subtitles_on_screen", "scenes",
     }  # fmt: skip
     return Plan(
         title=title,
@@ -279,6 +294,8 @@ def parse_plan(data: object, limits: Limits | None = None) -> Plan:
         music=music,
         watermark=watermark,
         fps=fps,
+        captions=captions,
+        subtitles_on_screen=on_screen,
         scenes=tuple(scenes),
         extra={key: value for key, value in data.items() if key not in known},
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 
-from renders.pipeline import compose, images, speech, subtitles, thumbnail
+from renders.pipeline import captions, compose, images, speech, subtitles, thumbnail
 from renders.pipeline.context import Callbacks, RenderResult, RenderSettings
 from renders.pipeline.plan import Plan
 from renders.pipeline.providers.base import ProviderSet
@@ -51,7 +51,8 @@ def run_pipeline(
     done("speech", started)
 
     started = step("subtitles")
-    subtitle_files, scene_cues = subtitles.write_subtitle_files(plan, narration, work / "subtitles")
+    subtitle_files, line_cues = subtitles.write_subtitle_files(plan, narration, work / "subtitles")
+    scene_cues = captions.burn_cues(plan, narration, line_cues, subtitles.alt_scene_cues(plan, narration))
     callbacks.produced("subtitles", [path for files in subtitle_files.values() for path in files.values()])
     done("subtitles", started)
 

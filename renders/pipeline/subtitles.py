@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from renders.pipeline import captions, roman
 from renders.pipeline.context import Cue, Narration
 from renders.pipeline.fonts import SUBTITLE_FONT_FAMILY, devanagari_font
 from renders.pipeline.plan import Plan
@@ -159,10 +160,28 @@ def _alt_scene_cues(text: str, language: str, span: tuple[float, float], limit: 
     return _sentence_cues(timed, limit)
 
 
+def alt_scene_cues(plan: Plan, narration: Narration) -> list[list[Cue]]:
+    """Per scene, its narration_alt cues relative to the scene's start ([] where it has none)."""
+    per_scene: list[list[Cue]] = []
+    for scene, spoken in zip(plan.scenes, narration.scenes, strict=True):
+        duration = spoken.duration_sec
+        if not scene.narration_alt.strip():
+            per_scene.append([])
+            continue
+        if spoken.sentences:
+            span = (spoken.sentences[0].start, spoken.sentences[-1].end)
+        else:
+            span = (min(LEAD_IN_SEC, duration), max(min(LEAD_IN_SEC, duration), duration - LEAD_IN_SEC))
+        per_scene.append(_alt_scene_cues(scene.narration_alt, plan.alt_language, span, duration))
+    return per_scene
+
+
 def write_subtitle_files(
     plan: Plan, narration: Narration, out_dir: Path
 ) -> tuple[dict[str, dict[str, Path]], list[list[Cue]]]:
     """Write `{lang}.srt` and `{lang}.vtt` for the plan's language (and the alt language if any scene has it).
+
+    A Hindi plan also gets `hi-Latn.srt`/`.vtt`: its cues in Roman letters (`roman.romanize`).
 
     Returns the files by language, and the plan-language cues of each scene relative to that
     scene's start (for burning in), indexed like the scenes.
@@ -173,20 +192,18 @@ def write_subtitle_files(
     timeline: list[Cue] = []
     alt_timeline: list[Cue] = []
     has_alt = any(scene.narration_alt.strip() for scene in plan.scenes)
-    for scene, spoken, offset in zip(plan.scenes, narration.scenes, starts, strict=True):
+    for spoken, offset, alt_cues in zip(narration.scenes, starts, alt_scene_cues(plan, narration), strict=True):
         duration = spoken.duration_sec
         cues = _sentence_cues(spoken.sentences, duration)
         per_scene.append(cues)
         timeline.extend(_shift(cues, offset, duration))
-        if has_alt and scene.narration_alt.strip():
-            if spoken.sentences:
-                span = (spoken.sentences[0].start, spoken.sentences[-1].end)
-            else:
-                span = (min(LEAD_IN_SEC, duration), max(min(LEAD_IN_SEC, duration), duration - LEAD_IN_SEC))
-            alt_cues = _alt_scene_cues(scene.narration_alt, plan.alt_language, span, duration)
-            alt_timeline.extend(_shift(alt_cues, offset, duration))
+        alt_timeline.extend(_shift(alt_cues, offset, duration))
 
     files = {plan.language: _write_pair(timeline, out_dir, plan.language)}
+    if plan.language == "hi":
+        # For viewers who speak Hindi but do not read Devanagari: the same cues in Roman letters.
+        roman_cues = [Cue(cue.start, cue.end, roman.romanize(cue.text)) for cue in timeline]
+        files[roman.LANGUAGE_CODE] = _write_pair(roman_cues, out_dir, roman.LANGUAGE_CODE)
     if has_alt:
         files[plan.alt_language] = _write_pair(alt_timeline, out_dir, plan.alt_language)
     return files, per_scene
@@ -366,12 +383,66 @@ def _ass_text(text: str, line_units: int) -> str:
     return "\\N".join(safe)
 
 
-def write_ass(cues: Sequence[Cue], out: Path, size: tuple[int, int], font_family: str) -> Path:
-    """An ASS script for libass: white text, dark outline and soft shadow, bottom centre."""
+# Word captions: white words, the spoken one in marigold (ASS colours are &HAABBGGRR).
+WORD_HIGHLIGHT_RGB = (0xFF, 0xC2, 0x1A)
+_HIGHLIGHT_TAG = "{\\1c&H" + "".join(f"{channel:02X}" for channel in reversed(WORD_HIGHLIGHT_RGB)) + "&}"
+_WHITE_TAG = "{\\1c&HFFFFFF&}"  # back to the style's white (not {\\r}, which would also reset the size)
+WORD_UNITS = 16  # captions.MAX_GROUP_UNITS: a group's widest line
+
+
+def _secondary_tag(layout: BurnLayout) -> str:
+    """Override for the smaller line beneath (the other language, or Roman letters): 62% size, not bold."""
+    size = max(6, round(layout.ass_font_size * 0.62))
+    return f"{{\\fs{size}\\b0}}"
+
+
+def _ass_event_text(text: str, layout: BurnLayout, words: bool) -> str:
+    primary, _, secondary = text.partition(captions.SECONDARY)
+    shown = _ass_word_text(primary) if words else _ass_text(primary, layout.line_units)
+    if secondary.strip():
+        shown += "\\N" + _secondary_tag(layout) + _ass_word_text(secondary)
+    return shown
+
+
+def _ass_word_text(text: str) -> str:
+    """A word-state cue as ASS: escaped like any cue, then its highlight marks become colour overrides.
+
+    The marks sit at word boundaries, so the overrides never split a conjunct or a vowel sign
+    from its letter (libass shapes each word in one run).
+    """
+    safe = " ".join(text.split()).replace("{", "(").replace("}", ")").replace("\\", "\\\u200b")
+    return safe.replace(captions.HIGHLIGHT_ON, _HIGHLIGHT_TAG).replace(captions.HIGHLIGHT_OFF, _WHITE_TAG)
+
+
+def word_layout(size: tuple[int, int], font_family: str = SUBTITLE_FONT_FAMILY) -> BurnLayout:
+    """Word captions: a big em (a WORD_UNITS line fills the width between margins, at most 8% of the
+    height), centred horizontally and sitting a little below the middle, clear of Shorts' buttons."""
     width, height = size
-    layout = burn_layout(size, font_family)
-    outline = max(1.0, round(layout.em_px * 0.06, 1))
+    side = round(width * 0.06)
+    em = max(8, min(round(height * 0.08), math.floor((width - 2 * side) / (WORD_UNITS * _EM_PER_UNIT))))
+    return BurnLayout(
+        em_px=em,
+        ass_font_size=round(em * _libass_size_scale(font_family)),
+        line_units=WORD_UNITS,
+        side_margin=side,
+        bottom_margin=round(height * 0.3),
+    )
+
+
+def write_ass(
+    cues: Sequence[Cue], out: Path, size: tuple[int, int], font_family: str, captions_style: str = "lines"
+) -> Path:
+    """An ASS script for libass: white text, dark outline and soft shadow, bottom centre.
+
+    `captions_style="words"` takes word-state cues (`captions.word_caption_cues`): bold, larger,
+    higher up, with a thicker outline, and the marked word in WORD_HIGHLIGHT_RGB.
+    """
+    width, height = size
+    words = captions_style == "words"
+    layout = word_layout(size, font_family) if words else burn_layout(size, font_family)
+    outline = max(1.0, round(layout.em_px * (0.09 if words else 0.06), 1))
     shadow = max(1.0, round(layout.em_px * 0.03, 1))
+    bold = -1 if words else 0
     header = "\n".join(
         [
             "[Script Info]",
@@ -387,7 +458,7 @@ def write_ass(cues: Sequence[Cue], out: Path, size: tuple[int, int], font_family
             "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
             "Alignment, MarginL, MarginR, MarginV, Encoding",
             f"Style: Default,{font_family.replace(',', ' ')},{layout.ass_font_size},&H00FFFFFF,&H00FFFFFF,"
-            f"&H00101010,&H96000000,0,0,0,0,100,100,0,0,1,{outline:g},{shadow:g},2,"
+            f"&H00101010,&H96000000,{bold},0,0,0,100,100,0,0,1,{outline:g},{shadow:g},2,"
             f"{layout.side_margin},{layout.side_margin},{layout.bottom_margin},1",
             "",
             "[Events]",
@@ -395,7 +466,8 @@ def write_ass(cues: Sequence[Cue], out: Path, size: tuple[int, int], font_family
         ]
     )
     events = [
-        f"Dialogue: 0,{_ass_time(cue.start)},{_ass_time(cue.end)},Default,,0,0,0,,{_ass_text(cue.text, layout.line_units)}"
+        f"Dialogue: 0,{_ass_time(cue.start)},{_ass_time(cue.end)},Default,,0,0,0,,"
+        + _ass_event_text(cue.text, layout, words)
         for cue in cues
         if cue.text.strip() and cue.end > cue.start
     ]

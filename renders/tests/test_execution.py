@@ -62,6 +62,17 @@ def test_it_renders_a_job_and_stores_every_file(alice, settings):
     assert job.events.filter(message__startswith="Done").exists()
 
 
+def test_it_stores_roman_hindi_subtitles_for_a_hindi_job(alice):
+    job = job_create(owner=alice, plan_data=tiny_plan_data(language="hi", aspect="9:16", scenes=[
+        {"image_prompt": "a river at dawn", "narration": "प्रह्लाद ने प्रार्थना की।", "duration_sec": 1.5},
+    ]))  # fmt: skip
+    assert execute_render_job(str(job.pk)) == JobState.SUCCEEDED
+    roman = job.assets.get(kind=AssetKind.SUBTITLES_SRT, language="hi-Latn")
+    with roman.file.open("rb") as handle:
+        assert "Prahlad ne prarthana ki." in handle.read().decode()
+    assert job.assets.filter(kind=AssetKind.SUBTITLES_VTT, language="hi-Latn").count() == 1
+
+
 def test_it_does_nothing_for_a_job_already_final(alice):
     job = job_create(owner=alice, plan_data=tiny_plan_data())
     RenderJob.objects.filter(pk=job.pk).update(state=JobState.SUCCEEDED)

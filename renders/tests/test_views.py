@@ -58,7 +58,7 @@ def png_bytes(size=(32, 18), image_format="PNG") -> bytes:
 def create_post(**overrides) -> dict[str, str]:
     """A create-form POST for tiny_plan_data's two scenes, as the browser sends it."""
     plan = tiny_plan_data()
-    data = {field: plan[field] for field in studio_forms.PLAN_FIELDS}
+    data = {field: plan.get(field, "") for field in studio_forms.PLAN_FIELDS}
     data.update(
         {
             "scenes-TOTAL_FORMS": "2",
@@ -820,3 +820,18 @@ def test_it_says_nothing_of_attempts_for_a_first_try(alice_client, alice):
     job = make_job(alice, state=JobState.RUNNING, attempts=1)
     body = alice_client.get(reverse("renders:job_status", args=[job.pk])).content.decode()
     assert 'data-testid="job-attempt"' not in body
+
+
+def test_it_takes_captions_from_the_form_with_automatic_by_shape(alice_client, alice):
+    alice_client.post(reverse("renders:create"), create_post(aspect="9:16"))
+    alice_client.post(reverse("renders:create"), create_post(aspect="9:16", captions="lines"))
+    plans = [job.plan for job in RenderJob.objects.filter(owner=alice).order_by("created_at")]
+    assert [plan["captions"] for plan in plans] == ["words", "lines"]
+    assert [plan["subtitles_on_screen"] for plan in plans] == ["main", "main"]
+
+
+def test_it_puts_a_roman_subtitles_error_on_its_field(alice_client, alice):
+    response = alice_client.post(reverse("renders:create"), create_post(subtitles_on_screen="roman"))
+    assert response.status_code == 400
+    assert "needs language hi" in response.context["plan_form"].errors["subtitles_on_screen"][0]
+    assert not RenderJob.objects.filter(owner=alice).exists()

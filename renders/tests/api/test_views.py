@@ -415,3 +415,14 @@ def test_it_counts_jobs_by_state(alice, alice_api):
         "counts": {"queued": 1, "running": 0, "succeeded": 0, "failed": 1, "canceled": 0},
         "total": 2,
     }
+
+
+def test_it_takes_the_caption_style_and_refuses_an_unknown_one(alice_api, plan_data):
+    plan_data.update(aspect="9:16")
+    answer = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json")
+    assert answer.status_code == 201, answer.json()
+    assert RenderJob.objects.get(pk=answer.json()["job_id"]).plan["captions"] == "words"  # the 9:16 default
+    plan_data.update(captions="karaoke", subtitles_on_screen="roman", language="en")
+    answer = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json")
+    assert answer.status_code == 400
+    assert set(answer.json()["errors"]) == {"captions", "subtitles_on_screen"}
