@@ -8,7 +8,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -52,14 +53,30 @@ def job_get_for_user(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -> 
     return job
 
 
+def latest_versions(jobs: QuerySet[RenderJob]) -> QuerySet[RenderJob]:
+    """Only each video's latest existing version: no later version of the same video still exists.
+
+    One NOT EXISTS on (video, version), which the unique constraint indexes. Deleting the latest
+    version makes the one before it the latest again.
+    """
+    later = RenderJob.objects.filter(
+        video_id=OuterRef("chain_id"), version__gt=OuterRef("version"), deleted_at__isnull=True
+    )
+    return jobs.annotate(chain_id=Coalesce("video_id", "id")).filter(~Exists(later))
+
+
 def jobs_list(
     *,
     user: User | AnonymousUser,
     state: str | None = None,
     language: str | None = None,
     search: str | None = None,
+    latest_only: bool = False,
 ) -> QuerySet[RenderJob]:
+    """The user's jobs, newest first; `latest_only`: one per video, its latest version (the library)."""
     jobs = jobs_visible_to(user)
+    if latest_only:
+        jobs = latest_versions(jobs)
     if state:
         jobs = jobs.filter(state=state)
     if language:
@@ -67,6 +84,27 @@ def jobs_list(
     if search:
         jobs = jobs.filter(title__icontains=search.strip())
     return jobs.order_by("-created_at")
+
+
+def video_versions(job: RenderJob) -> list[RenderJob]:
+    """Every existing version of this job's video, oldest first (one query)."""
+    key = job.video_key
+    return list(
+        RenderJob.objects.filter(Q(pk=key) | Q(video_id=key), deleted_at__isnull=True)
+        .only("id", "version", "state", "plan", "created_at", "video_id")
+        .order_by("version")
+    )
+
+
+def own_video_get(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -> RenderJob:
+    """A job of the user's own video to make a new version of; Http404 otherwise.
+
+    Stricter than job_get_for_user: an admin may look at anyone's video but never adds versions to it.
+    """
+    job = job_get_for_user(user=user, job_id=job_id)
+    if job.owner_id != user.pk:
+        raise Http404("No such job")
+    return job
 
 
 def job_stats(*, user: User | AnonymousUser) -> dict[str, int]:

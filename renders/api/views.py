@@ -49,8 +49,8 @@ from renders.pipeline.plan import (
     WATERMARKS,
     PlanError,
 )
-from renders.selectors import job_get_for_user, job_stats
-from renders.services import job_cancel, job_create, job_retry
+from renders.selectors import job_get_for_user, job_stats, own_video_get
+from renders.services import job_cancel, job_create, job_make_final, job_retry
 from renders.topic import (
     MAX_TARGET_SEC,
     MIN_TARGET_SEC,
@@ -250,7 +250,8 @@ class RenderListApi(JsonApiView):
         tags=TAG,
         summary="List your render jobs",
         operation_id="renders_list",
-        description="Newest first. Admins see every user's jobs.",
+        description="Newest first, one per video: its latest version (`all_versions=true` lists every "
+        "version). Admins see every user's jobs.",
         parameters=[JobFilterQuerySerializer],
         responses={200: OutputSerializer, **error_responses(400)},
     )
@@ -359,6 +360,27 @@ class RenderRetryApi(RenderStartThrottled):
     def post(self, request: Request, job_id: str) -> Response:
         job = job_retry(job=job_get_for_user(user=request.user, job_id=job_id))
         return Response(_detail_data(request, job), status=status.HTTP_202_ACCEPTED)
+
+
+class RenderMakeFinalApi(RenderStartThrottled):
+    @extend_schema(
+        tags=TAG,
+        summary="Render a finished preview at final quality",
+        operation_id="renders_make_final",
+        description="Starts a new job with the preview's plan at `mode` final (its own `resolution`, 1080p when "
+        "unset) as the video's next `version`; the preview stays as the earlier version. Answers the new job. "
+        "Counts against the same quotas, cost limit and rate limit as starting a render. 409 `not_finished` "
+        "unless the job succeeded, `not_a_preview` when it is already final.",
+        parameters=[JOB_ID_PARAMETER, *IDEMPOTENCY_PARAMETERS, RETRY_AFTER_PARAMETER],
+        request=None,
+        responses={202: JobDetailSerializer, **error_responses(400, 404, 409, 422, 429)},
+    )
+    @idempotent
+    def post(self, request: Request, job_id: str) -> Response:
+        job = own_video_get(user=request.user, job_id=job_id)
+        new = job_make_final(job=job, owner=request.user)
+        headers = {"Location": job_url(request, new)}
+        return Response(_detail_data(request, new), status=status.HTTP_202_ACCEPTED, headers=headers)
 
 
 class IgnoreAcceptHeader(BaseContentNegotiation):
