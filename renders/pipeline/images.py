@@ -228,6 +228,8 @@ def _take_shared_still(cache_dir: Path, key: str, still: Path, sidecar: Path) ->
     try:
         _write_atomically(still, shared.read_bytes())
         _write_atomically(sidecar, shared_sidecar.read_bytes())
+        for path in (shared, shared_sidecar):  # a hit refreshes their age: retention prunes unused ones
+            os.utime(path)
     except OSError:
         return False
     return True

@@ -194,7 +194,19 @@ def _load_shared(cache_dir: Path, key: str) -> _SpokenScene | None:
     is never paid twice for the same words.
     """
     wav, sidecar = _shared_paths(cache_dir, key)
-    return _load_cached(wav, sidecar, key)
+    spoken = _load_cached(wav, sidecar, key)
+    if spoken is not None:
+        _touch(wav, sidecar)
+    return spoken
+
+
+def _touch(*paths: Path) -> None:
+    """A hit refreshes the files' age, as for segments: retention prunes what has not been used."""
+    for path in paths:
+        try:
+            os.utime(path)
+        except OSError:
+            pass
 
 
 def _store_shared(cache_dir: Path, key: str, spoken: _SpokenScene) -> None:
