@@ -531,13 +531,13 @@ def retry(request: HttpRequest, job_id: UUID) -> HttpResponse:
 @require_POST
 def make_final(request: HttpRequest, job_id: UUID) -> HttpResponse:
     """Render this finished preview at final quality as the video's next version, then show it."""
-    job = own_video_get(user=request.user, job_id=job_id)
-    wait = rate_limits.take_render_start(user_id=request.user.pk)
+    job = own_video_get(user=request.user, job_id=job_id)  # the requester's own: job.owner is them
+    wait = rate_limits.take_render_start(user_id=job.owner_id)
     if wait is not None:
         messages.error(request, rate_limits.refusal_message(wait))
         return redirect("renders:job_status", job_id=job.pk)
     try:
-        new = job_make_final(job=job, owner=request.user)
+        new = job_make_final(job=job, owner=job.owner)
     except (JobActionError, QuotaExceeded) as error:
         messages.error(request, error.message)
         return redirect("renders:job_status", job_id=job.pk)

@@ -377,8 +377,8 @@ class RenderMakeFinalApi(RenderStartThrottled):
     )
     @idempotent
     def post(self, request: Request, job_id: str) -> Response:
-        job = own_video_get(user=request.user, job_id=job_id)
-        new = job_make_final(job=job, owner=request.user)
+        job = own_video_get(user=request.user, job_id=job_id)  # the caller's own: job.owner is them
+        new = job_make_final(job=job, owner=job.owner)
         headers = {"Location": job_url(request, new)}
         return Response(_detail_data(request, new), status=status.HTTP_202_ACCEPTED, headers=headers)
 

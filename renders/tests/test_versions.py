@@ -145,8 +145,10 @@ def test_make_final_over_the_quota_says_why_and_starts_nothing(client, alice):
 
 def _edit_form_data(page: str, job: RenderJob, **changes: str) -> dict[str, str]:
     """The edit page's form as a browser would submit it, with `changes` applied."""
+    named = re.search(r'name="version_of" value="([^"]+)"', page)
+    assert named is not None, "the edit page names the video in a hidden field"
     data = {
-        "version_of": re.search(r'name="version_of" value="([^"]+)"', page).group(1),
+        "version_of": named.group(1),
         "scenes-TOTAL_FORMS": str(len(job.plan["scenes"])),
         "scenes-INITIAL_FORMS": "0",
         "scenes-MIN_NUM_FORMS": "1",
