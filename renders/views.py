@@ -567,7 +567,16 @@ def delete(request: HttpRequest, job_id: UUID) -> HttpResponse:
         else:
             messages.success(request, f"Deleted “{title}” and its files.")
             return redirect("renders:dashboard")
-    context = {"jobs": [job], "problems": [problem] if problem else [], "single": True}
+    versions = video_versions(job)
+    others = [version for version in versions if version.pk != job.pk]
+    context = {
+        "jobs": [job],
+        "problems": [problem] if problem else [],
+        "single": True,
+        "other_versions": others,
+        # Deleting the latest version makes the one before it the video's latest (its card in My videos).
+        "next_latest": others[-1] if others and versions[-1].pk == job.pk else None,
+    }
     return render(request, "renders/delete_confirm.html", context, status=409 if problem else 200)
 
 

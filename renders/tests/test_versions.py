@@ -236,3 +236,18 @@ def test_a_blank_create_page_gives_the_time_costs_per_minute(client, alice):
     client.force_login(alice)
     page = client.get(reverse("renders:create")).content.decode()
     assert "Per minute of video on this server: Preview: about" in page
+
+
+def test_deleting_the_latest_version_says_the_one_before_becomes_the_latest(client, alice):
+    first = preview(alice)
+    second = finished(job_create(owner=alice, plan_data=first.plan, version_of=first))
+    client.force_login(alice)
+    confirm = client.get(reverse("renders:delete", args=[second.pk])).content.decode()
+    assert (
+        "Only this version (v2) is deleted; the video's other version (v1) stays, and v1 becomes the latest in My videos."
+        in confirm
+    )
+    client.post(reverse("renders:delete", args=[second.pk]))
+    page = client.get(reverse("renders:dashboard")).content.decode()
+    assert reverse("renders:job_status", args=[first.pk]) in page
+    assert reverse("renders:job_status", args=[second.pk]) not in page
