@@ -97,7 +97,8 @@ class RenderJobAdmin(admin.ModelAdmin):
     readonly_fields = [
         "id", "owner", "state", "step", "progress_pct", "attempts", "error", "error_step", "encoder",
         "readable_timings", "render_time", "duration_sec", "cost_estimate", "cost_actual", "created_at",
-        "started_at", "finished_at", "heartbeat_at", "cancel_requested", "links",
+        "started_at", "finished_at", "heartbeat_at", "cancel_requested", "links", "video", "version",
+        "pieces_reused", "pieces_total",
     ]  # fmt: skip
     exclude = ["timings"]
     inlines = [JobEventInline, JobAssetInline]
