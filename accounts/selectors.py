@@ -36,10 +36,10 @@ def api_keys_of(*, user: User) -> QuerySet[ApiKey]:
 OPERATOR_MAX_PRIORITY = 10
 
 
-def max_job_priority(*, profile: Profile) -> int:
+def max_job_priority(*, profile: Profile, user: User | None = None) -> int:
     """The highest render priority this user may ask for: operators (admin role, staff,
     superusers) the top of the scale, creators CREATOR_MAX_PRIORITY (5, the default: they may
-    only lower theirs)."""
-    if profile.is_admin or profile.user.is_staff:
+    only lower theirs). Pass the profile's `user` when it is at hand (saves reading it again)."""
+    if profile.is_admin or (user or profile.user).is_staff:
         return OPERATOR_MAX_PRIORITY
     return settings.CREATOR_MAX_PRIORITY

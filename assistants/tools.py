@@ -282,7 +282,7 @@ def list_videos(
     )
     query.is_valid(raise_exception=True)
     data = query.validated_data
-    jobs = jobs_list(user=user, state=data.get("state"), language=data.get("language"))
+    jobs = jobs_list(user=user, state=data.get("state"), language=data.get("language"), latest_only=True)
     count = jobs.count()
     start = (data["page"] - 1) * data["page_size"]
     page_jobs = list(jobs[start : start + data["page_size"]]) if start < count else []

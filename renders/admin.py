@@ -103,6 +103,7 @@ class RenderJobAdmin(admin.ModelAdmin):
         "id", "owner", "state", "step", "progress_pct", "attempts", "error", "error_step", "encoder",
         "readable_timings", "render_time", "duration_sec", "cost_estimate", "cost_actual", "created_at",
         "started_at", "finished_at", "heartbeat_at", "cancel_requested", "last_error", "next_attempt_at", "links",
+        "video", "version", "pieces_reused", "pieces_total",
     ]  # fmt: skip
     exclude = ["timings"]
     inlines = [JobEventInline, JobAssetInline]

@@ -37,10 +37,11 @@ class RendersConfig(AppConfig):
 
         # After every migrate, not only the one that added the column: SQLite loses a table's
         # triggers when a later migration rebuilds it.
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_migrate, pre_migrate
 
-        from renders.job_version import install_after_migrate
+        from renders.job_version import drop_before_migrate, install_after_migrate
 
+        pre_migrate.connect(drop_before_migrate, sender=self, dispatch_uid="renders.job_version.drop")
         post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="renders.job_version")
 
 

@@ -1,4 +1,4 @@
-"""ETags for a job's polled views, from `RenderJob.version` (renders/job_version.py).
+"""ETags for a job's polled views, from `RenderJob.change_seq` (renders/job_version.py).
 
 A poller that sends the ETag it last got back in `If-None-Match` is answered `304 Not Modified`
 after one primary-key read of the job's version, instead of the job, its events and files being

@@ -94,3 +94,20 @@ def eta_text(seconds: int | None) -> str:
     if seconds < 90:
         return f"about {round(seconds / 5) * 5} s"
     return f"about {round(seconds / 60)} min"
+
+
+def quality_costs(plan: dict[str, Any]) -> str:
+    """What Preview and Final cost in time for this plan on this server, for beside the Quality choice.
+
+    From the measured rates (render_rate); a plan without scenes yet gets the cost per minute.
+    """
+    resolution = str(plan.get("resolution") or "1080p")
+    seconds = video_seconds(plan)
+    per = seconds if seconds > 0 else 60.0
+    preview = render_rate("proxy", "") * per
+    final = render_rate("final", resolution) * per
+    label = f"Final {resolution}" if resolution != "4k" else "Final 4K"
+    costs = f"Preview: {eta_text(max(1, round(preview)))} · {label}: {eta_text(max(1, round(final)))}"
+    if seconds > 0:
+        return f"For this plan on this server: {costs}."
+    return f"Per minute of video on this server: {costs}."

@@ -388,7 +388,9 @@ def _run(job: RenderJob) -> str:
             job.encoder = result.encoder
             job.timings = timings
             job.duration_sec = round(result.duration_sec, 3)
-            job.save(update_fields=["encoder", "timings", "duration_sec"])
+            job.pieces_reused = result.pieces_reused
+            job.pieces_total = result.pieces_total
+            job.save(update_fields=["encoder", "timings", "duration_sec", "pieces_reused", "pieces_total"])
             _finish(
                 job, JobState.SUCCEEDED, message=f"Done: {result.duration_sec:.1f} s video, encoder {result.encoder}"
             )

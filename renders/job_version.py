@@ -1,11 +1,11 @@
-"""`RenderJob.version`: a counter the database bumps on every change a poller could see.
+"""`RenderJob.change_seq`: a counter the database bumps on every change a poller could see.
 
 Pollers revalidate against it (the ETag of a job's status, `renders.conditional`) instead of
 re-reading the job's events and files. Database triggers do the bumping, so no writer can forget
 it — the worker's progress updates, log lines, files, the reaper, admin edits, the publishing app,
 a raw `QuerySet.update()`:
 
-- an UPDATE of the job row that does not raise `version` bumps it past the stored value: one that
+- an UPDATE of the job row that does not raise `change_seq` bumps it past the stored value: one that
   leaves it alone, and one that writes back a stale copy (a full `save()` of a job loaded before
   another writer's change), which must never take the counter back to an ETag already handed out.
   An update that raises it (the child-table triggers below) is not bumped twice;
@@ -33,16 +33,16 @@ CHILD_TABLES = (("renders_jobevent", "job_id"), ("renders_jobasset", "job_id"))
 def _sqlite_job_trigger() -> list[str]:
     return [
         f"""CREATE TRIGGER IF NOT EXISTS {JOB_TABLE}_bump_version
-        AFTER UPDATE ON {JOB_TABLE} FOR EACH ROW WHEN NEW.version <= OLD.version
-        BEGIN UPDATE {JOB_TABLE} SET version = OLD.version + 1 WHERE id = NEW.id; END"""
+        AFTER UPDATE ON {JOB_TABLE} FOR EACH ROW WHEN NEW.change_seq <= OLD.change_seq
+        BEGIN UPDATE {JOB_TABLE} SET change_seq = OLD.change_seq + 1 WHERE id = NEW.id; END"""
     ]
 
 
 def _sqlite_child_triggers(table: str, fk: str) -> list[str]:
     def bump(row: str) -> str:
-        return f"UPDATE {JOB_TABLE} SET version = version + 1 WHERE id = {row}.{fk};"
+        return f"UPDATE {JOB_TABLE} SET change_seq = change_seq + 1 WHERE id = {row}.{fk};"
 
-    moved = f"UPDATE {JOB_TABLE} SET version = version + 1 WHERE id = OLD.{fk} AND OLD.{fk} IS NOT NEW.{fk};"
+    moved = f"UPDATE {JOB_TABLE} SET change_seq = change_seq + 1 WHERE id = OLD.{fk} AND OLD.{fk} IS NOT NEW.{fk};"
     bodies = {"INSERT": bump("NEW"), "UPDATE": bump("NEW") + " " + moved, "DELETE": bump("OLD")}
     return [
         f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_bumps_job_version "
@@ -55,7 +55,7 @@ def _postgresql_job_trigger() -> list[str]:
     return [
         f"""CREATE OR REPLACE FUNCTION {JOB_TABLE}_bump_version() RETURNS trigger AS $$
         BEGIN
-            IF NEW.version <= OLD.version THEN NEW.version := OLD.version + 1; END IF;
+            IF NEW.change_seq <= OLD.change_seq THEN NEW.change_seq := OLD.change_seq + 1; END IF;
             RETURN NEW;
         END $$ LANGUAGE plpgsql""",
         f"DROP TRIGGER IF EXISTS {JOB_TABLE}_bump_version ON {JOB_TABLE}",
@@ -70,10 +70,10 @@ def _postgresql_child_triggers(table: str, fk: str) -> list[str]:
         f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
         BEGIN
             IF TG_OP <> 'DELETE' THEN
-                UPDATE {JOB_TABLE} SET version = version + 1 WHERE id = NEW.{fk};
+                UPDATE {JOB_TABLE} SET change_seq = change_seq + 1 WHERE id = NEW.{fk};
             END IF;
             IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.{fk} IS DISTINCT FROM NEW.{fk}) THEN
-                UPDATE {JOB_TABLE} SET version = version + 1 WHERE id = OLD.{fk};
+                UPDATE {JOB_TABLE} SET change_seq = change_seq + 1 WHERE id = OLD.{fk};
             END IF;
             RETURN NULL;
         END $$ LANGUAGE plpgsql""",
@@ -95,7 +95,7 @@ def trigger_statements(vendor: str, *, job_table: bool, children: tuple[tuple[st
         for table, fk in children:
             statements += _postgresql_child_triggers(table, fk)
         return statements
-    raise NotImplementedError(f"RenderJob.version needs triggers written for {vendor}")
+    raise NotImplementedError(f"RenderJob.change_seq needs triggers written for {vendor}")
 
 
 def install_triggers(
@@ -105,7 +105,7 @@ def install_triggers(
     if JOB_TABLE not in tables or any(table not in tables for table, _ in children):
         return  # migrated backwards past these tables, or not there yet
     columns = {column.name for column in connection.introspection.get_table_description(connection.cursor(), JOB_TABLE)}
-    if "version" not in columns:
+    if "change_seq" not in columns:
         return  # before the migration that adds it
     with connection.cursor() as cursor:
         for statement in trigger_statements(connection.vendor, job_table=job_table, children=children):
@@ -117,3 +117,26 @@ def install_after_migrate(using: str = "default", **kwargs: Any) -> None:
     from django.db import connections
 
     install_triggers(connections[using])
+
+
+def drop_before_migrate(using: str = "default", **kwargs: Any) -> None:
+    """`pre_migrate` receiver of the renders app: on SQLite, every version trigger goes first.
+
+    SQLite rebuilds a table to alter it (create a copy, drop, rename); a trigger on another table
+    that names the rebuilt one (a job event's trigger updates `renders_renderjob`) makes that
+    rename fail. So no version trigger exists while migrations run; `install_after_migrate` (and
+    publishing's receiver) put them all back once they are done. PostgreSQL alters in place.
+    """
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND "
+            "(name LIKE '%\\_bumps\\_job\\_version' ESCAPE '\\' OR name = ?)",
+            [f"{JOB_TABLE}_bump_version"],
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')

@@ -113,7 +113,19 @@ class RenderJob(models.Model):
     series_position = models.PositiveSmallIntegerField(null=True, blank=True)
     # Bumped by database triggers on every change to the job or its events and files
     # (renders/job_version.py); a poller's ETag. Never set it from Python.
-    version = models.PositiveBigIntegerField(default=0, editable=False)
+    change_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    # Versions: every later render of a video ("Make final", "Edit") points at the video's first
+    # job, which points at nothing; `version` counts 1, 2, … along that chain and is never reused,
+    # even after a version is deleted. SET_NULL: an operator removing the first row from admin
+    # leaves the later versions standing (each then reads as a video of its own), never deleted.
+    video = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="later_versions", editable=False
+    )
+    version = models.PositiveSmallIntegerField(default=1, editable=False)
+    # From the compose step: how many pieces (video segments and the audio) the segment cache
+    # already had. Null until a render has composed.
+    pieces_reused = models.PositiveSmallIntegerField(null=True, blank=True)
+    pieces_total = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -123,6 +135,17 @@ class RenderJob(models.Model):
             models.Index(fields=["state", "-priority", "created_at"], name="render_job_claim_order"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["video", "version"],
+                condition=models.Q(video__isnull=False),
+                name="render_job_unique_video_version",
+            ),
+            models.CheckConstraint(
+                # A later version is 2 or more; a first job is 1 (or keeps its number once an
+                # operator removed the row it pointed at).
+                condition=models.Q(version__gte=1) & (models.Q(video__isnull=True) | models.Q(version__gte=2)),
+                name="render_job_version_valid",
+            ),
             models.CheckConstraint(condition=models.Q(progress_pct__lte=100), name="render_job_progress_pct_lte_100"),
             models.CheckConstraint(
                 condition=models.Q(priority__gte=MIN_PRIORITY, priority__lte=MAX_PRIORITY),
@@ -138,6 +161,11 @@ class RenderJob(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in FINAL_STATES
+
+    @property
+    def video_key(self) -> uuid.UUID:
+        """The id every version of this video shares: its first job's."""
+        return self.video_id or self.pk
 
 
 class JobEvent(models.Model):

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -72,7 +73,7 @@ def _job_reads(*columns: str) -> tuple[LeanQuery, LeanQuery]:
 
 
 _JOB_READS = _job_reads(*_JOB_COLUMNS)
-_STAMP_READS = _job_reads("version", "state", "created_at")
+_STAMP_READS = _job_reads("change_seq", "state", "created_at")
 
 
 def _visible_job_row(reads: tuple[LeanQuery, LeanQuery], user: User | AnonymousUser, job_id: object) -> tuple[Any, ...]:
@@ -99,13 +100,13 @@ def job_get_for_user(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -> 
 class JobStamp:
     """What a conditional poll needs to know about a job: enough for its ETag, nothing more."""
 
-    version: int
+    change_seq: int  # RenderJob.change_seq, the ETag's counter
     state: str
     created_at: datetime
 
 
 def job_stamp_for_user(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -> JobStamp:
-    """The job's version, state and creation time if this user may see it; Http404 otherwise.
+    """The job's change counter, state and creation time if this user may see it; Http404 otherwise.
 
     One primary-key read of three columns: the whole cost of a poll that ends in 304.
     """
@@ -174,14 +175,30 @@ def job_log_lines(*, job: RenderJob, since_event: int | None = None) -> list[dic
     return [dict(zip(_LOG_COLUMNS, row, strict=True)) for row in rows]
 
 
+def latest_versions(jobs: QuerySet[RenderJob]) -> QuerySet[RenderJob]:
+    """Only each video's latest existing version: no later version of the same video still exists.
+
+    One NOT EXISTS on (video, version), which the unique constraint indexes. Deleting the latest
+    version makes the one before it the latest again.
+    """
+    later = RenderJob.objects.filter(
+        video_id=OuterRef("chain_id"), version__gt=OuterRef("version"), deleted_at__isnull=True
+    )
+    return jobs.annotate(chain_id=Coalesce("video_id", "id")).filter(~Exists(later))
+
+
 def jobs_list(
     *,
     user: User | AnonymousUser,
     state: str | None = None,
     language: str | None = None,
     search: str | None = None,
+    latest_only: bool = False,
 ) -> QuerySet[RenderJob]:
+    """The user's jobs, newest first; `latest_only`: one per video, its latest version (the library)."""
     jobs = jobs_visible_to(user)
+    if latest_only:
+        jobs = latest_versions(jobs)
     if state:
         jobs = jobs.filter(state=state)
     if language:
@@ -189,6 +206,27 @@ def jobs_list(
     if search:
         jobs = jobs.filter(title__icontains=search.strip())
     return jobs.order_by("-created_at")
+
+
+def video_versions(job: RenderJob) -> list[RenderJob]:
+    """Every existing version of this job's video, oldest first (one query)."""
+    key = job.video_key
+    return list(
+        RenderJob.objects.filter(Q(pk=key) | Q(video_id=key), deleted_at__isnull=True)
+        .only("id", "version", "state", "plan", "created_at", "video_id")
+        .order_by("version")
+    )
+
+
+def own_video_get(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -> RenderJob:
+    """A job of the user's own video to make a new version of; Http404 otherwise.
+
+    Stricter than job_get_for_user: an admin may look at anyone's video but never adds versions to it.
+    """
+    job = job_get_for_user(user=user, job_id=job_id)
+    if job.owner_id != user.pk:
+        raise Http404("No such job")
+    return job
 
 
 def job_stats(*, user: User | AnonymousUser) -> dict[str, int]:

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts import audit
@@ -62,9 +63,9 @@ class PriorityNotAllowed(Exception):
         super().__init__(message)
 
 
-def check_priority(*, owner: User, priority: int) -> None:
+def check_priority(*, owner: User, priority: int, profile: Profile | None = None) -> None:
     """Raise PriorityNotAllowed unless `owner` may give a job this priority (see max_job_priority)."""
-    allowed = max_job_priority(profile=ensure_profile(owner))
+    allowed = max_job_priority(profile=profile or ensure_profile(owner), user=owner)
     if not MIN_PRIORITY <= priority <= MAX_PRIORITY:
         raise PriorityNotAllowed(f"Priority must be between {MIN_PRIORITY} and {MAX_PRIORITY}.")
     if priority > allowed:
@@ -160,6 +161,22 @@ def log_event(job: RenderJob, message: str, *, level: str = JobEvent.Level.INFO,
     return JobEvent.objects.create(job=job, message=message, level=level, step=step)
 
 
+def _next_version(*, owner: User, version_of: RenderJob) -> tuple[RenderJob, int]:
+    """The video's first job, locked, and the number the next version gets. Inside a transaction.
+
+    Locking the first job serialises two new versions of one video (two tabs, a double click), so
+    they never both take the same number. Deleted versions keep their numbers: v3 deleted, the
+    next is still v4. Only the owner's own video takes versions (an admin sees others' videos).
+    """
+    if version_of.owner_id != owner.pk:
+        raise JobActionError("not_your_video", "New versions can only be made of your own videos.")
+    first = RenderJob.objects.select_for_update().get(pk=version_of.video_key)
+    if first.deleted_at is not None and not RenderJob.objects.filter(video=first, deleted_at__isnull=True).exists():
+        raise JobActionError("video_deleted", "This video has been deleted; start a new one instead.")
+    latest = RenderJob.objects.filter(video=first).aggregate(latest=Max("version"))["latest"] or first.version
+    return first, latest + 1
+
+
 def job_create(
     *,
     owner: User,
@@ -169,6 +186,7 @@ def job_create(
     series: Series | None = None,
     series_position: int | None = None,
     priority: int = DEFAULT_PRIORITY,
+    version_of: RenderJob | None = None,
 ) -> RenderJob:
     """Validate the plan, check quotas and cost, store the job, enqueue it after commit.
 
@@ -176,15 +194,20 @@ def job_create(
     `series`, with the job's 0-based `series_position`, when it is started as part of one
     (`renders.series_service.series_create`, which holds the transaction around all of them).
     `priority` must be within the owner's allowance (check_priority).
+    `version_of`, a job of the owner's video: the new job is that video's next version (it counts
+    against the same quotas as any new video; JobActionError when the video is not the owner's).
     """
-    check_priority(owner=owner, priority=priority)
-    plan = validate_plan(plan_data=plan_data, owner=owner)
     profile = request_profile(owner)
+    check_priority(owner=owner, priority=priority, profile=profile)
+    plan = validate_plan(plan_data=plan_data, owner=owner)
     cost = estimate_plan_cost(plan) + (script.cost if script else Decimal("0"))
     try:
         with transaction.atomic():
             _check_quotas(owner=owner, profile=profile, cost=cost)
+            first, version = _next_version(owner=owner, version_of=version_of) if version_of else (None, 1)
             job = RenderJob.objects.create(
+                video=first,
+                version=version,
                 owner=owner,
                 title=plan.title,
                 language=plan.language,
@@ -213,6 +236,8 @@ def job_create(
             )
             # Uploads the job uses are kept past their unused expiry while a job refers to them.
             mark_names_used(owner=owner, names=[scene.image for scene in plan.scenes if scene.image])
+            if first is not None:
+                log_event(job, f"Version {version} of the video “{first.title}”")
             transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))
             if webhook_url or profile.default_webhook_url:  # else there is nothing to notify
                 transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
@@ -222,6 +247,29 @@ def job_create(
         raise
     note_queued(job.created_at)  # the estimate answered with this job counts it
     return job
+
+
+def final_plan_of(job: RenderJob) -> dict[str, Any]:
+    """The plan of this finished preview at final quality: mode final, the plan's own resolution.
+
+    JobActionError when the job is not a finished preview (the button and the API refuse alike).
+    """
+    if job.deleted_at is not None or job.state != JobState.SUCCEEDED:
+        raise JobActionError("not_finished", "Only a finished preview can be made final; wait until it is ready.")
+    plan = dict(job.plan or {})
+    if plan.get("mode") != "proxy":
+        raise JobActionError("not_a_preview", "This video is already at final quality.")
+    plan["mode"] = "final"
+    plan["resolution"] = plan.get("resolution") or "1080p"
+    return plan
+
+
+def job_make_final(*, job: RenderJob, owner: User) -> RenderJob:
+    """Render this finished preview's plan at final quality as the video's next version.
+
+    Goes through job_create, so plan checks, quotas, the cost limit and the audit trail all apply.
+    """
+    return job_create(owner=owner, plan_data=final_plan_of(job), webhook_url=job.webhook_url, version_of=job)
 
 
 def enqueue_render(*, job_id: str, not_before: datetime | None = None) -> None:

@@ -31,7 +31,7 @@ from renders import rate_limits, story_splitter
 from renders.conditional import etag_matches, job_etag
 from renders.deletion import delete_problem, job_delete, jobs_delete
 from renders.downloads import serve_stored_file
-from renders.eta import eta_seconds, eta_text
+from renders.eta import eta_seconds, eta_text, quality_costs, render_estimate_seconds
 from renders.forms import (
     LANGUAGE_LABELS,
     JobFilterForm,
@@ -49,12 +49,23 @@ from renders.pipeline import roman
 from renders.pipeline.context import STEPS
 from renders.pipeline.plan import LANGUAGE_NAMES, PlanError
 from renders.script_service import script_provider
-from renders.selectors import job_files, job_get_for_user, job_log_lines, job_stamp_for_user, job_stats, jobs_list
+from renders.selectors import (
+    job_files,
+    job_get_for_user,
+    job_log_lines,
+    job_stamp_for_user,
+    job_stats,
+    jobs_list,
+    own_video_get,
+    video_versions,
+)
 from renders.services import (
     JobActionError,
     QuotaExceeded,
+    final_plan_of,
     job_cancel,
     job_create,
+    job_make_final,
     job_retry,
     plan_limits,
 )
@@ -84,7 +95,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     filter_form = JobFilterForm(request.GET)
     filters = filter_form.filters()
     thumbnails = Prefetch("assets", JobAsset.objects.filter(kind=AssetKind.THUMBNAIL), to_attr="thumbnails")
-    jobs = jobs_list(user=request.user, **filters).prefetch_related(thumbnails)
+    jobs = jobs_list(user=request.user, latest_only=True, **filters).prefetch_related(thumbnails)
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
     query = {key: value for key, value in (("q", filters["search"]), ("state", filters["state"]), ("language", filters["language"])) if value}  # fmt: skip
     context = {
@@ -110,7 +121,11 @@ def _create_page(
     problems: list[str] | None = None,
     starting_point: str = "",
     status: int = 200,
+    version_of: RenderJob | None = None,
+    plan_for_costs: dict[str, Any] | None = None,
 ) -> HttpResponse:
+    costs_plan = plan_for_costs or {"resolution": plan_form["resolution"].value(), "scenes": []}
+    plan_form.fields["mode"].help_text = f"{plan_form.fields['mode'].help_text} {quality_costs(costs_plan)}"
     context = {
         "plan_form": plan_form,
         "formset": formset,
@@ -121,18 +136,24 @@ def _create_page(
         "write_form": WriteScriptForm(),
         "script_service": script_provider() is not None,
         "max_scenes": settings.MAX_SCENES,
+        "version_of": version_of,
     }
     return render(request, "renders/create.html", context, status=status)
 
 
 def _template_start(request: HttpRequest) -> tuple[dict[str, Any] | None, str]:
-    """Plan data for ?template=ID (with language, length, mode, aspect), and what to tell the creator."""
+    """Plan data for ?template=ID (with language, length, mode, aspect), and what to tell the creator.
+
+    A story starts as a Preview (seconds to render) unless ?mode= says otherwise: "Make final" on
+    the finished preview then renders the same plan at full quality as the video's next version.
+    """
     template_id = request.GET.get("template", "")
     if not template_id:
         return None, ""
     options: dict[str, Any] = {
         key: request.GET[key] for key in ("language", "voice", "aspect", "resolution", "mode") if request.GET.get(key)
     }
+    options.setdefault("mode", "proxy")
     try:
         start = plan_from_template_id(template_id, limits=plan_limits())  # at the story's own settings
     except UnknownStartingPlan:
@@ -157,8 +178,10 @@ def create_page(
     starting_point: str = "",
     problems: list[str] | None = None,
     status: int = 200,
+    version_of: RenderJob | None = None,
+    plan: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """The create page filled with a starting plan (a template, a duplicate, a split story)."""
+    """The create page filled with a starting plan (a template, a duplicate, a split story, an edit)."""
     formset = scene_formset(owner=request.user, initial=scenes_initial or None)
     return _create_page(
         request,
@@ -167,6 +190,8 @@ def create_page(
         starting_point=starting_point,
         problems=problems,
         status=status,
+        version_of=version_of,
+        plan_for_costs=plan,
     )
 
 
@@ -177,10 +202,16 @@ def create(request: HttpRequest) -> HttpResponse:
         return _create_submit(request)
     plan, starting_point = _template_start(request)
     plan_initial, scenes_initial = initial_from_plan(plan) if plan else ({}, [])
-    return create_page(request, plan_initial=plan_initial, scenes_initial=scenes_initial, starting_point=starting_point)
+    return create_page(
+        request, plan_initial=plan_initial, scenes_initial=scenes_initial, starting_point=starting_point, plan=plan
+    )
 
 
 def _create_submit(request: HttpRequest) -> HttpResponse:
+    # An edit names the video it is a new version of; only the creator's own (else a 404).
+    version_of = (
+        own_video_get(user=request.user, job_id=request.POST["version_of"]) if request.POST.get("version_of") else None
+    )
     plan_form = PlanForm(request.POST)
     # A mutable copy: scene forms write back the stored names of uploads they kept.
     formset = scene_formset(owner=request.user, data=request.POST.copy(), files=request.FILES)
@@ -191,20 +222,27 @@ def _create_submit(request: HttpRequest) -> HttpResponse:
         wait = rate_limits.take_render_start(user_id=request.user.pk)
         if wait is not None:
             response = _create_page(
-                request, plan_form, formset, problems=[rate_limits.refusal_message(wait)], status=429
+                request,
+                plan_form,
+                formset,
+                problems=[rate_limits.refusal_message(wait)],
+                status=429,
+                version_of=version_of,
             )
             response["Retry-After"] = str(wait)
             return response
         try:
-            job = job_create(owner=request.user, plan_data=plan_data_from_forms(plan_form, formset))
+            job = job_create(
+                owner=request.user, plan_data=plan_data_from_forms(plan_form, formset), version_of=version_of
+            )
         except PlanError as error:
             problems = attach_plan_errors(plan_form, formset, error.errors)
-        except QuotaExceeded as error:
+        except (QuotaExceeded, JobActionError) as error:
             problems = [error.message]
         else:
             # No flash message: the status page itself says where the job is, and stays current.
             return redirect("renders:job_status", job_id=job.pk)
-    return _create_page(request, plan_form, formset, problems=problems, status=400)
+    return _create_page(request, plan_form, formset, problems=problems, status=400, version_of=version_of)
 
 
 # Fields of the video card that a written script fills (out of band, beside the scene editor).
@@ -276,6 +314,26 @@ def duplicate(request: HttpRequest, job_id: UUID) -> HttpResponse:
     plan_initial, scenes_initial = initial_from_plan(job.plan)
     note = f"A copy of “{job.title}”. Change what you like and render it as a new video."
     return create_page(request, plan_initial=plan_initial, scenes_initial=scenes_initial, starting_point=note)
+
+
+@login_required
+@require_GET
+def edit(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    """The scene editor on this version's plan; submitting renders the video's next version."""
+    job = own_video_get(user=request.user, job_id=job_id)
+    plan_initial, scenes_initial = initial_from_plan(job.plan)
+    note = (
+        f"Editing “{job.title}” (version {job.version}). Rendering makes it this video's next version; "
+        "scenes you leave as they are are reused, not rendered again."
+    )
+    return create_page(
+        request,
+        plan_initial=plan_initial,
+        scenes_initial=scenes_initial,
+        starting_point=note,
+        version_of=job,
+        plan=job.plan,
+    )
 
 
 @login_required
@@ -427,14 +485,21 @@ def _status_context(job: RenderJob, *, action_error: str = "") -> dict[str, Any]
         "eta": eta_text(eta_seconds(job)),
         "max_attempts": settings.JOB_MAX_ATTEMPTS,
         "waiting_to_retry": job.state == JobState.QUEUED and job.next_attempt_at is not None,
+        "can_make_final": _is_preview_done(job),
+        "final_costs": eta_text(round(render_estimate_seconds(final_plan_of(job)))) if _is_preview_done(job) else "",
     }
+
+
+def _is_preview_done(job: RenderJob) -> bool:
+    return job.state == JobState.SUCCEEDED and (job.plan or {}).get("mode") == "proxy"
 
 
 @login_required
 @require_GET
 def job_status(request: HttpRequest, job_id: UUID) -> HttpResponse:
     job = job_get_for_user(user=request.user, job_id=job_id)
-    return render(request, "renders/job_status.html", _status_context(job))
+    context = {**_status_context(job), "versions": video_versions(job)}
+    return render(request, "renders/job_status.html", context)
 
 
 @login_required
@@ -450,13 +515,13 @@ def job_progress(request: HttpRequest, job_id: UUID) -> HttpResponseBase:
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match:
         stamp = job_stamp_for_user(user=request.user, job_id=job_id)
-        etag = _progress_etag(request, stamp.version)
+        etag = _progress_etag(request, stamp.change_seq)
         if etag_matches(if_none_match, etag):
             return _revalidatable(HttpResponseNotModified(), etag)
     job = job_get_for_user(user=request.user, job_id=job_id)
     response = render(request, "renders/job_status.html#progress", _status_context(job))
     # The version read with the job, so the ETag is never newer than the region shows.
-    return _revalidatable(response, _progress_etag(request, job.version))
+    return _revalidatable(response, _progress_etag(request, job.change_seq))
 
 
 def _progress_etag(request: HttpRequest, version: int) -> str:
@@ -510,6 +575,28 @@ def retry(request: HttpRequest, job_id: UUID) -> HttpResponse:
     return _after_action(request, job, error)
 
 
+@login_required
+@require_POST
+def make_final(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    """Render this finished preview at final quality as the video's next version, then show it."""
+    job = own_video_get(user=request.user, job_id=job_id)  # the requester's own: job.owner is them
+    wait = rate_limits.take_render_start(user_id=job.owner_id)
+    if wait is not None:
+        messages.error(request, rate_limits.refusal_message(wait))
+        return redirect("renders:job_status", job_id=job.pk)
+    try:
+        new = job_make_final(job=job, owner=job.owner)
+    except (JobActionError, QuotaExceeded) as error:
+        messages.error(request, error.message)
+        return redirect("renders:job_status", job_id=job.pk)
+    except PlanError as error:
+        messages.error(
+            request, "This preview's plan cannot render at final quality: " + " ".join(error.errors.values())
+        )
+        return redirect("renders:job_status", job_id=job.pk)
+    return redirect("renders:job_status", job_id=new.pk)
+
+
 # ---- delete -------------------------------------------------------------------------------------
 
 
@@ -528,7 +615,16 @@ def delete(request: HttpRequest, job_id: UUID) -> HttpResponse:
         else:
             messages.success(request, f"Deleted “{title}” and its files.")
             return redirect("renders:dashboard")
-    context = {"jobs": [job], "problems": [problem] if problem else [], "single": True}
+    versions = video_versions(job)
+    others = [version for version in versions if version.pk != job.pk]
+    context = {
+        "jobs": [job],
+        "problems": [problem] if problem else [],
+        "single": True,
+        "other_versions": others,
+        # Deleting the latest version makes the one before it the video's latest (its card in My videos).
+        "next_latest": others[-1] if others and versions[-1].pk == job.pk else None,
+    }
     return render(request, "renders/delete_confirm.html", context, status=409 if problem else 200)
 
 

@@ -19,7 +19,8 @@ def job_page(
     represent: Callable[[RenderJob], dict[str, Any]],
     prefetch: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """One page of the caller's jobs (every job for an admin), filtered by `?state=` and `?language=`.
+    """One page of the caller's jobs (every job for an admin), filtered by `?state=` and `?language=`;
+    one per video (its latest version) unless `?all_versions=true`.
 
     The query string is validated by JobFilterQuerySerializer (a 400 naming the field);
     `prefetch` names the relations `represent` reads, fetched once for the whole page.
@@ -30,6 +31,7 @@ def job_page(
         user=request.user,
         state=query.validated_data.get("state"),
         language=query.validated_data.get("language"),
+        latest_only=not query.validated_data["all_versions"],
     )
     if prefetch:
         jobs = jobs.prefetch_related(*prefetch)

@@ -55,6 +55,8 @@ def job_summary(request: Request, job: RenderJob) -> dict[str, Any]:
     return {
         "id": job.pk,
         "title": job.title,
+        "video_id": job.video_key,
+        "version": job.version,
         "language": job.language,
         "state": job.state,
         "step": job.step,
@@ -89,6 +91,8 @@ def job_detail(
     return {
         "id": job.pk,
         "title": job.title,
+        "video_id": job.video_key,
+        "version": job.version,
         "language": job.language,
         "state": job.state,
         "is_final": job.is_final,

@@ -94,11 +94,16 @@ class JobFilterQuerySerializer(PageQuerySerializer):
     # Blank means "any", as an HTML form's empty select sends it (`?state=`).
     state = serializers.ChoiceField(choices=JobState.choices, required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=plan_schema.LANGUAGES, required=False, allow_blank=True)
+    all_versions = serializers.BooleanField(
+        default=False, help_text="List every version of each video, not only its latest."
+    )
 
 
 class JobSummarySerializer(serializers.Serializer):
     id = serializers.UUIDField()
     title = serializers.CharField()
+    video_id = serializers.UUIDField(help_text="The id every version of this video shares: its first job's.")
+    version = serializers.IntegerField(min_value=1, help_text="1 for a video's first render, then 2, 3, …")
     language = serializers.CharField()
     state = serializers.ChoiceField(choices=JobState.choices)
     step = serializers.CharField()
@@ -160,6 +165,8 @@ class LogLinesField(serializers.Field):
 class JobDetailSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     title = serializers.CharField()
+    video_id = serializers.UUIDField(help_text="The id every version of this video shares: its first job's.")
+    version = serializers.IntegerField(min_value=1, help_text="1 for a video's first render, then 2, 3, …")
     language = serializers.CharField()
     state = serializers.ChoiceField(choices=JobState.choices)
     is_final = serializers.BooleanField(help_text="True once the job succeeded, failed or was canceled: stop polling.")

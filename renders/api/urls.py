@@ -17,6 +17,7 @@ urlpatterns = [
     path("renders/<str:job_id>", views.RenderDetailApi.as_view(), name="render-detail"),
     path("renders/<str:job_id>/cancel", views.RenderCancelApi.as_view(), name="render-cancel"),
     path("renders/<str:job_id>/retry", views.RenderRetryApi.as_view(), name="render-retry"),
+    path("renders/<str:job_id>/make-final", views.RenderMakeFinalApi.as_view(), name="render-make-final"),
     path("renders/<str:job_id>/assets/<str:asset_id>", views.RenderAssetApi.as_view(), name="render-asset"),
     path("renders/<str:job_id>/webhooks", webhook_views.WebhookDeliveryListApi.as_view(), name="render-webhooks"),
     path("uploads", upload_views.UploadsApi.as_view(), name="uploads"),

@@ -59,8 +59,8 @@ from renders.pipeline.plan import (
     PlanError,
 )
 from renders.queue_estimate import estimated_wait_for
-from renders.selectors import JobStamp, job_get_for_user, job_stamp_for_user, job_stats
-from renders.services import job_cancel, job_create, job_retry
+from renders.selectors import JobStamp, job_get_for_user, job_stamp_for_user, job_stats, own_video_get
+from renders.services import job_cancel, job_create, job_make_final, job_retry
 from renders.topic import (
     MAX_TARGET_SEC,
     MIN_TARGET_SEC,
@@ -366,7 +366,8 @@ class RenderListApi(JsonApiView):
         tags=TAG,
         summary="List your render jobs",
         operation_id="renders_list",
-        description="Newest first. Admins see every user's jobs.",
+        description="Newest first, one per video: its latest version (`all_versions=true` lists every "
+        "version). Admins see every user's jobs.",
         parameters=[JobFilterQuerySerializer],
         responses={200: OutputSerializer, **error_responses(400)},
     )
@@ -422,7 +423,7 @@ def _detail_etag(stamp: JobStamp | RenderJob, wait: int | None) -> str:
         options: dict[str, Any] = storage.get("OPTIONS", {})
         half_life = max(30, int(options.get("querystring_expire", 3600)) // 2)
         presigned = f"p{int(time.time() // half_life)}"
-    return job_etag(kind="d", version=stamp.version, parts=(wait, presigned))
+    return job_etag(kind="d", version=stamp.change_seq, parts=(wait, presigned))
 
 
 def _not_modified_for_api_key(request: HttpRequest, job_id: str) -> HttpResponseNotModified | None:
@@ -573,6 +574,27 @@ class RenderRetryApi(RenderStartThrottled):
     def post(self, request: Request, job_id: str) -> Response:
         job = job_retry(job=job_get_for_user(user=request.user, job_id=job_id))
         return Response(_detail_data(request, job), status=status.HTTP_202_ACCEPTED)
+
+
+class RenderMakeFinalApi(RenderStartThrottled):
+    @extend_schema(
+        tags=TAG,
+        summary="Render a finished preview at final quality",
+        operation_id="renders_make_final",
+        description="Starts a new job with the preview's plan at `mode` final (its own `resolution`, 1080p when "
+        "unset) as the video's next `version`; the preview stays as the earlier version. Answers the new job. "
+        "Counts against the same quotas, cost limit and rate limit as starting a render. 409 `not_finished` "
+        "unless the job succeeded, `not_a_preview` when it is already final.",
+        parameters=[JOB_ID_PARAMETER, *IDEMPOTENCY_PARAMETERS, RETRY_AFTER_PARAMETER],
+        request=None,
+        responses={202: JobDetailSerializer, **error_responses(400, 404, 409, 422, 429)},
+    )
+    @idempotent
+    def post(self, request: Request, job_id: str) -> Response:
+        job = own_video_get(user=request.user, job_id=job_id)  # the caller's own: job.owner is them
+        new = job_make_final(job=job, owner=job.owner)
+        headers = {"Location": job_url(request, new)}
+        return Response(_detail_data(request, new), status=status.HTTP_202_ACCEPTED, headers=headers)
 
 
 class IgnoreAcceptHeader(BaseContentNegotiation):

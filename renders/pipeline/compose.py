@@ -68,6 +68,8 @@ class Composed:
     segments_rendered: int
     segments_cached: int
     timings: dict[str, float] = field(default_factory=dict)
+    pieces_reused: int = 0  # video segments and the audio the cache already had …
+    pieces_total: int = 0  # … of all of them
 
 
 # ---- timeline ---------------------------------------------------------------------------------
@@ -616,6 +618,8 @@ def _compose(
         encoder=encoder,
         segments_rendered=sum(1 for job in video_jobs if not job.cached),
         segments_cached=sum(1 for job in video_jobs if job.cached),
+        pieces_reused=reused,
+        pieces_total=len(jobs),
         timings={
             "prepare": round(prepared - started, 3),
             "segments": round(rendered - prepared, 3),

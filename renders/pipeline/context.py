@@ -132,3 +132,5 @@ class RenderResult:
     height: int
     fps: int
     timings: dict[str, float] = field(default_factory=dict)
+    pieces_reused: int = 0  # compose's pieces (video segments, audio) taken from the segment cache
+    pieces_total: int = 0

@@ -213,6 +213,40 @@ def _save_still(image: Image.Image, still: Path, sidecar: Path, key: str, source
     _write_atomically(sidecar, json.dumps({"key": key, **source}, ensure_ascii=False).encode())
 
 
+def _shared_still(cache_dir: Path, key: str) -> tuple[Path, Path]:
+    still = cache_dir / "stills" / key[:2] / f"{key}.jpg"
+    return still, still.with_suffix(".json")
+
+
+def _take_shared_still(cache_dir: Path, key: str, still: Path, sidecar: Path) -> bool:
+    """Copy a painted still made from the same inputs by an earlier job (another version of the
+    video) into this job's work dir. A cloud painter is paid once per picture, and the picture
+    stays the same, so the scene's cached segments still match."""
+    shared, shared_sidecar = _shared_still(cache_dir, key)
+    if not _reusable(shared, shared_sidecar, key):
+        return False
+    try:
+        _write_atomically(still, shared.read_bytes())
+        _write_atomically(sidecar, shared_sidecar.read_bytes())
+        for path in (shared, shared_sidecar):  # a hit refreshes their age: retention prunes unused ones
+            os.utime(path)
+    except OSError:
+        return False
+    return True
+
+
+def _share_still(cache_dir: Path, key: str, still: Path, sidecar: Path) -> None:
+    shared, shared_sidecar = _shared_still(cache_dir, key)
+    if shared_sidecar.exists():
+        return
+    try:
+        shared.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(shared, still.read_bytes())
+        _write_atomically(shared_sidecar, sidecar.read_bytes())  # last: a still is trusted only with it
+    except OSError:
+        return  # an unwritable cache only costs painting the picture again next time
+
+
 def prepare_scene_images(
     plan: Plan, settings: RenderSettings, callbacks: Callbacks, providers: ProviderSet
 ) -> list[Path]:
@@ -251,8 +285,11 @@ def prepare_scene_images(
             key = _key("generated", prompt, plan.style, size, seed, chain)
             if _reusable(still, sidecar, key):
                 callbacks.log("info", f"scene {index + 1} image: reused")
+            elif _take_shared_still(settings.cache_dir, key, still, sidecar):
+                callbacks.log("info", f"scene {index + 1} image: reused from an earlier render")
             else:
                 _paint_still(plan.style, prompt, seed, size, index, providers, callbacks, still, sidecar, key)
+                _share_still(settings.cache_dir, key, still, sidecar)
         stills.append(still)
         callbacks.progress("images", (index + 1) / total)
         callbacks.produced("images", [still])

@@ -77,6 +77,8 @@ def run_pipeline(
         height=height,
         fps=plan.fps,
         timings=timings,
+        pieces_reused=composed.pieces_reused,
+        pieces_total=composed.pieces_total,
     )
     summary = {
         "plan": plan.to_dict(),
@@ -86,6 +88,7 @@ def run_pipeline(
         "fps": plan.fps,
         "timings_sec": timings,
         "segments": {"rendered": composed.segments_rendered, "cached": composed.segments_cached},
+        "pieces": {"reused": composed.pieces_reused, "total": composed.pieces_total},
         "compose_sec": composed.timings,  # prepare, segments (parallel ffmpeg), join
         "speech_provider": narration.provider,
         # Scenes (numbered from 1) that play stock footage, with the credit its licence asks for.

@@ -180,6 +180,51 @@ def _load_cached(wav: Path, sidecar: Path, key: str) -> _SpokenScene | None:
         return None  # missing or damaged: synthesise again
 
 
+def _shared_paths(cache_dir: Path, key: str) -> tuple[Path, Path]:
+    wav = cache_dir / "speech" / key[:2] / f"{key}.wav"
+    return wav, wav.with_suffix(".json")
+
+
+def _load_shared(cache_dir: Path, key: str) -> _SpokenScene | None:
+    """The same narration spoken for any earlier job (another version of the video, a retry).
+
+    Engines are not bit-exact from one call to the next (espeak-ng's length wanders by a few
+    samples), so speaking it again would shift cues and frame counts and miss every cached
+    segment; reusing the first take keeps an unchanged scene's segments hits, and a cloud voice
+    is never paid twice for the same words.
+    """
+    wav, sidecar = _shared_paths(cache_dir, key)
+    spoken = _load_cached(wav, sidecar, key)
+    if spoken is not None:
+        _touch(wav, sidecar)
+    return spoken
+
+
+def _touch(*paths: Path) -> None:
+    """A hit refreshes the files' age, as for segments: retention prunes what has not been used."""
+    for path in paths:
+        try:
+            os.utime(path)
+        except OSError:
+            pass
+
+
+def _store_shared(cache_dir: Path, key: str, spoken: _SpokenScene) -> None:
+    """Keep this take for later jobs; the first take of a key stays (written aside, then renamed)."""
+    wav, sidecar = _shared_paths(cache_dir, key)
+    if sidecar.exists():
+        return
+    try:
+        wav.parent.mkdir(parents=True, exist_ok=True)
+        partial_wav = wav.with_name(f".{wav.stem}.{os.getpid()}.partial.wav")
+        partial_sidecar = wav.with_name(f".{wav.stem}.{os.getpid()}.partial.json")
+        _write_scene(partial_wav, partial_sidecar, spoken, spoken.samples.size / SAMPLE_RATE, key)
+        os.replace(partial_wav, wav)  # the audio first: a sidecar never names audio not yet there
+        os.replace(partial_sidecar, sidecar)
+    except OSError:
+        return  # a cache that cannot be written only costs speaking the words again next time
+
+
 def narrate_plan(plan: Plan, settings: RenderSettings, callbacks: Callbacks, providers: ProviderSet) -> Narration:
     """Synthesise every scene's narration (or reuse it), returning timings for subtitles and compose.
 
@@ -203,9 +248,11 @@ def narrate_plan(plan: Plan, settings: RenderSettings, callbacks: Callbacks, pro
             wav = out_dir / f"scene_{index:02d}.wav"
             sidecar = wav.with_suffix(".json")
             key = _input_hash(text, plan.language, plan.voice, names)
-            spoken = _load_cached(wav, sidecar, key)
+            spoken = _load_cached(wav, sidecar, key) or _load_shared(settings.cache_dir, key)
             if spoken is None:
                 spoken, chain = _speak_scene(index, text, plan, chain, callbacks)
+                if spoken is not None:
+                    _store_shared(settings.cache_dir, key, spoken)
                 if spoken is None:
                     callbacks.log("warning", f"scene {index + 1}: the voice returned only silence; scene left silent")
             if spoken is not None:

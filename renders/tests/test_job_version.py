@@ -1,4 +1,4 @@
-"""RenderJob.version: every writer a poller could see bumps it (database triggers), none lowers it."""
+"""RenderJob.change_seq: every writer a poller could see bumps it (database triggers), none lowers it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def _job(owner) -> RenderJob:
 
 
 def _version(job: RenderJob) -> int:
-    return RenderJob.objects.values_list("version", flat=True).get(pk=job.pk)
+    return RenderJob.objects.values_list("change_seq", flat=True).get(pk=job.pk)
 
 
 def test_it_bumps_on_a_progress_update(alice):

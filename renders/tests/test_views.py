@@ -101,9 +101,12 @@ def test_it_offers_exactly_the_plan_schemas_choices(choices, allowed):
 
 
 def test_it_sends_anonymous_visitors_to_log_in(client):
-    response = client.get(reverse("renders:dashboard"))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("accounts:login"))
+    # The front door (/) welcomes a stranger (library/tests/test_front_door.py); the studio's
+    # own pages still want a login.
+    for name in ("renders:create", "renders:photo_start"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
 
 
 def test_it_lists_only_my_videos_with_thumbnail_and_state(alice_client, alice, bob):
@@ -421,6 +424,7 @@ def test_it_pins_the_polling_partials_query_count(alice_client, alice, django_as
     for index in range(4):
         add_asset(job, AssetKind.SCENE_IMAGE, f"scene_{index:03d}.jpg", b"jpeg", scene_index=index)
     url = reverse("renders:job_progress", args=[job.pk])
+    alice_client.get(url, headers={"HX-Request": "true"})  # the first poll learns the render rate (cached 60 s)
     # session, user, admin check, job, events, assets: the same however long the log is.
     with django_assert_num_queries(6):
         response = alice_client.get(url, headers={"HX-Request": "true"})
