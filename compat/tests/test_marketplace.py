@@ -170,3 +170,16 @@ def test_the_status_follows_the_job_and_hides_it_from_others(no_openai, alice_ap
     assert failed["status"] == "error" and failed["error"] == "The speech service failed."
     assert bob_api.get(f"/api/video/status/{job_id}").status_code == 404
     assert alice_api.get("/api/video/status/not-a-job").status_code == 404
+
+
+def test_a_quota_refusal_leaves_no_photos_behind(no_openai, alice_api, settings):
+    settings.JOBS_PER_DAY = 0
+    answer = generate(alice_api, [jpeg(), png()])
+    assert 400 <= answer.status_code < 500 and answer.json()["code"], answer.json()
+    assert not Upload.objects.exists() and not RenderJob.objects.exists()
+
+
+def test_more_than_twenty_photos_is_a_400(no_openai, alice_api):
+    answer = generate(alice_api, [jpeg(f"{n}.jpg") for n in range(21)])
+    assert answer.status_code == 400 and answer.json()["code"] == "too_many_files"
+    assert not Upload.objects.exists()
