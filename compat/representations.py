@@ -13,7 +13,8 @@ from rest_framework.request import Request
 
 from compat.mappings import LEGACY_STEPS, legacy_state, legacy_step, progress_fraction
 from publishing.models import Publication, PublicationState
-from renders.api.representations import asset_url, job_detail, youtube_url
+from renders.api.representations import asset_url, estimated_wait_seconds, job_detail, youtube_url
+from renders.eta import render_estimate_seconds
 from renders.models import AssetKind, JobState, RenderJob
 
 HISTORY_LINES = 1000
@@ -140,4 +141,25 @@ def schedule(publication: Publication) -> dict[str, Any]:
         "progress_pct": publication.progress_pct,
         "youtube_url": publication.youtube_url or None,
         "error": publication.error or None,
+    }
+
+
+def video_status_url(request: Request, job: RenderJob) -> str:
+    return request.build_absolute_uri(reverse("compat-video-status", kwargs={"job_id": str(job.pk)}))
+
+
+def video_estimated_time(job: RenderJob) -> int:
+    """The marketplace's `estimatedTime`: seconds in the queue plus the render of this plan here."""
+    return (estimated_wait_seconds(job) or 0) + round(render_estimate_seconds(job.plan or {}))
+
+
+def video_status(request: Request, job: RenderJob) -> dict[str, Any]:
+    """The marketplace's status: their state, progress as a fraction, the files once made."""
+    detail = job_detail(request, job)
+    return {
+        "status": legacy_state(job.state),
+        "progress": progress_fraction(job.progress_pct),
+        "videoUrl": detail["final_video_url"],
+        "thumbnailUrl": detail["thumbnail_url"],
+        "error": _error(job),
     }

@@ -5,7 +5,7 @@ Job ids are plain strings checked by the selector, so a malformed id is a JSON 4
 
 from django.urls import path
 
-from compat.api import job_queue_views, views
+from compat.api import job_queue_views, marketplace_views, views
 
 # At the site's root: /render…, /mcp/generate (the render platform's and the agents' paths).
 root_urlpatterns = [
@@ -16,7 +16,7 @@ root_urlpatterns = [
     path("mcp/generate", views.McpGenerateApi.as_view(), name="compat-mcp-generate"),
 ]
 
-# Under /api/ (outside /api/v1/): the render platform's status and Creator mode.
+# Under /api/ (outside /api/v1/): the render platform's status, Creator mode and the marketplace.
 api_urlpatterns = [
     path("status/<str:job_id>", views.ApiStatusApi.as_view(), name="compat-api-status"),
     path("templates", views.TemplateListApi.as_view(), name="compat-templates"),
@@ -26,6 +26,10 @@ api_urlpatterns = [
     path("publish/<str:job_id>", views.PublishStatusApi.as_view(), name="compat-publish-status"),
     path("publish/<str:job_id>/schedule", views.PublishScheduleApi.as_view(), name="compat-publish-schedule"),
     path("publish/<str:job_id>/cancel", views.PublishCancelApi.as_view(), name="compat-publish-cancel"),
+    # The marketplace's listing videos.
+    path("video/generate-script", marketplace_views.VideoScriptApi.as_view(), name="compat-video-script"),
+    path("video/generate", marketplace_views.VideoGenerateApi.as_view(), name="compat-video-generate"),
+    path("video/status/<str:job_id>", marketplace_views.VideoStatusApi.as_view(), name="compat-video-status"),
 ]
 
 # Under /api/v1/: the job queue service's /jobs/… (no /api/v1 route of ours is named jobs).

@@ -29,6 +29,9 @@ COMPAT_OPERATIONS = {
     ("get", "/api/v1/jobs/stats/counts"),
     ("get", "/api/v1/jobs/health"),
     ("post", "/mcp/generate"),
+    ("post", "/api/video/generate-script"),
+    ("post", "/api/video/generate"),
+    ("get", "/api/video/status/{job_id}"),
 }
 
 
