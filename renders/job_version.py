@@ -133,10 +133,8 @@ def drop_before_migrate(using: str = "default", **kwargs: Any) -> None:
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND "
-            "(name LIKE '%\\_bumps\\_job\\_version' ESCAPE '\\' OR name = ?)",
-            [f"{JOB_TABLE}_bump_version"],
-        )
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        names = [name for (name,) in cursor.fetchall()]
+        for name in names:
+            if name.endswith("_bumps_job_version") or name == f"{JOB_TABLE}_bump_version":
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')

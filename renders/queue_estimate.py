@@ -19,9 +19,9 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 
-from renders.models import JobState, RenderJob
+from renders.models import DEFAULT_PRIORITY, JobState, RenderJob
 
-SNAPSHOT_KEY = "renders:queue-snapshot:v1"
+SNAPSHOT_KEY = "renders:queue-snapshot:v2"
 SNAPSHOT_SEC = 2
 # Used for the estimate until some jobs have finished to learn from.
 DEFAULT_TYPICAL_RENDER_SEC = 60
@@ -30,7 +30,9 @@ TYPICAL_SAMPLE = 20
 
 @dataclass(frozen=True)
 class QueueSnapshot:
-    queued_created: tuple[float, ...]  # creation times (POSIX seconds) of the queued jobs, ascending
+    # The queued jobs in the order workers claim them (renders/execution.py): (-priority, creation
+    # time as POSIX seconds), ascending, so the jobs ahead of one are those that sort before it.
+    queued_order: tuple[tuple[int, float], ...]
     running: int
     typical_sec: float
     expires_at: float  # time.time() when it is taken again, however often it is amended
@@ -48,9 +50,9 @@ def typical_render_seconds() -> float:
 
 
 def take_snapshot() -> QueueSnapshot:
-    queued = RenderJob.objects.filter(state=JobState.QUEUED).order_by("created_at").values_list("created_at", flat=True)
+    queued = RenderJob.objects.filter(state=JobState.QUEUED).values_list("priority", "created_at")
     return QueueSnapshot(
-        queued_created=tuple(created.timestamp() for created in queued),
+        queued_order=tuple(sorted((-priority, created.timestamp()) for priority, created in queued)),
         running=RenderJob.objects.filter(state=JobState.RUNNING).count(),
         typical_sec=typical_render_seconds(),
         expires_at=time.time() + SNAPSHOT_SEC,
@@ -70,7 +72,7 @@ def forget_snapshot() -> None:
     cache.delete(SNAPSHOT_KEY)
 
 
-def note_queued(created_at: datetime) -> None:
+def note_queued(created_at: datetime, priority: int = DEFAULT_PRIORITY) -> None:
     """A job joined the queue: add it to the snapshot rather than dropping it, so a burst of
     creations does not re-read the queue for every job. The snapshot still expires on time; two
     processes amending it at once may lose one job from the count until then."""
@@ -81,25 +83,26 @@ def note_queued(created_at: datetime) -> None:
     if left <= 0:
         cache.delete(SNAPSHOT_KEY)
         return
-    queued = list(snapshot.queued_created)
-    insort(queued, created_at.timestamp())
-    cache.set(SNAPSHOT_KEY, replace(snapshot, queued_created=tuple(queued)), left)
+    queued = list(snapshot.queued_order)
+    insort(queued, (-priority, created_at.timestamp()))
+    cache.set(SNAPSHOT_KEY, replace(snapshot, queued_order=tuple(queued)), left)
 
 
-def estimated_wait_for(*, state: str, created_at: datetime) -> int | None:
+def estimated_wait_for(*, state: str, created_at: datetime, priority: int = DEFAULT_PRIORITY) -> int | None:
     """Rough wait before a worker takes a queued job; None once it is no longer queued.
 
-    (jobs queued before it + jobs running) × typical render time ÷ RENDER_WORKERS. Jobs of every
-    user count: they share the workers.
+    (jobs queued ahead of it + jobs running) × typical render time ÷ RENDER_WORKERS. Ahead: a
+    higher priority, or the same and older (the claim order). Jobs of every user count: they
+    share the workers.
     """
     if state != JobState.QUEUED:
         return None
     snapshot = queue_snapshot()
-    busy = bisect_left(snapshot.queued_created, created_at.timestamp()) + snapshot.running
+    busy = bisect_left(snapshot.queued_order, (-priority, created_at.timestamp())) + snapshot.running
     if busy == 0:
         return 0
     return round(busy * snapshot.typical_sec / settings.RENDER_WORKERS)
 
 
 def estimated_wait_seconds(job: RenderJob) -> int | None:
-    return estimated_wait_for(state=job.state, created_at=job.created_at)
+    return estimated_wait_for(state=job.state, created_at=job.created_at, priority=job.priority)

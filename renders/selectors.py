@@ -57,15 +57,18 @@ _JOB_COLUMNS = concrete_attnames(RenderJob)
 
 
 def _job_reads(*columns: str) -> tuple[LeanQuery, LeanQuery]:
-    """A job's columns by primary key, for anyone (admins) and for its owner only: compiled once."""
+    """A job's columns by primary key, for anyone (admins) and for its owner only, never a deleted
+    job (as `jobs_visible_to`): compiled once."""
     return (
         LeanQuery(
-            lambda pk: RenderJob.objects.filter(pk=pk).values_list(*columns)[:1],
+            lambda pk: RenderJob.objects.filter(pk=pk, deleted_at__isnull=True).values_list(*columns)[:1],
             fields={"pk": _JOB_ID},
             placeholders={"pk": _PLACEHOLDER_JOB},
         ),
         LeanQuery(
-            lambda pk, owner_id: RenderJob.objects.filter(pk=pk, owner_id=owner_id).values_list(*columns)[:1],
+            lambda pk, owner_id: RenderJob.objects.filter(
+                pk=pk, owner_id=owner_id, deleted_at__isnull=True
+            ).values_list(*columns)[:1],
             fields={"pk": _JOB_ID, "owner_id": _OWNER_ID},
             placeholders={"pk": _PLACEHOLDER_JOB, "owner_id": _PLACEHOLDER_OWNER},
         ),
@@ -73,7 +76,7 @@ def _job_reads(*columns: str) -> tuple[LeanQuery, LeanQuery]:
 
 
 _JOB_READS = _job_reads(*_JOB_COLUMNS)
-_STAMP_READS = _job_reads("change_seq", "state", "created_at")
+_STAMP_READS = _job_reads("change_seq", "state", "created_at", "priority")
 
 
 def _visible_job_row(reads: tuple[LeanQuery, LeanQuery], user: User | AnonymousUser, job_id: object) -> tuple[Any, ...]:
@@ -103,6 +106,7 @@ class JobStamp:
     change_seq: int  # RenderJob.change_seq, the ETag's counter
     state: str
     created_at: datetime
+    priority: int
 
 
 def job_stamp_for_user(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -> JobStamp:

@@ -89,7 +89,7 @@ def test_it_pages_the_library_in_their_shape(alice_api, alice, bob):
 def test_it_lists_the_library_in_a_fixed_number_of_queries(alice_api, alice, django_assert_max_num_queries):
     for number in range(5):
         _succeeded(make_job(alice, title=f"Video {number}"))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         assert len(alice_api.get("/api/library").json()["entries"]) == 5
 
 

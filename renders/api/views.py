@@ -450,7 +450,9 @@ def _not_modified_for_api_key(request: HttpRequest, job_id: str) -> HttpResponse
         stamp = job_stamp_for_user(user=key.user, job_id=job_id)
     except Http404:
         return None
-    etag = _detail_etag(stamp, estimated_wait_for(state=stamp.state, created_at=stamp.created_at))
+    etag = _detail_etag(
+        stamp, estimated_wait_for(state=stamp.state, created_at=stamp.created_at, priority=stamp.priority)
+    )
     if not etag_matches(if_none_match, etag):
         return None
     response = HttpResponseNotModified()
@@ -487,7 +489,7 @@ class RenderDetailApi(JsonApiView):
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match:  # a session, or a key not settled by the fast path in dispatch
             stamp = job_stamp_for_user(user=request.user, job_id=job_id)
-            wait = estimated_wait_for(state=stamp.state, created_at=stamp.created_at)
+            wait = estimated_wait_for(state=stamp.state, created_at=stamp.created_at, priority=stamp.priority)
             etag = _detail_etag(stamp, wait)
             if etag_matches(if_none_match, etag):
                 return Response(status=status.HTTP_304_NOT_MODIFIED, headers=_revalidate_headers(etag))
@@ -496,11 +498,6 @@ class RenderDetailApi(JsonApiView):
         wait = estimated_wait_seconds(job)
         data = _DETAIL_SERIALIZER.to_representation(job_detail(request, job, since_event=since_event, wait=wait))
         return Response(data, headers=_revalidate_headers(_detail_etag(job, wait)))
-
-
-def _revalidate_headers(etag: str) -> dict[str, str]:
-    # private: the answer is one user's; no-cache: a cache may keep it but must ask (If-None-Match) each time.
-    return {"ETag": etag, "Cache-Control": "private, no-cache"}
 
     @extend_schema(
         tags=TAG,
@@ -517,6 +514,11 @@ def _revalidate_headers(etag: str) -> dict[str, str]:
     def delete(self, request: Request, job_id: str) -> Response:
         job_delete(job=job_get_for_user(user=request.user, job_id=job_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _revalidate_headers(etag: str) -> dict[str, str]:
+    # private: the answer is one user's; no-cache: a cache may keep it but must ask (If-None-Match) each time.
+    return {"ETag": etag, "Cache-Control": "private, no-cache"}
 
 
 @extend_schema_view(
