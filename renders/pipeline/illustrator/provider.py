@@ -13,7 +13,7 @@ from renders.pipeline.illustrator.scene import ScenePainter
 from renders.pipeline.providers.base import Picture
 
 # Bump when the painting changes, so cached stills made by an older painter are repainted.
-PAINTER_VERSION = "1"
+PAINTER_VERSION = "2"  # 2: no borders in the still (compose overlays them); water clipped to its banks
 JPEG_QUALITY = 94
 MIN_PAINT_SIDE = 96
 

@@ -61,6 +61,7 @@ class ScenePainter:
         self.light = (self.w * side, self.horizon * height)
         self.light_from_left = side < 0.5
         self.fire_at: Point | None = None
+        self.water_mask: Image.Image | None = None  # where the water is, once painted
 
     # --- the sky ---------------------------------------------------------------------------
     def paint_sky(self) -> None:
@@ -227,11 +228,15 @@ class ScenePainter:
             half = np.full_like(half, self.w * 0.8)  # a wide lake or the open Ganga
         left = list(zip(centre - half, ys, strict=True))
         right = list(zip(centre + half, ys, strict=True))
-        p.fill([("poly", [*left, *reversed(right)])], fill_image)
-        p.fill(
-            [("poly", [(-5, top), (self.w + 5, top), (self.w + 5, top + self.h * 0.006), (-5, top + self.h * 0.006)])],
-            fill_image,
-        )
+        water: list[Shape] = [
+            ("poly", [*left, *reversed(right)]),
+            ("poly", [(-5, top), (self.w + 5, top), (self.w + 5, top + self.h * 0.006), (-5, top + self.h * 0.006)]),
+        ]
+        p.fill(water, fill_image)
+        # Shimmer and the light's reflection are painted on a copy and kept only inside the water,
+        # so no streak spills over the banks onto the land.
+        dry = p.image
+        p.image = dry.copy()
         # Shimmer: short bright strokes, thickest under the light source.
         draw = ImageDraw.Draw(p.image)
         light = self.sky["light"]
@@ -249,6 +254,11 @@ class ScenePainter:
             draw.line([(x - length, y), (x + length, y)], fill=shimmer, width=max(1, int(self.u / 500)))
         # The light's reflection: a soft column on the water.
         p.glow((lx, top + (self.h - top) * 0.3), (self.h - top) * 0.7, light, 0.25, falloff=3)
+        self.water_mask = Image.new("L", (self.w, self.h), 0)
+        made = p.mask(water)
+        if made is not None:
+            self.water_mask.paste(made[0], made[1])
+        p.image = Image.composite(p.image, dry, self.water_mask)
 
     def paint_ghat(self) -> None:
         """Stone steps down to the water at one side, where figures can stand."""

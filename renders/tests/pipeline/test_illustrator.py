@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from renders.pipeline.illustrator import LocalIllustrator, found_keywords, paint_scene
 from renders.pipeline.images import styled_prompt
@@ -112,3 +112,40 @@ def test_it_paints_a_large_still_quickly():
 @pytest.mark.parametrize("size", [(1, 1), (33, 7), (90, 160)])
 def test_it_paints_any_size_exactly(size):
     assert paint_scene("a sage by a fire under the stars", "miniature", size, "s").size == size
+
+
+@pytest.mark.parametrize("style", ["temple-painting", "miniature"])
+def test_it_paints_no_border_into_the_still(style):
+    # Borders are a static overlay in compose: in the still, Ken Burns would drift and crop them.
+    pixels = _pixels("a temple by the river at dawn", style=style, size=(320, 180))
+    red, gold = np.array([140, 24, 30]), np.array([228, 178, 70])
+    edges = np.concatenate([pixels[:3].reshape(-1, 3), pixels[-3:].reshape(-1, 3),
+                            pixels[:, :3].reshape(-1, 3), pixels[:, -3:].reshape(-1, 3)])  # fmt: skip
+    for colour in (red, gold):
+        assert (np.abs(edges - colour).sum(axis=-1) < 40).mean() < 0.2
+    # Edges vary with the scene (sky above, ground below) rather than being one band colour.
+    assert np.abs(pixels[1, 160] - pixels[178, 160]).sum() > 30
+
+
+def test_it_keeps_the_moons_reflection_on_the_water():
+    from renders.pipeline.illustrator.keywords import read_scene
+    from renders.pipeline.illustrator.scene import ScenePainter
+
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        spec = read_scene("a moonlit river at night", rng)
+        painter = ScenePainter(spec, "storybook", (320, 180), rng)
+        painter.paint_sky()
+        painter.paint_hills()
+        painter.paint_ground()
+        land = np.asarray(painter.p.image).astype(int)
+        painter.paint_water()
+        assert painter.water_mask is not None
+        mask = np.asarray(painter.water_mask) > 0
+        after = np.asarray(painter.p.image).astype(int)
+        changed = np.abs(after - land).sum(axis=-1) > 6
+        # Every pixel the water pass changed (surface, shimmer, reflected glow) lies in the water
+        # or on its anti-aliased rim: nothing brightens the banks.
+        rim = np.asarray(painter.water_mask.filter(ImageFilter.MaxFilter(5))) > 0
+        assert not (changed & ~rim).any()
+        assert (changed & mask).mean() > 0.05
