@@ -24,7 +24,7 @@ RESOLUTIONS = ("720p", "1080p", "4k")
 MODES = ("proxy", "final")
 MUSIC = ("tanpura", "bells", "none")
 WATERMARKS = ("none", "tl", "tr", "bl", "br")
-STYLES = ("temple-painting", "watercolor", "miniature", "cinematic", "storybook")
+STYLES = ("temple-painting", "watercolor", "miniature", "cinematic", "storybook", "warli", "madhubani", "pichwai")
 
 MAX_TITLE_CHARS = 120
 MAX_TOPIC_CHARS = 300

@@ -142,7 +142,35 @@ def _ornamental_border(draw: ImageDraw.ImageDraw, w: int, h: int) -> None:
         draw.ellipse((x - r * 0.12, y - r * 0.12, x + r * 0.12, y + r * 0.12), fill=green)
 
 
+def _madhubani_border(draw: ImageDraw.ImageDraw, w: int, h: int) -> None:
+    """Madhubani's border: two black rules with a row of red and yellow triangles between them."""
+    band = max(3, int(min(w, h) * 0.035))
+    ink, red, yellow, paper = (26, 18, 14), (204, 40, 44), (240, 168, 30), (243, 226, 186)
+    for box in ((0, 0, w, band), (0, h - band, w, h), (0, 0, band, h), (w - band, 0, w, h)):
+        draw.rectangle(box, fill=paper)
+    rule = max(1, band // 6)
+    draw.rectangle((0, 0, w - 1, h - 1), outline=ink, width=rule)
+    draw.rectangle((band - rule, band - rule, w - band + rule - 1, h - band + rule - 1), outline=ink, width=rule)
+    inner = band - 2 * rule
+    count_x, count_y = max(2, w // max(1, inner)), max(2, h // max(1, inner))
+    for i in range(count_x):
+        x0, x1 = w * i / count_x, w * (i + 1) / count_x
+        colour = red if i % 2 else yellow
+        draw.polygon([(x0, band - rule), ((x0 + x1) / 2, rule), (x1, band - rule)], fill=colour, outline=ink)
+        draw.polygon(
+            [(x0, h - band + rule), ((x0 + x1) / 2, h - rule), (x1, h - band + rule)], fill=colour, outline=ink
+        )
+    for i in range(count_y):
+        y0, y1 = h * i / count_y, h * (i + 1) / count_y
+        colour = yellow if i % 2 else red
+        draw.polygon([(band - rule, y0), (rule, (y0 + y1) / 2), (band - rule, y1)], fill=colour, outline=ink)
+        draw.polygon(
+            [(w - band + rule, y0), (w - rule, (y0 + y1) / 2), (w - band + rule, y1)], fill=colour, outline=ink
+        )
+
+
 FRAME_DRAWERS: dict[str, Callable[[ImageDraw.ImageDraw, int, int], None]] = {
     "temple-painting": _gilded_frame,
     "miniature": _ornamental_border,
+    "madhubani": _madhubani_border,
 }
