@@ -296,7 +296,9 @@ class FolkPainter:
     # --- animals ------------------------------------------------------------------------------
     def cow(self, x: float, base: float, size: float, facing: int) -> None:
         """A cow as the folk painters draw it: a rounded body, a triangle head, horns and four legs."""
-        body: Colour = {"warli": self.ink, "madhubani": self.fills[4]}.get(self.style, (238, 232, 218))
+        body: Colour = (
+            self.ink if self.style == "warli" else self.fills[4] if self.style == "madhubani" else (238, 232, 218)
+        )
         leg = size * 0.45
         legs: list[Shape] = [
             ("line", [(x + dx * size, base - leg), (x + dx * size, base)], size * 0.07)

@@ -68,7 +68,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
                 "सर्प", "साँप", "सांप", "नाग", "कालिया", "वासुकी", "शेषनाग"),
 }  # fmt: skip
 
-# The symbol that identifies a deity, in place of a face: the first whose words a prompt names.
+# The symbol that identifies a deity, in place of a face: the one whose word a prompt names first.
 DEITY_SYMBOLS: dict[str, tuple[str, ...]] = {
     "trishul": ("shiva", "mahadev", "shankar", "bholenath", "trident", "trishul", "linga", "rudra",
                 "शिव", "महादेव", "शंकर", "त्रिशूल", "भोलेनाथ", "रुद्र"),
@@ -124,12 +124,16 @@ def found_keywords(prompt: str) -> list[str]:
 
 
 def deity_symbol(prompt: str) -> str:
-    """The symbol identifying the prompt's deity (trishul, flute, mace, conch, lotus); "" if none named."""
+    """The symbol identifying the prompt's deity (trishul, flute, mace, conch, lotus); "" if none named.
+
+    The word named first wins: "Vishnu ... holding conch, discus, mace and lotus" is Vishnu's conch.
+    """
     text = subject_of(prompt).lower()
     tokens = _tokens(text)
-    for symbol, words in DEITY_SYMBOLS.items():
-        if any(_matches(tokens, text, word) for word in words):
-            return symbol
+    for index in range(len(tokens)):
+        for symbol, words in DEITY_SYMBOLS.items():
+            if any(_matches(tokens[index : index + 1], text, word) for word in words if " " not in word):
+                return symbol
     return ""
 
 
