@@ -51,6 +51,7 @@ class FolkPainter:
         self.u = self.p.unit
         self.ink: Colour = self.palette["ink"]  # type: ignore[assignment]
         self.fills: list[Colour] = self.palette["fills"]  # type: ignore[assignment]
+        self.skin: Colour = self.palette["skin"]  # type: ignore[assignment]
         self.horizon = self.h * rng.uniform(0.5, 0.58)
         self.ground_line = self.h * rng.uniform(0.84, 0.9)
         self.stroke = max(1.0, self.u / 180)
@@ -384,7 +385,7 @@ class FolkPainter:
         """
         p, s = self.p, height
         deity = kind == "deity"
-        colour = self.ink if self.style == "warli" else (self.palette["skin"] if deity else self.fill_colour())
+        colour = self.ink if self.style == "warli" else (self.skin if deity else self.fill_colour())
         waist = feet - s * 0.5
         shoulders = feet - s * 0.8
         head_r = s * 0.085
@@ -411,7 +412,7 @@ class FolkPainter:
             ("line", [(x - lower * s * 0.6, feet - s * 0.26), (x - lower * s * 0.7, feet)], limb),
             ("line", [(x + lower * s * 0.6, feet - s * 0.26), (x + lower * s * 0.7, feet)], limb),
         ]
-        sx, sy = x + wide * s * 0.85, shoulders + s * 0.02
+        sy = shoulders + s * 0.02
         # Arms: the hand toward the scene holds the symbol (or is raised); the other rests on the hip.
         hand = (
             (x + facing * s * 0.3, shoulders - s * 0.08)
@@ -422,14 +423,13 @@ class FolkPainter:
             ("line", [(x + facing * wide * s * 0.85, sy), (x + facing * s * 0.28, shoulders + s * 0.08), hand], limb),
             ("line", [(x - facing * wide * s * 0.85, sy), (x - facing * s * 0.26, waist - s * 0.06), (x - facing * s * 0.05, waist)], limb),
         ]  # fmt: skip
-        del sx
         p.fill([*legs, *arms], colour if self.style == "warli" else self.ink)
         p.fill(torso, colour)
         if self.style != "warli":
             p.fill(
                 [("ellipse", (head[0] - head_r, head[1] - head_r, head[0] + head_r, head[1] + head_r))],
-                self.palette["skin"] if deity else (200, 140, 100),
-            )  # type: ignore[arg-type]
+                self.skin if deity else (200, 140, 100),
+            )
         self.headdress(kind, head, head_r)
         if deity:
             self.symbol(self.spec.symbol or "lotus", hand, s)

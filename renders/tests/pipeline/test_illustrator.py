@@ -207,3 +207,26 @@ def test_it_keeps_the_moons_reflection_on_the_water():
         rim = np.asarray(painter.water_mask.filter(ImageFilter.MaxFilter(5))) > 0
         assert not (changed & ~rim).any()
         assert (changed & mask).mean() > 0.05
+
+
+@pytest.mark.parametrize(
+    ("prompt", "method"),
+    [
+        ("a river of light falling from the heavens", "paint_descent"),
+        ("a glowing pole star at night", "paint_pole_star"),
+        ("cows and an elephant in a meadow", "paint_animals"),
+        ("the serpent Kaliya in the Yamuna river", "paint_serpent"),
+    ],
+)
+def test_it_paints_the_library_things_it_now_recognises(prompt, method):
+    from renders.pipeline.illustrator.keywords import read_scene
+    from renders.pipeline.illustrator.scene import ScenePainter
+
+    rng = np.random.default_rng(3)
+    painter = ScenePainter(read_scene(prompt, rng), "storybook", (320, 180), rng)
+    painter.paint_sky()
+    painter.paint_ground()
+    before = np.asarray(painter.p.image).astype(int)
+    getattr(painter, method)()
+    changed = np.abs(np.asarray(painter.p.image).astype(int) - before).sum(axis=-1) > 30
+    assert 0.003 < changed.mean() < 0.5  # a distinct thing, not a wash over the picture
