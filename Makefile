@@ -5,7 +5,7 @@ PYTHON ?=
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv dev-deps lint hooks bench bench-api up down load clean
+.PHONY: run test venv dev-deps lint hooks bench bench-api up down load clean contact-sheet
 
 $(BIN)/python:
 	@py="$$(scripts/python.sh pick $(PYTHON))" && "$$py" -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: venv
 # CPU per request of the status poll, the htmx progress partial and create, each beside its target.
 bench-api: venv
 	$(BIN)/python scripts/bench_api.py
+
+# Every scene of every library story in every style, one grid per style in var/contact-sheets/.
+contact-sheet: venv
+	$(BIN)/python scripts/contact_sheet.py
 
 # Production shape on one Docker host (needs Docker with compose v2 and a filled-in .env).
 up:

@@ -37,6 +37,9 @@ STYLE_CHOICES = [
     ("miniature", "Miniature painting"),
     ("cinematic", "Cinematic"),
     ("storybook", "Storybook"),
+    ("warli", "Warli (white figures on earth-red)"),
+    ("madhubani", "Madhubani (bold lines and patterns)"),
+    ("pichwai", "Pichwai (lotuses and cows, deep colours)"),
 ]
 ASPECT_CHOICES = [("16:9", "16:9 (YouTube)"), ("9:16", "9:16 (Shorts)"), ("1:1", "1:1 (square)")]
 RESOLUTION_CHOICES = [("720p", "720p"), ("1080p", "1080p (Full HD)"), ("4k", "4K")]

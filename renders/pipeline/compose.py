@@ -44,6 +44,7 @@ from renders.pipeline.context import (
     RenderSettings,
 )
 from renders.pipeline.ffmpeg import POLL_SEC, encoder_args, escape_filter_value, pick_encoder, run_ffmpeg
+from renders.pipeline.illustrator.styles import frame_decoration
 from renders.pipeline.ken_burns import Motion, motion_filters, motion_for_scene
 from renders.pipeline.media_probe import probe
 from renders.pipeline.plan import Plan
@@ -243,7 +244,7 @@ class _Picture:
 
 
 def _overlays(ctx: _Context, ass: Path | None, mark_input: int) -> str:
-    """Filters after the picture is composed: watermark, then burned subtitles on top."""
+    """Filters after the picture is composed: the static overlay (frame, watermark), then subtitles."""
     chain = "format=yuv420p"
     if ctx.mark is not None:
         x, y = ctx.mark_xy
@@ -646,12 +647,31 @@ def _encoding_context(
 
 
 def _watermark(*, plan: Plan, frame: tuple[int, int], work: Path) -> tuple[Path | None, tuple[int, int]]:
-    """The plan's watermark as a PNG and where it sits on the frame; (None, (0, 0)) without one."""
-    if plan.watermark == "none":
-        return None, (0, 0)
-    mark = watermark.render_watermark(str(plan.extra.get("watermark_text", "Bhakti")), frame[1], work / "mark.png")
-    with Image.open(mark) as image:
-        return mark, watermark.watermark_position(plan.watermark, frame, image.size)
+    """The static overlay over the moving picture and where it sits; (None, (0, 0)) without one.
+
+    It is the style's frame decoration (a gilded frame, an ornamental border) at the exact frame
+    size, with the plan's watermark drawn onto it, so Ken Burns never moves or crops the border;
+    with no decoration it is the watermark alone, in its corner.
+    """
+    decoration = frame_decoration(plan.style, frame)
+    mark: Path | None = None
+    if plan.watermark != "none":
+        mark = watermark.render_watermark(str(plan.extra.get("watermark_text", "Bhakti")), frame[1], work / "mark.png")
+    if decoration is None:
+        if mark is None:
+            return None, (0, 0)
+        with Image.open(mark) as image:
+            return mark, watermark.watermark_position(plan.watermark, frame, image.size)
+    if mark is not None:
+        with Image.open(mark) as image:
+            corner = watermark.watermark_position(plan.watermark, frame, image.size)
+            decoration.alpha_composite(image.convert("RGBA"), corner)
+    overlay = work / "overlay.png"
+    overlay.parent.mkdir(parents=True, exist_ok=True)
+    partial = overlay.with_name(f".{overlay.name}.{os.getpid()}.part")
+    decoration.save(partial, "PNG")
+    os.replace(partial, overlay)
+    return overlay, (0, 0)
 
 
 def _scene_pictures(

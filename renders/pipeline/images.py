@@ -54,9 +54,16 @@ STYLE_DIRECTIONS: dict[str, str] = {
     "temple-painting": "traditional Indian temple painting, Tanjore style, rich pigments, warm gold leaf accents, "
     "ornate, devotional, soft divine glow",
     "watercolor": "soft watercolor painting on textured paper, gentle washes, luminous light, delicate edges",
-    "miniature": "Rajput and Mughal miniature painting, flat vivid colours, fine detail, ornamental border",
+    # No borders asked for: a border in the still would drift under Ken Burns (compose overlays one).
+    "miniature": "Rajput and Mughal miniature painting, flat vivid colours, fine detail, no border",
     "cinematic": "cinematic digital matte painting, dramatic volumetric light, film colour grading, epic scale",
     "storybook": "warm children's storybook illustration, friendly shapes, bright pastel colours, soft light",
+    "warli": "Warli tribal folk painting, white geometric stick figures of circles and triangles on an earth-red "
+    "mud wall, simple motifs, no border",
+    "madhubani": "Madhubani folk painting, bold black outlines filled with flat red, yellow, green and blue, "
+    "line and fish patterns, deities known by their haloes and symbols, no border",
+    "pichwai": "Pichwai painting from Nathdwara, lotus ponds and cows in deep indigo and green with gold, "
+    "Krishna with his flute, rich jewel colours, no border",
 }
 
 

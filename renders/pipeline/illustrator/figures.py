@@ -117,3 +117,42 @@ def figure_parts(kind: str, x: float, feet: float, height: float, facing: int) -
 def _box(points: Sequence[Point]) -> tuple[float, float, float, float]:
     (ax, ay), (bx, by) = points
     return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+
+
+def animal_shapes(kind: str, x: float, base: float, size: float, facing: int) -> list[Shape]:
+    """A cow or an elephant standing at (x, base), `size` long, facing +1 (right) or -1, as one silhouette."""
+    if kind == "elephant":
+        leg = size * 0.35
+        shapes: list[Shape] = [
+            ("poly", [(x + dx * size - size * 0.08, base), (x + dx * size + size * 0.08, base),
+                      (x + dx * size + size * 0.08, base - leg - size * 0.1), (x + dx * size - size * 0.08, base - leg - size * 0.1)])
+            for dx in (-0.4, -0.15, 0.2, 0.42)
+        ]  # fmt: skip
+        shapes.append(("ellipse", (x - size * 0.6, base - leg - size * 0.55, x + size * 0.6, base - leg + size * 0.1)))
+        hx, hy = x + facing * size * 0.6, base - leg - size * 0.35
+        shapes.append(("ellipse", (hx - size * 0.22, hy - size * 0.25, hx + size * 0.22, hy + size * 0.2)))
+        trunk = [
+            (hx + facing * size * 0.15, hy),
+            (hx + facing * size * 0.3, hy + size * 0.3),
+            (hx + facing * size * 0.22, hy + size * 0.55),
+        ]
+        shapes.append(("line", trunk, size * 0.1))
+        return shapes
+    leg = size * 0.45
+    shapes = [
+        ("line", [(x + dx * size, base - leg), (x + dx * size, base)], size * 0.07) for dx in (-0.42, -0.3, 0.3, 0.42)
+    ]
+    shapes.append(("ellipse", (x - size * 0.55, base - leg - size * 0.45, x + size * 0.55, base - leg + size * 0.05)))
+    hx, hy = x + facing * size * 0.55, base - leg - size * 0.35
+    shapes.append(
+        ("poly", [(hx, hy - size * 0.15), (hx + facing * size * 0.35, hy + size * 0.05), (hx, hy + size * 0.2)])
+    )
+    shapes.append(("line", [(hx, hy - size * 0.1), (hx + facing * size * 0.05, hy - size * 0.35)], size * 0.05))
+    shapes.append(
+        (
+            "line",
+            [(x - facing * size * 0.55, base - leg - size * 0.3), (x - facing * size * 0.7, base - leg + size * 0.1)],
+            size * 0.04,
+        )
+    )
+    return shapes  # fmt: skip

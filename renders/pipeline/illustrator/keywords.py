@@ -53,9 +53,36 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
               "हनुमान", "दुर्गा", "लक्ष्मी", "गणेश", "अवतार", "महादेव", "श्रीहरि", "हरि"),
     "woman": ("woman", "women", "mother", "queen", "maiden", "sita", "radha", "mira", "meera", "holika",
               "होलिका", "स्त्री", "महिला", "माता", "माँ", "मां", "रानी", "सीता", "राधा", "मीरा"),
+    # Things of the library's stories: Dhruva's pole star, Ganga falling from the heavens, the
+    # cows of Vrindavan, Indra's and Gajendra's elephants, Kaliya and Shiva's serpents.
+    "star": ("pole star", "polestar", "dhruva tara", "glowing star", "shining star", "bright star", "star in the",
+             "ध्रुव तारा", "तारा"),
+    "descent": ("river of light", "falling from the heaven", "falling from heaven", "descending from the heaven",
+                "descends from the heaven", "descent of ganga", "ganga descend", "pouring from the sky",
+                "falling from the sky", "stream of light", "column of light",
+                "स्वर्ग से", "आकाश से", "अवतरण"),
+    "cow": ("cow", "cows", "calf", "calves", "cattle", "kamadhenu", "nandi", "bull", "herd",
+            "गाय", "गौ", "गायें", "बछड़ा", "नंदी", "कामधेनु"),
+    "elephant": ("elephant", "elephants", "gajendra", "airavata", "tusker", "हाथी", "गज", "गजेंद्र", "ऐरावत"),
+    "serpent": ("serpent", "snake", "snakes", "naga", "nagas", "kaliya", "vasuki", "shesha", "cobra",
+                "सर्प", "साँप", "सांप", "नाग", "कालिया", "वासुकी", "शेषनाग"),
+}  # fmt: skip
+
+# The symbol that identifies a deity, in place of a face: the one whose word a prompt names first.
+DEITY_SYMBOLS: dict[str, tuple[str, ...]] = {
+    "trishul": ("shiva", "mahadev", "shankar", "bholenath", "trident", "trishul", "linga", "rudra",
+                "शिव", "महादेव", "शंकर", "त्रिशूल", "भोलेनाथ", "रुद्र"),
+    "flute": ("krishna", "govinda", "gopala", "kanha", "flute", "murali", "कृष्ण", "कान्हा", "गोविंद", "बांसुरी", "मुरली"),
+    "mace": ("hanuman", "mace", "gada", "bajrang", "हनुमान", "गदा", "बजरंग"),
+    "conch": ("vishnu", "narayana", "hari", "conch", "vamana", "trivikrama", "narasimha", "rama", "ram",
+              "विष्णु", "नारायण", "शंख", "वामन", "नरसिंह", "राम", "हरि", "श्रीहरि"),
+    "lotus": ("lakshmi", "saraswati", "ganga", "goddess", "devi", "brahma", "durga", "parvati",
+              "लक्ष्मी", "सरस्वती", "गंगा", "देवी", "ब्रह्मा", "दुर्गा", "पार्वती"),
 }  # fmt: skip
 
 FIGURE_KINDS = ("deity", "king", "demon", "sage", "woman", "child")
+SCENE_ELEMENTS = ("water", "fire", "mountains", "forest", "temple", "palace", "lotus", "clouds", "lamps",
+                  "star", "descent", "cow", "elephant", "serpent")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -65,6 +92,7 @@ class SceneSpec:
     time_of_day: str
     elements: frozenset[str]
     figures: tuple[str, ...] = field(default=())
+    symbol: str = ""  # the deity's symbol (DEITY_SYMBOLS), when the scene has a deity
 
 
 def subject_of(prompt: str) -> str:
@@ -95,6 +123,32 @@ def found_keywords(prompt: str) -> list[str]:
     return [name for name, words in KEYWORDS.items() if any(_matches(tokens, text, word) for word in words)]
 
 
+def deity_symbol(prompt: str) -> str:
+    """The symbol identifying the prompt's deity (trishul, flute, mace, conch, lotus); "" if none named.
+
+    The word named first wins: "Vishnu ... holding conch, discus, mace and lotus" is Vishnu's conch.
+    """
+    text = subject_of(prompt).lower()
+    tokens = _tokens(text)
+    for index in range(len(tokens)):
+        for symbol, words in DEITY_SYMBOLS.items():
+            if any(_matches(tokens[index : index + 1], text, word) for word in words if " " not in word):
+                return symbol
+    return ""
+
+
+def recognised(prompt: str) -> dict[str, object]:
+    """What the painter understood in a prompt: for reports and for checking the library's prompts."""
+    found = found_keywords(prompt)
+    symbol = deity_symbol(prompt) if "deity" in found else ""
+    return {
+        "time": next((name for name in ("night", "dusk", "dawn", "day") if name in found), ""),
+        "elements": [name for name in found if name in SCENE_ELEMENTS],
+        "figures": [name for name in found if name in FIGURE_KINDS],
+        "symbol": symbol,
+    }
+
+
 def read_scene(prompt: str, rng: np.random.Generator) -> SceneSpec:
     found = found_keywords(prompt)
     times = [name for name in ("night", "dusk", "dawn", "day") if name in found]
@@ -104,8 +158,7 @@ def read_scene(prompt: str, rng: np.random.Generator) -> SceneSpec:
         time_of_day = "night" if rng.random() < 0.6 else "dusk"
     else:
         time_of_day = str(rng.choice(["dawn", "day", "dusk", "day", "dawn"]))
-    elements = {name for name in found if name in ("water", "fire", "mountains", "forest", "temple", "palace",
-                                                      "lotus", "clouds", "lamps")}  # fmt: skip
+    elements = {name for name in found if name in SCENE_ELEMENTS}
     figures = [kind for kind in FIGURE_KINDS if kind in found]
     if not elements:
         # Nothing recognisable: a calm devotional landscape, different for every prompt.
@@ -116,4 +169,9 @@ def read_scene(prompt: str, rng: np.random.Generator) -> SceneSpec:
         elements.add("water")
     if time_of_day != "night" and "clouds" not in elements and rng.random() < 0.55:
         elements.add("clouds")
-    return SceneSpec(time_of_day=time_of_day, elements=frozenset(elements), figures=tuple(figures[:4]))
+    if "star" in elements and not times:
+        time_of_day = "night"  # a glowing star is seen at night
+    if "descent" in elements:
+        elements.add("clouds")  # the light falls from an opening in the clouds
+    symbol = deity_symbol(prompt) if "deity" in figures else ""
+    return SceneSpec(time_of_day=time_of_day, elements=frozenset(elements), figures=tuple(figures[:4]), symbol=symbol)

@@ -8,12 +8,13 @@ import io
 import numpy as np
 from PIL import Image
 
+from renders.pipeline.illustrator.folk import FOLK_STYLES, FolkPainter
 from renders.pipeline.illustrator.keywords import read_scene
 from renders.pipeline.illustrator.scene import ScenePainter
 from renders.pipeline.providers.base import Picture
 
 # Bump when the painting changes, so cached stills made by an older painter are repainted.
-PAINTER_VERSION = "1"
+PAINTER_VERSION = "2"  # 2: no borders in the still (compose overlays them); water clipped to its banks
 JPEG_QUALITY = 94
 MIN_PAINT_SIDE = 96
 
@@ -27,7 +28,12 @@ def paint_scene(prompt: str, style: str, size: tuple[int, int], seed: str) -> Im
     # Borders, figures and strokes need some room: tiny sizes are painted larger and scaled down.
     scale = max(1.0, MIN_PAINT_SIDE / min(width, height))
     paint_size = (round(width * scale), round(height * scale))
-    image = ScenePainter(spec, style, paint_size, rng).paint()
+    painter = (
+        FolkPainter(spec, style, paint_size, rng)
+        if style in FOLK_STYLES
+        else ScenePainter(spec, style, paint_size, rng)
+    )
+    image = painter.paint()
     return image if paint_size == (width, height) else image.resize((width, height), Image.Resampling.LANCZOS)
 
 

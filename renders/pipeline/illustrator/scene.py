@@ -18,7 +18,7 @@ from renders.pipeline.illustrator.canvas import (
     lerp,
     tint,
 )
-from renders.pipeline.illustrator.figures import FIGURES, figure_parts
+from renders.pipeline.illustrator.figures import FIGURES, animal_shapes, figure_parts
 from renders.pipeline.illustrator.keywords import SceneSpec
 from renders.pipeline.illustrator.styles import finish_style
 from renders.pipeline.plan import STYLES
@@ -61,6 +61,7 @@ class ScenePainter:
         self.light = (self.w * side, self.horizon * height)
         self.light_from_left = side < 0.5
         self.fire_at: Point | None = None
+        self.water_mask: Image.Image | None = None  # where the water is, once painted
 
     # --- the sky ---------------------------------------------------------------------------
     def paint_sky(self) -> None:
@@ -227,11 +228,15 @@ class ScenePainter:
             half = np.full_like(half, self.w * 0.8)  # a wide lake or the open Ganga
         left = list(zip(centre - half, ys, strict=True))
         right = list(zip(centre + half, ys, strict=True))
-        p.fill([("poly", [*left, *reversed(right)])], fill_image)
-        p.fill(
-            [("poly", [(-5, top), (self.w + 5, top), (self.w + 5, top + self.h * 0.006), (-5, top + self.h * 0.006)])],
-            fill_image,
-        )
+        water: list[Shape] = [
+            ("poly", [*left, *reversed(right)]),
+            ("poly", [(-5, top), (self.w + 5, top), (self.w + 5, top + self.h * 0.006), (-5, top + self.h * 0.006)]),
+        ]
+        p.fill(water, fill_image)
+        # Shimmer and the light's reflection are painted on a copy and kept only inside the water,
+        # so no streak spills over the banks onto the land.
+        dry = p.image
+        p.image = dry.copy()
         # Shimmer: short bright strokes, thickest under the light source.
         draw = ImageDraw.Draw(p.image)
         light = self.sky["light"]
@@ -249,6 +254,11 @@ class ScenePainter:
             draw.line([(x - length, y), (x + length, y)], fill=shimmer, width=max(1, int(self.u / 500)))
         # The light's reflection: a soft column on the water.
         p.glow((lx, top + (self.h - top) * 0.3), (self.h - top) * 0.7, light, 0.25, falloff=3)
+        self.water_mask = Image.new("L", (self.w, self.h), 0)
+        made = p.mask(water)
+        if made is not None:
+            self.water_mask.paste(made[0], made[1])
+        p.image = Image.composite(p.image, dry, self.water_mask)
 
     def paint_ghat(self) -> None:
         """Stone steps down to the water at one side, where figures can stand."""
@@ -605,6 +615,72 @@ class ScenePainter:
             p.fill([("ellipse", (x - s * 1.6, y - s * 0.4, x + s * 1.6, y + s * 0.6))], (120, 60, 30))
             p.fill([("poly", _flame(x, y - s * 0.2, s * 2.2, s * 0.9, x))], (255, 210, 110))
 
+    # --- things of the library's stories ----------------------------------------------------------
+    def paint_pole_star(self) -> None:
+        """Dhruva's star: one steady star far brighter than the rest, with a cross of light."""
+        p = self.p
+        x, y = self.w * self.rng.uniform(0.6, 0.85), self.horizon * self.rng.uniform(0.12, 0.2)
+        if abs(x - self.light[0]) < self.u * 0.3:
+            x = self.w - x
+        p.glow((x, y), self.u * 0.25, (200, 215, 255), 0.55, falloff=2.5)
+        length, width = self.u * 0.09, max(1.0, self.u / 260)
+        p.fill([("line", [(x - length, y), (x + length, y)], width), ("line", [(x, y - length), (x, y + length)], width)],
+               (235, 240, 255), blur=width * 0.6)  # fmt: skip
+        r = self.u * 0.012
+        p.fill([("ellipse", (x - r, y - r, x + r, y + r))], (255, 255, 250))
+
+    def paint_descent(self) -> None:
+        """A river of light falling from the heavens: a bright stream from the clouds to the horizon."""
+        p = self.p
+        x = self.w * self.rng.uniform(0.35, 0.65)
+        left: list[Point] = []
+        right: list[Point] = []
+        for i in range(25):
+            t = i / 24
+            y = self.horizon * t
+            sway = math.sin(t * 4.5 + x) * self.u * 0.04
+            half = self.u * (0.03 + 0.07 * t)
+            left.append((x + sway - half, y))
+            right.append((x + sway + half, y))
+        stream: Shape = ("poly", [*left, *reversed(right)])
+        p.fill([stream], (190, 220, 255), 0.55, blur=self.u * 0.02)
+        p.fill([_offset(stream, 0, 0)], (250, 252, 255), 0.35, blur=self.u * 0.006)
+        p.glow((x, self.horizon), self.u * 0.35, (210, 230, 255), 0.6)
+        p.glow((x, self.horizon * 0.05), self.u * 0.3, (255, 240, 200), 0.5)
+
+    def paint_animals(self) -> None:
+        """Cows and an elephant on the near ground, to the sides of the figures."""
+        for index, kind in enumerate(k for k in ("elephant", "cow") if k in self.spec.elements):
+            x = self.w * (0.86 if index == 0 else 0.14)
+            size = self.h * (0.36 if kind == "elephant" else 0.2)
+            facing = -1 if x > self.w / 2 else 1
+            base = self.ground_line + self.h * 0.03
+            shapes = animal_shapes(kind, x, base, size, facing)
+            colour = (150, 146, 150) if kind == "elephant" else (232, 222, 204)
+            lit_from = self.fire_at or self.light
+            self.p.fill([_offset(s, -size * 0.02 if lit_from[0] < x else size * 0.02, -size * 0.01) for s in shapes],
+                        self.sky["rim"], 0.8)  # fmt: skip
+            self.p.fill(shapes, tint(colour, self.ambient))
+            self.p.shade(shapes, (10, 6, 20), 0.4, lit_from_left=lit_from[0] < x)
+
+    def paint_serpent(self) -> None:
+        """A many-hooded serpent rising from the water in coils."""
+        p = self.p
+        y = self.horizon + (self.h - self.horizon) * 0.45
+        x0 = self.w * self.rng.uniform(0.1, 0.25)
+        coil = [(x0 + t * self.w * 0.55, y + math.sin(t * 9) * self.u * 0.04) for t in np.linspace(0, 1, 60)]
+        body = tint((40, 70, 60), self.ambient, 10)
+        hx, hy = coil[-1]
+        hoods: list[Shape] = [("line", [(hx, hy), (hx, hy - self.u * 0.08)], self.u * 0.04)]
+        for k in range(5):
+            a = math.radians(-150 + 30 * k)
+            cx, cy = hx + math.cos(a) * self.u * 0.08, hy - self.u * 0.08 + math.sin(a) * self.u * 0.08
+            hoods.append(
+                ("ellipse", (cx - self.u * 0.035, cy - self.u * 0.045, cx + self.u * 0.035, cy + self.u * 0.045))
+            )
+        p.fill([("line", coil, self.u * 0.035), *hoods], body)
+        p.shade([("line", coil, self.u * 0.035), *hoods], (5, 10, 10), 0.4, lit_from_left=self.light_from_left)
+
     # --- figures ---------------------------------------------------------------------------
     def paint_figure(self, kind: str, x: float, feet: float, height: float, facing: int) -> None:
         p = self.p
@@ -660,8 +736,12 @@ class ScenePainter:
     def paint(self) -> Image.Image:
         spec, rng, has = self.spec, self.rng, self.spec.elements.__contains__
         self.paint_sky()
+        if has("star") and spec.time_of_day == "night":
+            self.paint_pole_star()
         if has("clouds"):
             self.paint_clouds()
+        if has("descent"):
+            self.paint_descent()
         if has("mountains"):
             self.paint_mountains()
         else:
@@ -684,8 +764,12 @@ class ScenePainter:
             self.paint_lotus()
         if has("lamps"):
             self.paint_lamps()
+        if has("serpent") and has("water"):
+            self.paint_serpent()
         if has("forest"):
             self.paint_forest(near=True)
+        if has("cow") or has("elephant"):
+            self.paint_animals()
         slots = _figure_slots(len(spec.figures) + (1 if has("fire") else 0), rng)
         if has("fire"):
             fire_slot = slots.pop(len(slots) // 2)

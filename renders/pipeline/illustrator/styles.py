@@ -1,9 +1,14 @@
-"""Style finishing: each style's grade, texture and border over the painted scene."""
+"""Style finishing: each style's grade and texture over the painted scene, and its frame decoration.
+
+The decoration (a gilded frame, an ornamental border) is never painted into the still: the still
+moves under Ken Burns, which would drift and crop a border. `frame_decoration` draws it once at
+the output size, and compose lays it over the moving picture as a static overlay.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
@@ -30,14 +35,13 @@ def _vignette(p: Painter, strength: float, colour: Colour = (0, 0, 0)) -> None:
 
 
 def finish_style(p: Painter, style: str, spec: SceneSpec) -> Image.Image:
-    """The style's grade, texture and border over the painted scene."""
+    """The style's grade and texture over the painted scene (no border: see `frame_decoration`)."""
     if style == "temple-painting":
         # Warm gold: lift reds, keep greens, pull blues down; rich saturation; gilded frame.
         p.image = p.image.point(_curve_lut([0, 78, 150, 214, 255], [0, 66, 132, 196, 248], [0, 50, 106, 168, 220]))
         p.image = ImageEnhance.Color(p.image).enhance(1.25)
         p.image = ImageChops.soft_light(p.image, p.grain(10).convert("RGB"))
         _vignette(p, 0.55, (40, 18, 4))
-        _gilded_frame(p)
     elif style == "watercolor":
         # Soft washes on paper: blur, lighter and less saturated, blotchy pigment, paper grain.
         small = p.image.reduce(2).filter(ImageFilter.GaussianBlur(max(1.0, p.unit / 500)))
@@ -50,13 +54,11 @@ def finish_style(p: Painter, style: str, spec: SceneSpec) -> Image.Image:
         p.image = ImageChops.soft_light(p.image, paper)
         _vignette(p, 0.5, (250, 244, 230))
     elif style == "miniature":
-        # Flat vivid colours (posterised), crisp, with an ornamental border.
-        # Vivid, flatter colour (gentle posterising), fine dark ink outlines, an ornamental border.
+        # Vivid, flatter colour (gentle posterising), fine dark ink outlines.
         p.image = ImageEnhance.Color(p.image).enhance(1.4)
         p.image = ImageOps.posterize(p.image, 5).filter(ImageFilter.SMOOTH_MORE)
         _ink_outlines(p, (50, 24, 16))
         p.image = ImageChops.soft_light(p.image, p.grain(8).convert("RGB"))
-        _ornamental_border(p)
     elif style == "cinematic":
         # Teal shadows, orange highlights, more contrast, heavy vignette and film grain.
         p.image = p.image.point(_curve_lut([0, 52, 134, 214, 255], [4, 62, 130, 200, 246], [14, 80, 128, 182, 226]))
@@ -82,31 +84,39 @@ def _ink_outlines(p: Painter, colour: Colour) -> None:
     p.image.paste(colour, (0, 0, p.width, p.height), edges)
 
 
-def _gilded_frame(p: Painter) -> None:
+def frame_decoration(style: str, size: tuple[int, int]) -> Image.Image | None:
+    """The style's frame decoration as a transparent RGBA image of `size`, or None if it has none."""
+    drawer = FRAME_DRAWERS.get(style)
+    if drawer is None:
+        return None
+    image = Image.new("RGBA", size, (0, 0, 0, 0))
+    drawer(ImageDraw.Draw(image), size[0], size[1])
+    return image
+
+
+def _gilded_frame(draw: ImageDraw.ImageDraw, width: int, height: int) -> None:
     """Thin gold rules just inside the edge, with lotus-bud corners, like a temple panel."""
-    draw = ImageDraw.Draw(p.image)
+    unit = min(width, height)
     gold, dark = (228, 178, 70), (110, 60, 20)
-    inset = p.unit * 0.03
-    line = max(1, int(p.unit / 220))
+    inset = unit * 0.03
+    line = max(1, int(unit / 220))
     for k, colour in ((0, dark), (1, gold), (2.6, gold)):
         d = inset + k * line * 2
-        draw.rectangle((d, d, p.width - 1 - d, p.height - 1 - d), outline=colour, width=line)
-    r = p.unit * 0.018
+        draw.rectangle((d, d, width - 1 - d, height - 1 - d), outline=colour, width=line)
+    r = unit * 0.018
     for cx, cy in (
         (inset, inset),
-        (p.width - inset, inset),
-        (inset, p.height - inset),
-        (p.width - inset, p.height - inset),
+        (width - inset, inset),
+        (inset, height - inset),
+        (width - inset, height - inset),
     ):
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=gold, outline=dark, width=line)
 
 
-def _ornamental_border(p: Painter) -> None:
+def _ornamental_border(draw: ImageDraw.ImageDraw, w: int, h: int) -> None:
     """A miniature's border: a deep red band between gold rules, with a repeating flower motif."""
-    draw = ImageDraw.Draw(p.image)
-    band = int(p.unit * 0.05)
+    band = max(2, int(min(w, h) * 0.05))
     red, gold, cream, green = (140, 24, 30), (226, 176, 64), (246, 232, 200), (40, 110, 70)
-    w, h = p.width, p.height
     for box in ((0, 0, w, band), (0, h - band, w, h), (0, 0, band, h), (w - band, 0, w, h)):
         draw.rectangle(box, fill=red)
     rule = max(1, band // 10)
@@ -130,3 +140,37 @@ def _ornamental_border(p: Painter) -> None:
             draw.ellipse((px - r * 0.45, py - r * 0.45, px + r * 0.45, py + r * 0.45), fill=cream)
         draw.ellipse((x - r * 0.35, y - r * 0.35, x + r * 0.35, y + r * 0.35), fill=gold)
         draw.ellipse((x - r * 0.12, y - r * 0.12, x + r * 0.12, y + r * 0.12), fill=green)
+
+
+def _madhubani_border(draw: ImageDraw.ImageDraw, w: int, h: int) -> None:
+    """Madhubani's border: two black rules with a row of red and yellow triangles between them."""
+    band = max(3, int(min(w, h) * 0.035))
+    ink, red, yellow, paper = (26, 18, 14), (204, 40, 44), (240, 168, 30), (243, 226, 186)
+    for box in ((0, 0, w, band), (0, h - band, w, h), (0, 0, band, h), (w - band, 0, w, h)):
+        draw.rectangle(box, fill=paper)
+    rule = max(1, band // 6)
+    draw.rectangle((0, 0, w - 1, h - 1), outline=ink, width=rule)
+    draw.rectangle((band - rule, band - rule, w - band + rule - 1, h - band + rule - 1), outline=ink, width=rule)
+    inner = band - 2 * rule
+    count_x, count_y = max(2, w // max(1, inner)), max(2, h // max(1, inner))
+    for i in range(count_x):
+        x0, x1 = w * i / count_x, w * (i + 1) / count_x
+        colour = red if i % 2 else yellow
+        draw.polygon([(x0, band - rule), ((x0 + x1) / 2, rule), (x1, band - rule)], fill=colour, outline=ink)
+        draw.polygon(
+            [(x0, h - band + rule), ((x0 + x1) / 2, h - rule), (x1, h - band + rule)], fill=colour, outline=ink
+        )
+    for i in range(count_y):
+        y0, y1 = h * i / count_y, h * (i + 1) / count_y
+        colour = yellow if i % 2 else red
+        draw.polygon([(band - rule, y0), (rule, (y0 + y1) / 2), (band - rule, y1)], fill=colour, outline=ink)
+        draw.polygon(
+            [(w - band + rule, y0), (w - rule, (y0 + y1) / 2), (w - band + rule, y1)], fill=colour, outline=ink
+        )
+
+
+FRAME_DRAWERS: dict[str, Callable[[ImageDraw.ImageDraw, int, int], None]] = {
+    "temple-painting": _gilded_frame,
+    "miniature": _ornamental_border,
+    "madhubani": _madhubani_border,
+}

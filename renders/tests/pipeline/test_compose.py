@@ -18,7 +18,7 @@ from renders.pipeline import compose
 from renders.pipeline.audio import write_wav
 from renders.pipeline.compose import build_timeline, compose_video, cues_in_window, global_cues, join_command
 from renders.pipeline.context import SAMPLE_RATE, Callbacks, Canceled, Cue, Narration, RenderError, RenderSettings
-from renders.pipeline.ffmpeg import run_ffmpeg, running_processes
+from renders.pipeline.ffmpeg import ffmpeg_exe, run_ffmpeg, running_processes
 from renders.pipeline.ken_burns import MOTIONS, Motion, motion_filters, motion_for_scene, photo_motion, window_at
 from renders.pipeline.media_probe import count_frames, probe
 from renders.pipeline.plan import parse_plan
@@ -391,3 +391,70 @@ def test_it_composes_with_one_sliced_encoder_on_every_core(tmp_path, monkeypatch
     assert b"threads=2 lookahead_threads=2 sliced_threads=1" in sliced.video.read_bytes()  # x264 notes its settings
     inputs.settings = dataclasses.replace(inputs.settings, parallelism=2)
     assert inputs.compose().segments_cached == 0  # one thread each: other segments
+
+
+def _frame_at(video: Path, frame: int, out: Path) -> np.ndarray:
+    import subprocess
+
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(video),
+            "-vf",
+            f"select=eq(n\\,{frame})",
+            "-frames:v",
+            "1",
+            str(out),
+        ],
+        check=True,
+    )
+    with Image.open(out) as image:
+        return np.asarray(image.convert("RGB")).astype(int)
+
+
+def test_it_lays_the_styles_border_over_the_moving_picture_at_the_exact_frame_edges(tmp_path):
+    # The miniature's border is a deep red band: drawn once at the output size, it stays put while
+    # the still under it pans and zooms, unlike a border painted into the still.
+    inputs = Inputs(tmp_path, [1.5, 1.5], watermark="br")
+    inputs.plan = dataclasses.replace(inputs.plan, style="miniature")
+    result = inputs.compose()
+    early, late = _frame_at(result.video, 5, tmp_path / "a.png"), _frame_at(result.video, 70, tmp_path / "b.png")
+    red = np.array([140, 24, 30])
+    for frame in (early, late):
+        height, width = frame.shape[:2]
+        band = max(2, int(min(width, height) * 0.05))
+        # The red band sits on all four sides, right at the frame's edges (its flower motifs and
+        # the 4:2:0 chroma blur keep some pixels off pure red).
+        top, bottom, left, right = (
+            frame[1 : band - 1],
+            frame[-band + 1 : -1],
+            frame[:, 1 : band - 1],
+            frame[:, -band + 1 : -1],
+        )
+        for strip in (top, bottom, left, right):
+            assert (np.abs(strip - red).sum(axis=-1) < 110).mean() > 0.4
+        centre = frame[height // 3 : 2 * height // 3, width // 3 : 2 * width // 3]
+        assert np.abs(centre - red).sum(axis=-1).mean() > 120  # the picture shows inside the border
+    edges = np.ones(early.shape[:2], bool)
+    edges[8:-8, 8:-8] = False
+    assert np.abs(early[edges] - late[edges]).mean() < 12  # the border is static
+    inner = np.abs(early[40:-40, 60:-60] - late[40:-40, 60:-60]).mean()
+    assert inner > 12  # while the picture under it moved (a different scene, another place in the motion)
+
+
+def test_it_draws_no_overlay_for_a_style_without_a_frame_and_no_watermark(tmp_path):
+    inputs = Inputs(tmp_path, [1.0], watermark="none")
+    inputs.plan = dataclasses.replace(inputs.plan, style="cinematic")
+    assert compose._watermark(plan=inputs.plan, frame=(256, 144), work=tmp_path) == (None, (0, 0))
+    framed = dataclasses.replace(inputs.plan, style="temple-painting")
+    overlay, corner = compose._watermark(plan=framed, frame=(256, 144), work=tmp_path)
+    assert overlay is not None and corner == (0, 0)
+    with Image.open(overlay) as image:
+        assert image.size == (256, 144) and image.mode == "RGBA"
+        alpha = np.asarray(image)[..., 3]
+    assert alpha[72, 128] == 0  # transparent where the picture shows
+    assert alpha[4:8, :].max() == 255  # the gilded rules near the edge

@@ -7,9 +7,10 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
-from renders.pipeline.illustrator import LocalIllustrator, found_keywords, paint_scene
+from renders.pipeline.illustrator import LocalIllustrator, found_keywords, paint_scene, recognised
+from renders.pipeline.illustrator.styles import frame_decoration
 from renders.pipeline.images import styled_prompt
 from renders.pipeline.plan import STYLES
 
@@ -93,9 +94,66 @@ def test_it_gives_each_style_its_own_look():
         for second in STYLES:
             if first < second:
                 assert np.abs(looks[first] - looks[second]).mean() > 6, (first, second)
-    # Miniature's ornamental border: a deep red band around the edge.
-    edge = looks["miniature"][2, 40:200]
-    assert (edge[:, 0] > edge[:, 2] + 40).mean() > 0.5
+    # Warli: white figures and motifs on earth-red, nothing else.
+    warli = looks["warli"]
+    earth = (warli[..., 0] > warli[..., 2] + 50) & (warli[..., 0] > 110)
+    white = warli.min(axis=-1) > 200
+    assert earth.mean() > 0.6 and white.mean() > 0.01
+    assert (earth | white).mean() > 0.9
+
+
+@pytest.mark.parametrize(
+    ("style", "band"), [("miniature", (140, 24, 30)), ("madhubani", (26, 18, 14)), ("temple-painting", (228, 178, 70))]
+)
+def test_it_draws_the_frame_decoration_once_at_the_output_size(style, band):
+    decoration = frame_decoration(style, (320, 180))
+    assert decoration is not None and decoration.size == (320, 180) and decoration.mode == "RGBA"
+    pixels = np.asarray(decoration).astype(int)
+    assert pixels[90, 160, 3] == 0  # transparent over the picture
+    ring = np.concatenate([pixels[:12].reshape(-1, 4), pixels[-12:].reshape(-1, 4)])
+    opaque = ring[ring[:, 3] == 255][:, :3]
+    assert (np.abs(opaque - np.array(band)).sum(axis=-1) < 30).mean() > 0.1
+    assert frame_decoration("cinematic", (320, 180)) is None
+
+
+@pytest.mark.parametrize("style", ["warli", "madhubani", "pichwai"])
+def test_folk_styles_mark_a_deity_by_a_halo_and_the_symbol_it_holds(style):
+    from renders.pipeline.illustrator.folk import FolkPainter
+    from renders.pipeline.illustrator.keywords import SceneSpec
+
+    calls: list[str] = []
+
+    class Recording(FolkPainter):
+        def symbol(self, name, hand, s):
+            calls.append(name)
+            super().symbol(name, hand, s)
+
+    for symbol in ("trishul", "flute", "mace", "conch", "lotus"):
+        spec = SceneSpec("day", frozenset(), ("deity",), symbol)
+        image = Recording(spec, style, (320, 180), np.random.default_rng(1)).paint()
+        bare = FolkPainter(SceneSpec("day", frozenset(), (), ""), style, (320, 180), np.random.default_rng(1)).paint()
+        assert np.abs(np.asarray(image).astype(int) - np.asarray(bare).astype(int)).sum(axis=-1).max() > 100
+    assert calls == ["trishul", "flute", "mace", "conch", "lotus"]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        ("a river of light falling from the heavens", {"elements": ["water", "clouds", "descent"]}),
+        ("a glowing pole star above the boy Dhruva praying in the forest",
+         {"time": "night", "elements": ["forest", "star"], "figures": ["child"]}),
+        ("The angry god Indra riding a white elephant among black storm clouds",
+         {"elements": ["clouds", "elephant"], "figures": ["deity"]}),
+        ("Lord Shiva with a trident and a serpent around his neck, snowy peaks",
+         {"elements": ["mountains", "serpent"], "figures": ["deity"], "symbol": "trishul"}),
+        ("Young Krishna playing his flute among the cows of Vrindavan", {"symbol": "flute", "elements": ["forest", "cow"]}),
+        ("हनुमान गदा लिए पर्वत उठाते हुए", {"symbol": "mace", "elements": ["mountains"]}),
+    ],
+)  # fmt: skip
+def test_it_reports_what_it_recognised_in_a_prompt(prompt, expected):
+    seen = recognised(prompt)
+    for key, value in expected.items():
+        assert seen[key] == value, (key, seen)
 
 
 def test_it_paints_a_large_still_quickly():
@@ -112,3 +170,63 @@ def test_it_paints_a_large_still_quickly():
 @pytest.mark.parametrize("size", [(1, 1), (33, 7), (90, 160)])
 def test_it_paints_any_size_exactly(size):
     assert paint_scene("a sage by a fire under the stars", "miniature", size, "s").size == size
+
+
+@pytest.mark.parametrize("style", ["temple-painting", "miniature"])
+def test_it_paints_no_border_into_the_still(style):
+    # Borders are a static overlay in compose: in the still, Ken Burns would drift and crop them.
+    pixels = _pixels("a temple by the river at dawn", style=style, size=(320, 180))
+    red, gold = np.array([140, 24, 30]), np.array([228, 178, 70])
+    edges = np.concatenate([pixels[:3].reshape(-1, 3), pixels[-3:].reshape(-1, 3),
+                            pixels[:, :3].reshape(-1, 3), pixels[:, -3:].reshape(-1, 3)])  # fmt: skip
+    for colour in (red, gold):
+        assert (np.abs(edges - colour).sum(axis=-1) < 40).mean() < 0.2
+    # Edges vary with the scene (sky above, ground below) rather than being one band colour.
+    assert np.abs(pixels[1, 160] - pixels[178, 160]).sum() > 30
+
+
+def test_it_keeps_the_moons_reflection_on_the_water():
+    from renders.pipeline.illustrator.keywords import read_scene
+    from renders.pipeline.illustrator.scene import ScenePainter
+
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        spec = read_scene("a moonlit river at night", rng)
+        painter = ScenePainter(spec, "storybook", (320, 180), rng)
+        painter.paint_sky()
+        painter.paint_hills()
+        painter.paint_ground()
+        land = np.asarray(painter.p.image).astype(int)
+        painter.paint_water()
+        assert painter.water_mask is not None
+        mask = np.asarray(painter.water_mask) > 0
+        after = np.asarray(painter.p.image).astype(int)
+        changed = np.abs(after - land).sum(axis=-1) > 6
+        # Every pixel the water pass changed (surface, shimmer, reflected glow) lies in the water
+        # or on its anti-aliased rim: nothing brightens the banks.
+        rim = np.asarray(painter.water_mask.filter(ImageFilter.MaxFilter(5))) > 0
+        assert not (changed & ~rim).any()
+        assert (changed & mask).mean() > 0.05
+
+
+@pytest.mark.parametrize(
+    ("prompt", "method"),
+    [
+        ("a river of light falling from the heavens", "paint_descent"),
+        ("a glowing pole star at night", "paint_pole_star"),
+        ("cows and an elephant in a meadow", "paint_animals"),
+        ("the serpent Kaliya in the Yamuna river", "paint_serpent"),
+    ],
+)
+def test_it_paints_the_library_things_it_now_recognises(prompt, method):
+    from renders.pipeline.illustrator.keywords import read_scene
+    from renders.pipeline.illustrator.scene import ScenePainter
+
+    rng = np.random.default_rng(3)
+    painter = ScenePainter(read_scene(prompt, rng), "storybook", (320, 180), rng)
+    painter.paint_sky()
+    painter.paint_ground()
+    before = np.asarray(painter.p.image).astype(int)
+    getattr(painter, method)()
+    changed = np.abs(np.asarray(painter.p.image).astype(int) - before).sum(axis=-1) > 30
+    assert 0.003 < changed.mean() < 0.5  # a distinct thing, not a wash over the picture
