@@ -66,7 +66,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
         "video_url": request.build_absolute_uri(video_path),
         "thumbnail_path": thumbnail_path,
         "thumbnail_url": request.build_absolute_uri(thumbnail_path) if thumbnail else "",
-        "description": f"A {language} devotional video in {len(scenes)} scene{'s' if len(scenes) != 1 else ''}, made with Bhakti.",
+        "description": f"A devotional video in {language}, {len(scenes)} scene{'s' if len(scenes) != 1 else ''}, made with Bhakti.",
     }
     response = render(request, "renders/share_page.html", context)
     # A private link: search engines are asked not to list it.
