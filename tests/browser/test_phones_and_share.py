@@ -104,3 +104,11 @@ def test_the_main_pages_fit_a_phone_and_pass_axe(live_server, page, csp_violatio
         for where, violations in found.items():
             notes.write(f"{where}: {describe(violations) or 'no violations'}\n")
     assert not csp_violations
+
+
+def test_the_axe_check_really_finds_violations(page):
+    # A page with known critical faults: the check must fail on it, or a pass above means nothing.
+    page.set_content('<!doctype html><html lang="en"><title>t</title><main><img src="a.png"><button></button></main>')
+    with pytest.raises(AssertionError) as failure:
+        assert_accessible(page, "a faulty page")
+    assert "image-alt" in str(failure.value) and "button-name" in str(failure.value)
