@@ -1,5 +1,6 @@
 """Deleting a creator's video: every file in storage, its log and plan; a record of the render stays.
 
+Its share links are revoked in the same transaction, so a shared link stops playing at once.
 A job that is still queued or running is not deleted (cancel it first): its worker would write
 files after the delete. Other apps can veto a delete with a reason (`register_delete_guard`):
 publishing refuses while a YouTube upload is scheduled or running, so nothing is uploaded from
@@ -56,6 +57,7 @@ def job_delete(*, job: RenderJob) -> None:
         names = [(asset.file.storage, asset.file.name) for asset in job.assets.all() if asset.file.name]
         job.assets.all().delete()
         job.events.all().delete()
+        job.share_links.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         job.deleted_at = timezone.now()
         job.plan = {}
         job.title = "Deleted video"

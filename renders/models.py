@@ -355,3 +355,32 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} ({self.width}×{self.height} {self.format})"
+
+
+def new_share_token() -> str:
+    # 24 random bytes: 32 URL-safe characters, unguessable, and short enough for a chat message.
+    return secrets.token_urlsafe(24)
+
+
+class ShareLink(models.Model):
+    """A link that plays one finished video to anyone holding it, without logging in.
+
+    Revoking keeps the row (revoked_at set) so an old link stays dead and the owner can see when
+    it was shared; deleting the video revokes its links (renders/deletion.py).
+    """
+
+    job = models.ForeignKey(RenderJob, on_delete=models.CASCADE, related_name="share_links")
+    token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["job", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"share of {self.job_id}{' (revoked)' if self.revoked_at else ''}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from renders import photo_views, views
+from renders import photo_views, share_views, views
 
 app_name = "renders"
 urlpatterns = [
@@ -22,5 +22,10 @@ urlpatterns = [
     path("videos/<uuid:job_id>/make-final/", views.make_final, name="make_final"),
     path("videos/delete/", views.delete_many, name="delete_many"),
     path("videos/<uuid:job_id>/files/<int:asset_id>/", views.asset_file, name="asset_file"),
+    path("videos/<uuid:job_id>/share/", share_views.share_create, name="share_create"),
+    path("videos/<uuid:job_id>/share/revoke/", share_views.share_revoke, name="share_revoke"),
+    # Public (no login): a live share link's player page and the two files it shows.
+    path("s/<str:token>/", share_views.share_page, name="share_page"),
+    path("s/<str:token>/<str:kind>", share_views.share_file, name="share_file"),
     path("uploads/<str:filename>", views.upload_preview, name="upload_preview"),
 ]

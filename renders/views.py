@@ -23,6 +23,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -69,6 +70,7 @@ from renders.services import (
     job_retry,
     plan_limits,
 )
+from renders.sharing import live_share_links
 from renders.starting_plans import UnknownStartingPlan, plan_from_template_id
 from renders.topic import ScriptFailed, TopicNotFound, TopicRequest, write_script
 from renders.uploads import is_own_upload, upload_prefix
@@ -499,6 +501,11 @@ def _is_preview_done(job: RenderJob) -> bool:
 def job_status(request: HttpRequest, job_id: UUID) -> HttpResponse:
     job = job_get_for_user(user=request.user, job_id=job_id)
     context = {**_status_context(job), "versions": video_versions(job)}
+    # Outside the polled region: a poll never reads share links.
+    context["share_links"] = [
+        (link, request.build_absolute_uri(reverse("renders:share_page", args=[link.token])))
+        for link in (live_share_links(job=job) if job.state == JobState.SUCCEEDED else [])
+    ]
     return render(request, "renders/job_status.html", context)
 
 

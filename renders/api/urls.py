@@ -8,7 +8,7 @@ Job ids are taken as plain strings and checked by the selector, so a malformed i
 
 from django.urls import path
 
-from renders.api import script_views, series_views, upload_views, views, webhook_views
+from renders.api import script_views, series_views, share_views, upload_views, views, webhook_views
 
 urlpatterns = [
     path("renders", views.RendersApi.as_view(), name="renders"),
@@ -18,6 +18,7 @@ urlpatterns = [
     path("renders/<str:job_id>/cancel", views.RenderCancelApi.as_view(), name="render-cancel"),
     path("renders/<str:job_id>/retry", views.RenderRetryApi.as_view(), name="render-retry"),
     path("renders/<str:job_id>/make-final", views.RenderMakeFinalApi.as_view(), name="render-make-final"),
+    path("renders/<str:job_id>/share", share_views.RenderShareApi.as_view(), name="render-share"),
     path("renders/<str:job_id>/assets/<str:asset_id>", views.RenderAssetApi.as_view(), name="render-asset"),
     path("renders/<str:job_id>/webhooks", webhook_views.WebhookDeliveryListApi.as_view(), name="render-webhooks"),
     path("uploads", upload_views.UploadsApi.as_view(), name="uploads"),

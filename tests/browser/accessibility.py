@@ -1,0 +1,47 @@
+"""axe-core in the browser tests: every page state a test visits is checked at both sizes.
+
+axe-core comes vendored in the `axe-playwright-python` wheel (pinned in requirements-dev.txt),
+so no network beyond the package registry is needed. It is injected with Playwright's evaluate,
+which the page's Content-Security-Policy does not apply to, so the CSP stays as in production.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+# What fails a test: axe's two highest impacts. Moderate and minor ones are reported, not fatal.
+FATAL_IMPACTS = ("serious", "critical")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+@cache
+def axe_source() -> str:
+    return (resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+
+
+def axe_violations(page: object) -> list[dict]:
+    """axe's violations on the page as it is now (WCAG 2.x A/AA rules and best practices)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):  # type: ignore[attr-defined]
+        page.evaluate(axe_source())  # type: ignore[attr-defined]
+    results = page.evaluate(  # type: ignore[attr-defined]
+        "() => axe.run(document, {resultTypes: ['violations']})"
+    )
+    return list(results["violations"])
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:4])
+        lines.append(f"{violation['impact']}: {violation['id']} ({violation['help']}) at {targets}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page: object, where: str) -> list[dict]:
+    """Fail on any serious or critical violation; return the rest for the caller's notes."""
+    violations = axe_violations(page)
+    fatal = [violation for violation in violations if violation["impact"] in FATAL_IMPACTS]
+    assert not fatal, f"axe-core on {where}:\n{describe(fatal)}"
+    return violations
