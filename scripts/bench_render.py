@@ -160,6 +160,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="rounds of render, bare encode and edit")
     parser.add_argument("--no-same-frames", action="store_true", help="skip the same-frames bare encode")
     parser.add_argument("--proxy-seconds", type=float, default=135.0, help="proxy preview length (0: skip it)")
+    parser.add_argument("--only-proxy", action="store_true", help="bench the proxy preview alone (no final, no edit)")
     parser.add_argument("--dir", type=Path, help="where to work (default: a fresh temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     options = parser.parse_args()
@@ -189,6 +190,14 @@ def main() -> int:
 
     # Warm-up outside the timings: font copy, NVENC probe, espeak and numpy imports.
     ffmpeg.pick_encoder("auto")
+    if options.only_proxy:
+        ratio = bench_proxy(options, root, limits, narration)
+        print(
+            f"proxy preview (whole job) / bare encode (same frames, proxy settings), wall: {ratio:5.2f}x   (target <= 2.0)"
+        )
+        if not options.keep and not options.dir:
+            shutil.rmtree(root, ignore_errors=True)
+        return 0
     rounds: list[dict[str, float]] = []
     peak = 0
     same_wall = same_cpu = 0.0
