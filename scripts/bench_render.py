@@ -300,6 +300,8 @@ def bench_proxy(options: argparse.Namespace, root: Path, limits: Limits, narrati
     print(
         f"[proxy] bare encode: {bare_wall:6.1f} s wall {bare_cpu:6.1f} s cpu (the preview's own frames, proxy settings)"
     )
+    # CPU seconds are steadier than wall time on a machine shared with other work.
+    print(f"[proxy] whole job / bare encode, cpu: {cpu / bare_cpu:5.2f}x")
     return wall / bare_wall
 
 
