@@ -13,6 +13,9 @@ frames plus both half-fades), so the fade segments continue the same motion. A s
 stock clip shows the clip instead (looped, cover-cropped, at the plan's fps): frame n of its
 visible span is clip frame n, so its chunks and fades line up just as seamlessly. Every segment
 is cached by a hash of its inputs: an edited scene re-renders itself and its two fades only.
+A final splits each scene's own frames into chunks of CHUNK_SEC so several cores share a long
+scene; a proxy renders each scene whole, since at preview size the set-up of an ffmpeg (process,
+libass, x264) costs as much as a few seconds of frames.
 Audio (narration placed at scene starts, music bed ducked under it) is mixed once and muxed.
 """
 
