@@ -39,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from renders.pipeline import ffmpeg  # noqa: E402
-from renders.pipeline.context import Callbacks, RenderSettings  # noqa: E402
+from renders.pipeline.context import Callbacks, RenderResult, RenderSettings  # noqa: E402
 from renders.pipeline.media_probe import count_frames, probe  # noqa: E402
 from renders.pipeline.plan import Limits, parse_plan  # noqa: E402
 from renders.pipeline.runner import run_pipeline  # noqa: E402
@@ -288,6 +288,7 @@ def bench_proxy(options: argparse.Namespace, root: Path, limits: Limits, narrati
         encoder="auto", limits=limits,
     )  # fmt: skip
     result, wall, cpu = timed(lambda: run_pipeline(plan, settings, Callbacks()))
+    assert isinstance(result, RenderResult)
     frames = count_frames(result.video)
     summary = json.loads(result.summary.read_text())
     print(
