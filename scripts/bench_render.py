@@ -9,6 +9,10 @@
    raw file beforehand (untimed) and encoded from it: same content, so same x264 effort.
 3. Edit: change one scene's narration (same length of speech) and render again in the same
    work dir and cache, as a creator's edit or a retry would.
+4. Proxy: the same scenes as a PROXY preview (640x360, 135 s by default, about the length of
+   the Prahlad story in Hindi), the whole `run_pipeline` from a cold work dir and cache, against
+   encoding its own frames at the proxy settings (x264 ultrafast crf 30) — the same method as
+   the final's same-frames ratio, measured in the same run.
 
 Prints wall seconds, CPU seconds, the ratios render / bare encode and edit / full render, and
 the peak memory of the whole process tree (this Python plus every ffmpeg child), sampled from
@@ -35,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from renders.pipeline import ffmpeg  # noqa: E402
-from renders.pipeline.context import Callbacks, RenderSettings  # noqa: E402
+from renders.pipeline.context import Callbacks, RenderResult, RenderSettings  # noqa: E402
 from renders.pipeline.media_probe import count_frames, probe  # noqa: E402
 from renders.pipeline.plan import Limits, parse_plan  # noqa: E402
 from renders.pipeline.runner import run_pipeline  # noqa: E402
@@ -62,7 +66,7 @@ PROMPTS = [
 ]  # fmt: skip
 
 
-def bench_plan(seconds: float, resolution: str, narration: list[str]) -> dict:
+def bench_plan(seconds: float, resolution: str, narration: list[str], mode: str = "final") -> dict:
     per_scene = seconds / len(narration)  # keep >= 6 s: the narration needs about that
     return {
         "title": "Prahlad and the fire",
@@ -70,7 +74,7 @@ def bench_plan(seconds: float, resolution: str, narration: list[str]) -> dict:
         "voice": "female",
         "aspect": "16:9",
         "resolution": resolution,
-        "mode": "final",
+        "mode": mode,
         "music": "tanpura",
         "watermark": "br",
         "fps": 30,
@@ -139,9 +143,9 @@ def timed(what: Callable[[], object]) -> tuple[object, float, float]:
     return result, time.monotonic() - wall, cpu_seconds() - cpu
 
 
-def bare_encode(source_args: list[str], frames: int, out: Path, threads: int) -> None:
+def bare_encode(source_args: list[str], frames: int, out: Path, threads: int, mode: str = "final") -> None:
     args = ["-loglevel", "error", *source_args, "-frames:v", str(frames)]
-    args += ffmpeg.encoder_args(ffmpeg.pick_encoder("auto"), "final", threads)
+    args += ffmpeg.encoder_args(ffmpeg.pick_encoder("auto"), mode, threads)
     args += ["-an", str(out)]
     ffmpeg.run_ffmpeg(args, is_canceled=lambda: False, what="bare encode")
 
@@ -155,6 +159,8 @@ def main() -> int:
     parser.add_argument("--baseline-threads", type=int, default=0, help="x264 threads for the bare encode (0: auto)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of render, bare encode and edit")
     parser.add_argument("--no-same-frames", action="store_true", help="skip the same-frames bare encode")
+    parser.add_argument("--proxy-seconds", type=float, default=135.0, help="proxy preview length (0: skip it)")
+    parser.add_argument("--only-proxy", action="store_true", help="bench the proxy preview alone (no final, no edit)")
     parser.add_argument("--dir", type=Path, help="where to work (default: a fresh temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     options = parser.parse_args()
@@ -184,6 +190,14 @@ def main() -> int:
 
     # Warm-up outside the timings: font copy, NVENC probe, espeak and numpy imports.
     ffmpeg.pick_encoder("auto")
+    if options.only_proxy:
+        ratio = bench_proxy(options, root, limits, narration)
+        print(
+            f"proxy preview (whole job) / bare encode (same frames, proxy settings), wall: {ratio:5.2f}x   (target <= 2.0)"
+        )
+        if not options.keep and not options.dir:
+            shutil.rmtree(root, ignore_errors=True)
+        return 0
     rounds: list[dict[str, float]] = []
     peak = 0
     same_wall = same_cpu = 0.0
@@ -231,6 +245,10 @@ def main() -> int:
             }
         )  # fmt: skip
 
+    proxy_ratio = 0.0
+    if options.proxy_seconds:
+        proxy_ratio = bench_proxy(options, root, limits, narration)
+
     def best(key: str) -> float:
         return min(entry[key] for entry in rounds)
 
@@ -246,6 +264,10 @@ def main() -> int:
     print(
         f"whole pipeline / bare encode (testsrc2):  {best('full') / best('bare'):5.2f}x   (images + speech + compose)"
     )
+    if proxy_ratio:
+        print(
+            f"proxy preview (whole job) / bare encode (same frames, proxy settings), wall: {proxy_ratio:5.2f}x   (target <= 2.0)"
+        )
     print(f"edit / full render:                       {best('edit') / best('full'):5.1%}   (target <= 15%)")
     print(f"peak memory, process tree (sampled RSS sum): {peak / 2**20:5.0f} MB   (target <= 400)")
     print(f"  getrusage maxrss: python {own:.0f} MB, largest single ffmpeg {children:.0f} MB")
@@ -254,8 +276,44 @@ def main() -> int:
     return 0
 
 
+def bench_proxy(options: argparse.Namespace, root: Path, limits: Limits, narration: list[str]) -> float:
+    """Render the scenes as a proxy preview from a cold work dir and cache (the whole job, as a
+    creator waits for it); return its wall time over encoding its own frames at proxy settings."""
+    shutil.rmtree(root / "proxy-work", ignore_errors=True)
+    shutil.rmtree(root / "proxy-cache", ignore_errors=True)
+    limits = Limits(max_scene_duration_sec=max(limits.max_scene_duration_sec, options.proxy_seconds / len(narration)))
+    plan = parse_plan(bench_plan(options.proxy_seconds, options.resolution, narration, mode="proxy"), limits)
+    settings = RenderSettings(
+        work_dir=root / "proxy-work", cache_dir=root / "proxy-cache", parallelism=options.parallelism,
+        encoder="auto", limits=limits,
+    )  # fmt: skip
+    result, wall, cpu = timed(lambda: run_pipeline(plan, settings, Callbacks()))
+    assert isinstance(result, RenderResult)
+    frames = count_frames(result.video)
+    summary = json.loads(result.summary.read_text())
+    print(
+        f"[proxy] render:      {wall:6.1f} s wall {cpu:6.1f} s cpu ({frames} frames, {result.duration_sec:.2f} s, "
+        f"{result.width}x{result.height}, {summary['segments']['rendered']} segments); "
+        + ", ".join(f"{step} {sec:.1f}" for step, sec in result.timings.items())
+    )
+    size = (result.width, result.height)
+    bare_wall, bare_cpu = same_frames_encode(result.video, frames, size, plan.fps, root, options, mode="proxy")
+    print(
+        f"[proxy] bare encode: {bare_wall:6.1f} s wall {bare_cpu:6.1f} s cpu (the preview's own frames, proxy settings)"
+    )
+    # CPU seconds are steadier than wall time on a machine shared with other work.
+    print(f"[proxy] whole job / bare encode, cpu: {cpu / bare_cpu:5.2f}x")
+    return wall / bare_wall
+
+
 def same_frames_encode(
-    video: Path, frames: int, size: tuple[int, int], fps: int, root: Path, options: argparse.Namespace
+    video: Path,
+    frames: int,
+    size: tuple[int, int],
+    fps: int,
+    root: Path,
+    options: argparse.Namespace,
+    mode: str = "final",
 ) -> tuple[float, float]:
     """Decode the render to raw frames (untimed), then time encoding exactly those frames."""
     width, height = size
@@ -270,7 +328,7 @@ def same_frames_encode(
             is_canceled=lambda: False,
         )
         source = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", str(fps), "-i", str(raw)]
-        _, wall, cpu = timed(lambda: bare_encode(source, frames, root / "same.mp4", options.baseline_threads))
+        _, wall, cpu = timed(lambda: bare_encode(source, frames, root / "same.mp4", options.baseline_threads, mode))
     finally:
         shutil.rmtree(raw_dir)
     return wall, cpu

@@ -13,6 +13,9 @@ frames plus both half-fades), so the fade segments continue the same motion. A s
 stock clip shows the clip instead (looped, cover-cropped, at the plan's fps): frame n of its
 visible span is clip frame n, so its chunks and fades line up just as seamlessly. Every segment
 is cached by a hash of its inputs: an edited scene re-renders itself and its two fades only.
+A final splits each scene's own frames into chunks of CHUNK_SEC so several cores share a long
+scene; a proxy renders each scene whole, since at preview size the set-up of an ffmpeg (process,
+libass, x264) costs as much as a few seconds of frames.
 Audio (narration placed at scene starts, music bed ducked under it) is mixed once and muxed.
 """
 
@@ -58,6 +61,14 @@ TIMESCALE = 90_000  # divisible by 24, 25 and 30: every frame lands on an exact 
 # A scene's own frames are rendered in chunks of at most this long, so that several cores can
 # share one long scene: an edit of one scene then finishes in about 1/parallelism of its time.
 CHUNK_SEC = 3.0
+# A proxy's scenes are one segment each: at preview size a whole scene costs about a second,
+# while every extra segment costs an ffmpeg start, a libass and x264 set-up (measured on the
+# Prahlad preview: 49 chunks of ~0.6 s wall, a third of it start-up).
+PROXY_CHUNK_SEC: float | None = None
+# The proxy's AAC: ffmpeg's default "twoloop" coder spends ~30 ms per second of audio on this
+# machine, more than the whole preview's video per second; "fast" is ~2× quicker and audible
+# only to a careful ear, which a preview does not need. Finals keep the default coder.
+PROXY_AAC_ARGS = ("-aac_coder", "fast")
 MUX_UNITS = 0.02  # share of the compose progress bar for the final join
 
 
@@ -182,6 +193,7 @@ class _Context:
     mark_xy: tuple[int, int]
     mark_digest: str
     captions: str = "lines"  # the plan's caption style: how write_ass lays out the burned cues
+    chunk_sec: float | None = CHUNK_SEC  # None: each scene's own frames are one segment
 
 
 def _still_prep(fps: int, frames: int, once: str) -> str:
@@ -275,14 +287,17 @@ def _motion_key(motion: Motion) -> list[object]:
     return [motion.zoom_start, motion.zoom_end, motion.x_start, motion.x_end, motion.y_start, motion.y_end]
 
 
-def scene_chunks(first: int, end: int, fps: int) -> list[tuple[int, int]]:
-    """Split a scene's own frames [first, end) into near-equal chunks of at most CHUNK_SEC.
+def scene_chunks(first: int, end: int, fps: int, chunk_sec: float | None = CHUNK_SEC) -> list[tuple[int, int]]:
+    """Split a scene's own frames [first, end) into near-equal chunks of at most `chunk_sec`
+    (None: one chunk, the whole scene).
 
     Chunks let every core work on one long scene (an edit re-renders a single scene); their
     boundaries depend only on the scene's own length, so unchanged scenes stay cached.
     """
     frames = end - first
-    limit = max(1, round(CHUNK_SEC * fps))
+    if chunk_sec is None:
+        return [(first, end)] if frames > 0 else []
+    limit = max(1, round(chunk_sec * fps))
     count = max(1, math.ceil(frames / limit))
     bounds = [first + round(part * frames / count) for part in range(count + 1)]
     return [(low, high) for low, high in zip(bounds, bounds[1:], strict=False) if high > low]
@@ -292,7 +307,7 @@ def _scene_jobs(ctx: _Context, picture: _Picture, timeline: Timeline, cues: list
     index = picture.index
     visible_first, visible_end = timeline.visible_range(index)
     span = visible_end - visible_first
-    chunks = scene_chunks(*timeline.scene_range(index), ctx.fps)
+    chunks = scene_chunks(*timeline.scene_range(index), ctx.fps, ctx.chunk_sec)
     jobs = []
     for part, (first, end) in enumerate(chunks):
         frames, offset = end - first, first - visible_first
@@ -377,6 +392,7 @@ def _audio_job(
     plan: Plan, settings: RenderSettings, narration_wav: Path, narration_digest: str, total_samples: int
 ) -> SegmentJob:
     bitrate = "96k" if plan.mode == "proxy" else "192k"
+    coder = list(PROXY_AAC_ARGS) if plan.mode == "proxy" else []
     bed_path = settings.work_dir / "compose" / f"music_{plan.music}_{total_samples}.wav"
 
     def make_args() -> list[str]:
@@ -385,21 +401,23 @@ def _audio_job(
         if plan.music != "none":
             bed = bed_path if bed_path.is_file() else None
             bed = bed or music.render_music_bed(plan.music, total_samples / SAMPLE_RATE, bed_path, SAMPLE_RATE)
-        return _mix_args(narration_wav, bed, settings.music_db, total_samples, bitrate)
+        return _mix_args(narration_wav, bed, settings.music_db, total_samples, bitrate, coder)
 
     key = content_key(
         {
             "v": RENDERER_VERSION, "kind": "audio", "narration": narration_digest, "samples": total_samples,
             # The bed is a pure function of kind, length and music.py: key on those, not its bytes.
             "music": [plan.music, file_digest(Path(music.__file__))], "music_db": settings.music_db,
-            "bitrate": bitrate,
+            "bitrate": bitrate, **({"aac": coder} if coder else {}),  # finals keep their old keys
         }
     )  # fmt: skip
     # The narration-only track is a second output of the same run.
     return SegmentJob("audio", 0, key, ".m4a", [], outputs=2, make_args=make_args)
 
 
-def _mix_args(narration_wav: Path, bed: Path | None, music_db: float, total_samples: int, bitrate: str) -> list[str]:
+def _mix_args(
+    narration_wav: Path, bed: Path | None, music_db: float, total_samples: int, bitrate: str, coder: Sequence[str] = ()
+) -> list[str]:
     # Voice mono → both channels. The bed sits `music_db` under its own level and is ducked
     # by the voice (sidechain), so speech stays clear; a limiter keeps peaks under -1 dBFS.
     voice = f"[0:a]aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=mono"
@@ -419,11 +437,24 @@ def _mix_args(narration_wav: Path, bed: Path | None, music_db: float, total_samp
         )
     else:
         graph = f"{voice},{finish}"
-    return [*args, "-filter_complex", graph, "-map", "[mix]", "-c:a", "aac", "-b:a", bitrate, "-map_metadata", "-1"]
+    return [
+        *args,
+        "-filter_complex",
+        graph,
+        "-map",
+        "[mix]",
+        "-c:a",
+        "aac",
+        "-b:a",
+        bitrate,
+        *coder,
+        "-map_metadata",
+        "-1",
+    ]
 
 
-def _narration_output_args(bitrate: str) -> list[str]:
-    return ["-map", "0:a", "-c:a", "aac", "-b:a", bitrate, "-map_metadata", "-1"]
+def _narration_output_args(codec: Sequence[str]) -> list[str]:
+    return ["-map", "0:a", *codec, "-map_metadata", "-1"]
 
 
 # ---- running ----------------------------------------------------------------------------------
@@ -434,12 +465,12 @@ def _segment_timeout(job: SegmentJob) -> float:
     return 120.0 + job.frames * 1.0
 
 
-def _render_job(job: SegmentJob, cache: SegmentCache, abort: threading.Event, narration_bitrate: str) -> None:
+def _render_job(job: SegmentJob, cache: SegmentCache, abort: threading.Event, narration_codec: Sequence[str]) -> None:
     temporary = cache.temporary_path(job.key, job.suffix)
     second = cache.temporary_path(job.key, "-narration" + job.suffix) if job.outputs == 2 else None
     args = [*(job.make_args() if job.make_args else job.args), str(temporary)]
     if second is not None:
-        args += [*_narration_output_args(narration_bitrate), str(second)]
+        args += [*_narration_output_args(narration_codec), str(second)]
 
     def on_frame(frames: int) -> None:
         job.done_frames = min(frames, job.frames)
@@ -469,7 +500,7 @@ def _run_jobs(
     workers: int,
     callbacks: Callbacks,
     report: Callable[[], None],
-    narration_bitrate: str,
+    narration_codec: Sequence[str],
     on_done: Callable[[SegmentJob], None] = lambda job: None,
 ) -> None:
     """Render `jobs` on `workers` threads, each driving one ffmpeg. Only this (the calling)
@@ -483,7 +514,7 @@ def _run_jobs(
         # The audio first (its narration is a preview the creator can hear early), then longest
         # first: the short fades fill the gaps at the end, so the workers finish together.
         ordered = sorted(jobs, key=lambda job: (job.outputs != 2, -job.frames))
-        futures = {pool.submit(_render_job, job, cache, abort, narration_bitrate): job for job in ordered}
+        futures = {pool.submit(_render_job, job, cache, abort, narration_codec): job for job in ordered}
         pending: set[Future[None]] = set(futures)
         while pending:
             done, pending = wait(pending, timeout=POLL_SEC, return_when=FIRST_COMPLETED)
@@ -597,8 +628,7 @@ def _compose(
     progress.report()
     if audio.cached:
         preview.publish(audio)
-    bitrate = "96k" if plan.mode == "proxy" else "128k"
-    _run_jobs(missing, cache, workers, callbacks, progress.report, bitrate, on_done=preview.publish)
+    _run_jobs(missing, cache, workers, callbacks, progress.report, _narration_codec(plan), on_done=preview.publish)
     rendered = time.monotonic()
     callbacks.check_canceled()
 
@@ -629,6 +659,13 @@ def _compose(
     )
 
 
+def _narration_codec(plan: Plan) -> list[str]:
+    """The narration-only track's AAC settings (the job page's early preview)."""
+    if plan.mode == "proxy":
+        return ["-c:a", "aac", "-b:a", "96k", *PROXY_AAC_ARGS]
+    return ["-c:a", "aac", "-b:a", "128k"]
+
+
 def _encoding_context(
     *, plan: Plan, frame: tuple[int, int], encoder: str, workers: int, subs_dir: Path, work: Path
 ) -> _Context:
@@ -643,6 +680,7 @@ def _encoding_context(
         video_key=video_args, fonts_dir=fonts.fonts_dir(),  # slices per frame follow the thread count
         font_digest=file_digest(fonts.devanagari_font()), subs_dir=subs_dir, mark=mark, mark_xy=mark_xy,
         mark_digest=file_digest(mark) if mark else "", captions=plan.captions,
+        chunk_sec=PROXY_CHUNK_SEC if plan.mode == "proxy" else CHUNK_SEC,
     )  # fmt: skip
 
 

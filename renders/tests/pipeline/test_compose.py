@@ -236,7 +236,7 @@ def test_it_renders_each_frame_where_the_motion_says(tmp_path, motion):
 
 
 def test_it_composes_a_video_exactly_as_long_as_the_narration(tmp_path):
-    # The first scene is long enough to be rendered in two chunks.
+    # The first scene is longer than a final's chunk: a proxy still renders it as one segment.
     inputs = Inputs(tmp_path, [3.5, 1.0, 1.2], music="tanpura")
     seen: list[float] = []
     result = inputs.compose(Callbacks(progress=lambda step, fraction: seen.append(fraction)))
@@ -248,7 +248,7 @@ def test_it_composes_a_video_exactly_as_long_as_the_narration(tmp_path):
     assert info.video_codec == "h264" and info.audio_codec == "aac" and info.audio_channels == 2
     assert count_frames(result.video) == round(narration.total_sec * FPS) == 171
     assert result.encoder == "libx264"
-    assert (result.segments_rendered, result.segments_cached) == (6, 0)
+    assert (result.segments_rendered, result.segments_cached) == (5, 0)
     assert seen[-1] == 1.0 and seen == sorted(seen)
 
     narration_only = probe(result.narration_audio)
@@ -458,3 +458,60 @@ def test_it_draws_no_overlay_for_a_style_without_a_frame_and_no_watermark(tmp_pa
         alpha = np.asarray(image)[..., 3]
     assert alpha[72, 128] == 0  # transparent where the picture shows
     assert alpha[4:8, :].max() == 255  # the gilded rules near the edge
+
+
+def _grey_frame_at(video: Path, second: float, size: tuple[int, int]) -> np.ndarray:
+    """One decoded frame (grey levels) at `second` into `video`."""
+    out = video.with_name(f"{video.stem}_{second}.png")
+    run_ffmpeg(
+        ["-loglevel", "error", "-ss", f"{second}", "-i", str(video), "-frames:v", "1", "-s", f"{size[0]}x{size[1]}", str(out)],
+        is_canceled=lambda: False,
+    )  # fmt: skip
+    with Image.open(out) as image:
+        return np.asarray(image.convert("L"), dtype=np.int16)
+
+
+def test_a_proxy_renders_each_long_scene_as_one_segment_with_its_subtitles_burned(tmp_path):
+    """The proxy's own path: no chunks (one ffmpeg per scene, however long), crossfades kept,
+    the length exact, and the cues burned into the frames where they are spoken."""
+    inputs = Inputs(tmp_path / "with", [4.0, 3.5], watermark="none")
+    result = inputs.compose()
+    # Scene 1, the crossfade, scene 2: a final would split each scene into two 3-second chunks.
+    assert (result.segments_rendered, result.segments_cached) == (3, 0)
+    assert len(compose.scene_chunks(0, 120, FPS)) == 2
+    assert count_frames(result.video) == 225 and abs(probe(result.video).duration_sec - 7.5) < 0.1
+
+    silent = Inputs(tmp_path / "without", [4.0, 3.5], watermark="none")
+    silent.cues = [[], []]
+    bare = silent.compose()
+    size = inputs.plan.frame_size(144)
+    for second in (1.0, 5.5):  # inside each scene's cue
+        lower_third = slice(size[1] * 2 // 3, size[1])
+        changed = np.abs(_grey_frame_at(result.video, second, size) - _grey_frame_at(bare.video, second, size))[
+            lower_third
+        ]
+        assert (changed > 40).sum() > 100, f"no subtitle burned at {second} s"
+    # Above the subtitles the picture is the same: only the text differs.
+    assert (
+        np.abs(_grey_frame_at(result.video, 1.0, size) - _grey_frame_at(bare.video, 1.0, size))[: size[1] // 3].max()
+        < 12
+    )
+
+
+def test_only_a_proxy_uses_whole_scenes_and_the_fast_aac_coder(tmp_path):
+    """Finals keep their 3-second chunks, their AAC coder and therefore their cached segments."""
+    inputs = Inputs(tmp_path, [1.0])
+    final = dataclasses.replace(inputs.plan, mode="final")
+    work = tmp_path / "compose"
+    work.mkdir()
+
+    def context(plan):
+        return compose._encoding_context(
+            plan=plan, frame=(256, 144), encoder="libx264", workers=2, subs_dir=work, work=work
+        )
+
+    assert context(inputs.plan).chunk_sec is None and context(final).chunk_sec == compose.CHUNK_SEC
+    assert "-aac_coder" in compose._narration_codec(inputs.plan)
+    assert compose._narration_codec(final) == ["-c:a", "aac", "-b:a", "128k"]
+    mix = compose._mix_args(Path("voice.wav"), None, -12.0, 48_000, "192k")
+    assert "-aac_coder" not in mix
