@@ -26,7 +26,7 @@ from bhakti.api.errors import api_exception_handler, error_body
 from library.api.views import TemplatePlanApi
 from library.stories import LengthTooShort, get_template, list_templates, plan_from_template
 from publishing import services as publishing
-from publishing.api.views import PublicationOutput, ScheduleApi
+from publishing.api.views import PublicationOutput, ScheduleApi, schedule_from_input
 from publishing.models import Publication
 from renders import rate_limits
 from renders.api.errors import PlanRejected
@@ -343,18 +343,6 @@ def schedule_youtube_publish(
     serializer = ScheduleApi.ScheduleInput(data=given)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
-    publication: Publication = publishing.publication_schedule(
-        owner=user,
-        job=job,
-        title=data["title"],
-        description=data["description"],
-        tags=data["tags"],
-        category_id=data["category_id"],
-        privacy=data["privacy"],
-        made_for_kids=data["made_for_kids"],
-        publish_at=data.get("iso_datetime"),
-        timing=data["timing"],
-        contains_synthetic_media=data["contains_synthetic_media"],
-    )
+    publication: Publication = schedule_from_input(owner=user, job=job, data=data)
     publication.refresh_from_db()
     return _json_ready(PublicationOutput(publication).data)

@@ -97,19 +97,7 @@ class ScheduleApi(PublishApiView):
         given.is_valid(raise_exception=True)  # the API's exception handler shapes it as {code, message, errors}
         data = given.validated_data
         try:
-            publication = services.publication_schedule(
-                owner=request.user,
-                job=job,
-                title=data["title"],
-                description=data["description"],
-                tags=data["tags"],
-                category_id=data["category_id"],
-                privacy=data["privacy"],
-                made_for_kids=data["made_for_kids"],
-                publish_at=data.get("iso_datetime"),
-                timing=data["timing"],
-                contains_synthetic_media=data["contains_synthetic_media"],
-            )
+            publication = schedule_from_input(owner=request.user, job=job, data=data)
         except services.PublishActionError as failure:
             return _action_error(failure)
         publication.refresh_from_db()
@@ -173,3 +161,20 @@ class ChannelApi(PublishApiView):
         if channel is None:
             return Response({"connected": False, "channel_id": "", "title": ""})
         return Response({"connected": True, "channel_id": channel.channel_id, "title": channel.title})
+
+
+def schedule_from_input(*, owner: Any, job: Any, data: dict[str, Any]) -> Publication:
+    """Schedule `job` from ScheduleApi.ScheduleInput's validated data (the API and the MCP tool)."""
+    return services.publication_schedule(
+        owner=owner,
+        job=job,
+        title=data["title"],
+        description=data["description"],
+        tags=data["tags"],
+        category_id=data["category_id"],
+        privacy=data["privacy"],
+        made_for_kids=data["made_for_kids"],
+        publish_at=data.get("iso_datetime"),
+        timing=data["timing"],
+        contains_synthetic_media=data["contains_synthetic_media"],
+    )
