@@ -66,7 +66,7 @@ def render_status(request: Request, job: RenderJob, *, include_history: bool = F
     if include_history:
         events = job.events.order_by("id")[:HISTORY_LINES]
         body["history"] = [
-            _log_line({"at": e.at, "level": e.level, "step": e.step, "message": e.message}) for e in events
+            _log_line({"id": e.pk, "at": e.at, "level": e.level, "step": e.step, "message": e.message}) for e in events
         ]
     return body
 

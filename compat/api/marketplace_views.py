@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -50,6 +50,7 @@ IMAGE_FIELDS = ("images", "images[]")
 MAX_CATEGORY_CHARS = 100
 
 
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "number"}]})
 class PriceField(serializers.Field):
     """A price as they send it: a number (`1999`, `49.99`) or text (`"₹1,999"`); spoken as given."""
 

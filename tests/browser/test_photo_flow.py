@@ -124,7 +124,7 @@ def test_it_turns_photos_and_a_description_into_a_video(
 
     # Step 2: what the photos show, with a price and a place to be spoken.
     page.wait_for_url(re.compile(r"/details/$"))
-    page.get_by_label("Title").fill("Hand-painted brass diya")
+    page.get_by_label("Title", exact=True).fill("Hand-painted brass diya")
     page.get_by_label("Description").fill(
         "Each diya is painted by hand. The brass is polished to a warm glow. It makes a festival table shine."
     )

@@ -38,7 +38,7 @@ def test_it_creates_a_series_from_ticked_stories_and_cancels_it_at_phone_width(
     page.get_by_role("button", name="Create series from the ticked stories").click()
     page.wait_for_url(re.compile(r"/library/series/new/\?story=prahlad&story=dhruva|story=dhruva&story=prahlad"))
     assert _fits_the_screen(page)
-    page.get_by_label("Title").fill("Phone series")
+    page.get_by_label("Title", exact=True).fill("Phone series")
     page.get_by_label("Hindi (हिन्दी)").check()  # both languages: four videos
     page.get_by_label("Lengths (seconds)").fill("20")
     page.screenshot(path=SCREENSHOTS["form"], full_page=True)

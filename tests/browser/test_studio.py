@@ -53,7 +53,7 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
     page.screenshot(path=SCREENSHOTS["gallery"], full_page=False)
     card.get_by_role("button", name=re.compile("Use this story")).click()
     page.wait_for_url(re.compile(r"/videos/new/\?template=prahlad"))
-    assert page.get_by_label("Title").input_value() == "Prahlad and Lord Narasimha"
+    assert page.get_by_label("Title", exact=True).input_value() == "Prahlad and Lord Narasimha"
     page.get_by_label("Quality").select_option("proxy")
 
     # The scene editor: reorder and remove without a reload (a short video renders quickly).
@@ -107,7 +107,7 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
     # Duplicate: the create page comes back filled with this video's plan.
     page.get_by_role("link", name="Duplicate").click()
     page.wait_for_url(re.compile(r"/duplicate/$"))
-    assert page.get_by_label("Title").input_value() == "Prahlad and Lord Narasimha"
+    assert page.get_by_label("Title", exact=True).input_value() == "Prahlad and Lord Narasimha"
     assert scene_narrations(page) == [original[1], original[0]]
     # Final quality takes long enough on this machine to cancel it while it runs.
     page.get_by_label("Quality").select_option("final")

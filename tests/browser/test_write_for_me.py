@@ -35,7 +35,7 @@ def test_it_writes_the_scenes_from_a_topic_in_place(live_server, page, csp_viola
     box.get_by_role("button", name="Write the scenes").click()
     story = get_template("prahlad")
     page.locator("#scene-editor", has_text="Read them through").wait_for()
-    assert page.get_by_label("Title").input_value() == story.title_hi
+    assert page.get_by_label("Title", exact=True).input_value() == story.title_hi
     assert page.locator("#id_language").input_value() == "hi"
     assert page.locator("#write-errors").inner_text() == ""
     told = plan_from_template(story, language="hi", length_sec=45)["scenes"]  # told to fit 45 s

@@ -182,7 +182,8 @@ def _highlight_pixels(rgb: np.ndarray) -> int:
 
 @pytest.mark.parametrize(("language", "scenes"), [("en", ENGLISH[:1]), ("hi", HINDI[:1])])
 def test_a_vertical_proxy_draws_word_captions(tmp_path, language, scenes):
-    plan = parse_plan(tiny_plan_data(language=language, scenes=scenes, aspect="9:16", music="none"))
+    # Watercolor: no gilded frame rules, whose gold would count as the highlight's colour.
+    plan = parse_plan(tiny_plan_data(language=language, scenes=scenes, aspect="9:16", music="none", style="watercolor"))
     assert plan.captions == "words"
     settings = RenderSettings(work_dir=tmp_path / "work", cache_dir=tmp_path / "cache", proxy_short_side=360)
     result = run_pipeline(plan, settings)

@@ -153,7 +153,8 @@ def test_it_renders_uploaded_photos_unstretched_framed_or_cropped(tmp_path):
         {"image": "uploads/7/portrait.png", "narration": "A photo.", "duration_sec": 1.5},
         {"image": "uploads/7/landscape.png", "narration": "Another.", "duration_sec": 1.5},
     ]
-    plan = parse_plan(tiny_plan_data(scenes=scenes, music="none", watermark="none"))
+    # Watercolor: no frame decoration over the photos, whose rules would cross the measured cells.
+    plan = parse_plan(tiny_plan_data(scenes=scenes, music="none", watermark="none", style="watercolor"))
     settings = RenderSettings(work_dir=tmp_path / "work", cache_dir=tmp_path / "cache", proxy_short_side=288)
 
     result = run_pipeline(plan, settings, Callbacks(resolve_image=lambda name: storage / name))

@@ -44,6 +44,7 @@ def _plan(first_prompt: str = "a river at dawn with lamps", *, stock_footage: bo
             "mode": "proxy",
             "music": "none",
             "watermark": "none",
+            "style": "watercolor",  # no frame decoration over the clip: the frames compare exactly
             "fps": FPS,
             "scenes": [
                 {
