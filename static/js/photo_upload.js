@@ -64,6 +64,9 @@
     input.files = kept.files;
     if (kept.files.length) {
       pending = problems;
+      // A panel htmx swapped in a moment ago may not be wired yet; a submit then would be a plain
+      // page post (a redirect, not a swap). htmx.process is idempotent.
+      if (window.htmx) window.htmx.process(form);
       form.requestSubmit(button);
     }
   }

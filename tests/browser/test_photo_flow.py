@@ -151,7 +151,8 @@ def test_it_turns_photos_and_a_description_into_a_video(
 
     # The job's own status page polls until the video is made; then it plays.
     page.wait_for_url(re.compile(r"/videos/[0-9a-f-]{36}/$"))
-    page.locator("#job-progress[data-state=succeeded], #job-progress[data-state=failed]").wait_for(timeout=90_000)
+    # Generous: on a loaded 2-core CI machine the render shares the CPU with the rest of the suite.
+    page.locator("#job-progress[data-state=succeeded], #job-progress[data-state=failed]").wait_for(timeout=240_000)
     assert page.locator("#job-progress").get_attribute("data-state") == "succeeded", page.locator(
         "#job-progress"
     ).inner_text()
