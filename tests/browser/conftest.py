@@ -40,8 +40,39 @@ def live_server(django_db_setup, request: pytest.FixtureRequest) -> Iterator[Liv
     """
     address = request.config.getvalue("liveserver") or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
     server = LiveServer(address)
+    if server.thread.connections_override:
+        _one_request_at_a_time(server)
     yield server
     server.stop()
+
+
+def _one_request_at_a_time(server: LiveServer) -> None:
+    """Serve the requests that share the one in-memory SQLite connection one after another.
+
+    A browser fetches a page's pictures and polls in parallel. Python's sqlite3 gives two threads
+    that run the same statement on one connection at the same moment the same prepared statement,
+    so one of them can read nothing: a session lookup came back empty, the response deleted the
+    session cookie and the browser was logged out in the middle of a test (or a 500). A real
+    server has a connection per thread; here the requests take turns (the response body, a file
+    streamed after the view returns, is sent outside the turn), and so does each statement of a
+    render running in a thread beside them (renders_in_threads).
+    """
+    httpd = server.thread.httpd
+    app = httpd.get_app()
+    turn = threading.RLock()
+
+    def statement_in_turn(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        with turn:  # the statement's first step runs inside execute: no other thread can take it
+            return execute(sql, params, many, context)
+
+    for connection in server.thread.connections_override.values():
+        connection.execute_wrappers.append(statement_in_turn)
+
+    def one_at_a_time(environ: dict, start_response: object) -> object:
+        with turn:
+            return app(environ, start_response)
+
+    httpd.set_app(one_at_a_time)
 
 
 @pytest.fixture
