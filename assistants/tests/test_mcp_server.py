@@ -32,7 +32,7 @@ from mcp.types import CallToolResult, TextResourceContents
 from conftest import tiny_plan_data
 
 REPO = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.processes]
 
 TOOLS = {
     "list_stories", "draft_plan", "create_video", "get_video", "cancel_video", "list_videos",

@@ -25,7 +25,7 @@ import pytest
 from django.conf import settings
 
 REPO = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.processes]
 
 THREE_SCENES = [
     {"image_prompt": f"{place} at dusk", "narration": "Hari.", "duration_sec": 1}
