@@ -11,6 +11,7 @@ already spent, and the time spent extrapolated by the progress made (once there 
 from __future__ import annotations
 
 import statistics
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
@@ -68,22 +69,26 @@ def render_estimate_seconds(plan: dict[str, Any]) -> float:
     return render_rate(*_mode_resolution(plan)) * video_seconds(plan)
 
 
+def seconds_left(plan: dict[str, Any], *, started_at: datetime | None, progress_pct: int) -> float:
+    """What is left of a render of this plan: all of it before it starts, then the learned
+    estimate minus the time spent, blended with the time spent extrapolated by the progress made."""
+    total = render_estimate_seconds(plan)
+    if started_at is None:
+        return total
+    elapsed = max(0.0, (timezone.now() - started_at).total_seconds())
+    by_rate = max(0.0, total - elapsed)
+    if progress_pct >= PROGRESS_TRUSTED_FROM_PCT:
+        by_progress = elapsed * (100 - progress_pct) / progress_pct
+        return (by_rate + by_progress) / 2
+    return by_rate
+
+
 def eta_seconds(job: RenderJob) -> int | None:
     """Seconds until this job's render is done (once a worker has it); None when it is final."""
     if job.is_final:
         return None
-    total = render_estimate_seconds(job.plan or {})
-    if job.state != JobState.RUNNING or job.started_at is None:
-        return max(1, round(total))
-    elapsed = max(0.0, (timezone.now() - job.started_at).total_seconds())
-    by_rate = max(0.0, total - elapsed)
-    progress = job.progress_pct
-    if progress >= PROGRESS_TRUSTED_FROM_PCT:
-        by_progress = elapsed * (100 - progress) / progress
-        left = (by_rate + by_progress) / 2
-    else:
-        left = by_rate
-    return max(1, round(left))
+    started_at = job.started_at if job.state == JobState.RUNNING else None
+    return max(1, round(seconds_left(job.plan or {}, started_at=started_at, progress_pct=job.progress_pct)))
 
 
 def eta_text(seconds: int | None) -> str:

@@ -245,7 +245,7 @@ def job_create(
         # Recorded after the rollback, so the refusal stays in the trail.
         audit.record(audit.Action.QUOTA_EXCEEDED, actor=owner, detail=f"{refusal.limit}: {refusal.message}")
         raise
-    note_queued(job.created_at, job.priority)  # the estimate answered with this job counts it
+    note_queued(job.created_at, job.priority, job.plan)  # the estimate answered with this job counts it
     return job
 
 

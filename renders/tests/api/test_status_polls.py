@@ -11,10 +11,12 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey
 from accounts.services import api_key_revoke, ensure_profile
+from renders.eta import render_rate
 from renders.models import JobState, RenderJob
 from renders.queue_estimate import forget_snapshot, queue_snapshot
 from renders.services import log_event
 from renders.tests.api.conftest import make_job
+from renders.tests.api.test_views import MINUTE_FINAL
 
 pytestmark = pytest.mark.django_db
 
@@ -54,11 +56,11 @@ def test_it_answers_in_full_once_the_job_changed(alice_api, alice_job):
 def test_a_queued_jobs_etag_follows_its_queue_estimate(alice_api, bob, alice_job, settings):
     settings.RENDER_WORKERS = 1
     etag = alice_api.get(_url(alice_job))["ETag"]
-    running = make_job(bob)  # made after alice's job: not ahead of it, but it runs
+    running = make_job(bob, **MINUTE_FINAL)  # made after alice's job: not ahead of it, but it runs
     RenderJob.objects.filter(pk=running.pk).update(state=JobState.RUNNING)
     forget_snapshot()  # as the worker does when it starts a job
     answer, _ = _poll(alice_api, alice_job, etag)
-    assert answer.status_code == 200 and answer.json()["estimated_wait_seconds"] == 60
+    assert answer.status_code == 200 and answer.json()["estimated_wait_seconds"] == 72
 
 
 def test_it_never_answers_304_for_someone_elses_job(alice_api, bob_api, bob_job):
@@ -114,6 +116,7 @@ def test_it_creates_in_a_fixed_number_of_queries(alice, alice_api, plan_data, dj
     ensure_profile(alice)
     alice_api.get("/api/v1/renders/stats")  # the key is cached, as for any client that made a request before
     queue_snapshot()  # and the queue estimate's snapshot taken, as by any poll in the last seconds
+    render_rate("proxy", "")  # and the preview rate learned, as by any estimate in the last minute
     with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks() as callbacks:
         answer = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json")
     assert answer.status_code == 201

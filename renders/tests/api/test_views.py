@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.services import ensure_profile
 from conftest import tiny_plan_data
 from renders.models import AssetKind, JobAsset, JobState, RenderJob
+from renders.queue_estimate import forget_snapshot
 from renders.tests.api.conftest import make_job
 
 pytestmark = pytest.mark.django_db
@@ -50,25 +51,47 @@ def test_it_creates_a_job_and_enqueues_it_after_commit(
     assert enqueued == [str(job.pk)]
 
 
-def test_it_estimates_the_wait_from_the_queue_and_workers(alice, bob, alice_api, plan_data, settings):
+# A minute of 1080p final: 72 s of render at the reference rate (renders/eta.py) until this server has learned its own.
+MINUTE_FINAL = {
+    "mode": "final",
+    "resolution": "1080p",
+    "scenes": [{"image_prompt": "a river at dawn", "narration": "Prahlad prayed.", "duration_sec": 15}] * 4,
+}
+
+
+def test_it_estimates_the_wait_from_the_work_queued_ahead_and_running(alice, bob, alice_api, plan_data, settings):
     settings.RENDER_WORKERS = 2
-    make_job(bob)
-    make_job(bob)
-    running = make_job(alice)
-    RenderJob.objects.filter(pk=running.pk).update(state=JobState.RUNNING)
+    make_job(bob, **MINUTE_FINAL)
+    make_job(bob, **MINUTE_FINAL)
+    make_job(bob)  # a 3 s preview: 0.66 s of render
+    running = make_job(alice, **MINUTE_FINAL)
+    RenderJob.objects.filter(pk=running.pk).update(
+        state=JobState.RUNNING, started_at=timezone.now() - timezone.timedelta(seconds=12)
+    )
     answer = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json")
-    # (2 queued ahead + 1 running) × 60 s typical (no finished job yet) ÷ 2 workers
-    assert answer.json()["estimated_wait_seconds"] == 90
+    # (72 + 72 + 0.66 queued ahead + 72 - 12 left of the running one) ÷ 2 workers
+    assert answer.json()["estimated_wait_seconds"] == round((72 + 72 + 0.66 + 60) / 2)
 
 
-def test_it_learns_the_typical_duration_from_finished_jobs(alice, alice_api, plan_data, settings):
+def test_a_preview_does_not_wait_behind_a_preview_as_long_as_behind_a_final(alice, bob, alice_api, plan_data, settings):
+    settings.RENDER_WORKERS = 1
+    make_job(bob)  # a 3 s preview ahead
+    behind_preview = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json").json()
+    RenderJob.objects.all().delete()
+    forget_snapshot()
+    make_job(bob, **MINUTE_FINAL)
+    behind_final = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json").json()
+    assert (behind_preview["estimated_wait_seconds"], behind_final["estimated_wait_seconds"]) == (1, 72)
+
+
+def test_it_learns_the_render_rate_from_finished_jobs(alice, alice_api, plan_data, settings):
     settings.RENDER_WORKERS = 1
     done = make_job(alice)
     now = timezone.now()
     RenderJob.objects.filter(pk=done.pk).update(
-        state=JobState.SUCCEEDED, started_at=now - timezone.timedelta(seconds=40), finished_at=now
+        state=JobState.SUCCEEDED, started_at=now - timezone.timedelta(seconds=40), finished_at=now, duration_sec=3
     )
-    make_job(alice)  # one queued ahead
+    make_job(alice)  # one 3 s preview queued ahead: 40 s of render for 3 s of video on this server
     answer = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json")
     assert answer.json()["estimated_wait_seconds"] == 40
 
