@@ -17,6 +17,7 @@ SNAPSHOT_SEC old: it is an estimate.
 
 from __future__ import annotations
 
+import math
 import time
 from bisect import bisect_left, insort
 from dataclasses import dataclass, replace
@@ -101,7 +102,21 @@ def estimated_wait_for(*, state: str, created_at: datetime, priority: int = DEFA
     snapshot = queue_snapshot()
     ahead = bisect_left(snapshot.queued, (-priority, created_at.timestamp()))
     work = sum(seconds for _, _, seconds in snapshot.queued[:ahead]) + snapshot.running_left_sec
-    return round(work / settings.RENDER_WORKERS)
+    return coarse_seconds(work / settings.RENDER_WORKERS)
+
+
+def coarse_seconds(seconds: float) -> int:
+    """A wait as a person reads it, and steady enough to keep a poll's ETag: what is left of the
+    running jobs shrinks every second, and a figure exact to the second would answer every poll of
+    a queued job in full instead of 304. Up to a minute in steps of 5 s (a wait that is not none
+    is never 0), up to ten minutes in steps of 15 s, then whole minutes."""
+    if seconds <= 0:
+        return 0
+    if seconds <= 60:
+        return 5 * math.ceil(seconds / 5)
+    if seconds <= 600:
+        return 15 * round(seconds / 15)
+    return 60 * round(seconds / 60)
 
 
 def estimated_wait_seconds(job: RenderJob) -> int | None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiKey
@@ -60,7 +61,7 @@ def test_a_queued_jobs_etag_follows_its_queue_estimate(alice_api, bob, alice_job
     RenderJob.objects.filter(pk=running.pk).update(state=JobState.RUNNING)
     forget_snapshot()  # as the worker does when it starts a job
     answer, _ = _poll(alice_api, alice_job, etag)
-    assert answer.status_code == 200 and answer.json()["estimated_wait_seconds"] == 72
+    assert answer.status_code == 200 and answer.json()["estimated_wait_seconds"] == 75  # 72 s
 
 
 def test_it_never_answers_304_for_someone_elses_job(alice_api, bob_api, bob_job):
@@ -135,3 +136,20 @@ def test_a_default_webhook_is_still_notified_on_create(alice, alice_api, plan_da
     with django_capture_on_commit_callbacks() as callbacks:
         assert alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json").status_code == 201
     assert len(callbacks) == 2  # the enqueue and the webhook's state change
+
+
+def test_a_queued_jobs_etag_holds_while_the_running_job_ahead_moves_on(alice_api, bob, alice_job, settings):
+    """What is left of a running job shrinks every second; the wait shown moves in steps, so polls
+    of a queued job still get 304 in between."""
+    settings.RENDER_WORKERS = 1
+    four_minutes = {**MINUTE_FINAL, "scenes": MINUTE_FINAL["scenes"] * 4}  # 288 s of render
+    running = make_job(bob, **four_minutes)
+    started = timezone.now() - timezone.timedelta(seconds=20)
+    RenderJob.objects.filter(pk=running.pk).update(state=JobState.RUNNING, started_at=started)
+    forget_snapshot()
+    first = alice_api.get(_url(alice_job))
+    assert first.json()["estimated_wait_seconds"] == 270  # 268 s, in steps of 15 s
+    RenderJob.objects.filter(pk=running.pk).update(started_at=started - timezone.timedelta(seconds=3))
+    forget_snapshot()  # a fresh snapshot 3 s later: 265 s left, still shown as 270
+    answer, _ = _poll(alice_api, alice_job, first["ETag"])
+    assert answer.status_code == 304

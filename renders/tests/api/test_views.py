@@ -69,8 +69,8 @@ def test_it_estimates_the_wait_from_the_work_queued_ahead_and_running(alice, bob
         state=JobState.RUNNING, started_at=timezone.now() - timezone.timedelta(seconds=12)
     )
     answer = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json")
-    # (72 + 72 + 0.66 queued ahead + 72 - 12 left of the running one) ÷ 2 workers
-    assert answer.json()["estimated_wait_seconds"] == round((72 + 72 + 0.66 + 60) / 2)
+    # (72 + 72 + 0.66 queued ahead + 72 - 12 left of the running one) ÷ 2 workers = 102.3 s, in steps of 15 s
+    assert answer.json()["estimated_wait_seconds"] == 105
 
 
 def test_a_preview_does_not_wait_behind_a_preview_as_long_as_behind_a_final(alice, bob, alice_api, plan_data, settings):
@@ -81,7 +81,8 @@ def test_a_preview_does_not_wait_behind_a_preview_as_long_as_behind_a_final(alic
     forget_snapshot()
     make_job(bob, **MINUTE_FINAL)
     behind_final = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json").json()
-    assert (behind_preview["estimated_wait_seconds"], behind_final["estimated_wait_seconds"]) == (1, 72)
+    # 0.66 s and 72 s, as a person reads them (queue_estimate.coarse_seconds)
+    assert (behind_preview["estimated_wait_seconds"], behind_final["estimated_wait_seconds"]) == (5, 75)
 
 
 def test_it_learns_the_render_rate_from_finished_jobs(alice, alice_api, plan_data, settings):
