@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.signals import request_finished
 from django.db import connections
 from pytest_django.live_server_helper import LiveServer
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse
 
 CHROMIUM = Path(os.environ.get("BHAKTI_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -59,6 +63,7 @@ def _one_request_at_a_time(server: LiveServer) -> None:
     """
     httpd = server.thread.httpd
     app = httpd.get_app()
+    assert app is not None  # set before the thread says it is ready
     turn = threading.RLock()
 
     def statement_in_turn(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
@@ -68,7 +73,7 @@ def _one_request_at_a_time(server: LiveServer) -> None:
     for connection in server.thread.connections_override.values():
         connection.execute_wrappers.append(statement_in_turn)
 
-    def one_at_a_time(environ: dict, start_response: object) -> object:
+    def one_at_a_time(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         with turn:
             return app(environ, start_response)
 
