@@ -123,6 +123,22 @@ def test_it_lists_only_my_videos_with_thumbnail_and_state(alice_client, alice, b
     assert 'class="badge badge-succeeded"' in body
 
 
+def test_a_canceled_videos_card_shows_its_first_scene_image(alice_client, alice):
+    canceled = make_job(alice, plan={"title": "Stopped at scene two"}, state=JobState.CANCELED)
+    second = add_asset(canceled, AssetKind.SCENE_IMAGE, "scene_01.png", png_bytes(), scene_index=1)
+    first = add_asset(canceled, AssetKind.SCENE_IMAGE, "scene_00.png", png_bytes(), scene_index=0)
+    finished = make_job(alice, plan={"title": "Made"}, state=JobState.SUCCEEDED)
+    thumb = add_asset(finished, AssetKind.THUMBNAIL, "thumbnail.png", png_bytes())
+    add_asset(finished, AssetKind.SCENE_IMAGE, "scene_00.png", png_bytes(), scene_index=0)
+    body = alice_client.get(reverse("renders:dashboard")).content.decode()
+    pictures = re.findall(r'<img src="([^"]+)"', body)
+    assert pictures == [
+        reverse("renders:asset_file", args=[finished.pk, thumb.pk]),  # newest first; its thumbnail
+        reverse("renders:asset_file", args=[canceled.pk, first.pk]),
+    ]
+    assert reverse("renders:asset_file", args=[canceled.pk, second.pk]) not in body
+
+
 def test_it_filters_by_state_and_language_and_searches_titles(alice_client, alice):
     make_job(alice, plan={"title": "Prahlad in English"}, state=JobState.SUCCEEDED)
     make_job(alice, plan={"title": "प्रह्लाद की कथा", "language": "hi"}, state=JobState.FAILED)
