@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from renders.models import RenderJob, Upload
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -72,6 +73,7 @@ def test_it_turns_photos_and_a_description_into_a_video(
     # Where creators start: My videos links to the flow.
     page.get_by_role("link", name="From my photos").first.click()
     page.wait_for_url(re.compile(r"/videos/photos/[^/]+/$"))
+    assert_accessible(page, f"photos, none yet ({width})")
     page.evaluate("window.__stillTheSamePage = true")
 
     # Choosing files uploads them at once (no button press); the panel swaps in place.
@@ -101,6 +103,7 @@ def test_it_turns_photos_and_a_description_into_a_video(
     assert len(uploaded) == 4 and Upload.objects.filter(owner__username=username).count() == 4
     assert all_images_loaded(page, "#photo-list img")
     assert "notes.txt: not a JPEG, PNG or WebP picture" in page.locator("#photo-errors").inner_text()
+    assert_accessible(page, f"photos, four and a refused file ({width})")
 
     # Reorder with the arrows and remove the dropped one.
     page.get_by_role("button", name="Move photo 1 later").click()
@@ -133,6 +136,7 @@ def test_it_turns_photos_and_a_description_into_a_video(
     page.get_by_label("Shape").select_option("9:16" if size == "phone" else "16:9")
     page.get_by_label("Quality").select_option("proxy")
     page.screenshot(path=shot.format("details"), full_page=True)
+    assert_accessible(page, f"photos, describe them ({width})")
     page.get_by_role("button", name=re.compile("Next: draft the scenes")).click()
 
     # Step 3: one scene per photo, each with its thumbnail; edit one narration, render.
@@ -147,6 +151,7 @@ def test_it_turns_photos_and_a_description_into_a_video(
     assert [src.rstrip("/").rsplit("/", 1)[-1] for src in thumbnails] == order
     page.get_by_label("Scene 2 narration").fill("Here it is from the side, painted by hand.")
     page.screenshot(path=shot.format("review"), full_page=True)
+    assert_accessible(page, f"photos, review the scenes ({width})")
     page.get_by_role("button", name="Render video").click()
 
     # The job's own status page polls until the video is made; then it plays.
@@ -176,6 +181,7 @@ def test_it_turns_photos_and_a_description_into_a_video(
     assert played > 0
     assert page.get_by_role("link", name=re.compile(r"Video \(MP4")).is_visible()
     page.screenshot(path=shot.format("status"), full_page=True)
+    assert_accessible(page, f"status, photo video succeeded ({width})")
     # Nothing on the way was refused by the Content-Security-Policy; the page fits the phone's width.
     assert csp_violations == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from renders.models import JobState, RenderJob
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,6 +30,7 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
     started = time.monotonic()
     # Sign up: the dashboard greets a new creator with an empty state.
     page.goto(f"{live_server.url}/accounts/signup/")
+    assert_accessible(page, "sign up (1280)")
     page.get_by_label("Username").fill("meera")
     page.get_by_label("E-mail").fill("meera@example.com")
     page.get_by_label("Password", exact=True).fill("giridhar-gopal-7")
@@ -36,6 +38,7 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_url(f"{live_server.url}/")
     assert page.get_by_role("heading", name="Your first video is a few clicks away").is_visible()
+    assert_accessible(page, "My videos, empty (1280)")
 
     # Start from a template: the gallery's Prahlad card fills the create page.
     page.get_by_role("link", name="Browse stories").click()
@@ -51,6 +54,7 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
              [...document.fonts].some(f => f.family.includes('Noto Sans Devanagari') && f.status === 'loaded'))"""
     )
     page.screenshot(path=SCREENSHOTS["gallery"], full_page=False)
+    assert_accessible(page, "story gallery (1280)")
     card.get_by_role("button", name=re.compile("Use this story")).click()
     page.wait_for_url(re.compile(r"/videos/new/\?template=prahlad"))
     assert page.get_by_label("Title", exact=True).input_value() == "Prahlad and Lord Narasimha"
@@ -66,6 +70,7 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
     assert scene_narrations(page) == [original[1], original[0]]
     assert page.locator("input[name='scenes-TOTAL_FORMS']").input_value() == "2"
     page.screenshot(path=SCREENSHOTS["create"], full_page=True)
+    assert_accessible(page, "create from a story, scenes edited (1280)")
     page.get_by_role("button", name="Render video").click()
 
     # The status page polls (no reload: the marker survives) until the job is done.
@@ -73,8 +78,12 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
     page.evaluate("window.__stillTheSamePage = true")
     seen_progress: set[str] = set()
     deadline = time.monotonic() + 60
+    checked_while_rendering = False
     while time.monotonic() < deadline:
         state = page.locator("#job-progress").get_attribute("data-state")
+        if state in ("queued", "running") and not checked_while_rendering:
+            assert_accessible(page, f"status, {state} (1280)")
+            checked_while_rendering = True
         seen_progress.add(page.locator("[role=progressbar]").get_attribute("aria-valuenow"))
         if state in ("succeeded", "failed", "canceled"):
             break
@@ -103,12 +112,14 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
     assert page.get_by_role("link", name=re.compile(r"Video \(MP4")).is_visible()
     assert page.get_by_role("link", name="Hindi (हिन्दी) subtitles (SRT)").is_visible()
     page.screenshot(path=SCREENSHOTS["status"], full_page=True)
+    assert_accessible(page, "status, succeeded (1280)")
 
     # Duplicate: the create page comes back filled with this video's plan.
     page.get_by_role("link", name="Duplicate").click()
     page.wait_for_url(re.compile(r"/duplicate/$"))
     assert page.get_by_label("Title", exact=True).input_value() == "Prahlad and Lord Narasimha"
     assert scene_narrations(page) == [original[1], original[0]]
+    assert_accessible(page, "create, duplicated (1280)")
     # Final quality takes long enough on this machine to cancel it while it runs.
     page.get_by_label("Quality").select_option("final")
     page.get_by_label("Resolution").select_option("1080p")
@@ -121,14 +132,17 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
     page.locator("#job-progress[data-state=canceled]").wait_for(timeout=30_000)
     assert dialogs and dialogs[0].startswith("Cancel this render?")
     assert page.get_by_role("button", name="Render it again").is_visible()
+    assert_accessible(page, "status, canceled (1280)")
 
     # My videos: searching filters the list in place (htmx) and keeps the query in the address.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My videos").click()
     assert page.locator(".video-card").count() == 2
+    assert_accessible(page, "My videos, two cards (1280)")
     page.evaluate("window.__stillTheSamePage = true")
     page.get_by_label("Search titles").fill("no such title")
     page.get_by_text("No videos match these filters").wait_for()
     assert page.evaluate("window.__stillTheSamePage") is True and "q=no%20such%20title" in page.url
+    assert_accessible(page, "My videos, no match (1280)")
 
     second = RenderJob.objects.filter(owner__username="meera").exclude(pk=job.pk).get()
     assert second.state == JobState.CANCELED and second.cancel_requested
@@ -140,6 +154,7 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
     full = "fill => fill.getBoundingClientRect().width / fill.parentElement.getBoundingClientRect().width"
     assert page.locator(".progress .fill").evaluate(full) > 0.95
     page.goto(f"{live_server.url}/accounts/profile/")
+    assert_accessible(page, "profile (1280)")
     assert page.locator(".meter span").evaluate("bar => bar.getBoundingClientRect().width") > 0
     # Nothing on any page visited, htmx swaps included, was refused by the Content-Security-Policy.
     assert csp_violations == []
