@@ -77,6 +77,49 @@ def create_post(**overrides) -> dict[str, str]:
     return data
 
 
+# ---- the scene editor: long plans fold -------------------------------------------------------------
+
+
+def scene_folds(body: str) -> list[bool]:
+    """Whether each scene of the editor (not its <template>) starts open."""
+    editor = body.split('<template id="scene-template">')[0]
+    return [bool(is_open) for is_open in re.findall(r'<details class="scene-body"( open)?>', editor)]
+
+
+LONG_SCENES = [
+    {"image_prompt": f"picture {number}", "narration": f"Part {number} of the tale of the boy who prayed by the river.", "duration_sec": 2}
+    for number in range(1, 9)
+]  # fmt: skip
+
+
+def test_a_long_plans_scenes_start_folded_to_their_first_words(alice_client, alice):
+    job = make_job(alice, plan={"scenes": LONG_SCENES}, state=JobState.SUCCEEDED)
+    body = alice_client.get(reverse("renders:duplicate", args=[job.pk])).content.decode()
+    assert scene_folds(body) == [False] * 8
+    assert ">: Part 1 of the tale of the boy …</span>" in body  # eight words, then more (as Django truncates)
+    # The scene added in the page (the template) starts open, to be filled in.
+    assert '<template id="scene-template">' in body
+    assert '<details class="scene-body" open>' in body.split('<template id="scene-template">')[1]
+
+
+def test_a_short_plans_scenes_start_open(alice_client, alice):
+    job = make_job(alice, state=JobState.SUCCEEDED)
+    body = alice_client.get(reverse("renders:duplicate", args=[job.pk])).content.decode()
+    assert scene_folds(body) == [True, True]
+
+
+def test_a_long_plan_refused_opens_the_scene_with_the_error(alice_client):
+    data = create_post(**{"scenes-TOTAL_FORMS": "8"})
+    for index, scene in enumerate(LONG_SCENES):
+        data[f"scenes-{index}-image_prompt"] = scene["image_prompt"]
+        data[f"scenes-{index}-narration"] = scene["narration"]
+        data[f"scenes-{index}-duration_sec"] = "2"
+    data["scenes-4-duration_sec"] = "a while"
+    response = alice_client.post(reverse("renders:create"), data)
+    assert response.status_code == 400
+    assert scene_folds(response.content.decode()) == [False] * 4 + [True] + [False] * 3
+
+
 # ---- the form's choices -------------------------------------------------------------------------
 
 
@@ -119,7 +162,7 @@ def test_it_lists_only_my_videos_with_thumbnail_and_state(alice_client, alice, b
     assert "Ganga comes down" in body and "Bob&#x27;s secret" not in body and "Bob's secret" not in body
     thumb = mine.assets.get(kind=AssetKind.THUMBNAIL)
     assert reverse("renders:asset_file", args=[mine.pk, thumb.pk]) in body
-    assert "1:24" in body  # the duration, as a player shows it
+    assert "1:23" in body  # the duration, as a browser's player shows it (83.2 s)
     assert 'class="badge badge-succeeded"' in body
 
 
