@@ -405,9 +405,7 @@ def _run(job: RenderJob) -> str:
             job.pieces_reused = result.pieces_reused
             job.pieces_total = result.pieces_total
             job.save(update_fields=["encoder", "timings", "duration_sec", "pieces_reused", "pieces_total"])
-            _finish(
-                job, JobState.SUCCEEDED, message=f"Done: {duration_sec:.1f} s video, encoder {result.encoder}"
-            )
+            _finish(job, JobState.SUCCEEDED, message=f"Done: {duration_sec:.1f} s video, encoder {result.encoder}")
         shutil.rmtree(work_dir, ignore_errors=True)
     except Exception as error:  # noqa: BLE001 - every failure ends in a final state, or a re-queue on shutdown
         if worker_shutdown.requested.is_set():

@@ -61,7 +61,10 @@ def test_it_renders_a_job_and_stores_every_file(alice, settings):
     assert job.assets.filter(kind=AssetKind.SCENE_IMAGE).count() == 2
     assert job.duration_sec is not None and job.duration_sec >= 3.0
     # The page's length is the stored file's own, which is what a player shows.
-    with job.assets.get(kind=AssetKind.VIDEO).file.open("rb") as stored, tempfile.NamedTemporaryFile(suffix=".mp4") as copy:
+    with (
+        job.assets.get(kind=AssetKind.VIDEO).file.open("rb") as stored,
+        tempfile.NamedTemporaryFile(suffix=".mp4") as copy,
+    ):
         copy.write(stored.read())
         copy.flush()
         assert job.duration_sec == probe(Path(copy.name)).duration_sec

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -697,8 +698,38 @@ def test_the_devanagari_font_is_a_static_file_from_its_package(client, tmp_path,
     call_command("collectstatic", "--noinput", verbosity=0)
     hashed = sorted(path.name for path in (tmp_path / "fonts").glob("noto-sans-devanagari.*.ttf"))
     assert len(hashed) == 1 and (tmp_path / "fonts" / f"{hashed[0]}.gz").stat().st_size < 400_000
+    [woff2] = [path.name for path in (tmp_path / "fonts").glob("noto-sans-devanagari.*.woff2")]
     built_css = next(path for path in (tmp_path / "css").glob("bhakti.*.css") if not path.name.endswith(".gz"))
-    assert f"../fonts/{hashed[0]}" in built_css.read_text()
+    # The WOFF2 first, the TTF for a browser without it.
+    assert re.search(
+        rf'url\("../fonts/{re.escape(woff2)}"\) format\("woff2"\),\s*url\("../fonts/{re.escape(hashed[0])}"\)',
+        built_css.read_text(),
+    )
+
+    # WhiteNoise serves it (read at start-up from STATIC_ROOT: a new client, a new handler) for a year.
+    served = Client().get(f"/static/fonts/{woff2}")
+    assert served.status_code == 200 and served["Content-Type"] == "font/woff2"
+    assert "immutable" in served["Cache-Control"] and "max-age=315360000" in served["Cache-Control"]
+    body = b"".join(served.streaming_content)
+    assert len(body) < 250_000  # the TTF is 640 KB
+
+    # A valid WOFF2 with every Devanagari letter of the package's font, its shaping rules and both axes.
+    from fontTools.ttLib import TTFont
+
+    web, package = TTFont(io.BytesIO(body)), TTFont(str(devanagari_font()))
+    assert web.flavor == "woff2"
+    devanagari = {code for code in package.getBestCmap() if 0x0900 <= code <= 0x097F}
+    assert len(devanagari) > 100 and devanagari <= set(web.getBestCmap())
+    assert {"GSUB", "GPOS", "fvar"} <= set(web.keys())
+    assert [axis.axisTag for axis in web["fvar"].axes] == [axis.axisTag for axis in package["fvar"].axes]
+
+
+def test_the_stylesheets_ask_the_web_font_for_exactly_what_it_holds(settings):
+    from renders.static_fonts import unicode_range_css
+
+    for sheet in ("bhakti.css", "admin.css"):
+        css = (settings.BASE_DIR / "static" / "css" / sheet).read_text()
+        assert f"unicode-range: {unicode_range_css()};" in css, sheet
 
 
 # ---- isolation ---------------------------------------------------------------------------------------

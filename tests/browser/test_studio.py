@@ -53,6 +53,11 @@ def test_it_makes_a_video_from_a_story_and_cancels_a_second_one(live_server, pag
         """() => document.fonts.ready.then(() =>
              [...document.fonts].some(f => f.family.includes('Noto Sans Devanagari') && f.status === 'loaded'))"""
     )
+    # ... and the browser took the WOFF2 (listed first), not the four-times-larger TTF.
+    fonts = page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/fonts/'))"
+    )
+    assert [name.rsplit("/", 1)[-1] for name in fonts] == ["noto-sans-devanagari.woff2"], fonts
     page.screenshot(path=SCREENSHOTS["gallery"], full_page=False)
     assert_accessible(page, "story gallery (1280)")
     card.get_by_role("button", name=re.compile("Use this story")).click()
