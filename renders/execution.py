@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import subprocess
 import threading
 import time
 from datetime import timedelta
@@ -35,6 +36,7 @@ from renders.pipeline.context import (
     RenderResult,
     RenderSettings,
 )
+from renders.pipeline.media_probe import probe
 from renders.pipeline.plan import PlanError, parse_plan
 from renders.pipeline.providers.base import ProviderSet
 from renders.pipeline.runner import run_pipeline
@@ -351,6 +353,17 @@ def store_result(job: RenderJob, result: RenderResult, already_saved: set[Path] 
             save_asset(job, kind, path, language=language, scene_index=scene_index)
 
 
+def _playing_time(video: Path, *, planned: float) -> float:
+    """How long the stored video plays, read from the file (its container's duration, which is
+    what a player shows): the encoder's frame and audio-frame rounding makes it differ from the
+    plan's sum of scene lengths. The planned length stands in when the file cannot be read."""
+    try:
+        return probe(video).duration_sec or planned
+    except (OSError, ValueError, subprocess.SubprocessError) as error:
+        logger.warning("could not read the length of %s: %s", video, error)
+        return planned
+
+
 def execute_render_job(job_id: str) -> str:
     """Claim the most urgent due job (see _claim) and run it to a final state, a re-queue for a
     retry, or leave it running if the worker itself dies. Returns the state of the job it ran."""
@@ -384,16 +397,15 @@ def _run(job: RenderJob) -> str:
         timings = {**result.timings, "store": round(time.monotonic() - started, 3)}
         if written is not None:
             timings = {"script": written, **timings}
+        duration_sec = _playing_time(result.video, planned=result.duration_sec)
         with transaction.atomic():
             job.encoder = result.encoder
             job.timings = timings
-            job.duration_sec = round(result.duration_sec, 3)
+            job.duration_sec = round(duration_sec, 3)
             job.pieces_reused = result.pieces_reused
             job.pieces_total = result.pieces_total
             job.save(update_fields=["encoder", "timings", "duration_sec", "pieces_reused", "pieces_total"])
-            _finish(
-                job, JobState.SUCCEEDED, message=f"Done: {result.duration_sec:.1f} s video, encoder {result.encoder}"
-            )
+            _finish(job, JobState.SUCCEEDED, message=f"Done: {duration_sec:.1f} s video, encoder {result.encoder}")
         shutil.rmtree(work_dir, ignore_errors=True)
     except Exception as error:  # noqa: BLE001 - every failure ends in a final state, or a re-queue on shutdown
         if worker_shutdown.requested.is_set():

@@ -233,9 +233,14 @@ def own_video_get(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -> Ren
     return job
 
 
-def job_stats(*, user: User | AnonymousUser) -> dict[str, int]:
+def job_stats(*, user: User | AnonymousUser, latest_only: bool = False) -> dict[str, int]:
+    """Jobs per state; `latest_only`: videos per state, each counted by its latest version (the
+    library's chips, which must agree with its cards). The API counts every job, versions included."""
     counts = {state: 0 for state in JobState.values}
-    for row in jobs_visible_to(user).values("state").annotate(n=Count("pk")):
+    jobs = jobs_visible_to(user)
+    if latest_only:
+        jobs = latest_versions(jobs)
+    for row in jobs.order_by().values("state").annotate(n=Count("pk")):
         counts[row["state"]] = row["n"]
     return counts
 

@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -96,8 +96,14 @@ STEP_LABELS = {
 def dashboard(request: HttpRequest) -> HttpResponse:
     filter_form = JobFilterForm(request.GET)
     filters = filter_form.filters()
-    thumbnails = Prefetch("assets", JobAsset.objects.filter(kind=AssetKind.THUMBNAIL), to_attr="thumbnails")
-    jobs = jobs_list(user=request.user, latest_only=True, **filters).prefetch_related(thumbnails)
+    # A card's picture: the thumbnail of a finished video, else the first scene image an unfinished
+    # one made before it stopped (a succeeded job always has its thumbnail: none of its scenes load).
+    pictures = JobAsset.objects.filter(
+        Q(kind=AssetKind.THUMBNAIL) | Q(kind=AssetKind.SCENE_IMAGE) & ~Q(job__state=JobState.SUCCEEDED)
+    ).order_by("-kind", "scene_index")  # "thumbnail" sorts after "scene_image"
+    jobs = jobs_list(user=request.user, latest_only=True, **filters).prefetch_related(
+        Prefetch("assets", pictures, to_attr="card_pictures")
+    )
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
     query = {key: value for key, value in (("q", filters["search"]), ("state", filters["state"]), ("language", filters["language"])) if value}  # fmt: skip
     context = {
@@ -105,7 +111,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filter_query": urlencode(query),
         "filtered": bool(query),
-        "stats": job_stats(user=request.user),
+        "stats": job_stats(user=request.user, latest_only=True),
         "language_names": {**LANGUAGE_LABELS, roman.LANGUAGE_CODE: "Hindi in Roman letters"},
     }
     template = "renders/dashboard.html#results" if request.htmx else "renders/dashboard.html"

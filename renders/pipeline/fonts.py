@@ -37,7 +37,7 @@ def devanagari_font() -> Path:
 
 
 @cache
-def _font_digest() -> str:
+def font_digest() -> str:
     return hashlib.sha256(devanagari_font().read_bytes()).hexdigest()[:12]
 
 
@@ -48,7 +48,7 @@ def fonts_dir() -> Path:
     every call (a stat) because a long-running worker may outlive a cleaned temp directory.
     """
     source = devanagari_font()
-    directory = Path(tempfile.gettempdir()) / f"bhakti-fonts-{_font_digest()}"
+    directory = Path(tempfile.gettempdir()) / f"bhakti-fonts-{font_digest()}"
     target = directory / _PLAIN_NAME
     if target.is_file() and target.stat().st_size == source.stat().st_size:
         return directory

@@ -11,11 +11,21 @@ register = template.Library()
 
 @register.filter
 def clock(seconds: float | None) -> str:
-    """142.3 -> "2:23" (a video's length as players show it); "" when unknown."""
+    """142.7 -> "2:22": a video's length as the browsers' own players show it (Chromium and
+    Safari drop the fraction of a second), so the page and the player agree; "" when unknown."""
     if seconds is None:
         return ""
-    whole = math.ceil(seconds)
+    whole = math.floor(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
+
+
+# More scenes than this and the scene editor folds each scene to its heading and first words.
+LONG_PLAN_SCENES = 6
+
+
+@register.filter
+def is_long_plan(scene_count: int) -> bool:
+    return scene_count > LONG_PLAN_SCENES
 
 
 @register.filter

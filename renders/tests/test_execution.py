@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import json
 import re
+import tempfile
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -20,6 +22,7 @@ from PIL import Image
 from conftest import tiny_plan_data
 from renders.execution import execute_render_job
 from renders.models import AssetKind, JobAsset, JobState, RenderJob
+from renders.pipeline.media_probe import probe
 from renders.services import job_create
 from renders.tests.path_tricks import foreign_file_names
 
@@ -57,6 +60,14 @@ def test_it_renders_a_job_and_stores_every_file(alice, settings):
     assert {(AssetKind.SUBTITLES_SRT, "en"), (AssetKind.SUBTITLES_VTT, "en"), (AssetKind.SUBTITLES_SRT, "hi")} <= kinds
     assert job.assets.filter(kind=AssetKind.SCENE_IMAGE).count() == 2
     assert job.duration_sec is not None and job.duration_sec >= 3.0
+    # The page's length is the stored file's own, which is what a player shows.
+    with (
+        job.assets.get(kind=AssetKind.VIDEO).file.open("rb") as stored,
+        tempfile.NamedTemporaryFile(suffix=".mp4") as copy,
+    ):
+        copy.write(stored.read())
+        copy.flush()
+        assert job.duration_sec == probe(Path(copy.name)).duration_sec
     # The work directory is gone once the job is final; the files live in storage.
     assert not (settings.RENDER_WORK_DIR / str(job.pk)).exists()
     assert job.events.filter(message__startswith="Done").exists()

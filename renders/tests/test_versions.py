@@ -203,6 +203,17 @@ def test_the_library_shows_one_card_per_video_with_its_version(client, alice):
     assert ">v2</span>" in page
 
 
+def test_the_library_counts_videos_by_their_latest_version_like_its_cards(client, alice):
+    first = preview(alice, title="Prahlad")
+    job_make_final(job=first, owner=alice)  # version 2, queued: the video is queued, not finished
+    preview(alice, title="Dhruva")
+    client.force_login(alice)
+    page = client.get(reverse("renders:dashboard")).content.decode()
+    chips = re.search(r'<div class="stat-chips".*?</div>', page, re.S).group(0)
+    assert re.findall(r">(\d+ \w+)</span>", chips) == ["1 queued", "1 succeeded"]
+    assert page.count('class="video-card"') == 2
+
+
 def test_the_job_page_of_a_single_version_has_no_versions_list(client, alice):
     first = preview(alice)
     client.force_login(alice)

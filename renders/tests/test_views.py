@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -77,6 +78,49 @@ def create_post(**overrides) -> dict[str, str]:
     return data
 
 
+# ---- the scene editor: long plans fold -------------------------------------------------------------
+
+
+def scene_folds(body: str) -> list[bool]:
+    """Whether each scene of the editor (not its <template>) starts open."""
+    editor = body.split('<template id="scene-template">')[0]
+    return [bool(is_open) for is_open in re.findall(r'<details class="scene-body"( open)?>', editor)]
+
+
+LONG_SCENES = [
+    {"image_prompt": f"picture {number}", "narration": f"Part {number} of the tale of the boy who prayed by the river.", "duration_sec": 2}
+    for number in range(1, 9)
+]  # fmt: skip
+
+
+def test_a_long_plans_scenes_start_folded_to_their_first_words(alice_client, alice):
+    job = make_job(alice, plan={"scenes": LONG_SCENES}, state=JobState.SUCCEEDED)
+    body = alice_client.get(reverse("renders:duplicate", args=[job.pk])).content.decode()
+    assert scene_folds(body) == [False] * 8
+    assert ">: Part 1 of the tale of the boy …</span>" in body  # eight words, then more (as Django truncates)
+    # The scene added in the page (the template) starts open, to be filled in.
+    assert '<template id="scene-template">' in body
+    assert '<details class="scene-body" open>' in body.split('<template id="scene-template">')[1]
+
+
+def test_a_short_plans_scenes_start_open(alice_client, alice):
+    job = make_job(alice, state=JobState.SUCCEEDED)
+    body = alice_client.get(reverse("renders:duplicate", args=[job.pk])).content.decode()
+    assert scene_folds(body) == [True, True]
+
+
+def test_a_long_plan_refused_opens_the_scene_with_the_error(alice_client):
+    data = create_post(**{"scenes-TOTAL_FORMS": "8"})
+    for index, scene in enumerate(LONG_SCENES):
+        data[f"scenes-{index}-image_prompt"] = scene["image_prompt"]
+        data[f"scenes-{index}-narration"] = scene["narration"]
+        data[f"scenes-{index}-duration_sec"] = "2"
+    data["scenes-4-duration_sec"] = "a while"
+    response = alice_client.post(reverse("renders:create"), data)
+    assert response.status_code == 400
+    assert scene_folds(response.content.decode()) == [False] * 4 + [True] + [False] * 3
+
+
 # ---- the form's choices -------------------------------------------------------------------------
 
 
@@ -119,8 +163,24 @@ def test_it_lists_only_my_videos_with_thumbnail_and_state(alice_client, alice, b
     assert "Ganga comes down" in body and "Bob&#x27;s secret" not in body and "Bob's secret" not in body
     thumb = mine.assets.get(kind=AssetKind.THUMBNAIL)
     assert reverse("renders:asset_file", args=[mine.pk, thumb.pk]) in body
-    assert "1:24" in body  # the duration, as a player shows it
+    assert "1:23" in body  # the duration, as a browser's player shows it (83.2 s)
     assert 'class="badge badge-succeeded"' in body
+
+
+def test_a_canceled_videos_card_shows_its_first_scene_image(alice_client, alice):
+    canceled = make_job(alice, plan={"title": "Stopped at scene two"}, state=JobState.CANCELED)
+    second = add_asset(canceled, AssetKind.SCENE_IMAGE, "scene_01.png", png_bytes(), scene_index=1)
+    first = add_asset(canceled, AssetKind.SCENE_IMAGE, "scene_00.png", png_bytes(), scene_index=0)
+    finished = make_job(alice, plan={"title": "Made"}, state=JobState.SUCCEEDED)
+    thumb = add_asset(finished, AssetKind.THUMBNAIL, "thumbnail.png", png_bytes())
+    add_asset(finished, AssetKind.SCENE_IMAGE, "scene_00.png", png_bytes(), scene_index=0)
+    body = alice_client.get(reverse("renders:dashboard")).content.decode()
+    pictures = re.findall(r'<img src="([^"]+)"', body)
+    assert pictures == [
+        reverse("renders:asset_file", args=[finished.pk, thumb.pk]),  # newest first; its thumbnail
+        reverse("renders:asset_file", args=[canceled.pk, first.pk]),
+    ]
+    assert reverse("renders:asset_file", args=[canceled.pk, second.pk]) not in body
 
 
 def test_it_filters_by_state_and_language_and_searches_titles(alice_client, alice):
@@ -638,8 +698,38 @@ def test_the_devanagari_font_is_a_static_file_from_its_package(client, tmp_path,
     call_command("collectstatic", "--noinput", verbosity=0)
     hashed = sorted(path.name for path in (tmp_path / "fonts").glob("noto-sans-devanagari.*.ttf"))
     assert len(hashed) == 1 and (tmp_path / "fonts" / f"{hashed[0]}.gz").stat().st_size < 400_000
+    [woff2] = [path.name for path in (tmp_path / "fonts").glob("noto-sans-devanagari.*.woff2")]
     built_css = next(path for path in (tmp_path / "css").glob("bhakti.*.css") if not path.name.endswith(".gz"))
-    assert f"../fonts/{hashed[0]}" in built_css.read_text()
+    # The WOFF2 first, the TTF for a browser without it.
+    assert re.search(
+        rf'url\("../fonts/{re.escape(woff2)}"\) format\("woff2"\),\s*url\("../fonts/{re.escape(hashed[0])}"\)',
+        built_css.read_text(),
+    )
+
+    # WhiteNoise serves it (read at start-up from STATIC_ROOT: a new client, a new handler) for a year.
+    served = Client().get(f"/static/fonts/{woff2}")
+    assert served.status_code == 200 and served["Content-Type"] == "font/woff2"
+    assert "immutable" in served["Cache-Control"] and "max-age=315360000" in served["Cache-Control"]
+    body = b"".join(served.streaming_content)
+    assert len(body) < 250_000  # the TTF is 640 KB
+
+    # A valid WOFF2 with every Devanagari letter of the package's font, its shaping rules and both axes.
+    from fontTools.ttLib import TTFont
+
+    web, package = TTFont(io.BytesIO(body)), TTFont(str(devanagari_font()))
+    assert web.flavor == "woff2"
+    devanagari = {code for code in package.getBestCmap() if 0x0900 <= code <= 0x097F}
+    assert len(devanagari) > 100 and devanagari <= set(web.getBestCmap())
+    assert {"GSUB", "GPOS", "fvar"} <= set(web.keys())
+    assert [axis.axisTag for axis in web["fvar"].axes] == [axis.axisTag for axis in package["fvar"].axes]
+
+
+def test_the_stylesheets_ask_the_web_font_for_exactly_what_it_holds(settings):
+    from renders.static_fonts import unicode_range_css
+
+    for sheet in ("bhakti.css", "admin.css"):
+        css = (settings.BASE_DIR / "static" / "css" / sheet).read_text()
+        assert f"unicode-range: {unicode_range_css()};" in css, sheet
 
 
 # ---- isolation ---------------------------------------------------------------------------------------

@@ -117,6 +117,29 @@
     }
   });
 
+  // A folded scene shows the first words of its narration: keep them in step with the text.
+  const GIST_WORDS = 8;
+  document.addEventListener("input", (event) => {
+    const field = event.target;
+    if (!field.name || !/-narration$/.test(field.name)) return;
+    const gist = field.closest("[data-scene]")?.querySelector("[data-scene-gist]");
+    if (!gist) return;
+    const words = field.value.trim().split(/\s+/).filter(Boolean);
+    const shown = words.slice(0, GIST_WORDS).join(" ") + (words.length > GIST_WORDS ? " …" : "");
+    gist.textContent = shown ? ": " + shown : "";
+  });
+
+  // A field the browser refuses (required, too long…) may be in a folded scene: unfold it, or
+  // the browser cannot show its message there.
+  document.addEventListener(
+    "invalid",
+    (event) => {
+      const folded = event.target.closest?.("details.scene-body:not([open])");
+      if (folded) folded.open = true;
+    },
+    true,
+  );
+
   // The error summary after a refused submit: focus goes to it, and each of its links moves
   // focus to the field it names (an in-page link alone only scrolls).
   document.addEventListener("click", (event) => {
@@ -125,6 +148,8 @@
     const target = document.getElementById(link.getAttribute("href").slice(1));
     if (!target) return;
     event.preventDefault();
+    const folded = target.closest("details:not([open])");
+    if (folded) folded.open = true;
     target.scrollIntoView({ block: "center" });
     if (typeof target.focus === "function") target.focus({ preventScroll: true });
   });

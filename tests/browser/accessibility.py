@@ -7,6 +7,9 @@ which the page's Content-Security-Policy does not apply to, so the CSP stays as 
 
 from __future__ import annotations
 
+import os
+import time
+from collections import Counter
 from functools import cache
 from importlib import resources
 
@@ -41,7 +44,22 @@ def describe(violations: list[dict]) -> str:
 
 def assert_accessible(page: object, where: str) -> list[dict]:
     """Fail on any serious or critical violation; return the rest for the caller's notes."""
+    started = time.monotonic()
     violations = axe_violations(page)
+    _note(where, violations, time.monotonic() - started)
     fatal = [violation for violation in violations if violation["impact"] in FATAL_IMPACTS]
     assert not fatal, f"axe-core on {where}:\n{describe(fatal)}"
     return violations
+
+
+def _note(where: str, violations: list[dict], seconds: float) -> None:
+    """With BHAKTI_AXE_NOTES set (a file name), append one line per check: the page state, its
+    violations counted by impact, their rule ids and how long axe took. The notes' table comes from it."""
+    notes = os.environ.get("BHAKTI_AXE_NOTES")
+    if not notes:
+        return
+    counts = Counter(violation["impact"] for violation in violations)
+    by_impact = " ".join(f"{impact}={counts[impact]}" for impact in ("critical", "serious", "moderate", "minor"))
+    rules = ",".join(sorted(violation["id"] for violation in violations)) or "-"
+    with open(notes, "a", encoding="utf-8") as lines:
+        lines.write(f"{where}\t{by_impact}\t{rules}\t{seconds:.2f} s\n")

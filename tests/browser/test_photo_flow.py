@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from renders.models import RenderJob, Upload
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -72,6 +73,8 @@ def test_it_turns_photos_and_a_description_into_a_video(
     # Where creators start: My videos links to the flow.
     page.get_by_role("link", name="From my photos").first.click()
     page.wait_for_url(re.compile(r"/videos/photos/[^/]+/$"))
+    # axe-core on each step of the flow (the job page is checked in test_phones_and_share).
+    assert_accessible(page, f"photos, none yet ({width})")
     page.evaluate("window.__stillTheSamePage = true")
 
     # Choosing files uploads them at once (no button press); the panel swaps in place.
@@ -101,6 +104,7 @@ def test_it_turns_photos_and_a_description_into_a_video(
     assert len(uploaded) == 4 and Upload.objects.filter(owner__username=username).count() == 4
     assert all_images_loaded(page, "#photo-list img")
     assert "notes.txt: not a JPEG, PNG or WebP picture" in page.locator("#photo-errors").inner_text()
+    assert_accessible(page, f"photos, four and a refused file ({width})")
 
     # Reorder with the arrows and remove the dropped one.
     page.get_by_role("button", name="Move photo 1 later").click()
@@ -133,6 +137,7 @@ def test_it_turns_photos_and_a_description_into_a_video(
     page.get_by_label("Shape").select_option("9:16" if size == "phone" else "16:9")
     page.get_by_label("Quality").select_option("proxy")
     page.screenshot(path=shot.format("details"), full_page=True)
+    assert_accessible(page, f"photos, describe them ({width})")
     page.get_by_role("button", name=re.compile("Next: draft the scenes")).click()
 
     # Step 3: one scene per photo, each with its thumbnail; edit one narration, render.
@@ -147,6 +152,7 @@ def test_it_turns_photos_and_a_description_into_a_video(
     assert [src.rstrip("/").rsplit("/", 1)[-1] for src in thumbnails] == order
     page.get_by_label("Scene 2 narration").fill("Here it is from the side, painted by hand.")
     page.screenshot(path=shot.format("review"), full_page=True)
+    assert_accessible(page, f"photos, review the scenes ({width})")
     page.get_by_role("button", name="Render video").click()
 
     # The job's own status page polls until the video is made; then it plays.

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from library.stories import get_template, plan_from_template
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,6 +29,7 @@ def test_it_writes_the_scenes_from_a_topic_in_place(live_server, page, csp_viola
     box.get_by_label("What is the video about?").fill("Quantum computing")
     box.get_by_role("button", name="Write the scenes").click()
     page.locator("#write-errors", has_text="No story in the library matches").wait_for()
+    assert_accessible(page, "create, Write it for me with an error (1280)")
 
     box.get_by_label("What is the video about?").fill("प्रह्लाद")
     box.get_by_label("Narration language").select_option("hi")
@@ -38,6 +40,7 @@ def test_it_writes_the_scenes_from_a_topic_in_place(live_server, page, csp_viola
     assert page.get_by_label("Title", exact=True).input_value() == story.title_hi
     assert page.locator("#id_language").input_value() == "hi"
     assert page.locator("#write-errors").inner_text() == ""
+    assert_accessible(page, "create, scenes written in Hindi (1280)")
     told = plan_from_template(story, language="hi", length_sec=45)["scenes"]  # told to fit 45 s
     narrations = page.locator("#scene-list > li textarea[name$='-narration']")
     assert narrations.count() == len(told) and narrations.first.input_value() == told[0]["narration"]
