@@ -32,6 +32,10 @@ PALETTES: dict[str, dict[str, object]] = {
     "pichwai": {"ground": (16, 70, 62), "sky": (14, 30, 58), "ink": (232, 190, 88),
                 "fills": [(238, 232, 218), (226, 108, 140), (40, 128, 80), (232, 176, 50), (180, 40, 50)],
                 "skin": (40, 62, 150), "outline": 1},
+    # Shadow puppets (`puppet`): motifs are cut from dyed leather, painted on white, then lit.
+    "shadow-puppet": {"ground": (255, 255, 255), "sky": None, "ink": (52, 26, 12),
+                      "fills": [(200, 50, 36), (236, 170, 40), (80, 150, 80), (60, 120, 190), (190, 50, 90)],
+                      "skin": (60, 120, 190), "outline": 0},
 }  # fmt: skip
 
 

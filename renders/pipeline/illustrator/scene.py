@@ -18,7 +18,7 @@ from renders.pipeline.illustrator.canvas import (
     lerp,
     tint,
 )
-from renders.pipeline.illustrator.figures import FIGURES, animal_shapes, figure_parts
+from renders.pipeline.illustrator.figures import DEITY_TINTS, FIGURES, animal_shapes, figure_parts, head_of
 from renders.pipeline.illustrator.keywords import SceneSpec
 from renders.pipeline.illustrator.styles import finish_style
 from renders.pipeline.plan import STYLES
@@ -683,38 +683,45 @@ class ScenePainter:
 
     # --- figures ---------------------------------------------------------------------------
     def paint_figure(self, kind: str, x: float, feet: float, height: float, facing: int) -> None:
+        """A silhouette against the glowing sky, rim-lit toward the light; a deity in its halo."""
         p = self.p
-        look = FIGURES[kind]
-        parts = figure_parts(kind, x, feet, height, facing)
+        symbol = self.spec.symbol if kind == "deity" else ""
+        parts = figure_parts(kind, x, feet, height, facing, symbol)
+        body = [shape for role, shape in parts if role == "body"]
+        gold = [shape for role, shape in parts if role == "gold"]
+        head = head_of(kind, x, feet, height)
+        # The sky glows behind every figure, so its outline reads against light.
+        p.glow((x, feet - height * 0.65), height * 0.85, self.sky["light"], 0.3, falloff=1.8)
         if kind == "deity":
-            head_y = feet - height * 0.9
-            p.glow((x, head_y), height * 0.9, (255, 220, 130), 0.75, falloff=1.5)
-            halo_r = height * 0.16
-            p.fill(
-                [("ellipse", (x - halo_r, head_y - halo_r, x + halo_r, head_y + halo_r))],
-                (255, 226, 140),
-                0.5,
-                blur=halo_r * 0.05,
-            )
-            p.fill(
-                [("ring", (x - halo_r, head_y - halo_r, x + halo_r, head_y + halo_r), height * 0.012)], (255, 200, 80)
-            )
-        # Rim light: the whole figure in the light's colour, offset toward the light, painted first.
+            self.paint_halo(head, height)
+        # Rim light: the silhouette in the light's colour, nudged toward the light, painted first.
         lit_from = self.fire_at or self.light
         dx = 1 if lit_from[0] < x else -1
-        offset = height * 0.012
-        rim_shapes = [_offset(shape, -dx * offset, -offset * 0.5) for _, shape in parts]
-        rim = self.sky["rim"] if self.fire_at is None else (255, 170, 70)
-        p.fill(rim_shapes, rim, 0.9, blur=offset * 0.6)
-        # Night turns figures into silhouettes; divine light keeps the deity bright.
-        ambient = self.ambient if kind != "deity" else (1.0, 1.0, 1.0)
-        if self.fire_at is not None and kind != "deity":
-            ambient = tuple(min(1.0, a + b) for a, b in zip(ambient, (0.35, 0.18, 0.05), strict=True))
-        for role, shape in parts:
-            colour = tint(look[role], ambient)
-            p.fill([shape], colour)
-        # Form: the side away from the light falls into shadow.
-        p.shade([shape for _, shape in parts], (10, 6, 20), 0.45, lit_from_left=dx > 0)
+        offset = max(1.0, height * 0.01)
+        rim = (255, 214, 120) if kind == "deity" else self.sky["rim"] if self.fire_at is None else (255, 170, 70)
+        p.fill([_offset(shape, -dx * offset, -offset * 0.5) for shape in body], rim, 0.95, blur=offset * 0.5)
+        dark = lerp(self.sky["stops"][0][1], (6, 4, 12), 0.7)
+        tint_colour = DEITY_TINTS.get(symbol, FIGURES[kind]["tint"])
+        p.fill(body, lerp(dark, tint_colour, 0.45 if kind == "deity" else 0.3))
+        if gold:
+            p.fill(gold, (255, 206, 96))
+
+    def paint_halo(self, head: Point, height: float) -> None:
+        """A deity's halo (prabhamandala): divine light, a disc, a gold ring and a ring of rays."""
+        p = self.p
+        x, y = head
+        p.glow(head, height * 0.9, (255, 220, 130), 0.8, falloff=1.5)
+        r = height * 0.17
+        p.fill([("ellipse", (x - r, y - r, x + r, y + r))], (255, 232, 160), 0.55, blur=r * 0.05)
+        width = max(1.0, height * 0.012)
+        p.fill([("ring", (x - r, y - r, x + r, y + r), width)], (255, 196, 70))
+        rays: list[Shape] = []
+        for k in range(24):
+            a = 2 * math.pi * k / 24
+            inner, outer = r * 1.08, r * (1.28 if k % 2 else 1.18)
+            rays.append(("line", [(x + math.cos(a) * inner, y + math.sin(a) * inner),
+                                  (x + math.cos(a) * outer, y + math.sin(a) * outer)], width * 0.8))  # fmt: skip
+        p.fill(rays, (255, 206, 96), 0.85)
 
     def paint_foreground(self) -> None:
         """Dark grass and a framing shrub in a lower corner, for depth."""
