@@ -24,6 +24,7 @@ FIGURES: dict[str, dict[str, Any]] = {
     "sage": {"height": 0.42, "tint": (80, 40, 10)},
     "woman": {"height": 0.4, "tint": (70, 20, 50)},
     "child": {"height": 0.28, "tint": (60, 40, 20)},
+    "man": {"height": 0.42, "tint": (40, 50, 60)},
 }
 # A deity's silhouette by its symbol: Shiva, Krishna and Vishnu blue, a goddess rose, Hanuman ochre.
 DEITY_TINTS: dict[str, tuple[int, int, int]] = {
@@ -173,6 +174,18 @@ def figure_parts(kind: str, x: float, feet: float, height: float, facing: int, s
         parts += robed(0.1, 0.19, -0.79)
         parts += namaste(0.1, -0.79, hy)
         parts += [line("gold", [(-0.185, -0.06), (0.185, -0.06)], 0.014)]  # the sari's gold border
+        return parts
+    if kind == "man":
+        # A man of the village or the road: a turban, a dhoti, a shawl over one shoulder.
+        hy = -0.9
+        parts += head(0.0, hy, r)
+        parts += [ellipse("body", -0.01, hy - r * 0.75, 0.075, 0.045), ellipse("body", -0.05, hy - r * 0.5, 0.04, 0.04)]
+        parts += robed(0.13, 0.15, -0.79)
+        parts += [
+            poly("body", [(-0.12, -0.78), (-0.2, -0.58), (-0.2, -0.42), (-0.15, -0.44), (-0.13, -0.58)]),
+            line("body", [(0.11, -0.77), (0.17, -0.6), (0.2, -0.45)], 0.04),
+            line("body", [(-0.1, -0.76), (-0.02, -0.62), (0.06, -0.56)], 0.036),
+        ]
         return parts
     if kind == "king":
         hy = -0.9

@@ -148,6 +148,10 @@ def test_folk_styles_mark_a_deity_by_a_halo_and_the_symbol_it_holds(style):
          {"elements": ["mountains", "serpent"], "figures": ["deity"], "symbol": "trishul"}),
         ("Young Krishna playing his flute among the cows of Vrindavan", {"symbol": "flute", "elements": ["forest", "cow"]}),
         ("हनुमान गदा लिए पर्वत उठाते हुए", {"symbol": "mace", "elements": ["mountains"]}),
+        ("A poor brahmin and his wife walking past villagers to the palace gates, torches at dusk",
+         {"time": "dusk", "elements": ["palace", "lamps"], "figures": ["sage", "woman", "man"]}),
+        ("The god Yama before Lord Vishnu holding his discus, lightning over the river Narmada",
+         {"elements": ["water", "clouds"], "figures": ["deity"], "symbol": "conch"}),
     ],
 )  # fmt: skip
 def test_it_reports_what_it_recognised_in_a_prompt(prompt, expected):

@@ -234,7 +234,7 @@ def test_the_styles_frame_lies_over_stock_footage_and_uploaded_photos_too(tmp_pa
     red = np.array([140, 24, 30])
     band = max(2, int(FRAME[1] * 0.05))  # the miniature's red border band, as styles draws it
     for frame in (video[5], video[-1]):  # in the clip's scene, then in the photo's
-        border = frame[2 : band - 2, band : -band].reshape(-1, 3)
+        border = frame[2 : band - 2, band:-band].reshape(-1, 3)
         centre = frame[FRAME[1] // 3 : FRAME[1] // 2, FRAME[0] // 3 : 2 * FRAME[0] // 3].reshape(-1, 3)
         assert (np.abs(border - red).sum(axis=-1) < 60).mean() > 0.4
         assert (np.abs(centre - red).sum(axis=-1) < 60).mean() < 0.05
