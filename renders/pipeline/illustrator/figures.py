@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from renders.pipeline.illustrator.canvas import Point, Shape
+from renders.pipeline.illustrator.keywords import SceneSpec
 
 # Per figure kind: height (× image height) and the silhouette's tint (mixed into the sky's dark).
 FIGURES: dict[str, dict[str, Any]] = {
@@ -157,7 +158,7 @@ def figure_parts(kind: str, x: float, feet: float, height: float, facing: int, s
         parts += [
             poly("body", [(-0.1, -0.78), (-0.19, -0.55), (-0.21, -0.3), (-0.16, -0.32), (-0.13, -0.55)]),
             line("body", [(0.09, -0.77), (0.16, -0.62), (0.25, -0.66)], 0.04),
-            line("body", [(0.26, 0.0), (0.26, -1.08)], 0.018),  # the staff
+            *(_veena(line, ellipse) if symbol == "veena" else [line("body", [(0.26, 0.0), (0.26, -1.08)], 0.018)]),
             line("body", [(-0.09, -0.76), (-0.16, -0.6), (-0.17, -0.48)], 0.036),
             ellipse("body", -0.18, -0.42, 0.05, 0.05), line("body", [(-0.18, -0.48), (-0.18, -0.5)], 0.02),  # kamandalu
             line("gold", [(-0.05, -0.77), (0.05, -0.6)], 0.008),  # the sacred thread
@@ -281,6 +282,16 @@ def _trishul(line: Any, poly: Any, x: float, bottom: float, top: float) -> list[
     ]
 
 
+def _veena(line: Any, ellipse: Any) -> list[Part]:
+    """Narada's veena held upright: a long gold neck between two round gourds."""
+    return [
+        line("gold", [(0.2, -0.3), (0.3, -1.05)], 0.02),
+        ellipse("gold", 0.19, -0.27, 0.06, 0.06),
+        ellipse("gold", 0.295, -1.02, 0.045, 0.045),
+        line("gold", [(0.27, -0.85), (0.3, -0.85)], 0.01),
+    ]
+
+
 def _lotus(poly: Any, cx: float, cy: float, size: float) -> list[Part]:
     """An open lotus in gold: five pointed petals fanning up from the base."""
     petals: list[Part] = []
@@ -292,13 +303,22 @@ def _lotus(poly: Any, cx: float, cy: float, size: float) -> list[Part]:
     return petals
 
 
+def figure_symbol(kind: str, spec: SceneSpec) -> str:
+    """What a figure holds: a deity its symbol, a sage the veena when the prompt names one."""
+    if kind == "deity":
+        return spec.symbol
+    return "veena" if kind == "sage" and "veena" in spec.elements else ""
+
+
 def head_of(kind: str, x: float, feet: float, height: float) -> Point:
     """Where a figure's head is, in canvas pixels (a deity's halo is centred on it)."""
     return x, feet + {"child": -0.82, "demon": -0.86}.get(kind, -0.9) * height
 
 
 def animal_shapes(kind: str, x: float, base: float, size: float, facing: int) -> list[Shape]:
-    """A cow or an elephant standing at (x, base), `size` long, facing +1 (right) or -1, as one silhouette."""
+    """A cow, elephant, deer or horse standing at (x, base), `size` long, facing +1 (right) or -1, as one silhouette."""
+    if kind in ("deer", "horse"):
+        return _deer_or_horse(kind, x, base, size, facing)
     if kind == "elephant":
         leg = size * 0.35
         shapes: list[Shape] = [
@@ -333,4 +353,80 @@ def animal_shapes(kind: str, x: float, base: float, size: float, facing: int) ->
             size * 0.04,
         )
     )
+    return shapes  # fmt: skip
+
+
+def _deer_or_horse(kind: str, x: float, base: float, size: float, facing: int) -> list[Shape]:
+    """A slender deer with antlers, or a horse with a long neck, mane and flowing tail."""
+    horse = kind == "horse"
+    leg = size * (0.55 if horse else 0.5)
+    back = base - leg
+    shapes: list[Shape] = [
+        ("line", [(x + dx * size, back + size * 0.05), (x + dx * size * 1.05, base)], size * (0.06 if horse else 0.04))
+        for dx in (-0.4, -0.3, 0.3, 0.4)
+    ]
+    shapes.append(("ellipse", (x - size * 0.5, back - size * 0.3, x + size * 0.5, back + size * 0.08)))
+    nx, ny = x + facing * size * 0.42, back - size * 0.2
+    hx, hy = x + facing * size * (0.62 if horse else 0.55), back - size * (0.62 if horse else 0.55)
+    shapes.append(("line", [(nx, ny), (hx, hy)], size * (0.16 if horse else 0.09)))
+    muzzle = (hx + facing * size * 0.22, hy + size * 0.1)
+    shapes.append(
+        (
+            "poly",
+            [
+                (hx, hy - size * 0.08),
+                muzzle,
+                (muzzle[0], muzzle[1] + size * 0.06),
+                (hx - facing * size * 0.03, hy + size * 0.08),
+            ],
+        )
+    )
+    tail = x - facing * size * 0.5
+    if horse:
+        shapes.append(
+            (
+                "line",
+                [
+                    (tail, back - size * 0.2),
+                    (tail - facing * size * 0.15, back + size * 0.1),
+                    (tail - facing * size * 0.12, back + size * 0.35),
+                ],
+                size * 0.06,
+            )
+        )
+        shapes.append(
+            (
+                "line",
+                [(nx - facing * size * 0.02, ny - size * 0.12), (hx - facing * size * 0.06, hy - size * 0.04)],
+                size * 0.06,
+            )
+        )
+        shapes.append(
+            (
+                "poly",
+                [
+                    (hx, hy - size * 0.06),
+                    (hx + facing * size * 0.02, hy - size * 0.18),
+                    (hx + facing * size * 0.07, hy - size * 0.07),
+                ],
+            )
+        )
+    else:
+        shapes.append(
+            ("line", [(tail, back - size * 0.22), (tail - facing * size * 0.06, back - size * 0.3)], size * 0.04)
+        )
+        for side in (-1, 1):  # antlers: a beam and two tines each side
+            bx = hx + side * size * 0.05
+            top = (bx - facing * size * 0.12 + side * size * 0.05, hy - size * 0.34)
+            shapes.append(("line", [(bx, hy - size * 0.06), top], size * 0.025))
+            shapes.append(
+                (
+                    "line",
+                    [
+                        ((bx + top[0]) / 2, (hy - size * 0.06 + top[1]) / 2),
+                        ((bx + top[0]) / 2 + facing * size * 0.08, hy - size * 0.3),
+                    ],
+                    size * 0.02,
+                )
+            )
     return shapes  # fmt: skip

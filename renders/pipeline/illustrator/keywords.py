@@ -75,6 +75,13 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "cow": ("cow", "cows", "calf", "calves", "cattle", "kamadhenu", "nandi", "bull", "herd",
             "गाय", "गौ", "गायें", "बछड़ा", "नंदी", "कामधेनु"),
     "elephant": ("elephant", "elephants", "gajendra", "airavata", "tusker", "हाथी", "गज", "गजेंद्र", "ऐरावत"),
+    "hut": ("hut", "huts", "village", "villages", "cottage", "thatched", "झोपड़ी", "कुटिया", "कुटी", "गांव", "गाँव"),
+    "birds": ("bird", "birds", "parrot", "parrots", "swan", "swans", "crane", "cranes", "dove", "doves", "flock",
+              "पक्षी", "चिड़िया", "चिड़ियाँ", "तोता", "हंस"),
+    "deer": ("deer", "fawn", "antelope", "animals", "हिरण", "मृग"),
+    "horse": ("horse", "horses", "steed", "घोड़ा", "घोड़े", "अश्व"),
+    "halo": ("halo", "haloes", "halos", "aura", "प्रभामंडल", "आभा"),
+    "veena": ("veena", "vina", "वीणा"),
     "serpent": ("serpent", "snake", "snakes", "naga", "nagas", "kaliya", "vasuki", "shesha", "cobra",
                 "सर्प", "साँप", "सांप", "नाग", "कालिया", "वासुकी", "शेषनाग"),
 }  # fmt: skip
@@ -93,7 +100,7 @@ DEITY_SYMBOLS: dict[str, tuple[str, ...]] = {
 
 FIGURE_KINDS = ("deity", "king", "demon", "sage", "woman", "child", "man")
 SCENE_ELEMENTS = ("water", "fire", "mountains", "forest", "temple", "palace", "lotus", "clouds", "lamps",
-                  "star", "descent", "cow", "elephant", "serpent")  # fmt: skip
+                  "star", "descent", "cow", "elephant", "serpent", "hut", "birds", "deer", "horse", "halo", "veena")  # fmt: skip
 
 
 @dataclass(frozen=True)

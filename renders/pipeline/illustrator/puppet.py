@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from renders.pipeline.illustrator.canvas import Colour, Shape, lerp
-from renders.pipeline.illustrator.figures import figure_parts, head_of
+from renders.pipeline.illustrator.figures import figure_parts, figure_symbol, head_of
 from renders.pipeline.illustrator.folk import FolkPainter
 
 PUPPET_STYLES = ("shadow-puppet",)
@@ -60,15 +60,16 @@ class PuppetPainter(FolkPainter):
     def figure(self, kind: str, x: float, feet: float, height: float, facing: int) -> None:
         """A jointed puppet: the silhouette cut into dyed pieces, rivets at the joints, an eye, sticks."""
         p = self.p
-        symbol = self.spec.symbol if kind == "deity" else ""
+        symbol = figure_symbol(kind, self.spec)
         parts = figure_parts(kind, x, feet, height, facing, symbol)
         body = [shape for role, shape in parts if role == "body"]
         gold = [shape for role, shape in parts if role == "gold"]
-        upper, lower = DEITY_DYES.get(symbol, DYES[kind]) if kind == "deity" else DYES[kind]
+        upper, lower = DEITY_DYES.get(symbol, DYES[kind])
         waist = feet - height * (0.3 if kind == "child" else 0.52)
         head_x, head_y = head_of(kind, x, feet, height)
         neck = head_y + height * 0.07
-        if kind == "deity":  # the halo is a pierced disc of its own, behind the figure
+        if kind == "deity" or kind == self.halo_for:  # the halo: a pierced disc of its own, behind the figure
+            self.halo_for = ""
             r = height * 0.17
             p.fill([("ellipse", (head_x - r, head_y - r, head_x + r, head_y + r))], (250, 200, 90))
         made = p.mask(body)

@@ -149,9 +149,11 @@ def test_folk_styles_mark_a_deity_by_a_halo_and_the_symbol_it_holds(style):
         ("Young Krishna playing his flute among the cows of Vrindavan", {"symbol": "flute", "elements": ["forest", "cow"]}),
         ("हनुमान गदा लिए पर्वत उठाते हुए", {"symbol": "mace", "elements": ["mountains"]}),
         ("A poor brahmin and his wife walking past villagers to the palace gates, torches at dusk",
-         {"time": "dusk", "elements": ["palace", "lamps"], "figures": ["sage", "woman", "man"]}),
+         {"time": "dusk", "elements": ["palace", "lamps", "hut"], "figures": ["sage", "woman", "man"]}),
         ("The god Yama before Lord Vishnu holding his discus, lightning over the river Narmada",
          {"elements": ["water", "clouds"], "figures": ["deity"], "symbol": "conch"}),
+        ("The sage Narada with a veena by a village hut, birds, a white horse and deer, a halo around the boy",
+         {"elements": ["hut", "birds", "deer", "horse", "halo", "veena"], "figures": ["child", "sage"]}),
     ],
 )  # fmt: skip
 def test_it_reports_what_it_recognised_in_a_prompt(prompt, expected):
@@ -216,6 +218,9 @@ def test_it_keeps_the_moons_reflection_on_the_water():
 @pytest.mark.parametrize(
     ("prompt", "method"),
     [
+        ("a small thatched hut in a village", "paint_huts"),
+        ("a flock of birds at dawn", "paint_birds"),
+        ("a white horse and a deer", "paint_animals"),
         ("a river of light falling from the heavens", "paint_descent"),
         ("a glowing pole star at night", "paint_pole_star"),
         ("cows and an elephant in a meadow", "paint_animals"),
@@ -231,7 +236,7 @@ def test_it_paints_the_library_things_it_now_recognises(prompt, method):
     painter.paint_sky()
     painter.paint_ground()
     before = np.asarray(painter.p.image).astype(int)
-    getattr(painter, method)()
+    getattr(painter, method)(*{"paint_huts": (160, painter.horizon + 12, 30)}.get(method, ()))
     changed = np.abs(np.asarray(painter.p.image).astype(int) - before).sum(axis=-1) > 30
     assert 0.003 < changed.mean() < 0.5  # a distinct thing, not a wash over the picture
 
@@ -320,3 +325,23 @@ def test_shadow_puppets_are_pierced_translucent_leather_on_a_lamp_lit_screen():
     inside = pixels[top:bottom, left:right].mean(axis=-1)
     leather = np.median(pixels[red].mean(axis=-1))
     assert (inside > leather + 60).sum() > 5
+
+
+@pytest.mark.parametrize(
+    ("elements", "figures", "haloes"),
+    [({"halo"}, ("child", "woman"), 1), (set(), ("child", "woman"), 0), ({"halo"}, ("deity", "child"), 1)],
+)
+def test_a_halo_in_the_prompt_goes_round_the_first_figure_unless_a_deity_has_one(elements, figures, haloes):
+    from renders.pipeline.illustrator.keywords import SceneSpec
+    from renders.pipeline.illustrator.scene import ScenePainter
+
+    calls: list[float] = []
+
+    class Recording(ScenePainter):
+        def paint_halo(self, head, height):
+            calls.append(height)
+            super().paint_halo(head, height)
+
+    spec = SceneSpec("dusk", frozenset(elements), figures, "lotus" if "deity" in figures else "")
+    Recording(spec, "storybook", (160, 90), np.random.default_rng(5)).paint()
+    assert len(calls) == haloes
