@@ -45,6 +45,32 @@ class PuppetPainter(FolkPainter):
         # The leather layer starts empty: white lets all the lamp's light through.
         self.p.image = Image.new("RGB", (self.w, self.h), (255, 255, 255))
 
+    def paint_light(self) -> None:
+        """By day FolkPainter's sun; at night a pale leather moon, its crescent cut out (no ink stars)."""
+        if self.spec.time_of_day != "night":
+            super().paint_light()
+            return
+        x, y, r = self.w * self.rng.uniform(0.15, 0.3), self.horizon * self.rng.uniform(0.2, 0.3), self.u * 0.07
+        self.p.fill([("ellipse", (x - r, y - r, x + r, y + r))], (214, 206, 170))
+        self.p.fill([("ellipse", (x - r * 0.55, y - r * 1.05, x + r * 1.3, y + r * 0.85))], (255, 255, 255))
+
+    def paint_descent(self) -> None:
+        """A river of light from the heavens: a pale, barely dyed band with a few wavy cut lines."""
+        x, width = self.w * self.rng.uniform(0.35, 0.65), self.u * 0.16
+        left: list[tuple[float, float]] = []
+        right: list[tuple[float, float]] = []
+        for i in range(25):
+            t = i / 24
+            sway, spread = np.sin(t * 5) * width * 0.3, width * (0.4 + 0.6 * t)
+            left.append((x + sway - spread / 2, t * self.horizon))
+            right.append((x + sway + spread / 2, t * self.horizon))
+        self.p.fill([("poly", [*left, *reversed(right)])], (196, 226, 240))
+        lines: list[Shape] = [
+            ("line", [(lx + (rx - lx) * f, ly) for (lx, ly), (rx, _) in zip(left, right, strict=True)], self.stroke)
+            for f in (0.3, 0.7)
+        ]
+        self.p.fill(lines, (120, 170, 200))
+
     def paint_water(self) -> None:
         top = self.horizon + (self.h - self.horizon) * 0.3
         bottom = self.h * 0.8
@@ -112,7 +138,10 @@ class PuppetPainter(FolkPainter):
         leather.paste((255, 255, 255), (0, 0, self.w, self.h), holes)
         edges = covered.filter(ImageFilter.FIND_EDGES).filter(ImageFilter.MaxFilter(_odd(self.u / 300)))
         leather.paste(LEATHER_INK, (0, 0, self.w, self.h), edges)
-        lit = ImageChops.multiply(_lit_screen(self.w, self.h, self.rng), leather)
+        screen = _lit_screen(self.w, self.h, self.rng)
+        if self.spec.time_of_day == "night":  # a night scene: the lamp turned low, the screen dimmer and cooler
+            screen = ImageChops.multiply(screen, Image.new("RGB", screen.size, (190, 180, 200)))
+        lit = ImageChops.multiply(screen, leather)
         p.image = ImageChops.soft_light(lit, p.grain(8).convert("RGB"))
         return p.image
 
