@@ -40,7 +40,10 @@ schedule_youtube_publish. Use mode "proxy" for a quick low-resolution preview. E
 
 Language = Literal["en", "hi"]
 Voice = Literal["male", "female"]
-Style = Literal["temple-painting", "watercolor", "miniature", "cinematic", "storybook", "warli", "madhubani", "pichwai"]
+Style = Literal[
+    "temple-painting", "watercolor", "miniature", "cinematic", "storybook", "warli", "madhubani", "pichwai",
+    "shadow-puppet",
+]  # fmt: skip
 Aspect = Literal["16:9", "9:16", "1:1"]
 Resolution = Literal["720p", "1080p", "4k"]
 Mode = Literal["proxy", "final"]

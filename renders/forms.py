@@ -40,6 +40,7 @@ STYLE_CHOICES = [
     ("warli", "Warli (white figures on earth-red)"),
     ("madhubani", "Madhubani (bold lines and patterns)"),
     ("pichwai", "Pichwai (lotuses and cows, deep colours)"),
+    ("shadow-puppet", "Shadow puppets (tholu bommalata, lamp-lit leather)"),
 ]
 ASPECT_CHOICES = [("16:9", "16:9 (YouTube)"), ("9:16", "9:16 (Shorts)"), ("1:1", "1:1 (square)")]
 RESOLUTION_CHOICES = [("720p", "720p"), ("1080p", "1080p (Full HD)"), ("4k", "4K")]

@@ -64,6 +64,8 @@ STYLE_DIRECTIONS: dict[str, str] = {
     "line and fish patterns, deities known by their haloes and symbols, no border",
     "pichwai": "Pichwai painting from Nathdwara, lotus ponds and cows in deep indigo and green with gold, "
     "Krishna with his flute, rich jewel colours, no border",
+    "shadow-puppet": "Andhra tholu bommalata shadow puppet theatre, translucent dyed leather puppets with jointed "
+    "limbs and punched-hole patterns, glowing on a warm oil-lamp-lit cloth screen, profile faces, no border",
 }
 
 
@@ -185,6 +187,12 @@ def _is_rgb_jpeg(data: bytes) -> bool:
         return image.format == "JPEG" and image.mode == "RGB"
 
 
+def _provider_tag(provider: object) -> str:
+    name = str(getattr(provider, "name", ""))
+    version = getattr(provider, "version", None)
+    return f"{name}@{version}" if version else name
+
+
 def _key(*parts: object) -> str:
     return hashlib.sha256(json.dumps([STILL_VERSION, *parts], ensure_ascii=False).encode()).hexdigest()
 
@@ -262,7 +270,9 @@ def prepare_scene_images(
     size = oversample_size(frame)
     directory = settings.work_dir / "images"
     directory.mkdir(parents=True, exist_ok=True)
-    chain = [provider.name for provider in providers.images]
+    # A provider that versions its pictures (the offline painter) keys its stills by that version
+    # too, so a changed painter repaints instead of reusing what an older one painted.
+    chain = [_provider_tag(provider) for provider in providers.images]
     stills: list[Path] = []
     total = len(plan.scenes)
     for index, scene in enumerate(plan.scenes):

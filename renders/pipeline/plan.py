@@ -24,7 +24,10 @@ RESOLUTIONS = ("720p", "1080p", "4k")
 MODES = ("proxy", "final")
 MUSIC = ("tanpura", "bells", "none")
 WATERMARKS = ("none", "tl", "tr", "bl", "br")
-STYLES = ("temple-painting", "watercolor", "miniature", "cinematic", "storybook", "warli", "madhubani", "pichwai")
+STYLES = (
+    "temple-painting", "watercolor", "miniature", "cinematic", "storybook", "warli", "madhubani", "pichwai",
+    "shadow-puppet",
+)  # fmt: skip
 # Burned-in captions: `lines` (sentence cues at the bottom), `words` (2–4 words big and centred,
 # the word being spoken highlighted), `none` (nothing burned in; the SRT/VTT files are still made).
 CAPTIONS = ("lines", "words", "none")

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
 from renders.pipeline.illustrator.canvas import Colour, Painter, Point, Shape, lerp
+from renders.pipeline.illustrator.figures import animal_shapes
 
 FOLK_STYLES = ("warli", "madhubani", "pichwai")
 
@@ -32,6 +33,10 @@ PALETTES: dict[str, dict[str, object]] = {
     "pichwai": {"ground": (16, 70, 62), "sky": (14, 30, 58), "ink": (232, 190, 88),
                 "fills": [(238, 232, 218), (226, 108, 140), (40, 128, 80), (232, 176, 50), (180, 40, 50)],
                 "skin": (40, 62, 150), "outline": 1},
+    # Shadow puppets (`puppet`): motifs are cut from dyed leather, painted on white, then lit.
+    "shadow-puppet": {"ground": (255, 255, 255), "sky": None, "ink": (52, 26, 12),
+                      "fills": [(200, 50, 36), (236, 170, 40), (80, 150, 80), (60, 120, 190), (190, 50, 90)],
+                      "skin": (60, 120, 190), "outline": 0},
 }  # fmt: skip
 
 
@@ -56,6 +61,7 @@ class FolkPainter:
         self.ground_line = self.h * rng.uniform(0.84, 0.9)
         self.stroke = max(1.0, self.u / 180)
         self._turn = 0
+        self.halo_for = ""  # a figure (not a deity) with a halo: "a soft golden halo around him"
 
     def fill_colour(self) -> Colour:
         """The next flat colour in turn (Warli: always the white ink)."""
@@ -294,6 +300,36 @@ class FolkPainter:
                 )
             self.p.fill(flames, colour)
 
+    def hut(self, x: float, base: float, height: float) -> None:
+        """A hut: square walls, a pitched roof and a dark doorway (Warli: drawn in outline)."""
+        w = height * 1.1
+        walls = [
+            (x - w / 2, base),
+            (x + w / 2, base),
+            (x + w / 2, base - height * 0.5),
+            (x - w / 2, base - height * 0.5),
+        ]
+        roof = [(x - w * 0.65, base - height * 0.45), (x, base - height * 1.05), (x + w * 0.65, base - height * 0.45)]
+        if self.style == "warli":
+            self.p.fill([("line", [*walls, walls[0]], self.stroke), ("line", [*roof, roof[0]], self.stroke)], self.ink)
+            return
+        self.p.fill([("poly", walls)], self.fill_colour())
+        self.p.fill([("poly", roof)], (150, 100, 50) if self.style != "pichwai" else (200, 150, 60))
+        self.p.fill([("poly", [(x - w * 0.1, base), (x + w * 0.1, base), (x + w * 0.1, base - height * 0.3), (x - w * 0.1, base - height * 0.3)])],
+                    self.ink)  # fmt: skip
+
+    def birds(self) -> None:
+        """A few birds in flight, each two curved strokes."""
+        cx, cy = self.w * self.rng.uniform(0.3, 0.7), self.horizon * self.rng.uniform(0.3, 0.5)
+        strokes: list[Shape] = []
+        for _ in range(int(self.rng.integers(4, 8))):
+            bx, by = cx + self.rng.normal(0, self.u * 0.12), cy + self.rng.normal(0, self.u * 0.05)
+            span = self.u * 0.025
+            strokes.append(
+                ("line", [(bx - span, by - span * 0.5), (bx, by), (bx + span, by - span * 0.5)], self.stroke)
+            )
+        self.p.fill(strokes, self.ink)
+
     # --- animals ------------------------------------------------------------------------------
     def cow(self, x: float, base: float, size: float, facing: int) -> None:
         """A cow as the folk painters draw it: a rounded body, a triangle head, horns and four legs."""
@@ -385,12 +421,14 @@ class FolkPainter:
         """
         p, s = self.p, height
         deity = kind == "deity"
+        has_veena = "veena" in self.spec.elements
         colour = self.ink if self.style == "warli" else (self.skin if deity else self.fill_colour())
         waist = feet - s * 0.5
         shoulders = feet - s * 0.8
         head_r = s * 0.085
         head = (x, shoulders - head_r * 1.25)
-        if deity:
+        if deity or kind == self.halo_for:
+            self.halo_for = ""  # one figure has it
             halo = head_r * 2.6
             if self.style == "pichwai":
                 p.glow(head, halo * 2.2, (255, 220, 140), 0.55)
@@ -443,6 +481,12 @@ class FolkPainter:
                     [("ellipse", (fx - head_r * 0.2, fy - head_r * 0.35, fx + head_r * 0.2, fy + head_r * 0.35))],
                     (36, 84, 164),
                 )
+        elif kind == "sage" and has_veena:  # Narada's veena: a long neck between two gourds
+            vx = x - facing * s * 0.22
+            p.fill([("line", [(vx, feet - s * 0.2), (vx, shoulders - s * 0.25)], limb),
+                    ("ellipse", (vx - s * 0.07, feet - s * 0.3, vx + s * 0.07, feet - s * 0.16)),
+                    ("ellipse", (vx - s * 0.045, shoulders - s * 0.3, vx + s * 0.045, shoulders - s * 0.2))],
+                   (240, 190, 60) if self.style != "warli" else self.ink)  # fmt: skip
         elif kind == "sage":
             p.fill(
                 [("line", [(x - facing * s * 0.22, feet), (x - facing * s * 0.22, shoulders - s * 0.2)], limb)],
@@ -520,15 +564,23 @@ class FolkPainter:
                 self.serpent((self.horizon + self.h * 0.8) / 2)
         if has("lotus") or self.style == "pichwai":
             self.paint_lotuses(many=self.style == "pichwai")
-        animals = [kind for kind in ("cow", "elephant") if has(kind)]
+        if has("hut"):
+            self.hut(self.w * rng.uniform(0.3, 0.7), self.horizon + self.h * 0.04, self.h * rng.uniform(0.14, 0.18))
+        if has("birds"):
+            self.birds()
+        animals = [kind for kind in ("cow", "elephant", "horse", "deer") if has(kind)]
         if self.style == "pichwai" and "cow" not in animals:
-            animals.append("cow")  # Pichwai's cows of Vrindavan
-        for k, kind in enumerate(animals):
+            animals.insert(0, "cow")  # Pichwai's cows of Vrindavan
+        for k, kind in enumerate(animals[:2]):
             ax = self.w * (0.82 if k == 0 else 0.18)
-            size = self.u * (0.22 if kind == "elephant" else 0.13)
-            (self.elephant if kind == "elephant" else self.cow)(
-                ax, self.ground_line, size, -1 if ax > self.w / 2 else 1
-            )
+            size = self.u * {"elephant": 0.22, "horse": 0.17}.get(kind, 0.13)
+            facing = -1 if ax > self.w / 2 else 1
+            if kind in ("horse", "deer"):
+                body: Colour = self.ink if self.style == "warli" else self.fill_colour()
+                self.p.fill(animal_shapes(kind, ax, self.ground_line, size, facing), body)
+            else:
+                (self.elephant if kind == "elephant" else self.cow)(ax, self.ground_line, size, facing)
+        self.halo_for = spec.figures[0] if has("halo") and spec.figures and "deity" not in spec.figures else ""
         slots = _slots(len(spec.figures) + (1 if has("fire") else 0), rng)
         if has("fire"):
             self.fire(self.w * slots.pop(len(slots) // 2), self.ground_line, self.h * 0.22)

@@ -10,11 +10,14 @@ from PIL import Image
 
 from renders.pipeline.illustrator.folk import FOLK_STYLES, FolkPainter
 from renders.pipeline.illustrator.keywords import read_scene
+from renders.pipeline.illustrator.puppet import PUPPET_STYLES, PuppetPainter
 from renders.pipeline.illustrator.scene import ScenePainter
 from renders.pipeline.providers.base import Picture
 
 # Bump when the painting changes, so cached stills made by an older painter are repainted.
-PAINTER_VERSION = "2"  # 2: no borders in the still (compose overlays them); water clipped to its banks
+# 2: no borders in the still (compose overlays them); water clipped to its banks
+# 3: figures as rim-lit silhouettes with haloes and symbols; the shadow-puppet style
+PAINTER_VERSION = "3"
 JPEG_QUALITY = 94
 MIN_PAINT_SIDE = 96
 
@@ -28,11 +31,13 @@ def paint_scene(prompt: str, style: str, size: tuple[int, int], seed: str) -> Im
     # Borders, figures and strokes need some room: tiny sizes are painted larger and scaled down.
     scale = max(1.0, MIN_PAINT_SIDE / min(width, height))
     paint_size = (round(width * scale), round(height * scale))
-    painter = (
-        FolkPainter(spec, style, paint_size, rng)
-        if style in FOLK_STYLES
-        else ScenePainter(spec, style, paint_size, rng)
-    )
+    painter: ScenePainter | FolkPainter
+    if style in PUPPET_STYLES:
+        painter = PuppetPainter(spec, style, paint_size, rng)
+    elif style in FOLK_STYLES:
+        painter = FolkPainter(spec, style, paint_size, rng)
+    else:
+        painter = ScenePainter(spec, style, paint_size, rng)
     image = painter.paint()
     return image if paint_size == (width, height) else image.resize((width, height), Image.Resampling.LANCZOS)
 
@@ -41,6 +46,7 @@ class LocalIllustrator:
     """The offline image provider at the end of every chain: never fails, costs nothing."""
 
     name = "local"
+    version = PAINTER_VERSION  # part of every painted still's cache key
 
     def generate(self, prompt: str, style: str, size: tuple[int, int], seed: str) -> Picture:
         image = paint_scene(prompt, style, size, seed)

@@ -18,10 +18,22 @@ from renders.pipeline.illustrator.canvas import (
     lerp,
     tint,
 )
-from renders.pipeline.illustrator.figures import FIGURES, animal_shapes, figure_parts
+from renders.pipeline.illustrator.figures import (
+    DEITY_TINTS,
+    FIGURES,
+    animal_shapes,
+    figure_parts,
+    figure_symbol,
+    head_of,
+)
 from renders.pipeline.illustrator.keywords import SceneSpec
 from renders.pipeline.illustrator.styles import finish_style
 from renders.pipeline.plan import STYLES
+
+ANIMALS = ("elephant", "horse", "cow", "deer")  # in the order they are chosen, two at most
+ANIMAL_SIZES = {"elephant": 0.36, "horse": 0.26, "cow": 0.2, "deer": 0.2}
+ANIMAL_COLOURS: dict[str, Colour] = {"elephant": (150, 146, 150), "horse": (236, 232, 224), "cow": (232, 222, 204),
+                                     "deer": (176, 116, 64)}  # fmt: skip
 
 # Sky colour stops (position 0 = top of the image, 1 = the horizon), sun or moon colour,
 # the ambient light that tints everything lit by it, and the rim light on silhouettes.
@@ -649,19 +661,89 @@ class ScenePainter:
         p.glow((x, self.horizon * 0.05), self.u * 0.3, (255, 240, 200), 0.5)
 
     def paint_animals(self) -> None:
-        """Cows and an elephant on the near ground, to the sides of the figures."""
-        for index, kind in enumerate(k for k in ("elephant", "cow") if k in self.spec.elements):
+        """Up to two animals (an elephant, a horse, cows, a deer) on the near ground, beside the figures."""
+        kinds = [k for k in ANIMALS if k in self.spec.elements][:2]
+        for index, kind in enumerate(kinds):
             x = self.w * (0.86 if index == 0 else 0.14)
-            size = self.h * (0.36 if kind == "elephant" else 0.2)
+            size = self.h * ANIMAL_SIZES[kind]
             facing = -1 if x > self.w / 2 else 1
             base = self.ground_line + self.h * 0.03
             shapes = animal_shapes(kind, x, base, size, facing)
-            colour = (150, 146, 150) if kind == "elephant" else (232, 222, 204)
+            colour = ANIMAL_COLOURS[kind]
             lit_from = self.fire_at or self.light
             self.p.fill([_offset(s, -size * 0.02 if lit_from[0] < x else size * 0.02, -size * 0.01) for s in shapes],
                         self.sky["rim"], 0.8)  # fmt: skip
             self.p.fill(shapes, tint(colour, self.ambient))
             self.p.shade(shapes, (10, 6, 20), 0.4, lit_from_left=lit_from[0] < x)
+
+    def paint_huts(self, x: float, base: float, height: float) -> None:
+        """A hut of mud walls under a thatched roof, or a village of three; doorways lit after dusk."""
+        p = self.p
+        village = self.rng.random() < 0.5
+        wall = tint((186, 136, 92), self.ambient, 6)
+        thatch = tint((150, 112, 60), self.ambient, 4)
+        lit = self.spec.time_of_day in ("dusk", "night")
+        spots = (
+            [(x, height)]
+            if not village
+            else [(x, height), (x - height * 1.3, height * 0.8), (x + height * 1.25, height * 0.85)]
+        )
+        for hx, hh in sorted(spots, key=lambda spot: spot[1]):  # the far (smaller) huts first
+            w = hh * 1.15
+            walls: Shape = (
+                "poly",
+                [(hx - w / 2, base), (hx + w / 2, base), (hx + w / 2, base - hh * 0.5), (hx - w / 2, base - hh * 0.5)],
+            )
+            roof: Shape = (
+                "poly",
+                [
+                    (hx - w * 0.68, base - hh * 0.42),
+                    (hx + w * 0.68, base - hh * 0.42),
+                    (hx + w * 0.12, base - hh * 1.05),
+                    (hx - w * 0.12, base - hh * 1.05),
+                ],
+            )
+            door: Shape = (
+                "poly",
+                [
+                    (hx - w * 0.1, base),
+                    (hx + w * 0.1, base),
+                    (hx + w * 0.1, base - hh * 0.32),
+                    (hx - w * 0.1, base - hh * 0.32),
+                ],
+            )
+            p.fill([walls], wall)
+            p.fill([roof], thatch)
+            p.fill(
+                [
+                    (
+                        "line",
+                        [(hx - w * 0.6, base - hh * (0.47 + 0.12 * k)), (hx + w * 0.6, base - hh * (0.47 + 0.12 * k))],
+                        max(1.0, hh * 0.02),
+                    )
+                    for k in range(4)
+                ],
+                lerp(thatch, (0, 0, 0), 0.3),
+                0.6,
+            )
+            p.shade([walls, roof], (10, 6, 20), 0.45, lit_from_left=self.light_from_left)
+            p.fill([door], (255, 190, 100) if lit else lerp(wall, (0, 0, 0), 0.6))
+            if lit:
+                p.glow((hx, base - hh * 0.16), hh * 0.6, (255, 180, 90), 0.45)  # fmt: skip
+
+    def paint_birds(self) -> None:
+        """A flock of birds crossing the sky, as small curved V strokes, dark by day and light at night."""
+        p = self.p
+        colour = (230, 232, 240) if self.spec.time_of_day == "night" else lerp(self.sky["stops"][0][1], (0, 0, 0), 0.7)
+        cx, cy = self.w * self.rng.uniform(0.25, 0.75), self.horizon * self.rng.uniform(0.2, 0.45)
+        strokes: list[Shape] = []
+        for _ in range(int(self.rng.integers(7, 12))):
+            bx, by = cx + self.rng.normal(0, self.u * 0.14), cy + self.rng.normal(0, self.u * 0.06)
+            span = self.u * self.rng.uniform(0.018, 0.032)
+            lift = span * self.rng.uniform(0.3, 0.7)
+            strokes.append(("line", [(bx - span, by - lift), (bx - span * 0.4, by - lift * 0.3), (bx, by),
+                                     (bx + span * 0.4, by - lift * 0.3), (bx + span, by - lift)], max(1.5, span * 0.2)))  # fmt: skip
+        p.fill(strokes, colour)
 
     def paint_serpent(self) -> None:
         """A many-hooded serpent rising from the water in coils."""
@@ -683,38 +765,45 @@ class ScenePainter:
 
     # --- figures ---------------------------------------------------------------------------
     def paint_figure(self, kind: str, x: float, feet: float, height: float, facing: int) -> None:
+        """A silhouette against the glowing sky, rim-lit toward the light; a deity in its halo."""
         p = self.p
-        look = FIGURES[kind]
-        parts = figure_parts(kind, x, feet, height, facing)
+        symbol = figure_symbol(kind, self.spec)
+        parts = figure_parts(kind, x, feet, height, facing, symbol)
+        body = [shape for role, shape in parts if role == "body"]
+        gold = [shape for role, shape in parts if role == "gold"]
+        head = head_of(kind, x, feet, height)
+        # The sky glows behind every figure, so its outline reads against light.
+        p.glow((x, feet - height * 0.65), height * 0.85, self.sky["light"], 0.3, falloff=1.8)
         if kind == "deity":
-            head_y = feet - height * 0.9
-            p.glow((x, head_y), height * 0.9, (255, 220, 130), 0.75, falloff=1.5)
-            halo_r = height * 0.16
-            p.fill(
-                [("ellipse", (x - halo_r, head_y - halo_r, x + halo_r, head_y + halo_r))],
-                (255, 226, 140),
-                0.5,
-                blur=halo_r * 0.05,
-            )
-            p.fill(
-                [("ring", (x - halo_r, head_y - halo_r, x + halo_r, head_y + halo_r), height * 0.012)], (255, 200, 80)
-            )
-        # Rim light: the whole figure in the light's colour, offset toward the light, painted first.
+            self.paint_halo(head, height)
+        # Rim light: the silhouette in the light's colour, nudged toward the light, painted first.
         lit_from = self.fire_at or self.light
         dx = 1 if lit_from[0] < x else -1
-        offset = height * 0.012
-        rim_shapes = [_offset(shape, -dx * offset, -offset * 0.5) for _, shape in parts]
-        rim = self.sky["rim"] if self.fire_at is None else (255, 170, 70)
-        p.fill(rim_shapes, rim, 0.9, blur=offset * 0.6)
-        # Night turns figures into silhouettes; divine light keeps the deity bright.
-        ambient = self.ambient if kind != "deity" else (1.0, 1.0, 1.0)
-        if self.fire_at is not None and kind != "deity":
-            ambient = tuple(min(1.0, a + b) for a, b in zip(ambient, (0.35, 0.18, 0.05), strict=True))
-        for role, shape in parts:
-            colour = tint(look[role], ambient)
-            p.fill([shape], colour)
-        # Form: the side away from the light falls into shadow.
-        p.shade([shape for _, shape in parts], (10, 6, 20), 0.45, lit_from_left=dx > 0)
+        offset = max(1.0, height * 0.01)
+        rim = (255, 214, 120) if kind == "deity" else self.sky["rim"] if self.fire_at is None else (255, 170, 70)
+        p.fill([_offset(shape, -dx * offset, -offset * 0.5) for shape in body], rim, 0.95, blur=offset * 0.5)
+        dark = lerp(self.sky["stops"][0][1], (6, 4, 12), 0.7)
+        tint_colour = DEITY_TINTS.get(symbol, FIGURES[kind]["tint"])
+        p.fill(body, lerp(dark, tint_colour, 0.45 if kind == "deity" else 0.3))
+        if gold:
+            p.fill(gold, (255, 206, 96))
+
+    def paint_halo(self, head: Point, height: float) -> None:
+        """A deity's halo (prabhamandala): divine light, a disc, a gold ring and a ring of rays."""
+        p = self.p
+        x, y = head
+        p.glow(head, height * 0.9, (255, 220, 130), 0.8, falloff=1.5)
+        r = height * 0.17
+        p.fill([("ellipse", (x - r, y - r, x + r, y + r))], (255, 232, 160), 0.55, blur=r * 0.05)
+        width = max(1.0, height * 0.012)
+        p.fill([("ring", (x - r, y - r, x + r, y + r), width)], (255, 196, 70))
+        rays: list[Shape] = []
+        for k in range(24):
+            a = 2 * math.pi * k / 24
+            inner, outer = r * 1.08, r * (1.28 if k % 2 else 1.18)
+            rays.append(("line", [(x + math.cos(a) * inner, y + math.sin(a) * inner),
+                                  (x + math.cos(a) * outer, y + math.sin(a) * outer)], width * 0.8))  # fmt: skip
+        p.fill(rays, (255, 206, 96), 0.85)
 
     def paint_foreground(self) -> None:
         """Dark grass and a framing shrub in a lower corner, for depth."""
@@ -740,6 +829,8 @@ class ScenePainter:
             self.paint_pole_star()
         if has("clouds"):
             self.paint_clouds()
+        if has("birds"):
+            self.paint_birds()
         if has("descent"):
             self.paint_descent()
         if has("mountains"):
@@ -758,6 +849,9 @@ class ScenePainter:
             building_x = self.w - building_x
         if has("temple"):
             self.paint_temple(building_x, self.horizon + self.h * 0.03, self.h * rng.uniform(0.42, 0.55))
+            building_x = self.w - building_x
+        if has("hut"):
+            self.paint_huts(building_x, self.horizon + self.h * 0.07, self.h * rng.uniform(0.15, 0.19))
         if has("water") and spec.figures:
             self.paint_ghat()
         if has("lotus"):
@@ -768,16 +862,22 @@ class ScenePainter:
             self.paint_serpent()
         if has("forest"):
             self.paint_forest(near=True)
-        if has("cow") or has("elephant"):
+        if any(has(kind) for kind in ANIMALS):
             self.paint_animals()
         slots = _figure_slots(len(spec.figures) + (1 if has("fire") else 0), rng)
         if has("fire"):
             fire_slot = slots.pop(len(slots) // 2)
             self.paint_fire(self.w * fire_slot, self.ground_line, self.h * rng.uniform(0.3, 0.42))
+        # "A soft golden halo around him": with no deity in the scene, the first figure has it.
+        haloed = spec.figures[0] if has("halo") and spec.figures and "deity" not in spec.figures else ""
         for kind, slot in zip(spec.figures, slots, strict=True):
             facing = 1 if slot < 0.5 else -1
             height = self.h * FIGURES[kind]["height"] * rng.uniform(0.92, 1.08)
-            self.paint_figure(kind, self.w * slot, self.ground_line + self.h * rng.uniform(-0.01, 0.02), height, facing)
+            feet = self.ground_line + self.h * rng.uniform(-0.01, 0.02)
+            if kind == haloed:
+                self.paint_halo(head_of(kind, self.w * slot, feet, height), height * 0.75)
+                haloed = ""
+            self.paint_figure(kind, self.w * slot, feet, height, facing)
         self.paint_foreground()
         if self.fire_at is not None:
             self.p.glow(self.fire_at, self.u * 0.9, (255, 130, 40), 0.25, falloff=1.2)

@@ -148,6 +148,12 @@ def test_folk_styles_mark_a_deity_by_a_halo_and_the_symbol_it_holds(style):
          {"elements": ["mountains", "serpent"], "figures": ["deity"], "symbol": "trishul"}),
         ("Young Krishna playing his flute among the cows of Vrindavan", {"symbol": "flute", "elements": ["forest", "cow"]}),
         ("हनुमान गदा लिए पर्वत उठाते हुए", {"symbol": "mace", "elements": ["mountains"]}),
+        ("A poor brahmin and his wife walking past villagers to the palace gates, torches at dusk",
+         {"time": "dusk", "elements": ["palace", "lamps", "hut"], "figures": ["sage", "woman", "man"]}),
+        ("The god Yama before Lord Vishnu holding his discus, lightning over the river Narmada",
+         {"elements": ["water", "clouds"], "figures": ["deity"], "symbol": "conch"}),
+        ("The sage Narada with a veena by a village hut, birds, a white horse and deer, a halo around the boy",
+         {"elements": ["hut", "birds", "deer", "horse", "halo", "veena"], "figures": ["child", "sage"]}),
     ],
 )  # fmt: skip
 def test_it_reports_what_it_recognised_in_a_prompt(prompt, expected):
@@ -212,6 +218,9 @@ def test_it_keeps_the_moons_reflection_on_the_water():
 @pytest.mark.parametrize(
     ("prompt", "method"),
     [
+        ("a small thatched hut in a village", "paint_huts"),
+        ("a flock of birds at dawn", "paint_birds"),
+        ("a white horse and a deer", "paint_animals"),
         ("a river of light falling from the heavens", "paint_descent"),
         ("a glowing pole star at night", "paint_pole_star"),
         ("cows and an elephant in a meadow", "paint_animals"),
@@ -227,6 +236,112 @@ def test_it_paints_the_library_things_it_now_recognises(prompt, method):
     painter.paint_sky()
     painter.paint_ground()
     before = np.asarray(painter.p.image).astype(int)
-    getattr(painter, method)()
+    getattr(painter, method)(*{"paint_huts": (160, painter.horizon + 12, 30)}.get(method, ()))
     changed = np.abs(np.asarray(painter.p.image).astype(int) - before).sum(axis=-1) > 30
     assert 0.003 < changed.mean() < 0.5  # a distinct thing, not a wash over the picture
+
+
+def _painter_on_sky(time_of_day: str, symbol: str = "", style: str = "storybook"):
+    from renders.pipeline.illustrator.keywords import SceneSpec
+    from renders.pipeline.illustrator.scene import ScenePainter
+
+    spec = SceneSpec(time_of_day, frozenset(), ("deity",) if symbol else ("sage",), symbol)
+    painter = ScenePainter(spec, style, (320, 180), np.random.default_rng(2))
+    painter.paint_sky()
+    painter.paint_hills()
+    painter.paint_ground()
+    return painter
+
+
+def test_painterly_figures_are_silhouettes_with_a_profile_not_a_blank_face():
+    from renders.pipeline.illustrator.figures import figure_parts
+
+    painter = _painter_on_sky("dusk")
+    sky = np.asarray(painter.p.image).astype(int)
+    painter.paint_figure("sage", 160, 160, 90, 1)
+    pixels = np.asarray(painter.p.image).astype(int)
+    luma, sky_luma = pixels.mean(axis=-1), sky.mean(axis=-1)
+    # The body is a dark outline against the sky that glows behind it.
+    assert luma[90:100, 155:165].mean() < 60 < 120 < sky_luma[90:100, 155:165].mean()
+    # Every kind's head is in profile: its face (brow, nose, lips, chin) juts out past the skull
+    # toward where the figure faces, so no face is a blank oval.
+    for kind in ("sage", "king", "woman", "child", "demon", "deity"):
+        for facing in (1, -1):
+            (_, skull), (_, face) = figure_parts(kind, 0, 0, 1, facing)[:2]
+            assert skull[0] == "ellipse" and face[0] == "poly"
+            skull_reach = max(facing * skull[1][0], facing * skull[1][2])
+            assert max(facing * x for x, _ in face[1]) > skull_reach + 0.01, (kind, facing)
+
+
+def _gold_share(pixels: np.ndarray) -> float:
+    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    return float(((r > 200) & (g > 150) & (b < 140)).mean())
+
+
+def test_painterly_deities_are_known_by_a_halo_and_the_symbol_they_hold():
+    looks = {}
+    for symbol in ("trishul", "flute", "mace", "conch", "lotus"):
+        painter = _painter_on_sky("night", symbol)
+        painter.paint_figure("deity", 160, 165, 100, 1)
+        looks[symbol] = np.asarray(painter.p.image).astype(int)
+    sage = _painter_on_sky("night")
+    sage.paint_figure("sage", 160, 165, 100, 1)
+    plain = np.asarray(sage.p.image).astype(int)
+    for symbol, pixels in looks.items():
+        # The halo and gold symbol glow in the night; a sage has neither.
+        assert _gold_share(pixels[40:170, 100:220]) > 0.01 > 0.001 > _gold_share(plain[40:170, 100:220]), symbol
+    for first in looks:
+        for second in looks:
+            if first < second:  # each symbol draws differently
+                assert np.abs(looks[first] - looks[second]).sum(axis=-1).max() > 150, (first, second)
+
+
+def test_shadow_puppets_are_pierced_translucent_leather_on_a_lamp_lit_screen():
+    from renders.pipeline.illustrator.keywords import SceneSpec
+    from renders.pipeline.illustrator.puppet import PuppetPainter
+
+    calls: list[str] = []
+
+    class Recording(PuppetPainter):
+        def figure(self, kind, x, feet, height, facing):
+            calls.append(kind)
+            super().figure(kind, x, feet, height, facing)
+
+    empty = PuppetPainter(SceneSpec("day", frozenset(), ()), "shadow-puppet", (320, 180), np.random.default_rng(4))
+    screen = np.asarray(empty.paint()).astype(int)
+    # A warm screen, brightest near the lamp in the middle, darker amber at the corners.
+    assert (screen[..., 0] > screen[..., 2] + 50).mean() > 0.9
+    assert screen[70:110, 120:200].mean() > screen[:20, :20].mean() + 60
+    painter = Recording(SceneSpec("day", frozenset(), ("king",)), "shadow-puppet", (320, 180), np.random.default_rng(4))
+    pixels = np.asarray(painter.paint()).astype(int)
+    assert calls == ["king"]
+    # Translucent: the king's dyed red leather glows with the lamp's light behind it (not black).
+    red = (pixels[..., 0] > 100) & (pixels[..., 0] > pixels[..., 1] + 50) & (pixels[..., 0] > pixels[..., 2] + 70)
+    red &= np.abs(pixels - screen).sum(axis=-1) > 60
+    assert red.sum() > 150
+    # The punched holes let the lamp through undimmed: bright points inside the red leather.
+    rows, columns = np.where(red)
+    top, bottom, left, right = rows.min(), rows.max(), columns.min(), columns.max()
+    inside = pixels[top:bottom, left:right].mean(axis=-1)
+    leather = np.median(pixels[red].mean(axis=-1))
+    assert (inside > leather + 60).sum() > 5
+
+
+@pytest.mark.parametrize(
+    ("elements", "figures", "haloes"),
+    [({"halo"}, ("child", "woman"), 1), (set(), ("child", "woman"), 0), ({"halo"}, ("deity", "child"), 1)],
+)
+def test_a_halo_in_the_prompt_goes_round_the_first_figure_unless_a_deity_has_one(elements, figures, haloes):
+    from renders.pipeline.illustrator.keywords import SceneSpec
+    from renders.pipeline.illustrator.scene import ScenePainter
+
+    calls: list[float] = []
+
+    class Recording(ScenePainter):
+        def paint_halo(self, head, height):
+            calls.append(height)
+            super().paint_halo(head, height)
+
+    spec = SceneSpec("dusk", frozenset(elements), figures, "lotus" if "deity" in figures else "")
+    Recording(spec, "storybook", (160, 90), np.random.default_rng(5)).paint()
+    assert len(calls) == haloes

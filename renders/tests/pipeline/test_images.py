@@ -255,6 +255,21 @@ def test_it_reuses_stills_on_a_rerun_and_repaints_only_what_changed(tmp_path):
     assert "a temple at dawn" in painter.calls[-1]
 
 
+def test_it_repaints_a_still_when_the_painter_has_changed(tmp_path, monkeypatch):
+    settings = _settings(tmp_path)
+    painter = CountingIllustrator()
+    providers = ProviderSet(images=[painter])
+    prepare_scene_images(_plan(_scene()), settings, Recorder().callbacks, providers)
+    prepare_scene_images(_plan(_scene()), settings, Recorder().callbacks, providers)
+    assert len(painter.calls) == 1  # the same painter: reused
+    # A new painter version: neither the job's still nor the shared cache's is reused.
+    monkeypatch.setattr(CountingIllustrator, "version", "next", raising=False)
+    recorder = Recorder()
+    prepare_scene_images(_plan(_scene()), settings, recorder.callbacks, providers)
+    assert len(painter.calls) == 2
+    assert not any("reused" in message for _, message in recorder.logs)
+
+
 def test_it_stops_between_scenes_when_canceled(tmp_path):
     painter = CountingIllustrator()
     with pytest.raises(Canceled):

@@ -210,3 +210,31 @@ def test_it_paints_the_scene_when_no_footage_provider_is_configured(tmp_path):
 def test_it_leaves_scenes_without_the_switch_alone(tmp_path, pexels, pexels_standin):
     stills = prepare_scene_images(_plan(stock_footage=False), _settings(tmp_path), Log().callbacks, _providers(pexels))
     assert pexels_standin.requests == [] and scene_footage(stills) == [None, None]
+
+
+def test_the_styles_frame_lies_over_stock_footage_and_uploaded_photos_too(tmp_path, pexels, pexels_standin):
+    # The frame belongs to the video's style, not to where a scene's picture came from.
+    Image.new("RGB", (320, 180), (30, 90, 200)).save(tmp_path / "photo.png")
+    plan = parse_plan(
+        {
+            "title": "Ganga", "mode": "proxy", "music": "none", "watermark": "none", "style": "miniature", "fps": FPS,
+            "captions": "none",
+            "scenes": [
+                {"image_prompt": "a river at dawn with lamps", "narration": "The river.", "duration_sec": 1,
+                 "stock_footage": True},
+                {"image": "photo.png", "narration": "A photo.", "duration_sec": 1},
+            ],
+        }
+    )  # fmt: skip
+    callbacks = Callbacks(resolve_image=lambda name: tmp_path / name)
+    result = run_pipeline(plan, _settings(tmp_path), callbacks, _providers(pexels))
+
+    assert json.loads(result.summary.read_text())["footage"] == {"1": CREDIT}
+    video = _frames(result.video, 60)
+    red = np.array([140, 24, 30])
+    band = max(2, int(FRAME[1] * 0.05))  # the miniature's red border band, as styles draws it
+    for frame in (video[5], video[-1]):  # in the clip's scene, then in the photo's
+        border = frame[2 : band - 2, band:-band].reshape(-1, 3)
+        centre = frame[FRAME[1] // 3 : FRAME[1] // 2, FRAME[0] // 3 : 2 * FRAME[0] // 3].reshape(-1, 3)
+        assert (np.abs(border - red).sum(axis=-1) < 60).mean() > 0.4
+        assert (np.abs(centre - red).sum(axis=-1) < 60).mean() < 0.05
