@@ -1,0 +1,91 @@
+"""The live stream beside compose: each finished video segment as an MPEG-TS piece, in playing order."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import re
+import subprocess
+
+from renders.pipeline.context import Callbacks
+from renders.pipeline.ffmpeg import ffmpeg_exe
+from renders.pipeline.media_probe import probe
+from renders.tests.pipeline.test_compose import FPS, Inputs
+
+
+def _start_sec(path: Path) -> float:
+    text = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    match = re.search(r"start: (\d+\.\d+)", text)
+    assert match, text
+    return float(match.group(1))
+
+
+def _frame_hashes(path: Path) -> list[str]:
+    """Hashes of the decoded video frames, in order."""
+    out = subprocess.run(
+        [ffmpeg_exe(), "-loglevel", "error", "-i", str(path), "-map", "0:v:0", "-f", "framemd5", "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return [line.rsplit(",", 1)[1].strip() for line in out.splitlines() if not line.startswith("#")]
+
+
+def _compose_live(inputs: Inputs) -> tuple[list[tuple[int, Path, float]], list[str]]:
+    inputs.settings = dataclasses.replace(inputs.settings, live_stream=True)
+    pieces: list[tuple[int, Path, float]] = []
+    order: list[str] = []
+
+    def live_piece(index: int, path: Path, seconds: float) -> None:
+        pieces.append((index, path, seconds))
+        order.append(f"piece {index}")
+
+    def progress(step: str, fraction: float) -> None:
+        if fraction == 1.0:
+            order.append("compose done")
+
+    inputs.compose(Callbacks(live_piece=live_piece, progress=progress))
+    return pieces, order
+
+
+def test_it_publishes_one_piece_per_segment_in_playing_order_with_its_narration(tmp_path):
+    inputs = Inputs(tmp_path, [1.0, 1.2])
+    pieces, order = _compose_live(inputs)
+
+    # Two scenes and the fade between them: three segments, three pieces, all before compose ends.
+    assert [index for index, _, _ in pieces] == [0, 1, 2]
+    assert order[-1] == "compose done"
+    assert abs(sum(seconds for _, _, seconds in pieces) - 2.2) < 1e-6
+    listed = [
+        Path(line[len("file '") : -1])
+        for line in (inputs.settings.work_dir / "compose" / "segments.txt").read_text().splitlines()
+    ]
+    starts = 0.0
+    first_pts = []
+    for (_, path, seconds), segment in zip(pieces, listed, strict=True):
+        info = probe(path)
+        assert info.video_codec == "h264" and info.audio_codec == "aac"
+        assert abs(info.duration_sec - seconds) < 0.05
+        # The video is the segment's own frames, all of them.
+        assert _frame_hashes(path) == _frame_hashes(segment)
+        first_pts.append(_start_sec(path) - starts)
+        starts += seconds
+    # Each piece starts where the one before it ends: the pieces play as one stream.
+    assert max(first_pts) - min(first_pts) < 1 / FPS
+
+
+def test_a_second_compose_takes_every_piece_from_the_cache(tmp_path):
+    inputs = Inputs(tmp_path, [1.0, 1.0])
+    first, _ = _compose_live(inputs)
+    inodes = [path.stat().st_ino for _, path, _ in first]
+    again, _ = _compose_live(inputs)
+    assert [path for _, path, _ in again] == [path for _, path, _ in first]
+    # The same files: a muxed piece is written under a temporary name and renamed, a new inode.
+    assert [path.stat().st_ino for _, path, _ in again] == inodes
+
+
+def test_it_publishes_nothing_without_the_live_stream(tmp_path):
+    inputs = Inputs(tmp_path, [1.0])
+    pieces: list[int] = []
+    inputs.compose(Callbacks(live_piece=lambda index, path, seconds: pieces.append(index)))
+    assert pieces == []
+    assert not list((tmp_path / "cache" / "segments").rglob("*.ts"))
