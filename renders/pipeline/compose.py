@@ -830,7 +830,7 @@ class _LivePublisher:
     ) -> _LivePublisher:
         stream = LiveStream(
             segments=[(job.key, job.frames) for job in video_jobs], fps=plan.fps,
-            narration_wav=work / "narration.wav", cache=cache, audio_codec=_narration_codec(plan),
+            narration_wav=work / "narration.wav", cache=cache,
         )  # fmt: skip
         places: dict[str, list[int]] = {}
         for index, job in enumerate(video_jobs):

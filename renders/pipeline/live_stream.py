@@ -27,6 +27,10 @@ from renders.pipeline.segment_cache import SegmentCache, content_key, file_diges
 # Bump when the muxing recipe changes without showing up in a piece's key.
 LIVE_VERSION = "1"
 SUFFIX = ".ts"
+# The pieces' narration: a preview of a voice, so mono AAC at 24 kHz, 48 kb/s, with the fast coder.
+# Measured on a 13.5 s scene: ~0.08 s of CPU against ~0.25 s at the proxy's 48 kHz 96 kb/s (the
+# coder's search grows with the bitrate): the whole live stream then costs ~1% of a proxy job.
+LIVE_AUDIO_ARGS = ("-ac", "1", "-ar", "24000", "-c:a", "aac", "-b:a", "48k", "-aac_coder", "fast")
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class LiveStream:
         fps: int,
         narration_wav: Path,
         cache: SegmentCache,
-        audio_codec: Sequence[str],
+        audio_codec: Sequence[str] = LIVE_AUDIO_ARGS,
     ):
         self.fps = fps
         self.narration_wav = narration_wav
