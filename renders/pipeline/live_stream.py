@@ -190,5 +190,8 @@ def live_piece_args(
         "-loglevel", "error", "-i", str(video), "-i", str(narration_wav),
         "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
         "-af", f"atrim=start_sample={first_sample}:end_sample={end_sample},asetpts=PTS-STARTPTS",
-        *audio_codec, "-output_ts_offset", f"{offset_sec:.6f}", "-map_metadata", "-1", "-f", "mpegts", str(out),
+        *audio_codec, "-output_ts_offset", f"{offset_sec:.6f}",
+        # The AAC's priming starts the audio before 0 in the first piece; shifting it (ffmpeg's
+        # default) would start that piece's video late and overlap the next one.
+        "-avoid_negative_ts", "disabled", "-map_metadata", "-1", "-f", "mpegts", str(out),
     ]  # fmt: skip
