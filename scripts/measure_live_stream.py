@@ -33,7 +33,7 @@ from renders.pipeline import compose, ffmpeg  # noqa: E402
 from renders.pipeline.context import Callbacks, RenderSettings  # noqa: E402
 from renders.pipeline.plan import Limits, parse_plan  # noqa: E402
 from renders.pipeline.runner import run_pipeline  # noqa: E402
-from scripts.bench_render import NARRATION, bench_plan  # noqa: E402
+from bench_render import NARRATION, bench_plan  # noqa: E402 - scripts/ is on the path (this script's own folder)
 
 # When each segment's ffmpeg ran (label -> start, end), recorded around compose's own runner.
 segment_times: dict[str, tuple[float, float]] = {}

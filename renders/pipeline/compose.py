@@ -17,6 +17,9 @@ A final splits each scene's own frames into chunks of CHUNK_SEC so several cores
 scene; a proxy renders each scene whole, since at preview size the set-up of an ffmpeg (process,
 libass, x264) costs as much as a few seconds of frames.
 Audio (narration placed at scene starts, music bed ducked under it) is mixed once and muxed.
+With settings.live_stream, each finished segment also becomes a piece of a live HLS stream, in
+playing order, with its span of the narration (live_stream.py); the segments then render in
+playing order, so the first scene is playable after about one segment's time.
 """
 
 from __future__ import annotations
@@ -179,6 +182,7 @@ class SegmentJob:
     path: Path | None = None
     cached: bool = False
     done_frames: int = 0
+    is_fade: bool = False  # a crossfade between two scenes
 
 
 @dataclass(frozen=True)
@@ -362,7 +366,7 @@ def _fade_job(
             "video": ctx.video_key, "scale": SCALE_FLAGS,
         }
     )  # fmt: skip
-    return SegmentJob(f"fade {boundary + 1}→{boundary + 2}", frames, key, ".mp4", args)
+    return SegmentJob(f"fade {boundary + 1}→{boundary + 2}", frames, key, ".mp4", args, is_fade=True)
 
 
 # ---- audio ------------------------------------------------------------------------------------
@@ -829,7 +833,7 @@ class _LivePublisher:
         cls, *, video_jobs: list[SegmentJob], plan: Plan, work: Path, cache: SegmentCache, callbacks: Callbacks
     ) -> _LivePublisher:
         stream = LiveStream(
-            segments=[(job.key, job.frames) for job in video_jobs], fps=plan.fps,
+            segments=[(job.key, job.frames, job.is_fade) for job in video_jobs], fps=plan.fps,
             narration_wav=work / "narration.wav", cache=cache,
         )  # fmt: skip
         places: dict[str, list[int]] = {}

@@ -53,7 +53,7 @@ def add_asset(job: RenderJob, kind: str, scene_index: int = 0) -> JobAsset:
 
 def test_it_never_lists_a_final_output_as_intermediate():
     assert {AssetKind.VIDEO, AssetKind.THUMBNAIL, AssetKind.SUBTITLES_SRT, AssetKind.SUBTITLES_VTT} <= KEPT_KINDS
-    assert INTERMEDIATE_KINDS == {AssetKind.SCENE_IMAGE, AssetKind.NARRATION}
+    assert INTERMEDIATE_KINDS == {AssetKind.SCENE_IMAGE, AssetKind.NARRATION, AssetKind.LIVE_PIECE}
 
 
 def test_it_removes_work_dirs_of_ended_jobs_only(alice, settings):

@@ -50,7 +50,9 @@ def test_it_plays_the_first_scene_while_the_job_renders_then_the_video_to_its_en
 
     page.goto(f"{live_server.url}/videos/{job.pk}/")
     live = page.get_by_test_id("live-player")
-    live.evaluate("v => new Promise(r => { const check = () => v.currentTime > 0.3 ? r() : setTimeout(check, 50); check(); })")
+    live.evaluate(
+        "v => new Promise(r => { const check = () => v.currentTime > 0.3 ? r() : setTimeout(check, 50); check(); })"
+    )
     job.refresh_from_db()
     assert job.state == JobState.RUNNING  # playing, and the render is not done
     assert JobAsset.objects.filter(job=job, kind=AssetKind.VIDEO).count() == 0
