@@ -12,7 +12,7 @@ in the playlist, i.e. playable; the page's player adds its own fetch, at most 0.
 plus hls.js loading the piece); compose start → first piece; the first video segment's own
 render time and how long after it finished its piece was published.
 
-    .venv/bin/python scripts/measure_live_stream.py --rounds 2
+    .venv/bin/python scripts/measure_live_stream.py --rounds 3 --final-rounds 1
 """
 
 from __future__ import annotations
@@ -98,7 +98,8 @@ def render_once(plan_data: dict, root: Path, *, live: bool, parallelism: int, li
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=2, help="pairs of renders (live, then without) per plan")
+    parser.add_argument("--rounds", type=int, default=2, help="pairs of renders (live on and off) of the proxy")
+    parser.add_argument("--final-rounds", type=int, default=1, help="pairs of renders of the final")
     parser.add_argument("--proxy-seconds", type=float, default=135.0)
     parser.add_argument("--final-seconds", type=float, default=60.0)
     parser.add_argument("--no-final", action="store_true")
@@ -107,13 +108,27 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="bhakti-live-"))
     ffmpeg.pick_encoder("auto")
     print(f"cores {os.cpu_count()}, parallelism {options.parallelism}, load {os.getloadavg()[0]:.2f}, {root}")
-    plans = [("proxy", bench_plan(options.proxy_seconds, "720p", NARRATION, mode="proxy"), options.proxy_seconds)]
+    plans = [
+        (
+            "proxy",
+            bench_plan(options.proxy_seconds, "720p", NARRATION, mode="proxy"),
+            options.proxy_seconds,
+            options.rounds,
+        )
+    ]
     if not options.no_final:
-        plans.append(("final", bench_plan(options.final_seconds, "1080p", NARRATION), options.final_seconds))
-    for name, plan_data, seconds in plans:
+        plans.append(
+            (
+                "final",
+                bench_plan(options.final_seconds, "1080p", NARRATION),
+                options.final_seconds,
+                options.final_rounds,
+            )
+        )
+    for name, plan_data, seconds, rounds in plans:
         limits = Limits(max_scene_duration_sec=max(20, seconds / len(NARRATION)))
         runs: dict[bool, list[dict[str, float]]] = {True: [], False: []}
-        for round_number in range(options.rounds):
+        for round_number in range(rounds):
             order = (True, False) if round_number % 2 == 0 else (False, True)
             for live in order:
                 figures = render_once(plan_data, root, live=live, parallelism=options.parallelism, limits=limits)
