@@ -22,6 +22,7 @@ import os
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,11 +30,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from renders.pipeline import compose, ffmpeg  # noqa: E402
+from bench_render import NARRATION, bench_plan  # noqa: E402 - scripts/ is on the path (this script's own folder)
+
+from renders.pipeline import compose, ffmpeg, live_stream  # noqa: E402
 from renders.pipeline.context import Callbacks, RenderSettings  # noqa: E402
 from renders.pipeline.plan import Limits, parse_plan  # noqa: E402
 from renders.pipeline.runner import run_pipeline  # noqa: E402
-from bench_render import NARRATION, bench_plan  # noqa: E402 - scripts/ is on the path (this script's own folder)
 
 # When each segment's ffmpeg ran (label -> start, end), recorded around compose's own runner.
 segment_times: dict[str, tuple[float, float]] = {}
@@ -50,6 +52,24 @@ def _timed_render_job(job, *args, **kwargs):  # type: ignore[no-untyped-def]
 
 compose._render_job = _timed_render_job  # type: ignore[assignment]
 
+# The live stream's own ffmpeg runs, with each one's CPU seconds read from wait4 (so the figure is
+# that work alone, not the machine's noise): run here instead of through ffmpeg.run_ffmpeg.
+live_runs: list[float] = []
+
+
+def _measured_live_ffmpeg(args, **_kwargs):  # type: ignore[no-untyped-def]
+    command = [ffmpeg.ffmpeg_exe(), "-nostdin", "-hide_banner", "-y", *args]
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        raise RuntimeError(f"live piece ffmpeg failed: {stderr}")
+    live_runs.append(usage.ru_utime + usage.ru_stime)
+
+
+live_stream.run_ffmpeg = _measured_live_ffmpeg  # type: ignore[assignment,attr-defined]
+
 
 def _cpu_seconds() -> float:
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -61,6 +81,7 @@ def render_once(plan_data: dict, root: Path, *, live: bool, parallelism: int, li
         shutil.rmtree(root / name, ignore_errors=True)
     (root / "pieces").mkdir(parents=True)
     segment_times.clear()
+    live_runs.clear()
     plan = parse_plan(plan_data, limits)
     settings = RenderSettings(
         work_dir=root / "work", cache_dir=root / "cache", parallelism=parallelism, encoder="auto", limits=limits,
@@ -92,6 +113,8 @@ def render_once(plan_data: dict, root: Path, *, live: bool, parallelism: int, li
             "before_compose": marks["compose"] - started,
             "first_segment": first_end - first_start,
             "piece_after_segment": marks["first_piece"] - first_end,
+            "live_cpu": sum(live_runs),
+            "live_pieces": len(live_runs),
         }
     return figures
 
@@ -143,7 +166,8 @@ def main() -> int:
                         f"; first piece {figures['first_piece']:5.2f} s after the job started "
                         f"({figures['before_compose']:.2f} s before compose, then {figures['compose_to_first_piece']:.2f} s); "
                         f"first segment rendered in {figures['first_segment']:.2f} s, its piece published "
-                        f"{figures['piece_after_segment']:.2f} s later"
+                        f"{figures['piece_after_segment']:.2f} s later; the stream's ffmpeg: "
+                        f"{figures['live_cpu']:.2f} s cpu over {figures['live_pieces']:.0f} pieces"
                     )
                 print(line, flush=True)
         for measure in ("wall", "cpu"):
@@ -153,6 +177,11 @@ def main() -> int:
                 f"[{name}] median whole job, {measure}: live on {on:.2f} s, off {off:.2f} s: "
                 f"{100 * (on - off) / off:+.1f}% ({runs[True][0]['video_sec']:.1f} s video)"
             )
+        live_cpu = statistics.median(run["live_cpu"] for run in runs[True])
+        print(
+            f"[{name}] the stream's own ffmpeg runs: {live_cpu:.2f} s cpu, "
+            f"{100 * live_cpu / statistics.median(run['cpu'] for run in runs[False]):.1f}% of the job without it"
+        )
         print(
             f"[{name}] median first piece after the job started: "
             f"{statistics.median(run['first_piece'] for run in runs[True]):.2f} s"

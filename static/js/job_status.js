@@ -8,7 +8,9 @@
 (function () {
   "use strict";
 
-  const FIRST_PIECE_POLL_MS = 500;
+  // How often to ask whether the first scene is done: often while the job runs, seldom while it
+  // waits in the queue (which may take minutes).
+  const FIRST_PIECE_POLL_MS = { running: 500, queued: 3000 };
 
   function followLogs() {
     document.querySelectorAll("[data-follow-log]").forEach((log) => {
@@ -41,11 +43,16 @@
       this.waitForFirstPiece();
     },
 
-    // The playlist is empty until the first scene is done: ask for it every half second (one
-    // small read), then let the player follow it from the start.
+    // The playlist is empty until the first scene is done: ask for it (one small read) every
+    // half second while the job runs, then let the player follow it from the start.
     waitForFirstPiece() {
       if (!this.section) return;
       const url = this.section.dataset.livePlaylist;
+      const again = () => {
+        const region = document.getElementById("job-progress");
+        const state = region ? region.dataset.state : "running";
+        window.setTimeout(() => this.waitForFirstPiece(), FIRST_PIECE_POLL_MS[state] || FIRST_PIECE_POLL_MS.running);
+      };
       fetch(url, { cache: "no-store", credentials: "same-origin" })
         .then((response) => (response.ok ? response.text() : ""))
         .then((text) => {
@@ -53,10 +60,10 @@
           if (text.includes("#EXTINF")) {
             this.start(url);
           } else if (!text.includes("#EXT-X-ENDLIST")) {
-            window.setTimeout(() => this.waitForFirstPiece(), FIRST_PIECE_POLL_MS);
+            again();
           }
         })
-        .catch(() => window.setTimeout(() => this.waitForFirstPiece(), FIRST_PIECE_POLL_MS));
+        .catch(again);
     },
 
     start(url) {

@@ -55,6 +55,7 @@ def test_it_plays_the_first_scene_while_the_job_renders_then_the_video_to_its_en
     )
     job.refresh_from_db()
     assert job.state == JobState.RUNNING  # playing, and the render is not done
+    assert page.evaluate("() => Boolean(window.Hls && Hls.isSupported())")  # Chromium plays HLS through hls.js
     assert JobAsset.objects.filter(job=job, kind=AssetKind.VIDEO).count() == 0
     # The piece carries the scene's narration: the player decoded sound, not only pictures.
     assert live.evaluate("v => v.webkitAudioDecodedByteCount") > 0
@@ -76,7 +77,7 @@ def test_it_plays_the_first_scene_while_the_job_renders_then_the_video_to_its_en
     )
     assert played["from"] > 0.3  # it went on from where the stream was, not from the start
     assert played["waits"] == 0
-    assert played["seconds"] <= played["duration"] - played["from"] + 0.75
+    assert played["seconds"] <= played["duration"] - played["from"] + 1.0
     job.refresh_from_db()
     assert job.state == JobState.SUCCEEDED
     assert not JobAsset.objects.filter(job=job, kind=AssetKind.LIVE_PIECE).exists()
