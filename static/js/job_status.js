@@ -70,6 +70,8 @@
       if (this.started) return;
       this.started = true;
       this.section.dataset.liveState = "playing";
+      const note = this.section.querySelector("[data-live-note]");
+      if (note) note.textContent = "Playing the scenes rendered so far; the finished video takes over when it is ready.";
       const video = this.video;
       const Hls = window.Hls;
       if (Hls && Hls.isSupported()) {

@@ -18,7 +18,7 @@ from renders.services import job_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOT = "/tmp/bhakti-live.png"
+SCREENSHOTS = {"desktop": "/tmp/bhakti-live.png", "phone": "/tmp/bhakti-live-phone.png"}
 
 
 def test_it_plays_the_first_scene_while_the_job_renders_then_the_video_to_its_end(
@@ -59,7 +59,9 @@ def test_it_plays_the_first_scene_while_the_job_renders_then_the_video_to_its_en
     assert JobAsset.objects.filter(job=job, kind=AssetKind.VIDEO).count() == 0
     # The piece carries the scene's narration: the player decoded sound, not only pictures.
     assert live.evaluate("v => v.webkitAudioDecodedByteCount") > 0
-    page.screenshot(path=SCREENSHOT)
+    page.screenshot(path=SCREENSHOTS["desktop"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=SCREENSHOTS["phone"])
     watched.set()
 
     # Done: the MP4 player takes over where the stream was and plays to the end without waiting.
