@@ -10,6 +10,7 @@ from django.urls import reverse
 from renders.execution import _JobReporter, delete_live_pieces
 from renders.live_views import hls_playlist
 from renders.models import AssetKind, JobAsset, JobState
+from renders.selectors import job_files
 from renders.tests.test_views import make_job
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,12 @@ def test_the_playlist_text_lists_pieces_in_order():
         "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n"
         "#EXTINF:0.400000,\n/a.ts\n#EXTINF:1.000000,\n/b.ts\n#EXT-X-ENDLIST\n"
     )
+
+
+def test_the_pieces_are_not_among_the_files_the_page_and_the_api_list(client, alice, running, tmp_path):
+    _store_piece(running, 0, 1.0, tmp_path)
+    assert [asset.kind for asset in job_files(job=running)] == []
+    client.force_login(alice)
+    page = client.get(reverse("renders:job_status", args=[running.pk])).content.decode()
+    assert reverse("renders:live_playlist", args=[running.pk]) in page  # the page's player reads the stream
+    assert "live_0000" not in page
