@@ -51,7 +51,9 @@ def policy_for(path: str) -> str:
         "img-src": f"'self' data: blob: {media}".strip(),
         "media-src": f"'self' blob: {media}".strip(),
         "font-src": "'self'",
-        "connect-src": "'self'",
+        # The job page's live preview fetches its stream's pieces itself (hls.js); with media on
+        # S3 they are redirects to presigned links there.
+        "connect-src": f"'self' {media}".strip(),
         "object-src": "'none'",
         "base-uri": "'self'",
         "form-action": "'self'",

@@ -360,6 +360,9 @@ RENDER_PARALLELISM = env_int("RENDER_PARALLELISM", os.cpu_count() or 1, minimum=
 RENDER_WORK_DIR = Path(env_str("RENDER_WORK_DIR", str(DATA_DIR / "work")))
 RENDER_CACHE_DIR = Path(env_str("RENDER_CACHE_DIR", str(DATA_DIR / "cache")))
 PROXY_SHORT_SIDE = env_int("PROXY_SHORT_SIDE", 360, minimum=64)
+# The job page plays finished scenes while the rest render (an HLS stream of the segments, muxed
+# with their narration: one short ffmpeg per segment, no video encode). Off: it waits for the MP4.
+RENDER_LIVE_STREAM = env_bool("RENDER_LIVE_STREAM", True)
 # A running job whose heartbeat is older than this is taken for dead (renders/reaper.py). Workers
 # beat every 10 s, so anything under 20 would reap live jobs; 45 allows three missed beats and,
 # with the reaper every REAPER_EVERY_SEC, restarts a dead worker's job within about a minute.

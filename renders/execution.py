@@ -65,6 +65,7 @@ def render_settings(work_dir: Path) -> RenderSettings:
         parallelism=settings.RENDER_PARALLELISM,
         proxy_short_side=settings.PROXY_SHORT_SIDE,
         limits=plan_limits(),
+        live_stream=settings.RENDER_LIVE_STREAM,
     )
 
 
@@ -304,6 +305,13 @@ class _JobReporter:
                 kind = AssetKind.SUBTITLES_SRT if path.suffix == ".srt" else AssetKind.SUBTITLES_VTT
                 save_asset(self.job, kind, path, language=path.stem)
 
+    def live_piece(self, index: int, path: Path, duration_sec: float) -> None:
+        """Store the live stream's next piece; the job page's playlist lists it at once."""
+        save_asset(
+            self.job, AssetKind.LIVE_PIECE, path, scene_index=index, duration_sec=duration_sec,
+            name=f"live_{index:04d}.ts",
+        )  # fmt: skip
+
     def callbacks(self) -> Callbacks:
         return Callbacks(
             progress=self.progress,
@@ -311,6 +319,7 @@ class _JobReporter:
             is_canceled=self.is_canceled,
             resolve_image=self.resolve_image,
             produced=self.produced,
+            live_piece=self.live_piece,
         )
 
 
@@ -319,17 +328,37 @@ def _scene_index(path: Path) -> int:
     return int(digits) if digits else 0
 
 
-def save_asset(job: RenderJob, kind: str, path: Path, *, language: str = "", scene_index: int = 0) -> JobAsset:
-    """Save a file through the default storage, replacing an earlier one of the same kind."""
+def save_asset(
+    job: RenderJob,
+    kind: str,
+    path: Path,
+    *,
+    language: str = "",
+    scene_index: int = 0,
+    duration_sec: float = 0.0,
+    name: str = "",
+) -> JobAsset:
+    """Save a file through the default storage (as `name`, else its own name), replacing an
+    earlier one of the same kind."""
     existing = JobAsset.objects.filter(job=job, kind=kind, language=language, scene_index=scene_index).first()
     if existing is not None:
         existing.file.delete(save=False)
         existing.delete()
-    asset = JobAsset(job=job, kind=kind, language=language, scene_index=scene_index, size_bytes=path.stat().st_size)
+    asset = JobAsset(
+        job=job, kind=kind, language=language, scene_index=scene_index, size_bytes=path.stat().st_size,
+        duration_sec=duration_sec,
+    )  # fmt: skip
     with open(path, "rb") as handle:
-        asset.file.save(path.name, File(handle), save=False)
+        asset.file.save(name or path.name, File(handle), save=False)
     asset.save()
     return asset
+
+
+def delete_live_pieces(job: RenderJob) -> None:
+    """Drop the live stream once the MP4 is stored: the job page plays the MP4 from now on."""
+    for asset in JobAsset.objects.filter(job=job, kind=AssetKind.LIVE_PIECE):
+        asset.file.delete(save=False)
+        asset.delete()
 
 
 def store_result(job: RenderJob, result: RenderResult, already_saved: set[Path] | None = None) -> None:
@@ -407,6 +436,7 @@ def _run(job: RenderJob) -> str:
             job.save(update_fields=["encoder", "timings", "duration_sec", "pieces_reused", "pieces_total"])
             _finish(job, JobState.SUCCEEDED, message=f"Done: {duration_sec:.1f} s video, encoder {result.encoder}")
         shutil.rmtree(work_dir, ignore_errors=True)
+        delete_live_pieces(job)
     except Exception as error:  # noqa: BLE001 - every failure ends in a final state, or a re-queue on shutdown
         if worker_shutdown.requested.is_set():
             _requeue_interrupted(job_id, reporter.step)  # whatever stopping did to the pipeline

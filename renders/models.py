@@ -198,6 +198,7 @@ class AssetKind(models.TextChoices):
     SCENE_IMAGE = "scene_image", "Scene image"
     SUMMARY = "summary", "Job summary"
     UPLOAD = "upload", "Uploaded image"
+    LIVE_PIECE = "live_piece", "Live stream piece"  # MPEG-TS, while the job renders (scene_index: its place)
 
 
 def asset_upload_to(asset: JobAsset, filename: str) -> str:
@@ -214,6 +215,7 @@ class JobAsset(models.Model):
     scene_index = models.PositiveSmallIntegerField(default=0)  # 0 for assets not tied to a scene
     file = models.FileField(upload_to=asset_upload_to, max_length=300)
     size_bytes = models.PositiveBigIntegerField(default=0)
+    duration_sec = models.FloatField(default=0)  # a live stream piece's length; 0 for other files
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,7 +7,7 @@ What goes:
   work dirs that belong to no job at all;
 - cached segments not used for RETENTION_DAYS (a cache hit refreshes a segment's mtime), and
   partial files left by a crashed ffmpeg;
-- intermediate assets (scene images, narration audio) of jobs that ended RETENTION_DAYS ago;
+- intermediate assets (scene images, narration audio, live stream pieces) of jobs that ended RETENTION_DAYS ago;
 - uploads (`Upload`, file and record) that no job used, UPLOAD_UNUSED_TTL_HOURS after upload.
 
 What never goes: final videos, thumbnails and subtitles (KEPT_KINDS), the job summary, uploads
@@ -31,7 +31,9 @@ from renders.uploads import delete_expired_uploads
 
 logger = logging.getLogger(__name__)
 
-INTERMEDIATE_KINDS = frozenset({AssetKind.SCENE_IMAGE, AssetKind.NARRATION})
+# Live stream pieces of a succeeded job go as soon as its MP4 is stored (renders/execution.py);
+# a failed or canceled job keeps what it streamed as long as its other previews.
+INTERMEDIATE_KINDS = frozenset({AssetKind.SCENE_IMAGE, AssetKind.NARRATION, AssetKind.LIVE_PIECE})
 KEPT_KINDS = frozenset(
     {AssetKind.VIDEO, AssetKind.THUMBNAIL, AssetKind.SUBTITLES_SRT, AssetKind.SUBTITLES_VTT, AssetKind.SUMMARY}
 )

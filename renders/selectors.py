@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import Profile
 from accounts.selectors import profile_quotas
 from bhakti.lean_query import LeanQuery, concrete_attnames, instances
-from renders.models import JobAsset, JobEvent, JobState, RenderJob, Series
+from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob, Series
 from renders.series_publishing import PublicationView, series_publisher
 from renders.series_times import publish_instants
 
@@ -119,10 +119,11 @@ def job_stamp_for_user(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -
 
 _ASSET_COLUMNS = concrete_attnames(JobAsset)
 _PLACEHOLDER_EVENT = -0x5EED
+# Not the live stream's pieces (`left_out`): only the job page's player reads them (live_views.py).
 _job_files = LeanQuery(
-    lambda job_id: JobAsset.objects.filter(job_id=job_id).values_list(*_ASSET_COLUMNS),
-    fields={"job_id": _JOB_ID},
-    placeholders={"job_id": _PLACEHOLDER_JOB},
+    lambda job_id, left_out: JobAsset.objects.filter(job_id=job_id).exclude(kind=left_out).values_list(*_ASSET_COLUMNS),
+    fields={"job_id": _JOB_ID, "left_out": JobAsset._meta.get_field("kind")},
+    placeholders={"job_id": _PLACEHOLDER_JOB, "left_out": "-placeholder-"},
 )
 _LOG_COLUMNS = ("id", "at", "level", "step", "message")
 _newest_log_lines = LeanQuery(
@@ -165,8 +166,9 @@ def published_video_url(*, job: RenderJob) -> str | None:
 
 
 def job_files(*, job: RenderJob) -> list[JobAsset]:
-    """The job's files (uploads included), in JobAsset's order. Read as every poll reads it."""
-    return instances(JobAsset, _job_files.all(job_id=job.pk))
+    """The job's files (uploads included, live stream pieces not), in JobAsset's order. Read as
+    every poll reads it."""
+    return instances(JobAsset, _job_files.all(job_id=job.pk, left_out=AssetKind.LIVE_PIECE))
 
 
 def job_log_lines(*, job: RenderJob, since_event: int | None = None) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from renders import photo_views, share_views, views
+from renders import live_views, photo_views, share_views, views
 
 app_name = "renders"
 urlpatterns = [
@@ -22,6 +22,8 @@ urlpatterns = [
     path("videos/<uuid:job_id>/make-final/", views.make_final, name="make_final"),
     path("videos/delete/", views.delete_many, name="delete_many"),
     path("videos/<uuid:job_id>/files/<int:asset_id>/", views.asset_file, name="asset_file"),
+    path("videos/<uuid:job_id>/live/index.m3u8", live_views.live_playlist, name="live_playlist"),
+    path("videos/<uuid:job_id>/live/<int:index>.ts", live_views.live_piece, name="live_piece"),
     path("videos/<uuid:job_id>/share/", share_views.share_create, name="share_create"),
     path("videos/<uuid:job_id>/share/revoke/", share_views.share_revoke, name="share_revoke"),
     # Public (no login): a live share link's player page and the two files it shows.

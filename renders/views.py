@@ -507,6 +507,8 @@ def _is_preview_done(job: RenderJob) -> bool:
 def job_status(request: HttpRequest, job_id: UUID) -> HttpResponse:
     job = job_get_for_user(user=request.user, job_id=job_id)
     context = {**_status_context(job), "versions": video_versions(job)}
+    # Outside the polled region too: the player keeps playing while the region is swapped.
+    context["live_stream"] = settings.RENDER_LIVE_STREAM and not job.is_final and job.owner_id == request.user.pk
     # Outside the polled region: a poll never reads share links.
     context["share_links"] = [
         (link, request.build_absolute_uri(reverse("renders:share_page", args=[link.token])))

@@ -17,6 +17,9 @@ A final splits each scene's own frames into chunks of CHUNK_SEC so several cores
 scene; a proxy renders each scene whole, since at preview size the set-up of an ffmpeg (process,
 libass, x264) costs as much as a few seconds of frames.
 Audio (narration placed at scene starts, music bed ducked under it) is mixed once and muxed.
+With settings.live_stream, each finished segment also becomes a piece of a live HLS stream, in
+playing order, with its span of the narration (live_stream.py); the segments then render in
+playing order, so the first scene is playable after about one segment's time.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from renders.pipeline.context import (
 from renders.pipeline.ffmpeg import POLL_SEC, encoder_args, escape_filter_value, pick_encoder, run_ffmpeg
 from renders.pipeline.illustrator.styles import frame_decoration
 from renders.pipeline.ken_burns import Motion, motion_filters, motion_for_scene
+from renders.pipeline.live_stream import LiveStream
 from renders.pipeline.media_probe import probe
 from renders.pipeline.plan import Plan
 from renders.pipeline.segment_cache import SegmentCache, content_key, file_digest
@@ -178,6 +182,7 @@ class SegmentJob:
     path: Path | None = None
     cached: bool = False
     done_frames: int = 0
+    is_fade: bool = False  # a crossfade between two scenes
 
 
 @dataclass(frozen=True)
@@ -361,7 +366,7 @@ def _fade_job(
             "video": ctx.video_key, "scale": SCALE_FLAGS,
         }
     )  # fmt: skip
-    return SegmentJob(f"fade {boundary + 1}→{boundary + 2}", frames, key, ".mp4", args)
+    return SegmentJob(f"fade {boundary + 1}→{boundary + 2}", frames, key, ".mp4", args, is_fade=True)
 
 
 # ---- audio ------------------------------------------------------------------------------------
@@ -502,18 +507,24 @@ def _run_jobs(
     report: Callable[[], None],
     narration_codec: Sequence[str],
     on_done: Callable[[SegmentJob], None] = lambda job: None,
+    in_playing_order: bool = False,
 ) -> None:
     """Render `jobs` on `workers` threads, each driving one ffmpeg. Only this (the calling)
     thread talks to `callbacks` and calls `on_done`: is_canceled may touch the database, which
-    worker threads must not."""
+    worker threads must not. Preconditions: video `jobs` are in playing order."""
     if not jobs:
         return
     abort = threading.Event()
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="compose")
     try:
         # The audio first (its narration is a preview the creator can hear early), then longest
-        # first: the short fades fill the gaps at the end, so the workers finish together.
-        ordered = sorted(jobs, key=lambda job: (job.outputs != 2, -job.frames))
+        # first: the short fades fill the gaps at the end, so the workers finish together. A live
+        # stream plays the segments in order, so then they render in order: the first scene
+        # plays as soon as it is done, and each next one is ready about as soon as it is due.
+        position = {id(job): index for index, job in enumerate(jobs)}
+        ordered = sorted(
+            jobs, key=lambda job: (job.outputs != 2, position[id(job)] if in_playing_order else -job.frames)
+        )
         futures = {pool.submit(_render_job, job, cache, abort, narration_codec): job for job in ordered}
         pending: set[Future[None]] = set(futures)
         while pending:
@@ -625,16 +636,44 @@ def _compose(
     progress = _ComposeProgress(jobs=jobs, callbacks=callbacks)
     narration_audio = settings.work_dir / "narration.m4a"
     preview = _NarrationPreview(audio=audio, cache=cache, path=narration_audio, callbacks=callbacks)
-    progress.report()
-    if audio.cached:
-        preview.publish(audio)
-    _run_jobs(missing, cache, workers, callbacks, progress.report, _narration_codec(plan), on_done=preview.publish)
-    rendered = time.monotonic()
-    callbacks.check_canceled()
+    live = _LivePublisher.start(video_jobs=video_jobs, plan=plan, work=work, cache=cache, callbacks=callbacks) if (
+        settings.live_stream
+    ) else None  # fmt: skip
+    try:
+        progress.report()
+        if audio.cached:
+            preview.publish(audio)
+        if live is not None:
+            for job in video_jobs:
+                if job.cached:
+                    live.segment_done(job)
 
-    video = _join_segments(
-        video_jobs=video_jobs, audio=audio, timeline=timeline, settings=settings, callbacks=callbacks, run_tag=run_tag
-    )
+        def on_done(job: SegmentJob) -> None:
+            preview.publish(job)
+            if live is not None:
+                live.segment_done(job)
+
+        def report() -> None:
+            progress.report()
+            if live is not None:
+                live.publish_ready()
+
+        _run_jobs(
+            missing, cache, workers, callbacks, report, _narration_codec(plan), on_done=on_done,
+            in_playing_order=live is not None,
+        )  # fmt: skip
+        rendered = time.monotonic()
+        callbacks.check_canceled()
+
+        video = _join_segments(
+            video_jobs=video_jobs, audio=audio, timeline=timeline, settings=settings, callbacks=callbacks,
+            run_tag=run_tag,
+        )  # fmt: skip
+        if live is not None:
+            live.publish_rest()
+    finally:
+        if live is not None:
+            live.stream.stop()
     callbacks.progress("compose", 1.0)
     finished = time.monotonic()
     reused = sum(1 for job in jobs if job.cached)
@@ -777,6 +816,43 @@ class _ComposeProgress:
         if fraction - self.last_reported >= 0.005:
             self.last_reported = fraction
             self.callbacks.progress("compose", fraction)
+
+
+@dataclass(frozen=True, eq=False)
+class _LivePublisher:
+    """The compose thread's side of the live stream: tells it which segments are done and
+    hands the pieces it muxed to `callbacks.live_piece`, in playing order."""
+
+    stream: LiveStream
+    # A video segment's cache key -> its places in playing order (two scenes may be identical).
+    places: dict[str, list[int]]
+    callbacks: Callbacks
+
+    @classmethod
+    def start(
+        cls, *, video_jobs: list[SegmentJob], plan: Plan, work: Path, cache: SegmentCache, callbacks: Callbacks
+    ) -> _LivePublisher:
+        stream = LiveStream(
+            segments=[(job.key, job.frames, job.is_fade) for job in video_jobs], fps=plan.fps,
+            narration_wav=work / "narration.wav", cache=cache,
+        )  # fmt: skip
+        places: dict[str, list[int]] = {}
+        for index, job in enumerate(video_jobs):
+            places.setdefault(job.key, []).append(index)
+        return cls(stream, places, callbacks)
+
+    def segment_done(self, job: SegmentJob) -> None:
+        if job.path is not None:
+            for index in self.places.get(job.key, []):
+                self.stream.segment_done(index, job.path)
+
+    def publish_ready(self) -> None:
+        for piece in self.stream.take_ready():
+            self.callbacks.live_piece(piece.index, piece.path, piece.duration_sec)
+
+    def publish_rest(self) -> None:
+        for piece in self.stream.wait_all(self.callbacks.is_canceled):
+            self.callbacks.live_piece(piece.index, piece.path, piece.duration_sec)
 
 
 @dataclass(frozen=True, eq=False)

@@ -51,6 +51,8 @@ class RenderSettings:
     encoder: str = "auto"  # auto | libx264 | h264_nvenc
     parallelism: int = 2
     proxy_short_side: int = 360
+    # Publish finished segments as a live stream while the rest render (renders/pipeline/live_stream.py).
+    live_stream: bool = False
     # The plan's limits: parse_plan checked the narration's estimated length against them, the
     # speech step checks its real length before anything is composed.
     limits: Limits = Limits()
@@ -76,6 +78,8 @@ class Callbacks:
     resolve_image: Callable[[str], Path] = _as_path  # a scene's `image` value -> a local file
     # Called when a step produced files worth showing early (images, audio, subtitles).
     produced: Callable[[str, list[Path]], None] = _ignore
+    # Called, in playing order, with each piece of the live stream: (index, MPEG-TS file, seconds).
+    live_piece: Callable[[int, Path, float], None] = _ignore
 
     def check_canceled(self) -> None:
         if self.is_canceled():

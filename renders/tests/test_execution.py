@@ -261,7 +261,7 @@ def test_its_heartbeat_outlives_a_database_error(alice, monkeypatch):
 
 
 def test_it_saves_previews_while_it_renders(alice, monkeypatch):
-    """Scene images, narration and subtitles are on the job before the final video is stored."""
+    """Scene images, narration, subtitles and the live stream are on the job before the final video is stored."""
     from renders import execution
 
     job = job_create(owner=alice, plan_data=tiny_plan_data())
@@ -272,7 +272,7 @@ def test_it_saves_previews_while_it_renders(alice, monkeypatch):
     def watching_progress(self, step: str, fraction: float) -> None:
         if step == "store" and not before_store:
             before_store.append(set(job.assets.values_list("kind", "language")))
-            preview_ids.update(job.assets.values_list("pk", flat=True))
+            preview_ids.update(job.assets.exclude(kind=AssetKind.LIVE_PIECE).values_list("pk", flat=True))
         real_progress(self, step, fraction)
 
     monkeypatch.setattr(execution._JobReporter, "progress", watching_progress)
@@ -281,6 +281,9 @@ def test_it_saves_previews_while_it_renders(alice, monkeypatch):
     assert {(AssetKind.SCENE_IMAGE, ""), (AssetKind.NARRATION, "")} <= kinds
     assert {(AssetKind.SUBTITLES_SRT, "en"), (AssetKind.SUBTITLES_VTT, "en")} <= kinds
     assert (AssetKind.VIDEO, "") not in kinds
+    # The live stream's pieces were there while it rendered, and go once the MP4 is stored.
+    assert (AssetKind.LIVE_PIECE, "") in kinds
+    assert not job.assets.filter(kind=AssetKind.LIVE_PIECE).exists()
     # The final store keeps the previews as they are (not uploaded again): one of each.
     assert job.assets.filter(kind=AssetKind.NARRATION).count() == 1
     assert job.assets.filter(kind=AssetKind.SUBTITLES_SRT, language="en").count() == 1

@@ -53,7 +53,7 @@ def add_asset(job: RenderJob, kind: str, scene_index: int = 0) -> JobAsset:
 
 def test_it_never_lists_a_final_output_as_intermediate():
     assert {AssetKind.VIDEO, AssetKind.THUMBNAIL, AssetKind.SUBTITLES_SRT, AssetKind.SUBTITLES_VTT} <= KEPT_KINDS
-    assert INTERMEDIATE_KINDS == {AssetKind.SCENE_IMAGE, AssetKind.NARRATION}
+    assert INTERMEDIATE_KINDS == {AssetKind.SCENE_IMAGE, AssetKind.NARRATION, AssetKind.LIVE_PIECE}
 
 
 def test_it_removes_work_dirs_of_ended_jobs_only(alice, settings):
@@ -101,7 +101,7 @@ def test_it_deletes_old_intermediate_assets_but_never_final_outputs(alice):
         add_asset(job, AssetKind.SCENE_IMAGE, scene_index=1)
     old_files = {asset.kind + str(asset.scene_index): asset.file.name for asset in old.assets.all()}
 
-    assert apply_retention()["assets"] == 6  # 2 scene images + narration, of the two old jobs
+    assert apply_retention()["assets"] == 8  # 2 scene images, narration, a live piece, of the two old jobs
 
     assert set(old.assets.values_list("kind", flat=True)) == set(AssetKind.values) - INTERMEDIATE_KINDS
     assert recent.assets.count() == len(AssetKind.values) + 1
@@ -109,6 +109,7 @@ def test_it_deletes_old_intermediate_assets_but_never_final_outputs(alice):
         assert default_storage.exists(old_files[kind + "0"])
     assert not default_storage.exists(old_files[AssetKind.SCENE_IMAGE + "1"])
     assert not default_storage.exists(old_files[AssetKind.NARRATION + "0"])
+    assert not default_storage.exists(old_files[AssetKind.LIVE_PIECE + "0"])
     assert apply_retention() == {"work_dirs": 0, "cache_files": 0, "assets": 0, "uploads": 0}
 
 

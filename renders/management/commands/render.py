@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sys
@@ -80,7 +81,8 @@ class Command(BaseCommand):
         out_dir = Path(options["out"])
         out_dir.mkdir(parents=True, exist_ok=True)
         work_dir = Path(tempfile.mkdtemp(prefix="bhakti-render-", dir=out_dir))
-        settings_for_run = render_settings(work_dir)
+        # No one watches a command-line render while it runs: no live stream to mux.
+        settings_for_run = dataclasses.replace(render_settings(work_dir), live_stream=False)
 
         def resolve_image(name: str) -> Path:
             path = Path(name) if Path(name).is_absolute() else base_dir / name
