@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import audit  # noqa: F401 - connects the login-failure receiver
-        from accounts.key_cache import connect_receivers
+        from accounts import key_cache, session_cache
 
-        connect_receivers()
+        key_cache.connect_receivers()
+        session_cache.connect_receivers()
