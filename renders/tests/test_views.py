@@ -451,6 +451,31 @@ def test_the_polling_partial_revalidates_with_an_etag(alice_client, alice, djang
     assert changed["ETag"] != first["ETag"]
 
 
+def test_a_poll_sends_only_the_log_lines_the_page_does_not_have(alice_client, alice):
+    job = make_job(alice, state=JobState.RUNNING, step="images", progress_pct=10)
+    seen = JobEvent.objects.create(job=job, message="Scene 1 drawn")
+    url = reverse("renders:job_progress", args=[job.pk])
+    poll = alice_client.get(f"{url}?since_event={seen.pk}", headers={"HX-Request": "true"}).content.decode()
+    assert "Scene 1 drawn" not in poll and "job-log" not in poll  # nothing new: no log at all
+    assert f'hx-get="{url}?since_event={seen.pk}"' in poll
+    new = JobEvent.objects.create(job=job, message="Scene 2 <drawn>")
+    poll = alice_client.get(f"{url}?since_event={seen.pk}", headers={"HX-Request": "true"}).content.decode()
+    region, log = poll.split("</section>")
+    assert f'hx-get="{url}?since_event={new.pk}"' in region  # the next poll asks after the new line
+    assert log.lstrip().startswith('<ol id="job-log"') and 'hx-swap-oob="beforeend:#job-log"' in log
+    assert "Scene 2 &lt;drawn&gt;" in log and "Scene 1 drawn" not in log
+
+
+def test_a_final_poll_replaces_the_whole_log(alice_client, alice):
+    job = make_job(alice, state=JobState.SUCCEEDED, progress_pct=100)
+    first = JobEvent.objects.create(job=job, message="Scene 1 drawn")
+    JobEvent.objects.create(job=job, message="Video stored")
+    url = reverse("renders:job_progress", args=[job.pk])
+    poll = alice_client.get(f"{url}?since_event={first.pk}", headers={"HX-Request": "true"}).content.decode()
+    log = poll.split("</section>")[1]
+    assert 'hx-swap-oob="true"' in log and "Scene 1 drawn" in log and "Video stored" in log
+
+
 def test_the_polling_partial_shows_log_times_in_the_local_zone(alice_client, alice, settings):
     job = make_job(alice, state=JobState.RUNNING, step="images", progress_pct=10)
     event = JobEvent.objects.create(job=job, message="Scene 1 drawn")
