@@ -172,6 +172,24 @@ def published_video_url(*, job: RenderJob) -> str | None:
     return f"https://www.youtube.com/watch?v={row[0]}" if row and row[0] else None
 
 
+_jobs_made_since = LeanQuery(
+    lambda owner_id, since: RenderJob.objects.filter(owner_id=owner_id, created_at__gte=since)
+    .values("owner_id")
+    .annotate(made=Count("id"))
+    .values_list("made"),
+    fields={"owner_id": _OWNER_ID, "since": RenderJob._meta.get_field("created_at")},
+    placeholders={"owner_id": _PLACEHOLDER_OWNER, "since": datetime(2000, 1, 1, tzinfo=dt.UTC)},
+)
+
+
+def jobs_made_since(*, owner_id: int, since: datetime) -> int:
+    """How many jobs this owner created since then, deleted ones too (the daily quota counts them).
+
+    Compiled once: it runs on every creation."""
+    row = _jobs_made_since.first(owner_id=owner_id, since=since)
+    return row[0] if row else 0
+
+
 def job_files(*, job: RenderJob) -> list[JobAsset]:
     """The job's files (uploads included), in JobAsset's order. Read as every poll reads it."""
     return instances(JobAsset, _job_files.all(job_id=job.pk))
