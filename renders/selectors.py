@@ -173,10 +173,12 @@ def published_video_url(*, job: RenderJob) -> str | None:
 
 
 _jobs_made_since = LeanQuery(
-    lambda owner_id, since: RenderJob.objects.filter(owner_id=owner_id, created_at__gte=since)
-    .values("owner_id")
-    .annotate(made=Count("id"))
-    .values_list("made"),
+    lambda owner_id, since: (
+        RenderJob.objects.filter(owner_id=owner_id, created_at__gte=since)
+        .values("owner_id")
+        .annotate(made=Count("id"))
+        .values_list("made")
+    ),
     fields={"owner_id": _OWNER_ID, "since": RenderJob._meta.get_field("created_at")},
     placeholders={"owner_id": _PLACEHOLDER_OWNER, "since": datetime(2000, 1, 1, tzinfo=dt.UTC)},
 )

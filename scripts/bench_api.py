@@ -234,7 +234,12 @@ def run(args: argparse.Namespace) -> int:
     url = f"/videos/{running.pk}/progress/?since_event={since}"
     row("HTMX progress, running (200, 2 new lines)", partial(browser.get, url, **htmx), 4.0, 200)
     etag = browser.get(url, **htmx).headers.get("ETag")
-    row("HTMX progress, running (304, 2 new lines)", partial(browser.get, url, HTTP_IF_NONE_MATCH=etag, **htmx), 4.0, 304)
+    row(
+        "HTMX progress, running (304, 2 new lines)",
+        partial(browser.get, url, HTTP_IF_NONE_MATCH=etag, **htmx),
+        4.0,
+        304,
+    )
     create_target = 10.0 if args.database_url else 6.0
     row(
         "API create",
