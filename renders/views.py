@@ -28,6 +28,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -465,7 +466,8 @@ def _log_html(lines: list[dict[str, Any]]) -> SafeString:
     for line in lines:
         at = line["at"].astimezone(zone)
         items.append(
-            f'<li class="level-{escape_html(line["level"])}"><time datetime="{at.isoformat()}">{at:%H:%M:%S}</time>'
+            f'<li class="level-{escape_html(line["level"])}"><time datetime="{at.isoformat()}">'
+            f"{at.hour:02}:{at.minute:02}:{at.second:02}</time>"
             f'<span class="step">{escape_html(line["step"] or "·")}</span>'
             f"<span>{escape_html(line['message'])}</span></li>"
         )
@@ -590,7 +592,8 @@ def _progress_html(
     if job.is_final:
         since_event = None
     context = _status_context(job, action_error=action_error, since_event=since_event)
-    context["csrf_token"] = get_token(request)
+    # Lazily, as Django's csrf context processor does: a final job's region has no form.
+    context["csrf_token"] = SimpleLazyObject(lambda: get_token(request))
     context.update(poll_context(is_staff=is_staff))
     context["log_swap"] = "beforeend:#job-log" if since_event is not None else "true"
     region = get_template("renders/job_status.html#progress").render(context)
