@@ -466,7 +466,8 @@ def _log_html(lines: list[dict[str, Any]]) -> SafeString:
     for line in lines:
         at = line["at"].astimezone(zone)
         items.append(
-            f'<li class="level-{escape_html(line["level"])}"><time datetime="{at.isoformat()}">'
+            f'<li class="level-{escape_html(line["level"])}" data-event="{int(line["id"])}">'
+            f'<time datetime="{at.isoformat()}">'
             f"{at.hour:02}:{at.minute:02}:{at.second:02}</time>"
             f'<span class="step">{escape_html(line["step"] or "·")}</span>'
             f"<span>{escape_html(line['message'])}</span></li>"
@@ -595,6 +596,8 @@ def _progress_html(
     # Lazily, as Django's csrf context processor does: a final job's region has no form.
     context["csrf_token"] = SimpleLazyObject(lambda: get_token(request))
     context.update(poll_context(is_staff=is_staff))
+    # Appended lines come without the log's placeholder line, which leads only a whole log.
+    context["log_appends"] = since_event is not None
     context["log_swap"] = "beforeend:#job-log" if since_event is not None else "true"
     region = get_template("renders/job_status.html#progress").render(context)
     if since_event is not None and not context["log_html"]:

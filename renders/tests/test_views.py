@@ -463,7 +463,7 @@ def test_a_poll_sends_only_the_log_lines_the_page_does_not_have(alice_client, al
     region, log = poll.split("</section>")
     assert f'hx-get="{url}?since_event={new.pk}"' in region  # the next poll asks after the new line
     assert log.lstrip().startswith('<ol id="job-log"') and 'hx-swap-oob="beforeend:#job-log"' in log
-    assert "Scene 2 &lt;drawn&gt;" in log and "Scene 1 drawn" not in log
+    assert "Scene 2 &lt;drawn&gt;" in log and "Scene 1 drawn" not in log and "Nothing logged yet" not in log
 
 
 def test_a_final_poll_replaces_the_whole_log(alice_client, alice):
