@@ -6,7 +6,11 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts import audit  # noqa: F401 - connects the login-failure receiver
-        from accounts.key_cache import connect_receivers
+        from accounts import (
+            audit,  # noqa: F401 - connects the login-failure receiver
+            key_cache,
+            session_cache,
+        )
 
-        connect_receivers()
+        key_cache.connect_receivers()
+        session_cache.connect_receivers()

@@ -17,6 +17,12 @@ class PublishingConfig(AppConfig):
 
         register_series_publisher(SERIES_PUBLISHER)  # a series' publications, one per item
 
+        # The job page's polled region shows the YouTube panel under the context processor's rule.
+        from publishing.context_processors import publishing_for
+        from renders.poll_context import register_poll_context
+
+        register_poll_context(publishing_for)
+
         # A publication shows in its job's status (the YouTube link): its changes bump the job's
         # version like the job's own files do (renders/job_version.py).
         from django.db.models.signals import post_migrate

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from accounts.selectors import profile_quotas
+from accounts.session_cache import SessionViewer
 from bhakti.lean_query import LeanQuery, concrete_attnames, instances
 from renders.models import AssetKind, JobAsset, JobEvent, JobState, RenderJob, Series
 from renders.series_publishing import PublicationView, series_publisher
@@ -79,22 +80,29 @@ _JOB_READS = _job_reads(*_JOB_COLUMNS)
 _STAMP_READS = _job_reads("change_seq", "state", "created_at", "priority")
 
 
-def _visible_job_row(reads: tuple[LeanQuery, LeanQuery], user: User | AnonymousUser, job_id: object) -> tuple[Any, ...]:
+Viewer = User | AnonymousUser | SessionViewer  # who asks: a request's user, or a polling session's
+
+
+def _visible_job_row(reads: tuple[LeanQuery, LeanQuery], user: Viewer, job_id: object) -> tuple[Any, ...]:
     """The same access rule as `jobs_visible_to`, by a read compiled once (it is on every poll)."""
     try:
         key = job_id if isinstance(job_id, uuid.UUID) else uuid.UUID(str(job_id))
     except ValueError:
         raise Http404("No such job") from None
-    if not user.is_authenticated:
+    if isinstance(user, SessionViewer):
+        admin, owner_id = user.is_admin, user.user_id
+    elif user.is_authenticated:
+        admin, owner_id = is_admin(user), user.pk
+    else:
         raise Http404("No such job")
     any_job, own_job = reads
-    row = any_job.first(pk=key) if is_admin(user) else own_job.first(pk=key, owner_id=user.pk)
+    row = any_job.first(pk=key) if admin else own_job.first(pk=key, owner_id=owner_id)
     if row is None:
         raise Http404("No such job")
     return row
 
 
-def job_get_for_user(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -> RenderJob:
+def job_get_for_user(*, user: Viewer, job_id: str | uuid.UUID) -> RenderJob:
     """The job if this user may see it; Http404 otherwise (someone else's job does not exist)."""
     return instances(RenderJob, [_visible_job_row(_JOB_READS, user, job_id)])[0]
 
@@ -109,7 +117,7 @@ class JobStamp:
     priority: int
 
 
-def job_stamp_for_user(*, user: User | AnonymousUser, job_id: str | uuid.UUID) -> JobStamp:
+def job_stamp_for_user(*, user: Viewer, job_id: str | uuid.UUID) -> JobStamp:
     """The job's change counter, state and creation time if this user may see it; Http404 otherwise.
 
     One primary-key read of three columns: the whole cost of a poll that ends in 304.
@@ -163,6 +171,26 @@ def published_video_url(*, job: RenderJob) -> str | None:
         )
     row = _publications.first(job_id=job.pk)
     return f"https://www.youtube.com/watch?v={row[0]}" if row and row[0] else None
+
+
+_jobs_made_since = LeanQuery(
+    lambda owner_id, since: (
+        RenderJob.objects.filter(owner_id=owner_id, created_at__gte=since)
+        .values("owner_id")
+        .annotate(made=Count("id"))
+        .values_list("made")
+    ),
+    fields={"owner_id": _OWNER_ID, "since": RenderJob._meta.get_field("created_at")},
+    placeholders={"owner_id": _PLACEHOLDER_OWNER, "since": datetime(2000, 1, 1, tzinfo=dt.UTC)},
+)
+
+
+def jobs_made_since(*, owner_id: int, since: datetime) -> int:
+    """How many jobs this owner created since then, deleted ones too (the daily quota counts them).
+
+    Compiled once: it runs on every creation."""
+    row = _jobs_made_since.first(owner_id=owner_id, since=since)
+    return row[0] if row else 0
 
 
 def job_files(*, job: RenderJob) -> list[JobAsset]:

@@ -38,6 +38,7 @@ from renders.models import (
 from renders.pipeline.context import STEP_WEIGHTS
 from renders.pipeline.plan import Limits, Plan, PlanError, parse_plan
 from renders.queue_estimate import forget_snapshot, note_queued
+from renders.selectors import jobs_made_since
 from renders.uploads import mark_names_used, resolve_upload_ids, upload_problem
 
 logger = logging.getLogger(__name__)
@@ -127,8 +128,7 @@ def _check_quotas(*, owner: User, profile: Profile, cost: Decimal) -> None:
             code="cost_limit_exceeded",
         )
     per_day = quotas.jobs_per_day
-    since = timezone.now() - timedelta(days=1)
-    made = RenderJob.objects.filter(owner=owner, created_at__gte=since).count()
+    made = jobs_made_since(owner_id=owner.pk, since=timezone.now() - timedelta(days=1))
     if made >= per_day:
         raise QuotaExceeded(
             "JOBS_PER_DAY",

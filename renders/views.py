@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from dataclasses import dataclass
+from html import escape as escape_html
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -17,17 +18,22 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.session_cache import session_viewer
 from renders import rate_limits, story_splitter
 from renders.conditional import etag_matches, job_etag
 from renders.deletion import delete_problem, job_delete, jobs_delete
@@ -49,6 +55,7 @@ from renders.models import AssetKind, JobAsset, JobState, RenderJob
 from renders.pipeline import roman
 from renders.pipeline.context import STEPS
 from renders.pipeline.plan import LANGUAGE_NAMES, PlanError
+from renders.poll_context import poll_context
 from renders.script_service import script_provider
 from renders.selectors import (
     job_files,
@@ -454,22 +461,46 @@ def _file_name(job: RenderJob, asset: JobAsset) -> str:
     return f"{base}-{asset.kind}{suffix}"
 
 
-def _log_lines(job: RenderJob) -> list[dict[str, Any]]:
-    # Times formatted here rather than by template filters per line: a third of the partial's cost.
-    lines = job_log_lines(job=job)[-LOG_LINES:]
+def _log_html(lines: list[dict[str, Any]]) -> SafeString:
+    """The log lines as the page's list items.
+
+    Formatted here rather than by the template: per line its variable and filter nodes (times
+    above all) were most of a progress poll's rendering. Every value from the database is escaped.
+    """
+    zone = timezone.get_current_timezone()
+    items = []
     for line in lines:
-        at = timezone.localtime(line["at"])
-        line["at_iso"], line["at_clock"] = at.isoformat(), at.strftime("%H:%M:%S")
-    return lines
+        at = line["at"].astimezone(zone)
+        items.append(
+            f'<li class="level-{escape_html(line["level"])}" data-event="{int(line["id"])}">'
+            f'<time datetime="{at.isoformat()}">'
+            f"{at.hour:02}:{at.minute:02}:{at.second:02}</time>"
+            f'<span class="step">{escape_html(line["step"] or "·")}</span>'
+            f"<span>{escape_html(line['message'])}</span></li>"
+        )
+    return mark_safe("".join(items))  # noqa: S308 - built above from escaped values only
 
 
-def _status_context(job: RenderJob, *, action_error: str = "") -> dict[str, Any]:
-    """Everything the progress region shows, in three queries (job, events, assets)."""
-    events = _log_lines(job)
+def _status_context(job: RenderJob, *, action_error: str = "", since_event: int | None = None) -> dict[str, Any]:
+    """Everything the progress region and the log show, in three queries (job, events, assets).
+
+    Without `since_event`, the newest LOG_LINES log lines, to show (or replace) the whole log; with
+    it, only the lines after that event, to append to the log the page has (`log_swap`).
+    """
+    if since_event is None:
+        events = job_log_lines(job=job)[-LOG_LINES:]
+        last_event = events[-1]["id"] if events else 0
+    else:
+        events = job_log_lines(job=job, since_event=since_event)
+        last_event = events[-1]["id"] if events else since_event
     assets = job_files(job=job)
     by_kind: dict[str, list[JobAsset]] = {}
-    for asset in assets:
-        by_kind.setdefault(asset.kind, []).append(asset)
+    if assets:
+        # Each file's link from one reverse() (the template's {% url %} per file was a tenth of a poll).
+        href_of = reverse("renders:asset_file", args=[job.pk, 0]).removesuffix("0/")
+        for asset in assets:
+            asset.href = f"{href_of}{asset.pk}/"  # type: ignore[attr-defined]
+            by_kind.setdefault(asset.kind, []).append(asset)
     subtitles = sorted(
         by_kind.get(AssetKind.SUBTITLES_SRT, []) + by_kind.get(AssetKind.SUBTITLES_VTT, []),
         key=lambda asset: (asset.language != job.language, asset.language, asset.kind),
@@ -477,9 +508,10 @@ def _status_context(job: RenderJob, *, action_error: str = "") -> dict[str, Any]
     plan_scenes = job.plan.get("scenes", []) if isinstance(job.plan, dict) else []
     return {
         "job": job,
+        "progress_url": f"{reverse('renders:job_progress', args=[job.pk])}?since_event={last_event}",
         "timeline": step_timeline(job),
         "step_label": STEP_LABELS.get(job.step, ""),
-        "events": events,
+        "log_html": _log_html(events),
         "video": (by_kind.get(AssetKind.VIDEO) or [None])[0],
         "thumbnail": (by_kind.get(AssetKind.THUMBNAIL) or [None])[0],
         "narration": (by_kind.get(AssetKind.NARRATION) or [None])[0],
@@ -517,32 +549,78 @@ def job_status(request: HttpRequest, job_id: UUID) -> HttpResponse:
     return render(request, "renders/job_status.html", context)
 
 
-@login_required
 @require_GET
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "Cookie")
 def job_progress(request: HttpRequest, job_id: UUID) -> HttpResponseBase:
-    """The polled region. Once the job is final it renders without its trigger, so polling stops.
+    """The polled region, with the log lines the page has not shown yet. Once the job is final it
+    renders without its trigger, so polling stops.
 
-    It carries an ETag and `Cache-Control: no-cache`, so the browser revalidates each poll with
-    `If-None-Match` by itself; while the job has not changed the answer is a 304 after one read of
-    the job's version (renders/job_version.py), and htmx swaps in the same region it had.
+    The region's own URL carries `since_event`, the last log line the page has: the answer appends
+    only newer lines to the log (an out-of-band swap); without it, or once the job is final, it
+    replaces the whole log. It carries an ETag and `Cache-Control: no-cache`, so the browser
+    revalidates each poll with `If-None-Match` by itself; while the job has not changed the answer
+    is a 304 after one read of the job's version (renders/job_version.py), and htmx swaps in the
+    region it had (that URL's last answer, whose lines the page therefore already has).
+
+    Who is asking comes from the session cache (accounts/session_cache.py), not `request.user`:
+    loading the session, the user and the profile was half the cost of a poll.
     """
+    viewer = session_viewer(request)
+    if viewer is None:
+        return redirect_to_login(request.get_full_path())
+    since_event = _since_event(request)
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match:
-        stamp = job_stamp_for_user(user=request.user, job_id=job_id)
-        etag = _progress_etag(request, stamp.change_seq)
+        stamp = job_stamp_for_user(user=viewer, job_id=job_id)
+        etag = _progress_etag(request, stamp.change_seq, since_event)
         if etag_matches(if_none_match, etag):
             return _revalidatable(HttpResponseNotModified(), etag)
-    job = job_get_for_user(user=request.user, job_id=job_id)
-    response = render(request, "renders/job_status.html#progress", _status_context(job))
+    job = job_get_for_user(user=viewer, job_id=job_id)
+    response = HttpResponse(_progress_html(request, job, since_event=since_event, is_staff=viewer.is_staff))
     # The version read with the job, so the ETag is never newer than the region shows.
-    return _revalidatable(response, _progress_etag(request, job.change_seq))
+    return _revalidatable(response, _progress_etag(request, job.change_seq, since_event))
 
 
-def _progress_etag(request: HttpRequest, version: int) -> str:
+def _since_event(request: HttpRequest) -> int | None:
+    try:
+        since = int(request.GET.get("since_event", ""))
+    except ValueError:
+        return None
+    return since if since >= 0 else None
+
+
+def _progress_html(
+    request: HttpRequest, job: RenderJob, *, since_event: int | None, is_staff: bool, action_error: str = ""
+) -> str:
+    """The progress region and, out of band, the log: only the new lines while the job runs and
+    the page polls `since_event`, otherwise (no `since_event`, a final job) the whole log.
+
+    Rendered without the request's context processors, which would load the session and the user
+    that `session_viewer` spared: the two values the region takes from them are passed in.
+    """
+    if job.is_final:
+        since_event = None
+    context = _status_context(job, action_error=action_error, since_event=since_event)
+    # Lazily, as Django's csrf context processor does: a final job's region has no form.
+    context["csrf_token"] = SimpleLazyObject(lambda: get_token(request))
+    context.update(poll_context(is_staff=is_staff))
+    # Appended lines come without the log's placeholder line, which leads only a whole log.
+    context["log_appends"] = since_event is not None
+    context["log_swap"] = "beforeend:#job-log" if since_event is not None else "true"
+    region = get_template("renders/job_status.html#progress").render(context)
+    if since_event is not None and not context["log_html"]:
+        return region
+    return region + get_template("renders/job_status.html#log").render(context)
+
+
+def _progress_etag(request: HttpRequest, version: int, since_event: int | None) -> str:
     # The region holds a CSRF token (the cancel form): a new CSRF secret must not get an old region.
     csrf_secret = request.META.get("CSRF_COOKIE", "")
-    return job_etag(kind="p", version=version, parts=(hashlib.blake2s(csrf_secret.encode()).hexdigest()[:8],))
+    return job_etag(
+        kind="p",
+        version=version,
+        parts=(hashlib.blake2s(csrf_secret.encode()).hexdigest()[:8], "" if since_event is None else str(since_event)),
+    )
 
 
 def _revalidatable(response: HttpResponseBase, etag: str) -> HttpResponseBase:
@@ -553,7 +631,9 @@ def _revalidatable(response: HttpResponseBase, etag: str) -> HttpResponseBase:
 
 def _after_action(request: HttpRequest, job: RenderJob, error: str) -> HttpResponse:
     if request.htmx:
-        return render(request, "renders/job_status.html#progress", _status_context(job, action_error=error))
+        return HttpResponse(
+            _progress_html(request, job, since_event=None, is_staff=request.user.is_staff, action_error=error)
+        )
     if error:
         messages.error(request, error)
     return redirect("renders:job_status", job_id=job.pk)

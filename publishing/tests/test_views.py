@@ -10,6 +10,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from publishing.models import Publication, PublicationState, YouTubeChannel
+from publishing.tests.conftest import make_rendered_job
 from publishing.token_cipher import decrypt_token
 from publishing.views import SESSION_KEY
 
@@ -199,3 +200,23 @@ def test_with_youtube_configured_creators_get_the_panel(client, alice, rendered_
     assert reverse("publishing:job_panel", args=[rendered_job.pk]) in job_page
     panel = client.get(reverse("publishing:job_panel", args=[rendered_job.pk])).content.decode()
     assert "Connect YouTube" in panel
+
+
+@pytest.mark.parametrize(
+    ("configured", "staff", "offered"), [(True, False, True), (False, True, True), (False, False, False)]
+)
+def test_a_finished_jobs_poll_offers_the_youtube_panel_as_its_page_does(
+    client, alice, settings, configured, staff, offered
+):
+    # The polled region is rendered without context processors: publishing's rule reaches it by its hook.
+    if not configured:
+        settings.YOUTUBE_CLIENT_ID = ""
+    alice.is_staff = staff
+    alice.save(update_fields=["is_staff"])
+    job = make_rendered_job(alice, with_captions=False)
+    client.force_login(alice)
+    page = client.get(reverse("renders:job_status", args=[job.pk])).content.decode()
+    poll = client.get(reverse("renders:job_progress", args=[job.pk]), headers={"HX-Request": "true"}).content.decode()
+    panel = reverse("publishing:job_panel", args=[job.pk])
+    assert (f'hx-get="{panel}"' in page) is offered
+    assert (f'hx-get="{panel}"' in poll) is offered

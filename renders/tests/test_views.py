@@ -452,11 +452,12 @@ def test_it_duplicates_a_video_into_the_create_page(alice_client, alice):
 
 def test_it_shows_a_running_job_with_progress_timeline_log_and_a_polling_region(alice_client, alice):
     job = make_job(alice, state=JobState.RUNNING, step="speech", progress_pct=20)
-    JobEvent.objects.create(job=job, message="images: done in 0.4 s", step="images")
+    event = JobEvent.objects.create(job=job, message="images: done in 0.4 s", step="images")
     add_asset(job, AssetKind.SCENE_IMAGE, "scene_000.jpg", png_bytes(image_format="JPEG"), scene_index=0)
     body = alice_client.get(reverse("renders:job_status", args=[job.pk])).content.decode()
     progress_url = reverse("renders:job_progress", args=[job.pk])
-    assert f'hx-get="{progress_url}" hx-trigger="every 2s"' in body
+    # The poll asks only for the log lines after the last one the page shows.
+    assert f'hx-get="{progress_url}?since_event={event.pk}" hx-trigger="every 2s"' in body
     assert 'aria-valuenow="20"' in body and 'class="fill pct-20"' in body
     assert 'data-step="images" data-status="done"' in body
     assert 'data-step="speech" data-status="active"' in body
@@ -484,9 +485,12 @@ def test_it_pins_the_polling_partials_query_count(alice_client, alice, django_as
     for index in range(4):
         add_asset(job, AssetKind.SCENE_IMAGE, f"scene_{index:03d}.jpg", b"jpeg", scene_index=index)
     url = reverse("renders:job_progress", args=[job.pk])
-    alice_client.get(url, headers={"HX-Request": "true"})  # the first poll learns the render rate (cached 60 s)
-    # session, user, admin check, job, events, assets: the same however long the log is.
-    with django_assert_num_queries(6):
+    # The first poll of a session reads it, its user and profile (then cached), and learns the render
+    # rate (cached 60 s).
+    with django_assert_num_queries(7):
+        alice_client.get(url, headers={"HX-Request": "true"})
+    # job, events, assets: the same however long the log is.
+    with django_assert_num_queries(3):
         response = alice_client.get(url, headers={"HX-Request": "true"})
     assert response.status_code == 200 and "line 29" in response.content.decode()
 
@@ -497,14 +501,39 @@ def test_the_polling_partial_revalidates_with_an_etag(alice_client, alice, djang
     first = alice_client.get(url, headers={"HX-Request": "true"})
     assert first.status_code == 200
     assert first["Cache-Control"] == "private, no-cache" and first["ETag"]
-    # session, user, admin check, the job's version: no events, files or template
-    with django_assert_num_queries(4):
+    # the job's version (the session's user is cached): no events, files or template
+    with django_assert_num_queries(1):
         unchanged = alice_client.get(url, headers={"HX-Request": "true", "If-None-Match": first["ETag"]})
     assert unchanged.status_code == 304 and unchanged.content == b""
     JobEvent.objects.create(job=job, message="Scene 3 encoded")
     changed = alice_client.get(url, headers={"HX-Request": "true", "If-None-Match": first["ETag"]})
     assert changed.status_code == 200 and "Scene 3 encoded" in changed.content.decode()
     assert changed["ETag"] != first["ETag"]
+
+
+def test_a_poll_sends_only_the_log_lines_the_page_does_not_have(alice_client, alice):
+    job = make_job(alice, state=JobState.RUNNING, step="images", progress_pct=10)
+    seen = JobEvent.objects.create(job=job, message="Scene 1 drawn")
+    url = reverse("renders:job_progress", args=[job.pk])
+    poll = alice_client.get(f"{url}?since_event={seen.pk}", headers={"HX-Request": "true"}).content.decode()
+    assert "Scene 1 drawn" not in poll and "job-log" not in poll  # nothing new: no log at all
+    assert f'hx-get="{url}?since_event={seen.pk}"' in poll
+    new = JobEvent.objects.create(job=job, message="Scene 2 <drawn>")
+    poll = alice_client.get(f"{url}?since_event={seen.pk}", headers={"HX-Request": "true"}).content.decode()
+    region, log = poll.split("</section>")
+    assert f'hx-get="{url}?since_event={new.pk}"' in region  # the next poll asks after the new line
+    assert log.lstrip().startswith('<ol id="job-log"') and 'hx-swap-oob="beforeend:#job-log"' in log
+    assert "Scene 2 &lt;drawn&gt;" in log and "Scene 1 drawn" not in log and "Nothing logged yet" not in log
+
+
+def test_a_final_poll_replaces_the_whole_log(alice_client, alice):
+    job = make_job(alice, state=JobState.SUCCEEDED, progress_pct=100)
+    first = JobEvent.objects.create(job=job, message="Scene 1 drawn")
+    JobEvent.objects.create(job=job, message="Video stored")
+    url = reverse("renders:job_progress", args=[job.pk])
+    poll = alice_client.get(f"{url}?since_event={first.pk}", headers={"HX-Request": "true"}).content.decode()
+    log = poll.split("</section>")[1]
+    assert 'hx-swap-oob="true"' in log and "Scene 1 drawn" in log and "Video stored" in log
 
 
 def test_the_polling_partial_shows_log_times_in_the_local_zone(alice_client, alice, settings):
@@ -891,7 +920,7 @@ def test_the_job_log_is_keyboard_scrollable_and_follows_the_newest_line(alice_cl
     job = make_job(alice, state=JobState.RUNNING)
     JobEvent.objects.create(job=job, message="Attempt 1 started on a worker")
     page = alice_client.get(reverse("renders:job_status", args=[job.pk])).content.decode()
-    assert '<ol class="log" aria-label="Render log" tabindex="0" data-follow-log>' in page
+    assert '<ol id="job-log" class="log" aria-label="Render log" tabindex="0" data-follow-log>' in page
     assert "js/job_status." in page  # hashed with DEBUG off
 
 

@@ -1,5 +1,6 @@
-// The job page: while a render runs, its log shows the newest line (the progress region, log
-// included, is replaced by htmx every poll, which would otherwise start it at the top again).
+// The job page: while a render runs, its log shows the newest line. Each poll appends the new
+// lines to the log (an out-of-band swap, renders/views.py job_progress), or replaces the whole log
+// once the job is final; either way the view follows to the end.
 //
 // Watch while it renders: #live-preview (outside the polled region, so it keeps playing) plays
 // the job's live HLS playlist of finished scenes, with hls.js where the browser has no native
@@ -123,4 +124,5 @@
     followLogs();
     live.handOver();
   });
+  document.body.addEventListener("htmx:oobAfterSwap", followLogs);
 })();
