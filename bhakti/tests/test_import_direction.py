@@ -65,3 +65,20 @@ def test_the_request_context_is_the_lowest_module_and_sentry_sits_below_logging(
     project = ("bhakti", "accounts", "renders", "library", "publishing", "assistants", "compat")
     assert {m for m in _imported_modules(ROOT / "bhakti/request_context.py") if m.split(".")[0] in project} == set()
     assert "bhakti.logging" not in _imported_modules(ROOT / "bhakti/sentry.py")
+
+
+def test_the_render_pipeline_imports_neither_django_nor_any_app():
+    """renders/pipeline is plain Python and ffmpeg: the CLI, the worker and the tests drive it the
+    same way, and the production-settings test pass leaves its tests out because no setting can
+    reach it (scripts/test.sh)."""
+    outside = ("django", "rest_framework", "django_q", "bhakti", "accounts", "library", "publishing")
+    outside += ("assistants", "compat")
+    offenders = {
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in _sources("renders/pipeline")
+        for module in _imported_modules(path)
+        if module.split(".")[0] in outside
+        or (module.startswith("renders.") and not module.startswith("renders.pipeline"))
+        or module == "renders"
+    }
+    assert offenders == set()
