@@ -14,14 +14,13 @@ Proxy previews are at this server's PROXY_SHORT_SIDE (360 unless set), not the t
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scratch_deployment import start_scratch_deployment  # noqa: E402  (beside this script)
 
 SCENES = 10
 
@@ -33,27 +32,12 @@ def main() -> None:
     parser.add_argument("--resolution", default="720p", choices=["720p", "1080p"])
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="bhakti-final-")
-    os.environ["BHAKTI_DATA_DIR"] = data_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bhakti.settings")
-    import django
-
-    django.setup()
-    from django.contrib.auth.models import User
-    from django.core.management import call_command
-
+    data_dir, user = start_scratch_deployment("bhakti-final-")
     from library.stories import get_template, plan_from_template
     from renders import services
     from renders.execution import execute_render_job
     from renders.models import RenderJob
 
-    call_command("migrate", verbosity=0)
-
-    def run_inline(*, job_id: str, not_before: object = None) -> None:
-        """Each job is run inline below, as a worker would: nothing is enqueued."""
-
-    services.enqueue_render = run_inline  # type: ignore[assignment]
-    user = User.objects.create_user("measure", "measure@example.com", "measure-pass-123")
     story = get_template(args.story)
     plan = plan_from_template(story, language=args.language, resolution=args.resolution, mode="proxy")
     if len(plan["scenes"]) < SCENES:

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scratch_deployment import start_scratch_deployment  # noqa: E402  (beside this script)
 
 
 def main() -> None:
@@ -31,29 +30,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="bhakti-topic-")
-    os.environ["BHAKTI_DATA_DIR"] = data_dir
-    os.environ["OPENAI_API_KEY"] = ""  # offline: the story library writes the script
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bhakti.settings")
-    import django
-
-    django.setup()
-    from django.contrib.auth.models import User
-    from django.core.management import call_command
+    # offline: the story library writes the script
+    data_dir, user = start_scratch_deployment("bhakti-topic-", OPENAI_API_KEY="")
     from rest_framework.test import APIClient
 
     from accounts.services import api_key_create
-    from renders import services
     from renders.execution import execute_render_job
     from renders.models import RenderJob
 
-    call_command("migrate", verbosity=0)
-
-    def run_inline(*, job_id: str, not_before: object = None) -> None:
-        """The job is run inline below, as a worker would: nothing is enqueued."""
-
-    services.enqueue_render = run_inline  # type: ignore[assignment]
-    user = User.objects.create_user("measure", "measure@example.com", "measure-pass-123")
     api = APIClient()
     api.credentials(HTTP_X_API_KEY=api_key_create(user=user, name="measure")[1])
     api.get("/api/v1/renders/stats")  # untimed: the first request imports and builds what later ones reuse
