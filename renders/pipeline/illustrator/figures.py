@@ -315,6 +315,11 @@ def head_of(kind: str, x: float, feet: float, height: float) -> Point:
     return x, feet + {"child": -0.82, "demon": -0.86}.get(kind, -0.9) * height
 
 
+def elephant_head(x: float, base: float, size: float, facing: int) -> Point:
+    """The centre of the head of animal_shapes' elephant (the folk styles hang an ear on it)."""
+    return x + facing * size * 0.6, base - size * 0.35 - size * 0.35
+
+
 def animal_shapes(kind: str, x: float, base: float, size: float, facing: int) -> list[Shape]:
     """A cow, elephant, deer or horse standing at (x, base), `size` long, facing +1 (right) or -1, as one silhouette."""
     if kind in ("deer", "horse"):
@@ -327,7 +332,7 @@ def animal_shapes(kind: str, x: float, base: float, size: float, facing: int) ->
             for dx in (-0.4, -0.15, 0.2, 0.42)
         ]  # fmt: skip
         shapes.append(("ellipse", (x - size * 0.6, base - leg - size * 0.55, x + size * 0.6, base - leg + size * 0.1)))
-        hx, hy = x + facing * size * 0.6, base - leg - size * 0.35
+        hx, hy = elephant_head(x, base, size, facing)
         shapes.append(("ellipse", (hx - size * 0.22, hy - size * 0.25, hx + size * 0.22, hy + size * 0.2)))
         trunk = [
             (hx + facing * size * 0.15, hy),

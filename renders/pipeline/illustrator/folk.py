@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
 from renders.pipeline.illustrator.canvas import Colour, Painter, Point, Shape, lerp
-from renders.pipeline.illustrator.figures import animal_shapes
+from renders.pipeline.illustrator.figures import animal_shapes, elephant_head
 
 FOLK_STYLES = ("warli", "madhubani", "pichwai")
 
@@ -375,20 +375,8 @@ class FolkPainter:
         body: Colour = (
             self.ink if self.style == "warli" else (150, 150, 160) if self.style == "madhubani" else (238, 232, 218)
         )
-        leg = size * 0.35
-        shapes: list[Shape] = [("poly", [(x + dx * size - size * 0.08, base), (x + dx * size + size * 0.08, base),
-                                          (x + dx * size + size * 0.08, base - leg - 0.1 * size), (x + dx * size - size * 0.08, base - leg - 0.1 * size)])
-                               for dx in (-0.4, -0.15, 0.2, 0.42)]  # fmt: skip
-        shapes.append(("ellipse", (x - size * 0.6, base - leg - size * 0.55, x + size * 0.6, base - leg + size * 0.1)))
-        hx, hy = x + facing * size * 0.6, base - leg - size * 0.35
-        shapes.append(("ellipse", (hx - size * 0.22, hy - size * 0.25, hx + size * 0.22, hy + size * 0.2)))
-        trunk = [
-            (hx + facing * size * 0.15, hy),
-            (hx + facing * size * 0.3, hy + size * 0.3),
-            (hx + facing * size * 0.22, hy + size * 0.55),
-        ]
-        shapes.append(("line", trunk, size * 0.1))
-        self.p.fill(shapes, body)
+        self.p.fill(animal_shapes("elephant", x, base, size, facing), body)
+        hx, hy = elephant_head(x, base, size, facing)
         ear = (
             hx - facing * size * 0.05 - size * 0.15,
             hy - size * 0.2,
