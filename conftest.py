@@ -11,7 +11,8 @@ from django.contrib.auth.models import User
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Fast password hashing, no HTTPS redirect; on the production-settings pass, a Redis database per xdist worker.
+    """Fast password hashing, no HTTPS redirect; on the production-settings pass, a Redis database per xdist worker
+    (and one for the `processes` tests' own pytest).
 
     Settings are imported before this runs, but the cache connection is made lazily, so the
     LOCATION can still change. Without this, one worker's cache.clear() (a FLUSHDB) would wipe
@@ -30,6 +31,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from urllib.parse import urlparse
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    # scripts/test.sh runs the `processes` tests in a pytest of their own beside the xdist workers;
+    # BHAKTI_TEST_REDIS_OFFSET moves that one's workers past the others' databases.
+    worker = str(int(worker or 0) + int(os.environ.get("BHAKTI_TEST_REDIS_OFFSET", "0")))
     parsed = urlparse(settings.REDIS_URL)
     base_db = int(parsed.path.lstrip("/") or 0)
     location = parsed._replace(path=f"/{base_db + int(worker or 0)}").geturl()

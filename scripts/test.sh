@@ -16,6 +16,8 @@
 #      processes (markers `browser`, `processes`): they drive the same Python code that the rest
 #      of the suite runs on this Python too, mostly wait on real timers, and cost a fifth of a
 #      pass; passes 1 and 2 run them. TEST_OTHER_PYTHON_ALL=1 runs everything here as well.
+# In each pass the `processes` tests run in a pytest of their own beside the xdist workers (see
+# run_pass), so their waiting on timers overlaps the rest of the pass.
 # Called by `make test`, which .ci/run calls. Extra arguments go to every pytest run.
 # BHAKTI_TEST_LINT=0 skips the lint (a targeted run on half-done work), BHAKTI_TEST_PRODUCTION=0
 # skips pass 2, BHAKTI_TEST_THROWAWAY=1 makes it use throwaway servers even when local ones
@@ -44,6 +46,55 @@ if [ "${BHAKTI_TEST_LINT:-1}" != "0" ]; then
     lint_pid=$!
 fi
 
+# Run one pass: the tests marked `processes` (they start worker clusters, run.sh or the MCP server
+# and mostly wait on real timers) in a pytest of their own beside the xdist workers that run the
+# rest, so their waiting overlaps the others' work instead of holding a worker for minutes.
+# $1 is the pass's name; with $2 = "subset" the pass leaves tests out by design (a targeted run may
+# leave it nothing, and pytest's "no tests collected", exit 5, is then not a failure); then the
+# Python, then "--" and the arguments for both halves. They get TEST_SIDE_WORKERS (3) xdist
+# workers of their own: they sleep more than they compute. TEST_SIDE_PROCESSES=0 runs them in the
+# pass's own workers instead.
+run_pass() {
+    local pass_name="$1" kind="$2" python="$3"
+    shift 4
+    if [ "${TEST_SIDE_PROCESSES:-1}" = "0" ]; then
+        "$python" -m pytest -n "${TEST_WORKERS:-2}" -q "$@"
+        local rc=$?
+        if [ "$rc" -eq 5 ]; then
+            if [ "$kind" = "subset" ]; then echo "== nothing left for the $pass_name"; return 0; fi
+            echo "pytest collected no tests" >&2
+            return 1
+        fi
+        return "$rc"
+    fi
+    local side_log side_started=$SECONDS side_pid main_rc side_rc
+    side_log=$(mktemp)
+    (
+        # Their own Redis databases and PostgreSQL test databases (pytest-django names them
+        # test_<name>_gw<N>, the same names the other workers use).
+        export BHAKTI_TEST_REDIS_OFFSET="${TEST_WORKERS:-2}"
+        if [ -n "${DATABASE_URL:-}" ]; then export DATABASE_URL="${DATABASE_URL}_side"; fi
+        "$python" -m pytest -n "${TEST_SIDE_WORKERS:-3}" -q -p no:cacheprovider -m processes "$@"
+        echo "rc=$?"
+    ) > "$side_log" 2>&1 &
+    side_pid=$!
+    "$python" -m pytest -n "${TEST_WORKERS:-2}" -q -m "not processes" "$@"
+    main_rc=$?
+    wait "$side_pid"
+    side_rc=$(sed -n 's/^rc=//p' "$side_log" | tail -1)
+    echo "== the $pass_name's \`processes\` tests, run beside it (done $((SECONDS - side_started)) s after the pass began):"
+    grep -v '^rc=' "$side_log" | tail -n 60
+    rm -f "$side_log"
+    if [ "$main_rc" -eq 5 ] && [ "${side_rc:-1}" -eq 5 ]; then
+        if [ "$kind" = "subset" ]; then echo "== nothing left for the $pass_name"; return 0; fi
+        echo "pytest collected no tests" >&2
+        return 1
+    fi
+    if [ "$main_rc" -ne 0 ] && [ "$main_rc" -ne 5 ]; then return "$main_rc"; fi
+    if [ "${side_rc:-1}" -ne 0 ] && [ "${side_rc:-1}" -ne 5 ]; then return "${side_rc:-1}"; fi
+    return 0
+}
+
 # A pass that leaves some tests out: when only those were asked for (a targeted run), nothing is
 # left for it, and pytest's "no tests collected" (exit 5) is not a failure there.
 run_pytest_subset() {
@@ -54,19 +105,6 @@ run_pytest_subset() {
     if [ "$rc" -eq 5 ]; then
         echo "== nothing left for the $pass_name once its left-out tests are set aside"
         return 0
-    fi
-    return "$rc"
-}
-
-run_pytest() {
-    local python="$1"
-    shift
-    "$python" -m pytest "$@"
-    local rc=$?
-    # pytest exits 5 when it collected no tests: treat that as a failure to notice, not a pass.
-    if [ "$rc" -eq 5 ]; then
-        echo "pytest collected no tests" >&2
-        return 1
     fi
     return "$rc"
 }
@@ -126,7 +164,7 @@ fi
 export BHAKTI_DATA_DIR="${BHAKTI_DATA_DIR:-$(mktemp -d)}"
 started=$SECONDS
 echo "== suite on the embedded default (SQLite, local media), Python $main_version"
-run_pytest "$PY" -n "${TEST_WORKERS:-2}" -q "$@"
+run_pass "embedded pass" all "$PY" -- "$@"
 embedded_rc=$?
 echo "== embedded pass: exit $embedded_rc in $((SECONDS - started)) s"
 
@@ -247,7 +285,7 @@ production_pass() {
         # The renderer's own tests (renders/tests/pipeline) are left out here: renders/pipeline is
         # pure Python and ffmpeg without Django (docs/architecture.md), so no setting of this pass
         # reaches it; the first and third passes run them.
-        run_pytest_subset "production pass" "$PY" -n "${TEST_WORKERS:-2}" -q --ignore=renders/tests/pipeline "$@"
+        run_pass "production pass" subset "$PY" -- --ignore=renders/tests/pipeline "$@"
     )
 }
 
@@ -278,7 +316,7 @@ if [ -n "$other_setup_pid" ]; then
         started=$SECONDS
         echo "== suite on the embedded default (SQLite, local media), Python $other_version"
         if [ "${TEST_OTHER_PYTHON_ALL:-0}" = "1" ]; then
-            run_pytest "$other_venv/bin/python" -n "${TEST_WORKERS:-2}" -q "$@"
+            run_pass "Python $other_version pass" all "$other_venv/bin/python" -- "$@"
         else
             run_pytest_subset "Python $other_version pass" "$other_venv/bin/python" -n "${TEST_WORKERS:-2}" -q \
                 -m "not browser and not processes" "$@"

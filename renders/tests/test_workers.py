@@ -168,6 +168,14 @@ class SharedDatabase:
         [(state, attempts)] = self.rows(sql, (key,))
         return state, attempts
 
+    def broker_rows_once_acknowledged(self, within: float = 15) -> int:
+        """Broker rows left once the cluster has acknowledged its tasks. The acknowledgement is written
+        just after the job's final state (a separate step of the worker), so wait for it a while."""
+        deadline = time.monotonic() + within
+        while (count := self.rows("SELECT count(*) FROM django_q_ormq")[0][0]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return count
+
     def leased_tasks(self) -> int:
         """Broker rows handed to a cluster: their lock lies in the future."""
         [(locks,)] = self.rows("SELECT count(*) FROM django_q_ormq WHERE lock > CURRENT_TIMESTAMP")
@@ -261,11 +269,7 @@ def test_it_runs_twenty_jobs_on_two_clusters_each_exactly_once(shared_db):
         assert started == ["Attempt 1 of 3 started on a worker"], (job_id, events)
         assert sum(message.startswith("Done: ") for message in events) == 1, (job_id, events)
     assert shared_db.rows("SELECT count(*) FROM renders_renderjob WHERE attempts <> 1") == [(0,)]
-    # Every task acknowledged: the last acknowledgement lands just after its job's final state.
-    deadline = time.monotonic() + 15
-    while shared_db.rows("SELECT count(*) FROM django_q_ormq") != [(0,)] and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert shared_db.rows("SELECT count(*) FROM django_q_ormq") == [(0,)]
+    assert shared_db.broker_rows_once_acknowledged() == 0  # every task acknowledged
 
     # Each process reports itself for the admin's worker list, and says when it stopped.
     beats = shared_db.rows("SELECT pid, workers, stopped_at FROM renders_workerheartbeat ORDER BY pid")
@@ -383,10 +387,7 @@ def test_it_starts_a_high_priority_job_before_older_low_ones_while_the_only_work
 
     assert states == ["succeeded"] * 5, shared_db.log_tail()
     assert shared_db.started_order([busy, *lows, high]) == [busy, high, *lows], shared_db.log_tail()
-    deadline = time.monotonic() + 15  # the last acknowledgement lands just after the last job's end
-    while shared_db.rows("SELECT count(*) FROM django_q_ormq") != [(0,)] and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert shared_db.rows("SELECT count(*) FROM django_q_ormq") == [(0,)]  # no slot left over
+    assert shared_db.broker_rows_once_acknowledged() == 0  # no slot left over
 
 
 def test_it_retries_a_crashed_ffmpeg_after_the_backoff_on_a_real_cluster(shared_db):
@@ -415,7 +416,7 @@ def test_it_retries_a_crashed_ffmpeg_after_the_backoff_on_a_real_cluster(shared_
     failed_at, started_at = (_as_datetime(value) for value in times[1:3])
     assert (started_at - failed_at).total_seconds() >= 1.9  # the backoff held: not before 2 s
     assert shared_db.job_summary(job_id)["segments"]["cached"] >= 1  # attempt 1's segment reused
-    assert shared_db.rows("SELECT count(*) FROM django_q_ormq") == [(0,)]
+    assert shared_db.broker_rows_once_acknowledged() == 0
 
 
 def _as_datetime(value: Any) -> Any:
