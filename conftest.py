@@ -72,7 +72,10 @@ def _fresh_cache() -> None:
     keyed by user ids and 127.0.0.1, which repeat from test to test: each test starts from none."""
     from django.core.cache import cache
 
+    from bhakti.near_cache import clear_all
+
     cache.clear()
+    clear_all()  # the in-process layer in front of a shared cache (the production pass's Redis)
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,10 @@ of them, on every machine. The embedded default's local-memory cache belongs to 
 there another web process may accept a revoked key for up to LOCAL_CACHE_SEC seconds; that is why
 the local-memory lifetime is short. `QuerySet.update()` sends no signals: code that changes these
 models that way must call `forget_user_keys` itself.
+
+In front of a shared cache, a key settled by it is also kept in this process for a second
+(`bhakti.near_cache`): a drop made here is seen here at once, one made by another process within
+that second.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 
 from accounts.models import ApiKey
+from bhakti.near_cache import NearCache
 
 CACHE_PREFIX = "accounts:api-key:v1:"
 SHARED_CACHE_SEC = 60
@@ -38,6 +43,7 @@ def cache_seconds() -> int:
 
 
 GENERATION_SEC = 24 * 3600
+_NEAR = NearCache()  # key hash -> the ApiKey the shared cache last settled
 
 
 def _names(key_hash: str) -> tuple[str, str]:
@@ -50,12 +56,18 @@ def cached_key(key_hash: str) -> ApiKey | None:
     Every drop gives the key a new generation, so a copy read from the database before a change
     and cached after it (a request racing the revocation) is never served.
     """
+    near = _NEAR.get(key_hash)
+    if isinstance(near, ApiKey):
+        return near
     entry_name, generation_name = _names(key_hash)
     found = cache.get_many([entry_name, generation_name])
     entry, generation = found.get(entry_name), found.get(generation_name)
     if generation is None or not isinstance(entry, tuple) or entry[0] != generation:
         return None
-    return entry[1] if isinstance(entry[1], ApiKey) else None
+    if not isinstance(entry[1], ApiKey):
+        return None
+    _NEAR.put(key_hash, entry[1])
+    return entry[1]
 
 
 def current_generation(key_hash: str) -> str:
@@ -72,6 +84,7 @@ def remember_key(key: ApiKey, generation: str) -> None:
 
 
 def forget_key_hashes(key_hashes: list[str]) -> None:
+    _NEAR.drop(*key_hashes)
     if key_hashes:
         cache.set_many({_names(key_hash)[1]: secrets.token_hex(8) for key_hash in key_hashes}, GENERATION_SEC)
 

@@ -14,6 +14,10 @@ of them. The embedded default's local-memory cache belongs to one process, so th
 process may still answer a poll of a session signed out elsewhere for up to LOCAL_CACHE_SEC seconds
 (polls only: every other page resolves `request.user` as usual). A session row deleted behind
 Django's back (`clearsessions`, an expired session) is likewise honoured within the cache time.
+
+In front of a shared cache, a viewer settled by it is also kept in this process for a second
+(`bhakti.near_cache`); any drop made in this process empties that layer at once, another
+process's drop is seen within the second.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ from django.http import HttpRequest
 
 from accounts.key_cache import GENERATION_SEC, cache_seconds
 from accounts.models import Profile
+from bhakti.near_cache import NearCache
 
 CACHE_PREFIX = "accounts:session-viewer:v1:"
+_NEAR = NearCache()  # entry name -> the SessionViewer the shared cache last settled
 
 
 @dataclass(frozen=True)
@@ -69,10 +75,14 @@ def session_viewer(request: HttpRequest) -> SessionViewer | None:
     if not session_key:
         return None
     entry_name = _entry_name(session_key)
+    near = _NEAR.get(entry_name)
+    if isinstance(near, SessionViewer):
+        return near
     entry = cache.get(entry_name)
     if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], SessionViewer):
         generation, viewer = entry
         if generation and cache.get(_generation_name(viewer.user_id)) == generation:
+            _NEAR.put(entry_name, viewer)
             return viewer
     session_user_id = request.session.get(SESSION_KEY)
     if session_user_id is None:
@@ -101,6 +111,7 @@ def _current_generation(user_id: object) -> str:
 
 def forget_user_sessions(user_id: object) -> None:
     """Drop every cached session of this user."""
+    _NEAR.clear()  # keyed by session, not user: a sign-in or a profile change is rare enough
     if user_id is not None:
         cache.set(_generation_name(user_id), secrets.token_hex(8), GENERATION_SEC)
 

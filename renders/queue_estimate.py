@@ -27,11 +27,13 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
+from bhakti.near_cache import NearCache
 from renders.eta import render_estimate_seconds, seconds_left
 from renders.models import DEFAULT_PRIORITY, JobState, RenderJob
 
 SNAPSHOT_KEY = "renders:queue-snapshot:v3"
 SNAPSHOT_SEC = 2
+_NEAR = NearCache(max_entries=4)
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,20 @@ def take_snapshot() -> QueueSnapshot:
 
 
 def queue_snapshot() -> QueueSnapshot:
+    snapshot = _NEAR.get(SNAPSHOT_KEY)
+    if isinstance(snapshot, QueueSnapshot) and snapshot.expires_at > time.time():
+        return snapshot
     snapshot = cache.get(SNAPSHOT_KEY)
     if not isinstance(snapshot, QueueSnapshot):
         snapshot = take_snapshot()
         cache.set(SNAPSHOT_KEY, snapshot, SNAPSHOT_SEC)
+    _NEAR.put(SNAPSHOT_KEY, snapshot)
     return snapshot
 
 
 def forget_snapshot() -> None:
     """A job started (or left the queue): the next estimate is taken afresh."""
+    _NEAR.drop(SNAPSHOT_KEY)
     cache.delete(SNAPSHOT_KEY)
 
 
@@ -78,6 +85,7 @@ def note_queued(created_at: datetime, priority: int = DEFAULT_PRIORITY, plan: di
     """A job joined the queue: add it to the snapshot rather than dropping it, so a burst of
     creations does not re-read the queue for every job. The snapshot still expires on time; two
     processes amending it at once may lose one job from the count until then."""
+    _NEAR.drop(SNAPSHOT_KEY)
     snapshot = cache.get(SNAPSHOT_KEY)
     if not isinstance(snapshot, QueueSnapshot):
         return  # the next estimate takes one, with this job in it
@@ -87,7 +95,9 @@ def note_queued(created_at: datetime, priority: int = DEFAULT_PRIORITY, plan: di
         return
     queued = list(snapshot.queued)
     insort(queued, (-priority, created_at.timestamp(), render_estimate_seconds(plan or {})))
-    cache.set(SNAPSHOT_KEY, replace(snapshot, queued=tuple(queued)), left)
+    amended = replace(snapshot, queued=tuple(queued))
+    cache.set(SNAPSHOT_KEY, amended, left)
+    _NEAR.put(SNAPSHOT_KEY, amended)
 
 
 def estimated_wait_for(*, state: str, created_at: datetime, priority: int = DEFAULT_PRIORITY) -> int | None:

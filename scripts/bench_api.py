@@ -182,7 +182,9 @@ def run(args: argparse.Namespace) -> int:
     from accounts.services import api_key_create, ensure_profile
     from renders.models import JobState
 
-    user = User.objects.create_user("bench", password="bench-password-123")
+    user = User.objects.create_user(
+        f"bench-{os.getpid()}", password="bench-password-123"
+    )  # a reused database keeps old runs
     ensure_profile(user)
     _, raw_key = api_key_create(user=user, name="bench")
     jobs = make_jobs(user)

@@ -16,6 +16,13 @@ from accounts.services import ensure_profile
 from accounts.session_cache import SessionViewer, session_viewer
 
 
+@pytest.fixture(autouse=True, params=[0, 1], ids=["shared-cache-only", "near-layer-on"])
+def _near_layer(request, settings) -> None:
+    """Every test here holds with the in-process layer (bhakti.near_cache) off and on: a change made
+    in this process must reach its own layer at once."""
+    settings.NEAR_CACHE_SEC = request.param
+
+
 @pytest.fixture
 def alice_client(client: Client, alice: User) -> Client:
     ensure_profile(alice)
