@@ -12,10 +12,14 @@ A scene's Ken Burns motion is a function of its position in the scene's *visible
 frames plus both half-fades), so the fade segments continue the same motion. A scene with a
 stock clip shows the clip instead (looped, cover-cropped, at the plan's fps): frame n of its
 visible span is clip frame n, so its chunks and fades line up just as seamlessly. Every segment
-is cached by a hash of its inputs: an edited scene re-renders itself and its two fades only.
+is cached by a hash of its inputs: an edited scene re-renders itself and its two fades only (in
+a proxy: itself and the scene after it, whose segment opens with the fade out of it).
 A final splits each scene's own frames into chunks of CHUNK_SEC so several cores share a long
 scene; a proxy renders each scene whole, since at preview size the set-up of an ffmpeg (process,
-libass, x264) costs as much as a few seconds of frames.
+libass, x264) costs as much as a few seconds of frames. A proxy is built for its size from the
+start: its stills are painted at the preview's oversampled size (images.py), move in yuv420p, and
+each crossfade opens the scene segment after it instead of being a segment of its own, so a
+preview is one ffmpeg per scene.
 Audio (narration placed at scene starts, music bed ducked under it) is mixed once and muxed.
 With settings.live_stream, each finished segment also becomes a piece of a live HLS stream, in
 playing order, with its span of the narration (live_stream.py); the segments then render in
