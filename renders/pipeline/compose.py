@@ -12,10 +12,14 @@ A scene's Ken Burns motion is a function of its position in the scene's *visible
 frames plus both half-fades), so the fade segments continue the same motion. A scene with a
 stock clip shows the clip instead (looped, cover-cropped, at the plan's fps): frame n of its
 visible span is clip frame n, so its chunks and fades line up just as seamlessly. Every segment
-is cached by a hash of its inputs: an edited scene re-renders itself and its two fades only.
+is cached by a hash of its inputs: an edited scene re-renders itself and its two fades only (in
+a proxy: itself and the scene after it, whose segment opens with the fade out of it).
 A final splits each scene's own frames into chunks of CHUNK_SEC so several cores share a long
 scene; a proxy renders each scene whole, since at preview size the set-up of an ffmpeg (process,
-libass, x264) costs as much as a few seconds of frames.
+libass, x264) costs as much as a few seconds of frames. A proxy is built for its size from the
+start: its stills are painted at the preview's oversampled size (images.py), move in yuv420p, and
+each crossfade opens the scene segment after it instead of being a segment of its own, so a
+preview is one ffmpeg per scene.
 Audio (narration placed at scene starts, music bed ducked under it) is mixed once and muxed.
 With settings.live_stream, each finished segment also becomes a piece of a live HLS stream, in
 playing order, with its span of the narration (live_stream.py); the segments then render in
@@ -69,6 +73,14 @@ CHUNK_SEC = 3.0
 # while every extra segment costs an ffmpeg start, a libass and x264 set-up (measured on the
 # Prahlad preview: 49 chunks of ~0.6 s wall, a third of it start-up).
 PROXY_CHUNK_SEC: float | None = None
+# A proxy's crossfades ride inside the scene segment after them: one ffmpeg per scene instead of
+# one per scene and one per fade (measured on the bench's 10-scene preview: each 15-frame fade
+# segment cost ~0.13 s of CPU, nearly all of it the start of an ffmpeg with two stills, libass
+# and x264; inside the next scene it costs its frames only). An edit then re-renders the
+# edited scene and the scene after it (which holds the fade out of the edited one).
+PROXY_INLINE_FADES = True
+# Bump when the proxy's own picture path (inline fades, yuv420p motion) changes its pixels.
+PREVIEW_VERSION = "1"
 # The proxy's AAC: ffmpeg's default "twoloop" coder spends ~30 ms per second of audio on this
 # machine, more than the whole preview's video per second; "fast" is ~2× quicker and audible
 # only to a careful ear, which a preview does not need. Finals keep the default coder.
@@ -199,14 +211,27 @@ class _Context:
     mark_digest: str
     captions: str = "lines"  # the plan's caption style: how write_ass lays out the burned cues
     chunk_sec: float | None = CHUNK_SEC  # None: each scene's own frames are one segment
+    # A proxy's picture path: stills moved in yuv420p (a final's yuv444p keeps odd crop offsets
+    # exact in chroma; at preview size half a chroma pixel is invisible, and a zoom's per-frame
+    # scale of 4:2:0 costs half as much), and each crossfade inside the next scene's segment.
+    preview: bool = False
+    inline_fades: bool = False
+
+    @property
+    def pixel_format(self) -> str:
+        return "yuv420p" if self.preview else "yuv444p"
+
+    def key_extra(self) -> dict[str, object]:
+        """What a proxy adds to its segments' keys; nothing for a final, whose keys stay as they were."""
+        return {"preview": PREVIEW_VERSION} if self.preview else {}
 
 
-def _still_prep(fps: int, frames: int, once: str) -> str:
+def _still_prep(fps: int, frames: int, once: str, pixel_format: str = "yuv444p") -> str:
     # The still becomes bt709 limited-range yuv444p once (plus the motion's one-off filters),
     # then is repeated: the per-frame work is only the motion's own. yuv444p lets crop offsets
-    # be odd (exact=1) without shifting chroma by half a pixel.
+    # be odd (exact=1) without shifting chroma by half a pixel; a preview uses yuv420p.
     return (
-        "scale=out_color_matrix=bt709:out_range=tv,format=yuv444p,"
+        f"scale=out_color_matrix=bt709:out_range=tv,format={pixel_format},"
         + (f"{once}," if once else "")
         + f"loop=loop={frames - 1}:size=1:start=0,settb=1/{fps},setpts=N"
     )
@@ -249,15 +274,16 @@ class _Picture:
             return ["-threads", "1", "-stream_loop", "-1", "-i", str(self.path)]
         return ["-threads", "1", "-framerate", str(fps), "-i", str(self.path)]
 
-    def chain(self, ctx: _Context, offset: int, span: int, frames: int) -> str:
-        """Filters making this segment's `frames` frames, `offset` frames into the visible span."""
+    def chain(self, ctx: _Context, offset: int, span: int, frames: int, pixel_format: str = "") -> str:
+        """Filters making this segment's `frames` frames, `offset` frames into the visible span
+        (a still moves in `pixel_format`, by default the context's)."""
         if self.is_clip:
             return _clip_prep(ctx, offset, frames)
         kb = motion_filters(
             self.motion, self.size, ctx.frame, first_frame=offset, span_frames=span,
             scale_flags=SCALE_FLAGS,
         )  # fmt: skip
-        return f"{_still_prep(ctx.fps, frames, kb.once)},{kb.per_frame}"
+        return f"{_still_prep(ctx.fps, frames, kb.once, pixel_format or ctx.pixel_format)},{kb.per_frame}"
 
 
 def _overlays(ctx: _Context, ass: Path | None, mark_input: int) -> str:
@@ -308,18 +334,35 @@ def scene_chunks(first: int, end: int, fps: int, chunk_sec: float | None = CHUNK
     return [(low, high) for low, high in zip(bounds, bounds[1:], strict=False) if high > low]
 
 
-def _scene_jobs(ctx: _Context, picture: _Picture, timeline: Timeline, cues: list[Cue]) -> list[SegmentJob]:
-    index = picture.index
+def _scene_jobs(
+    ctx: _Context, pictures: Sequence[_Picture], index: int, timeline: Timeline, cues: list[Cue]
+) -> list[SegmentJob]:
+    """Scene `index`'s own segments; with ctx.inline_fades the first one opens with the crossfade
+    from the scene before (so that fade has no segment of its own)."""
+    picture = pictures[index]
     visible_first, visible_end = timeline.visible_range(index)
     span = visible_end - visible_first
     chunks = scene_chunks(*timeline.scene_range(index), ctx.fps, ctx.chunk_sec)
+    fade_frames = 0
+    if ctx.inline_fades and index > 0 and chunks:
+        fade_first, fade_end = timeline.transition_range(index - 1)
+        if fade_end > fade_first:
+            fade_frames = fade_end - fade_first
+            chunks[0] = (fade_first, chunks[0][1])
     jobs = []
     for part, (first, end) in enumerate(chunks):
         frames, offset = end - first, first - visible_first
         name = f"scene_{index:02d}" + (f"_{part + 1}" if len(chunks) > 1 else "")
         ass, ass_digest = _write_segment_ass(ctx, name, cues_in_window(cues, first, end, ctx.fps))
-        graph = f"[0:v]{picture.chain(ctx, offset, span, frames)},{_overlays(ctx, ass, 1)}[v]"
-        args = picture.input_args(ctx.fps)
+        fade_key: dict[str, object] = {}
+        if part == 0 and fade_frames:
+            graph, args, fade_key = _inline_fade(
+                ctx, pictures[index - 1], picture, timeline, first, frames, fade_frames
+            )
+            graph += f",{_overlays(ctx, ass, 3)}[v]"
+        else:
+            graph = f"[0:v]{picture.chain(ctx, offset, span, frames)},{_overlays(ctx, ass, 1)}[v]"
+            args = picture.input_args(ctx.fps)
         if ctx.mark is not None:
             args += ["-i", str(ctx.mark)]
         args += ["-filter_complex", graph, *_output_args(ctx, frames)]
@@ -328,11 +371,43 @@ def _scene_jobs(ctx: _Context, picture: _Picture, timeline: Timeline, cues: list
                 "v": RENDERER_VERSION, "kind": "scene", **picture.source_key(span), "size": ctx.frame, "fps": ctx.fps,
                 "frames": frames, "offset": offset, "ass": ass_digest, "font": ctx.font_digest,
                 "mark": [ctx.mark_digest, ctx.mark_xy], "video": ctx.video_key, "scale": SCALE_FLAGS,
+                **ctx.key_extra(), **fade_key,
             }
         )  # fmt: skip
         label = f"scene {index + 1}" + (f" part {part + 1}" if len(chunks) > 1 else "")
         jobs.append(SegmentJob(label, frames, key, ".mp4", args))
     return jobs
+
+
+def _inline_fade(
+    ctx: _Context, before: _Picture, after: _Picture, timeline: Timeline, first: int, frames: int, fade: int
+) -> tuple[str, list[str], dict[str, object]]:
+    """A segment of `frames` frames from global frame `first` that opens with the `fade`-frame
+    crossfade from `before` into `after`: its filter graph up to the overlays (whose input is 3),
+    its three inputs and what of the outgoing scene shapes its key.
+
+    Only the fade's frames pass through xfade, in yuv444p (the only kind of YUV it takes: fed
+    yuv420p, ffmpeg converts every frame there and back); the scene's own frames follow by
+    concat, untouched, from a second reading of its still.
+    """
+    chains, args = [], []
+    for side, picture in enumerate((before, after)):
+        visible_first, visible_end = timeline.visible_range(picture.index)
+        chains.append(
+            f"[{side}:v]{picture.chain(ctx, first - visible_first, visible_end - visible_first, fade, 'yuv444p')}[s{side}]"
+        )
+        args += picture.input_args(ctx.fps)
+    visible_first, visible_end = timeline.visible_range(after.index)
+    own = after.chain(ctx, first + fade - visible_first, visible_end - visible_first, frames - fade)
+    args += after.input_args(ctx.fps)
+    graph = (
+        ";".join(chains)
+        + f";[s0][s1]xfade=transition=fade:duration={fade / ctx.fps:.6f}:offset=0,format=yuv420p[fade];"
+        f"[2:v]{own}[own];[fade][own]concat=n=2:v=1:a=0"
+    )
+    visible_first, visible_end = timeline.visible_range(before.index)
+    key = {**before.source_key(visible_end - visible_first), "offset": first - visible_first, "frames": fade}
+    return graph, args, {"fade_in": key}
 
 
 def _fade_job(
@@ -363,7 +438,7 @@ def _fade_job(
         {
             "v": RENDERER_VERSION, "kind": "fade", "sides": key_parts, "size": ctx.frame, "fps": ctx.fps,
             "frames": frames, "ass": ass_digest, "font": ctx.font_digest, "mark": [ctx.mark_digest, ctx.mark_xy],
-            "video": ctx.video_key, "scale": SCALE_FLAGS,
+            "video": ctx.video_key, "scale": SCALE_FLAGS, **ctx.key_extra(),
         }
     )  # fmt: skip
     return SegmentJob(f"fade {boundary + 1}→{boundary + 2}", frames, key, ".mp4", args, is_fade=True)
@@ -719,7 +794,8 @@ def _encoding_context(
         video_key=video_args, fonts_dir=fonts.fonts_dir(),  # slices per frame follow the thread count
         font_digest=file_digest(fonts.devanagari_font()), subs_dir=subs_dir, mark=mark, mark_xy=mark_xy,
         mark_digest=file_digest(mark) if mark else "", captions=plan.captions,
-        chunk_sec=PROXY_CHUNK_SEC if plan.mode == "proxy" else CHUNK_SEC,
+        chunk_sec=PROXY_CHUNK_SEC if plan.mode == "proxy" else CHUNK_SEC, preview=plan.mode == "proxy",
+        inline_fades=PROXY_INLINE_FADES and plan.mode == "proxy",
     )  # fmt: skip
 
 
@@ -767,12 +843,13 @@ def _scene_pictures(
 
 
 def _video_jobs(*, ctx: _Context, pictures: list[_Picture], timeline: Timeline, cues: list[Cue]) -> list[SegmentJob]:
-    """Every video segment in playing order: each scene's chunks, with the crossfade before it."""
+    """Every video segment in playing order: each scene's chunks, with the crossfade before it
+    (a segment of its own, or inside the scene's first segment with ctx.inline_fades)."""
     jobs: list[SegmentJob] = []
     for index in range(len(pictures)):
-        if index > 0 and (job := _fade_job(ctx, index - 1, pictures, timeline, cues)):
+        if index > 0 and not ctx.inline_fades and (job := _fade_job(ctx, index - 1, pictures, timeline, cues)):
             jobs.append(job)
-        jobs += _scene_jobs(ctx, pictures[index], timeline, cues)
+        jobs += _scene_jobs(ctx, pictures, index, timeline, cues)
     return jobs
 
 

@@ -38,11 +38,10 @@ def test_an_edited_version_reuses_the_unchanged_pieces_and_says_so(client, alice
     second = job_create(owner=alice, plan_data=edited, version_of=first)
     assert execute_render_job(str(second.pk)) == JobState.SUCCEEDED
     second.refresh_from_db()
-    # The first two scenes and the fade between them come from the cache; the edited scene, its
-    # fade in and the audio (the narration changed) are rendered again.
     assert second.version == 2 and second.video_id == first.pk
-    # Scenes 1 and 2 and the fade between them are reused; scene 3, its fade in and the audio are new.
-    assert (second.pieces_reused, second.pieces_total) == (3, 6)
+    # Scenes 1 and 2 (the fade between them inside scene 2's segment) come from the cache; the
+    # edited scene 3, which opens with its fade in, and the audio (the narration changed) are new.
+    assert (second.pieces_reused, second.pieces_total) == (2, 4)
     # The unchanged scenes' narration and pictures come from the shared caches, not spoken or painted again.
     log = [event.message for event in second.events.all()]
     assert "scene 1 image: reused from an earlier render" in log

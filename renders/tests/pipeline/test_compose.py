@@ -248,7 +248,8 @@ def test_it_composes_a_video_exactly_as_long_as_the_narration(tmp_path):
     assert info.video_codec == "h264" and info.audio_codec == "aac" and info.audio_channels == 2
     assert count_frames(result.video) == round(narration.total_sec * FPS) == 171
     assert result.encoder == "libx264"
-    assert (result.segments_rendered, result.segments_cached) == (5, 0)
+    # One segment per scene: a proxy's crossfades are inside the scene segments after them.
+    assert (result.segments_rendered, result.segments_cached) == (3, 0)
     assert seen[-1] == 1.0 and seen == sorted(seen)
 
     narration_only = probe(result.narration_audio)
@@ -272,7 +273,7 @@ def test_it_joins_segments_by_stream_copy(tmp_path):
         Path(line[len("file '") : -1])
         for line in (inputs.settings.work_dir / "compose" / "segments.txt").read_text().splitlines()
     ]
-    assert len(listed) == 3
+    assert len(listed) == 2
     # The joined video's packets are the segments' packets, byte for byte: nothing re-encoded.
     # Only each segment's first (IDR) packet changes: the concat demuxer puts the SPS/PPS in-band.
     joined = _packet_hashes(result.video)
@@ -288,22 +289,34 @@ def test_it_joins_segments_by_stream_copy(tmp_path):
     assert command[command.index("-c") + 1] == "copy"
 
 
-def test_it_rerenders_only_the_edited_scene_and_its_fades(tmp_path):
+@pytest.mark.parametrize(
+    ("inline_fades", "counts"),
+    [
+        # A proxy: scene 2's segment (with the fade into it) and scene 3's (with the fade out of
+        # scene 2, which shows the edited cue); a new first picture re-renders scenes 1 and 2.
+        (True, {"first": (3, 0), "again": (0, 3), "edited": (2, 1), "repainted": (2, 1)}),
+        # A final's layout (here at proxy size): scene 2's own segment and the fades on both sides
+        # of it, scenes 1 and 3 reused; a new first picture re-renders scene 1 and its fade.
+        (False, {"first": (5, 0), "again": (0, 5), "edited": (3, 2), "repainted": (2, 3)}),
+    ],
+    ids=["proxy", "fade-segments"],
+)
+def test_it_rerenders_only_the_edited_scene_and_its_fades(tmp_path, monkeypatch, inline_fades, counts):
+    monkeypatch.setattr(compose, "PROXY_INLINE_FADES", inline_fades)
     inputs = Inputs(tmp_path, [1.0, 1.0, 1.0])
     first = inputs.compose()
-    assert (first.segments_rendered, first.segments_cached) == (5, 0)
+    assert (first.segments_rendered, first.segments_cached) == counts["first"]
 
     again = inputs.compose()
-    assert (again.segments_rendered, again.segments_cached) == (0, 5)
+    assert (again.segments_rendered, again.segments_cached) == counts["again"]
 
     inputs.cues[1] = [Cue(0.2, 0.8, "Scene 1 says something else")]
     edited = inputs.compose()
-    # Scene 2's own segment and the fades on both sides of it; scenes 1 and 3 are reused.
-    assert (edited.segments_rendered, edited.segments_cached) == (3, 2)
+    assert (edited.segments_rendered, edited.segments_cached) == counts["edited"]
 
     inputs.images[0] = inputs.paint(0, shade=40)
     repainted = inputs.compose()
-    assert (repainted.segments_rendered, repainted.segments_cached) == (2, 3)
+    assert (repainted.segments_rendered, repainted.segments_cached) == counts["repainted"]
     assert count_frames(repainted.video) == 90
     assert abs(probe(repainted.video).duration_sec - 3.0) < 0.1
 
@@ -313,11 +326,12 @@ def test_it_rerenders_a_scene_whose_motion_changes_and_its_fades_only(tmp_path):
     inputs.compose()
     # No motion given is the usual cycle: the same segments.
     same = inputs.compose(motions=[None, motion_for_scene(1), None])
-    assert (same.segments_rendered, same.segments_cached) == (0, 5)
+    assert (same.segments_rendered, same.segments_cached) == (0, 3)
 
     photo = photo_motion(1, "cover", (0.8, 0.4), inputs.still_size, inputs.plan.frame_size(144))
     moved = inputs.compose(motions=[None, photo, None])
-    assert (moved.segments_rendered, moved.segments_cached) == (3, 2)
+    # Scene 2 and scene 3 (whose segment opens with the fade out of scene 2); scene 1 is reused.
+    assert (moved.segments_rendered, moved.segments_cached) == (2, 1)
     assert count_frames(moved.video) == 90
 
 
@@ -375,7 +389,7 @@ def test_it_hashes_the_same_inputs_to_the_same_segment(tmp_path):
     )
     first = one.compose()
     second = two.compose()
-    assert (second.segments_rendered, second.segments_cached) == (0, 3)
+    assert (second.segments_rendered, second.segments_cached) == (0, 2)
     assert _packet_hashes(second.video) == _packet_hashes(first.video)
 
 
@@ -387,7 +401,7 @@ def test_it_composes_with_one_sliced_encoder_on_every_core(tmp_path, monkeypatch
     inputs.settings = dataclasses.replace(inputs.settings, parallelism=1)
     sliced = inputs.compose()
     assert count_frames(sliced.video) == 60 and abs(probe(sliced.video).duration_sec - 2.0) < 0.1
-    assert (sliced.segments_rendered, sliced.segments_cached) == (3, 0)
+    assert (sliced.segments_rendered, sliced.segments_cached) == (2, 0)
     assert b"threads=2 lookahead_threads=2 sliced_threads=1" in sliced.video.read_bytes()  # x264 notes its settings
     inputs.settings = dataclasses.replace(inputs.settings, parallelism=2)
     assert inputs.compose().segments_cached == 0  # one thread each: other segments
@@ -472,12 +486,14 @@ def _grey_frame_at(video: Path, second: float, size: tuple[int, int]) -> np.ndar
 
 
 def test_a_proxy_renders_each_long_scene_as_one_segment_with_its_subtitles_burned(tmp_path):
-    """The proxy's own path: no chunks (one ffmpeg per scene, however long), crossfades kept,
-    the length exact, and the cues burned into the frames where they are spoken."""
+    """The proxy's own path: no chunks (one ffmpeg per scene, however long), crossfades kept
+    inside the scene segments, the length exact, and the cues burned into the frames where they
+    are spoken."""
     inputs = Inputs(tmp_path / "with", [4.0, 3.5], watermark="none")
     result = inputs.compose()
-    # Scene 1, the crossfade, scene 2: a final would split each scene into two 3-second chunks.
-    assert (result.segments_rendered, result.segments_cached) == (3, 0)
+    # Scene 1, then scene 2 opening with the crossfade: a final would split each scene into two
+    # 3-second chunks and render the crossfade apart.
+    assert (result.segments_rendered, result.segments_cached) == (2, 0)
     assert len(compose.scene_chunks(0, 120, FPS)) == 2
     assert count_frames(result.video) == 225 and abs(probe(result.video).duration_sec - 7.5) < 0.1
 
@@ -499,7 +515,8 @@ def test_a_proxy_renders_each_long_scene_as_one_segment_with_its_subtitles_burne
 
 
 def test_only_a_proxy_uses_whole_scenes_and_the_fast_aac_coder(tmp_path):
-    """Finals keep their 3-second chunks, their AAC coder and therefore their cached segments."""
+    """Finals keep their 3-second chunks, their fade segments, their yuv444p motion, their AAC
+    coder and therefore their cached segments."""
     inputs = Inputs(tmp_path, [1.0])
     final = dataclasses.replace(inputs.plan, mode="final")
     work = tmp_path / "compose"
@@ -511,7 +528,95 @@ def test_only_a_proxy_uses_whole_scenes_and_the_fast_aac_coder(tmp_path):
         )
 
     assert context(inputs.plan).chunk_sec is None and context(final).chunk_sec == compose.CHUNK_SEC
+    assert context(inputs.plan).inline_fades and context(inputs.plan).preview
+    assert not context(final).inline_fades and not context(final).preview
     assert "-aac_coder" in compose._narration_codec(inputs.plan)
     assert compose._narration_codec(final) == ["-c:a", "aac", "-b:a", "128k"]
     mix = compose._mix_args(Path("voice.wav"), None, -12.0, 48_000, "192k")
     assert "-aac_coder" not in mix
+
+
+def _planned_video_jobs(inputs: Inputs, plan, work: Path) -> list[compose.SegmentJob]:
+    """The video segments compose would render for `plan` (nothing runs: arguments and keys only)."""
+    frame = plan.frame_size(144)
+    ctx = compose._encoding_context(plan=plan, frame=frame, encoder="libx264", workers=2, subs_dir=work, work=work)
+    timeline = build_timeline(inputs.durations, FPS)
+    count = len(inputs.durations)
+    pictures = compose._scene_pictures(
+        scene_images=inputs.images, clips=[None] * count, motions=[None] * count, frame=frame
+    )
+    return compose._video_jobs(ctx=ctx, pictures=pictures, timeline=timeline, cues=global_cues(inputs.cues, timeline))
+
+
+def test_a_proxy_plans_one_segment_per_scene_with_only_the_fades_frames_through_xfade(tmp_path):
+    inputs = Inputs(tmp_path, [4.0, 3.5, 1.0])
+    work = tmp_path / "plan"
+    work.mkdir()
+    proxy = _planned_video_jobs(inputs, inputs.plan, work)
+    assert [job.label for job in proxy] == ["scene 1", "scene 2", "scene 3"] and not any(j.is_fade for j in proxy)
+    # Every frame of the timeline once: the fades are inside the scene segments.
+    assert sum(job.frames for job in proxy) == build_timeline(inputs.durations, FPS).total_frames
+    first, second = proxy[0].args, proxy[1].args
+    assert "xfade" not in first[first.index("-filter_complex") + 1]
+    graph = second[second.index("-filter_complex") + 1]
+    # The outgoing and incoming stills for the 15 fade frames (yuv444p, xfade's own format), then
+    # the incoming still again for the scene's own frames, moved in yuv420p and joined by concat.
+    assert second.count("-i") == 4 and second.count(str(inputs.images[1])) == 2  # + the overlay
+    heads, own = graph.split("[fade];")
+    assert heads.count("loop=loop=14:") == 2 and heads.count("format=yuv444p") == 2 and "xfade" in heads
+    assert "format=yuv420p" in own.split("[own]")[0] and "concat=n=2:v=1:a=0" in own
+
+    final = _planned_video_jobs(inputs, dataclasses.replace(inputs.plan, mode="final"), work)
+    # A final: 3-second chunks and a segment per fade, its stills moved in yuv444p, no concat.
+    assert [job.label for job in final] == [
+        "scene 1 part 1", "scene 1 part 2", "fade 1→2", "scene 2", "fade 2→3", "scene 3",
+    ]  # fmt: skip
+    for job in final:
+        graph = job.args[job.args.index("-filter_complex") + 1]
+        assert "concat" not in graph and "format=yuv444p" in graph and "format=yuv420p,loop" not in graph
+
+
+def test_a_proxy_keys_its_segments_apart_from_a_finals_path(tmp_path, monkeypatch):
+    """The preview's picture path renders other pixels: its keys carry PREVIEW_VERSION, and a
+    final's keys carry nothing new (so a final's cached segments stay valid)."""
+    inputs = Inputs(tmp_path, [1.0, 1.0])
+    work = tmp_path / "plan"
+    work.mkdir()
+    before = [job.key for job in _planned_video_jobs(inputs, inputs.plan, work)]
+    final_before = [
+        job.key for job in _planned_video_jobs(inputs, dataclasses.replace(inputs.plan, mode="final"), work)
+    ]
+    monkeypatch.setattr(compose, "PREVIEW_VERSION", "test")
+    assert set(before).isdisjoint(job.key for job in _planned_video_jobs(inputs, inputs.plan, work))
+    final = dataclasses.replace(inputs.plan, mode="final")
+    assert [job.key for job in _planned_video_jobs(inputs, final, work)] == final_before
+
+
+def _grey_frames(video: Path, size: tuple[int, int]) -> np.ndarray:
+    import subprocess
+
+    raw = subprocess.run(
+        [ffmpeg_exe(), "-loglevel", "error", "-i", str(video), "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    return np.frombuffer(raw, np.uint8).reshape(-1, size[1], size[0]).astype(np.int16)
+
+
+def test_an_inline_crossfade_shows_the_frames_a_fade_segment_shows(tmp_path, monkeypatch):
+    """The proxy's fade inside the next scene's segment blends the same two moving pictures over
+    the same frames as a fade segment of its own, and the scene then continues seamlessly."""
+    videos = {}
+    for inline in (True, False):
+        monkeypatch.setattr(compose, "PROXY_INLINE_FADES", inline)
+        inputs = Inputs(tmp_path / str(inline), [1.0, 1.0], watermark="none")
+        inputs.cues = [[], []]
+        videos[inline] = _grey_frames(inputs.compose().video, inputs.plan.frame_size(144))
+    inline, apart = videos[True], videos[False]
+    assert inline.shape == apart.shape == (60, 144, 256)
+    # Frames 22..36 are the fade (8 of scene 1, 7 of scene 2). Both paths agree frame by frame
+    # within the encoder's noise (yuv420p motion against yuv444p, other x264 decisions).
+    difference = np.abs(inline - apart).mean(axis=(1, 2))
+    assert difference.max() < 3, difference.round(1)
+    # And it is a fade: its middle frame is neither scene's picture but between the two.
+    pure_out, pure_in, middle = inline[21].mean(), inline[37].mean(), inline[29].mean()
+    assert abs(pure_out - pure_in) > 5 and min(pure_out, pure_in) + 1 < middle < max(pure_out, pure_in) - 1

@@ -7,6 +7,9 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from renders.pipeline import compose
 from renders.pipeline.context import Callbacks
 from renders.pipeline.ffmpeg import ffmpeg_exe
 from renders.pipeline.live_stream import plan_pieces
@@ -47,12 +50,15 @@ def _compose_live(inputs: Inputs) -> tuple[list[tuple[int, Path, float]], list[s
     return pieces, order
 
 
-def test_it_publishes_one_piece_per_segment_in_playing_order_with_its_narration(tmp_path):
+@pytest.mark.parametrize("inline_fades", [True, False], ids=["proxy", "fade-segments"])
+def test_it_publishes_one_piece_per_segment_in_playing_order_with_its_narration(tmp_path, monkeypatch, inline_fades):
+    # A proxy renders the fade inside the second scene's segment; a final (its layout here at
+    # proxy size) renders it as a segment of its own, which rides in the piece after it.
+    monkeypatch.setattr(compose, "PROXY_INLINE_FADES", inline_fades)
     inputs = Inputs(tmp_path, [1.0, 1.2])
     pieces, order = _compose_live(inputs)
 
-    # Two scenes and the fade between them: three segments, two pieces (the fade rides with the
-    # scene after it), all published before compose ends.
+    # Two scenes: two pieces, all published before compose ends.
     assert [index for index, _, _ in pieces] == [0, 1]
     assert order[-1] == "compose done"
     assert abs(sum(seconds for _, _, seconds in pieces) - 2.2) < 1e-6
@@ -60,7 +66,7 @@ def test_it_publishes_one_piece_per_segment_in_playing_order_with_its_narration(
         Path(line[len("file '") : -1])
         for line in (inputs.settings.work_dir / "compose" / "segments.txt").read_text().splitlines()
     ]
-    assert len(listed) == 3
+    assert len(listed) == (2 if inline_fades else 3)
     starts = 0.0
     first_pts = []
     for (_, path, seconds), segments in zip(pieces, [listed[:1], listed[1:]], strict=True):

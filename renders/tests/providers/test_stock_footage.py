@@ -145,7 +145,8 @@ def test_it_re_renders_a_scene_whose_clip_changed(tmp_path, pexels, pexels_stand
     settings = _settings(tmp_path)
     first = run_pipeline(_plan(), settings, Callbacks(), _providers(pexels))
     assert json.loads(first.summary.read_text())["segments"]["cached"] == 0
-    # Another search finds (here: serves) another clip: the scene's segments and its fade re-render.
+    # Another search finds (here: serves) another clip: the scene's segment and the next scene's,
+    # which opens with the fade out of the clip, re-render.
     other = subprocess.run(
         [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=10",
          "-t", "1", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "ultrafast", "-f", "mp4",
@@ -155,7 +156,7 @@ def test_it_re_renders_a_scene_whose_clip_changed(tmp_path, pexels, pexels_stand
     pexels_standin.script("/files/", Reply(200, other, {"Content-Type": "video/mp4"}))
     edited = run_pipeline(_plan("a river at dusk with lamps"), settings, Callbacks(), _providers(pexels))
     segments = json.loads(edited.summary.read_text())["segments"]
-    assert segments == {"rendered": 2, "cached": 1}  # scene 1 (one chunk) and the fade; scene 2 reused
+    assert segments == {"rendered": 2, "cached": 0}  # scene 1 (one segment) and scene 2 (with the fade)
     assert abs(probe(edited.video).duration_sec - edited.duration_sec) < 0.1
 
 
