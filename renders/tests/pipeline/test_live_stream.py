@@ -111,3 +111,17 @@ def test_it_publishes_nothing_without_the_live_stream(tmp_path):
     inputs.compose(Callbacks(live_piece=lambda index, path, seconds: pieces.append(index)))
     assert pieces == []
     assert not list((tmp_path / "cache" / "segments").rglob("*.ts"))
+
+
+def test_an_edit_of_one_scenes_narration_muxes_only_the_piece_it_plays_in(tmp_path):
+    inputs = Inputs(tmp_path, [1.0, 1.0, 1.0])
+    first, _ = _compose_live(inputs)
+    inodes = [path.stat().st_ino for _, path, _ in first]
+    inputs.wavs[1] = inputs.tone(1, 0.5)  # scene 2 says something else (its narration ends before 1.6 s)
+    again, _ = _compose_live(inputs)
+
+    # Scene 2's piece (the fade into it and its own frames) holds its narration: muxed again.
+    # The others keep their files, though the narration track as a whole changed.
+    assert again[1][1] != first[1][1]
+    assert [path for _, path, _ in (again[0], again[2])] == [first[0][1], first[2][1]]
+    assert [path.stat().st_ino for _, path, _ in (again[0], again[2])] == [inodes[0], inodes[2]]
