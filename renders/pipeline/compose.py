@@ -20,7 +20,9 @@ libass, x264) costs as much as a few seconds of frames. A proxy is built for its
 start: its stills are painted at the preview's oversampled size (images.py), move in yuv420p, and
 each crossfade opens the scene segment after it instead of being a segment of its own, so a
 preview is one ffmpeg per scene.
-Audio (narration placed at scene starts, music bed ducked under it) is mixed once and muxed.
+Audio (narration placed at scene starts, music bed ducked under it) is mixed and encoded per
+scene, cached like the segments, and spliced from the pieces' AAC packets (audio_track.py): an
+edit mixes only the scenes it changed, and the join stream-copies the spliced track.
 With settings.live_stream, each finished segment also becomes a piece of a live HLS stream, in
 playing order, with its span of the narration (live_stream.py); the segments then render in
 playing order, so the first scene is playable after about one segment's time.
@@ -41,7 +43,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from renders.pipeline import fonts, music, subtitles, watermark
+from renders.pipeline import audio_track, fonts, music, subtitles, watermark
 from renders.pipeline.audio import read_wav, resample, write_wav
 from renders.pipeline.context import (
     CROSSFADE_SEC,
@@ -184,12 +186,13 @@ def cues_in_window(cues: Sequence[Cue], first_frame: int, end_frame: int, fps: i
 
 @dataclass
 class SegmentJob:
-    label: str  # "scene 3", "fade 3→4", "audio"
+    label: str  # "scene 3", "fade 3→4", "audio 3"
     frames: int  # weight for progress (audio: a nominal share)
     key: str
     suffix: str
     args: list[str]  # ffmpeg arguments without the output path
     outputs: int = 1  # audio writes a second file (narration only) next to the first
+    second_map: str = "0:a"  # what the second output takes
     make_args: Callable[[], list[str]] | None = None  # builds `args` on the worker thread
     path: Path | None = None
     cached: bool = False
@@ -468,73 +471,111 @@ def build_narration_track(narration: Narration, timeline: Timeline, out: Path) -
     return out, track
 
 
-def _audio_job(
-    plan: Plan, settings: RenderSettings, narration_wav: Path, narration_digest: str, total_samples: int
-) -> SegmentJob:
-    bitrate = "96k" if plan.mode == "proxy" else "192k"
-    coder = list(PROXY_AAC_ARGS) if plan.mode == "proxy" else []
-    bed_path = settings.work_dir / "compose" / f"music_{plan.music}_{total_samples}.wav"
+@dataclass
+class _AudioTrack:
+    """The audio as one cached job per piece (audio_track.py), spliced once all are done."""
 
+    pieces: list[audio_track.AudioPiece]
+    jobs: list[SegmentJob]
+    work: Path
+    cache: SegmentCache
+
+    @classmethod
+    def plan(
+        cls,
+        *,
+        plan: Plan,
+        settings: RenderSettings,
+        narration: Narration,
+        timeline: Timeline,
+        work: Path,
+        cache: SegmentCache,
+    ) -> _AudioTrack:
+        """The narration laid on the timeline (written now), and a job per piece mixing it with the bed."""
+        narration_wav, pcm = build_narration_track(narration, timeline, work / "narration.wav")
+        total = pcm.size
+        per_frame = SAMPLE_RATE / timeline.fps
+        pieces = audio_track.plan_pieces([round(start * per_frame) for start in timeline.starts], total)
+        bed = _music_bed(plan.music, total, cache)
+        codec = _mixed_codec(plan)
+        jobs = []
+        for piece in pieces:
+            job = _audio_piece_job(piece, narration_wav, bed, settings.music_db, codec, _narration_codec(plan))
+            job.frames = max(1, round((piece.end - piece.first) / per_frame) // 20)  # a nominal progress weight
+            jobs.append(job)
+        return cls(pieces, jobs, work, cache)
+
+    def done(self) -> bool:
+        return all(job.path is not None for job in self.jobs)
+
+    def splice(self, suffix: str, out: Path) -> Path:
+        """Preconditions: every piece is done (its two outputs are in the cache)."""
+        paths = [self.cache.path_for(job.key, suffix) for job in self.jobs]
+        return audio_track.splice(list(zip(self.pieces, paths, strict=True)), out)
+
+    def spliced(self, run_tag: str) -> Path:
+        """The mixed track as one ADTS stream, for the join."""
+        return self.splice(".aac", self.work / f"audio.{run_tag}.aac")
+
+
+def _music_bed(kind: str, samples: int, cache: SegmentCache) -> Path | None:
+    """The plan's music bed for the whole video (None for no music), kept in the segment cache: it
+    is a pure function of kind, length and music.py. Made before the pieces are keyed, since each
+    piece is keyed by its own window of it (a longer video changes the fade-out's pieces only)."""
+    if kind == "none":
+        return None
+    key = content_key(
+        {"v": RENDERER_VERSION, "kind": "music", "music": [kind, file_digest(Path(music.__file__))], "samples": samples}
+    )  # fmt: skip
+    hit = cache.lookup(key, ".wav")
+    if hit:
+        return hit
+    temporary = cache.temporary_path(key, ".wav")
+    try:
+        made = music.render_music_bed(kind, samples / SAMPLE_RATE, temporary, SAMPLE_RATE)
+        return cache.commit(made, key, ".wav") if made else None
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _mixed_codec(plan: Plan) -> list[str]:
+    if plan.mode == "proxy":
+        return ["-c:a", "aac", "-b:a", "96k", *PROXY_AAC_ARGS]
+    return ["-c:a", "aac", "-b:a", "192k"]
+
+
+def _audio_piece_job(
+    piece: audio_track.AudioPiece,
+    narration_wav: Path,
+    bed: Path | None,
+    music_db: float,
+    codec: list[str],
+    narration_codec: list[str],
+) -> SegmentJob:
     def make_args() -> list[str]:
-        # Runs on a worker thread, so synthesising the bed overlaps the video segments.
-        bed = None
-        if plan.music != "none":
-            bed = bed_path if bed_path.is_file() else None
-            bed = bed or music.render_music_bed(plan.music, total_samples / SAMPLE_RATE, bed_path, SAMPLE_RATE)
-        return _mix_args(narration_wav, bed, settings.music_db, total_samples, bitrate, coder)
+        return audio_track.piece_mix_args(piece, narration_wav=narration_wav, bed=bed, music_db=music_db, codec=codec)
 
     key = content_key(
         {
-            "v": RENDERER_VERSION, "kind": "audio", "narration": narration_digest, "samples": total_samples,
-            # The bed is a pure function of kind, length and music.py: key on those, not its bytes.
-            "music": [plan.music, file_digest(Path(music.__file__))], "music_db": settings.music_db,
-            "bitrate": bitrate, **({"aac": coder} if coder else {}),  # finals keep their old keys
+            "v": RENDERER_VERSION, "kind": "audio-piece", "mix_version": audio_track.MIX_VERSION,
+            # Everything the piece is mixed from: its window of the narration, and of the bed.
+            "narration": audio_track.span_digest(narration_wav, piece.mix_first, piece.mix_end),
+            "span": [piece.mix_first, piece.encode_first, piece.first, piece.end, piece.encode_end, piece.mix_end],
+            "last": piece.is_last,  # it keeps the encoder's flush; the track's length counts only then
+            "music": audio_track.span_digest(bed, piece.mix_first, piece.mix_end) if bed else "none",
+            "music_db": music_db,
+            "codec": codec, "narration_codec": narration_codec,
         }
     )  # fmt: skip
-    # The narration-only track is a second output of the same run.
-    return SegmentJob("audio", 0, key, ".m4a", [], outputs=2, make_args=make_args)
+    # The narration-only piece is a second output of the same run.
+    return SegmentJob(
+        f"audio {piece.index + 1}", 0, key, ".aac", [], outputs=2, make_args=make_args,
+        second_map=audio_track.NARRATION_OUTPUT_MAP,
+    )  # fmt: skip
 
 
-def _mix_args(
-    narration_wav: Path, bed: Path | None, music_db: float, total_samples: int, bitrate: str, coder: Sequence[str] = ()
-) -> list[str]:
-    # Voice mono → both channels. The bed sits `music_db` under its own level and is ducked
-    # by the voice (sidechain), so speech stays clear; a limiter keeps peaks under -1 dBFS.
-    voice = f"[0:a]aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=mono"
-    finish = (
-        "alimiter=limit=0.89:level=disabled:latency=1,aformat=channel_layouts=stereo,"
-        f"apad=whole_len={total_samples},atrim=end_sample={total_samples}[mix]"
-    )
-    args = ["-i", str(narration_wav)]
-    if bed is not None:
-        args += ["-i", str(bed)]
-        graph = (
-            f"{voice},asplit=2[voice][key];"
-            f"[1:a]aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=mono,"
-            f"volume={music_db:.2f}dB[bed];"
-            "[bed][key]sidechaincompress=threshold=0.02:ratio=6:attack=20:release=400[ducked];"
-            f"[voice][ducked]amix=inputs=2:duration=first:normalize=0,{finish}"
-        )
-    else:
-        graph = f"{voice},{finish}"
-    return [
-        *args,
-        "-filter_complex",
-        graph,
-        "-map",
-        "[mix]",
-        "-c:a",
-        "aac",
-        "-b:a",
-        bitrate,
-        *coder,
-        "-map_metadata",
-        "-1",
-    ]
-
-
-def _narration_output_args(codec: Sequence[str]) -> list[str]:
-    return ["-map", "0:a", *codec, "-map_metadata", "-1"]
+def _narration_output_args(codec: Sequence[str], source: str = "0:a") -> list[str]:
+    return ["-map", source, *codec, "-map_metadata", "-1"]
 
 
 # ---- running ----------------------------------------------------------------------------------
@@ -550,7 +591,7 @@ def _render_job(job: SegmentJob, cache: SegmentCache, abort: threading.Event, na
     second = cache.temporary_path(job.key, "-narration" + job.suffix) if job.outputs == 2 else None
     args = [*(job.make_args() if job.make_args else job.args), str(temporary)]
     if second is not None:
-        args += [*_narration_output_args(narration_codec), str(second)]
+        args += [*_narration_output_args(narration_codec, job.second_map), str(second)]
 
     def on_frame(frames: int) -> None:
         job.done_frames = min(frames, job.frames)
@@ -618,9 +659,11 @@ def _run_jobs(
 
 
 def join_command(list_file: Path, audio: Path, out: Path) -> list[str]:
-    """Concat demuxer over the segments, video and audio both stream-copied (no re-encode)."""
+    """Concat demuxer over the segments, and the spliced ADTS audio track (its first packet the
+    encoder's priming), both stream-copied (no re-encode)."""
     return [
-        "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(list_file), "-i", str(audio),
+        "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(list_file),
+        *audio_track.priming_offset_args(), "-i", str(audio),
         "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-movflags", "+faststart", "-map_metadata", "-1",
         str(out),
     ]  # fmt: skip
@@ -703,28 +746,29 @@ def _compose(
     cues = global_cues(scene_cues, timeline)
     pictures = _scene_pictures(scene_images=scene_images, clips=clips, motions=motions, frame=frame)
     video_jobs = _video_jobs(ctx=ctx, pictures=pictures, timeline=timeline, cues=cues)
-    audio = _mixed_audio_job(plan=plan, settings=settings, narration=narration, timeline=timeline, work=work)
-    jobs = [*video_jobs, audio]
+    audio = _AudioTrack.plan(
+        plan=plan, settings=settings, narration=narration, timeline=timeline, work=work, cache=cache
+    )
+    jobs = [*video_jobs, *audio.jobs]
     prepared = time.monotonic()
 
     missing = _take_cached(jobs=jobs, cache=cache)
     progress = _ComposeProgress(jobs=jobs, callbacks=callbacks)
     narration_audio = settings.work_dir / "narration.m4a"
-    preview = _NarrationPreview(audio=audio, cache=cache, path=narration_audio, callbacks=callbacks)
+    preview = _NarrationPreview(audio=audio, path=narration_audio, callbacks=callbacks, run_tag=run_tag)
     live = _LivePublisher.start(video_jobs=video_jobs, plan=plan, work=work, cache=cache, callbacks=callbacks) if (
         settings.live_stream
     ) else None  # fmt: skip
     try:
         progress.report()
-        if audio.cached:
-            preview.publish(audio)
+        preview.publish_when_done()
         if live is not None:
             for job in video_jobs:
                 if job.cached:
                     live.segment_done(job)
 
         def on_done(job: SegmentJob) -> None:
-            preview.publish(job)
+            preview.publish_when_done()
             if live is not None:
                 live.segment_done(job)
 
@@ -741,7 +785,7 @@ def _compose(
         callbacks.check_canceled()
 
         video = _join_segments(
-            video_jobs=video_jobs, audio=audio, timeline=timeline, settings=settings, callbacks=callbacks,
+            video_jobs=video_jobs, audio=audio.spliced(run_tag), timeline=timeline, settings=settings, callbacks=callbacks,
             run_tag=run_tag,
         )  # fmt: skip
         if live is not None:
@@ -853,16 +897,6 @@ def _video_jobs(*, ctx: _Context, pictures: list[_Picture], timeline: Timeline, 
     return jobs
 
 
-def _mixed_audio_job(
-    *, plan: Plan, settings: RenderSettings, narration: Narration, timeline: Timeline, work: Path
-) -> SegmentJob:
-    """The audio segment: the narration laid on the timeline (written now), mixed with the music bed."""
-    narration_wav, pcm = build_narration_track(narration, timeline, work / "narration.wav")
-    audio = _audio_job(plan, settings, narration_wav, file_digest(narration_wav), pcm.size)
-    audio.frames = max(1, timeline.total_frames // 20)  # a nominal progress weight
-    return audio
-
-
 def _take_cached(*, jobs: list[SegmentJob], cache: SegmentCache) -> list[SegmentJob]:
     """Mark the jobs whose output the cache holds as done; return the rest, still to render.
     The audio counts as cached only with its narration-only track too."""
@@ -934,40 +968,55 @@ class _LivePublisher:
 
 @dataclass(frozen=True, eq=False)
 class _NarrationPreview:
-    """The narration-only track copied to `path` as soon as the audio job is done, for the job
-    page's preview."""
+    """The narration-only track spliced into `path` (an .m4a) as soon as every audio piece is
+    done, for the job page's preview. The audio pieces render first, so that is early."""
 
-    audio: SegmentJob
-    cache: SegmentCache
+    audio: _AudioTrack
     path: Path
     callbacks: Callbacks
+    run_tag: str
+    published: list[bool] = field(default_factory=list)
 
-    def publish(self, job: SegmentJob) -> None:
-        if job is not self.audio:
+    def publish_when_done(self) -> None:
+        if self.published or not self.audio.done():
             return
-        _write_atomically(self.path, self.cache.path_for(job.key, "-narration" + job.suffix).read_bytes())
+        self.published.append(True)
+        spliced = self.audio.splice("-narration.aac", self.audio.work / f"narration.{self.run_tag}.aac")
+        partial = self.path.with_name(f".{self.path.name}.{self.run_tag}.partial.m4a")
+        try:
+            run_ffmpeg(
+                [
+                    "-loglevel", "error", *audio_track.priming_offset_args(), "-i", str(spliced), "-map", "0:a",
+                    "-c", "copy", "-map_metadata", "-1", str(partial),
+                ],
+                is_canceled=self.callbacks.is_canceled, what="narration track",
+            )  # fmt: skip
+            os.replace(partial, self.path)
+        finally:
+            partial.unlink(missing_ok=True)
+            spliced.unlink(missing_ok=True)
         self.callbacks.produced("narration", [self.path])
 
 
 def _join_segments(
     *,
     video_jobs: list[SegmentJob],
-    audio: SegmentJob,
+    audio: Path,
     timeline: Timeline,
     settings: RenderSettings,
     callbacks: Callbacks,
     run_tag: str,
 ) -> Path:
     """Stream-copy the rendered segments and the audio into work_dir/video.mp4, checking that it
-    lasts as long as the timeline. Preconditions: every job has its `path`."""
+    lasts as long as the timeline. Preconditions: every job has its `path`; `audio` is the spliced
+    ADTS track (removed when joined)."""
     work = settings.work_dir / "compose"
     list_file = work / "segments.txt"
     _write_atomically(list_file, "".join(_concat_line(job.path) + "\n" for job in video_jobs if job.path).encode())
     video = settings.work_dir / "video.mp4"
     partial = work / f"video.{run_tag}.partial.mp4"
-    assert audio.path is not None  # set by the cache lookup or by _run_jobs
     try:
-        run_ffmpeg(join_command(list_file, audio.path, partial), is_canceled=callbacks.is_canceled, what="join")
+        run_ffmpeg(join_command(list_file, audio, partial), is_canceled=callbacks.is_canceled, what="join")
         joined = probe(partial).duration_sec
         expected = timeline.total_frames / timeline.fps
         if abs(joined - expected) > 0.1:
@@ -979,4 +1028,5 @@ def _join_segments(
         os.replace(partial, video)
     finally:
         partial.unlink(missing_ok=True)
+        audio.unlink(missing_ok=True)
     return video

@@ -15,14 +15,13 @@ joined from the same segments, stays the deliverable.
 
 from __future__ import annotations
 
-import hashlib
 import queue
 import threading
-import wave
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from renders.pipeline.audio_track import span_digest
 from renders.pipeline.context import SAMPLE_RATE, Canceled
 from renders.pipeline.ffmpeg import run_ffmpeg
 from renders.pipeline.segment_cache import SegmentCache, content_key
@@ -190,17 +189,6 @@ class LiveStream:
         finally:
             temporary.unlink(missing_ok=True)
             listing.unlink(missing_ok=True)
-
-
-def span_digest(wav: Path, first_sample: int, end_sample: int) -> str:
-    """sha256 of samples [first, end) of a WAV's audio (with its format): what a piece's narration
-    is made of, so an edit elsewhere in the track leaves the piece's key alone."""
-    with wave.open(str(wav), "rb") as source:
-        digest = hashlib.sha256(repr(source.getparams()[:3]).encode())  # channels, width, rate
-        first = min(first_sample, source.getnframes())
-        source.setpos(first)
-        digest.update(source.readframes(max(0, end_sample - first)))
-    return digest.hexdigest()
 
 
 def _concat_line(path: Path) -> str:

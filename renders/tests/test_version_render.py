@@ -40,8 +40,10 @@ def test_an_edited_version_reuses_the_unchanged_pieces_and_says_so(client, alice
     second.refresh_from_db()
     assert second.version == 2 and second.video_id == first.pk
     # Scenes 1 and 2 (the fade between them inside scene 2's segment) come from the cache; the
-    # edited scene 3, which opens with its fade in, and the audio (the narration changed) are new.
-    assert (second.pieces_reused, second.pieces_total) == (2, 4)
+    # edited scene 3, which opens with its fade in, is new. So is each scene's audio piece: the
+    # longer narration makes the video longer, and the music's fades (over the whole of this
+    # short video) move with its end.
+    assert (second.pieces_reused, second.pieces_total) == (2, 6)
     # The unchanged scenes' narration and pictures come from the shared caches, not spoken or painted again.
     log = [event.message for event in second.events.all()]
     assert "scene 1 image: reused from an earlier render" in log

@@ -532,8 +532,8 @@ def test_only_a_proxy_uses_whole_scenes_and_the_fast_aac_coder(tmp_path):
     assert not context(final).inline_fades and not context(final).preview
     assert "-aac_coder" in compose._narration_codec(inputs.plan)
     assert compose._narration_codec(final) == ["-c:a", "aac", "-b:a", "128k"]
-    mix = compose._mix_args(Path("voice.wav"), None, -12.0, 48_000, "192k")
-    assert "-aac_coder" not in mix
+    assert "-aac_coder" in compose._mixed_codec(inputs.plan)
+    assert compose._mixed_codec(final) == ["-c:a", "aac", "-b:a", "192k"]
 
 
 def _planned_video_jobs(inputs: Inputs, plan, work: Path) -> list[compose.SegmentJob]:
