@@ -496,7 +496,7 @@ class _AudioTrack:
         total = pcm.size
         per_frame = SAMPLE_RATE / timeline.fps
         pieces = audio_track.plan_pieces([round(start * per_frame) for start in timeline.starts], total)
-        bed = _music_bed(plan.music, total, cache)
+        bed = _MusicBed(plan.music, total, cache)
         codec = _mixed_codec(plan)
         jobs = []
         for piece in pieces:
@@ -518,24 +518,31 @@ class _AudioTrack:
         return self.splice(".aac", self.work / f"audio.{run_tag}.aac")
 
 
-def _music_bed(kind: str, samples: int, cache: SegmentCache) -> Path | None:
-    """The plan's music bed for the whole video (None for no music), kept in the segment cache: it
-    is a pure function of kind, length and music.py. Made before the pieces are keyed, since each
-    piece is keyed by its own window of it (a longer video changes the fade-out's pieces only)."""
-    if kind == "none":
-        return None
-    key = content_key(
-        {"v": RENDERER_VERSION, "kind": "music", "music": [kind, file_digest(Path(music.__file__))], "samples": samples}
-    )  # fmt: skip
-    hit = cache.lookup(key, ".wav")
-    if hit:
-        return hit
-    temporary = cache.temporary_path(key, ".wav")
-    try:
-        made = music.render_music_bed(kind, samples / SAMPLE_RATE, temporary, SAMPLE_RATE)
-        return cache.commit(made, key, ".wav") if made else None
-    finally:
-        temporary.unlink(missing_ok=True)
+class _MusicBed:
+    """The plan's music bed for the whole video, made once (by the first piece that needs it, on
+    a worker thread, so it overlaps the video segments) and kept in the segment cache: it is a
+    pure function of kind, length and music.py, so pieces are keyed by those, not its bytes."""
+
+    def __init__(self, kind: str, samples: int, cache: SegmentCache):
+        self.kind, self.samples, self.cache = kind, samples, cache
+        self.key = content_key(
+            {"v": RENDERER_VERSION, "kind": "music", "music": [kind, file_digest(Path(music.__file__))], "samples": samples}
+        )  # fmt: skip
+        self._lock = threading.Lock()
+
+    def path(self) -> Path | None:
+        if self.kind == "none":
+            return None
+        with self._lock:
+            hit = self.cache.lookup(self.key, ".wav")
+            if hit:
+                return hit
+            temporary = self.cache.temporary_path(self.key, ".wav")
+            try:
+                made = music.render_music_bed(self.kind, self.samples / SAMPLE_RATE, temporary, SAMPLE_RATE)
+                return self.cache.commit(made, self.key, ".wav") if made else None
+            finally:
+                temporary.unlink(missing_ok=True)
 
 
 def _mixed_codec(plan: Plan) -> list[str]:
@@ -547,22 +554,26 @@ def _mixed_codec(plan: Plan) -> list[str]:
 def _audio_piece_job(
     piece: audio_track.AudioPiece,
     narration_wav: Path,
-    bed: Path | None,
+    bed: _MusicBed,
     music_db: float,
     codec: list[str],
     narration_codec: list[str],
 ) -> SegmentJob:
     def make_args() -> list[str]:
-        return audio_track.piece_mix_args(piece, narration_wav=narration_wav, bed=bed, music_db=music_db, codec=codec)
+        # Runs on a worker thread: the first piece to get here makes the bed.
+        return audio_track.piece_mix_args(
+            piece, narration_wav=narration_wav, bed=bed.path(), music_db=music_db, codec=codec
+        )
 
     key = content_key(
         {
             "v": RENDERER_VERSION, "kind": "audio-piece", "mix_version": audio_track.MIX_VERSION,
-            # Everything the piece is mixed from: its window of the narration, and of the bed.
+            # Everything the piece is mixed from: its window of the narration, and of the bed
+            # (which is a function of the whole video's length: a longer video remixes every piece).
             "narration": audio_track.span_digest(narration_wav, piece.mix_first, piece.mix_end),
             "span": [piece.mix_first, piece.encode_first, piece.first, piece.end, piece.encode_end, piece.mix_end],
-            "last": piece.is_last,  # it keeps the encoder's flush; the track's length counts only then
-            "music": audio_track.span_digest(bed, piece.mix_first, piece.mix_end) if bed else "none",
+            "last": piece.is_last,  # it keeps the encoder's flush
+            "music": bed.key if bed.kind != "none" else "none",
             "music_db": music_db,
             "codec": codec, "narration_codec": narration_codec,
         }

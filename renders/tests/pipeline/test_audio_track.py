@@ -80,7 +80,7 @@ def test_the_spliced_track_is_the_whole_videos_mix_without_a_click_at_any_join(t
 
     # The reference: the same graph over the whole video as one piece, kept as PCM (no codec).
     whole = AudioPiece(0, 0, total, total)
-    bed = compose._music_bed("tanpura", total, track.cache)
+    bed = compose._MusicBed("tanpura", total, track.cache).path()
     args = audio_track.piece_mix_args(
         whole, narration_wav=tmp_path / "compose" / "narration.wav", bed=bed, music_db=-12.0,
         codec=["-c:a", "pcm_f32le"],
