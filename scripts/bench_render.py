@@ -208,6 +208,8 @@ def main() -> int:
     if options.only_whole_job:
         share = bench_whole_job(options, narration)
         print(f"one-scene edit / full, whole job (art, speech, compose, store): {share:5.1%}   (target <= 12%)")
+        if not options.keep and not options.dir:
+            shutil.rmtree(root, ignore_errors=True)
         return 0
     rounds: list[dict[str, float]] = []
     peak = 0
