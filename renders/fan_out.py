@@ -27,7 +27,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import close_old_connections
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from renders import worker_shutdown
@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 CLUSTER_ENV = "BHAKTI_CLUSTER"  # set by `manage.py run_workers` for the processes of its cluster
 CHECK_EVERY_SEC = 1.0
+MAX_HELPER_TASKS = 200
 
 
 def cluster_name() -> str:
@@ -62,14 +63,15 @@ def is_enabled() -> bool:
 def request_helpers(*, job_id: str, manifest_name: str) -> int:
     """Enqueue helper tasks for the job's manifest; returns how many.
 
-    One per worker slot of the live clusters (at least two): a cluster prefetches up to its
-    worker count of tasks, the owner's cluster too, so fewer could all land where nobody helps.
-    Surplus helpers find the job's segments claimed, or their cluster already helping, and leave.
+    Enough that every live cluster gets one: a cluster holds up to 2 × workers + 1 tasks (its
+    running workers, its own queue of queue_limit = workers, one in its pusher's hand), the
+    owner's cluster too, where helpers only leave. Surplus helpers find their cluster already
+    helping, or nothing left to claim, and leave at once.
     """
     from django_q.tasks import async_task
 
-    slots = _live_clusters().aggregate(total=Sum("workers"))["total"] or 0
-    count = max(2, slots)
+    count = sum(2 * workers + 1 for workers in _live_clusters().values_list("workers", flat=True))
+    count = max(2, min(count, MAX_HELPER_TASKS))
     for _ in range(count):
         async_task(
             "renders.tasks.render_shared_segments", job_id, manifest_name, cluster_name(), task_name=f"segments-{job_id}",
