@@ -155,3 +155,27 @@ def test_a_helper_leaves_when_the_job_is_done_or_its_inputs_are_not_here(tmp_pat
     assert compose.help_render_segments(elsewhere, tmp_path, 1, lambda: False) == 0
     with pytest.raises(ValueError):
         compose.help_render_segments("../escape.json", tmp_path, 1, lambda: False)
+
+
+def test_a_holder_keeps_its_claim_alive_past_the_lease_while_it_renders(tmp_path, monkeypatch):
+    monkeypatch.setattr(fan_out, "CLAIM_LEASE_SEC", 0.8)
+    rendering = fan_out.Claims(tmp_path, "elsewhere:1:rendering")
+    other = fan_out.Claims(tmp_path, fan_out.holder_name())
+    try:
+        assert rendering.acquire("busy", ".mp4")
+        time.sleep(1.5)  # two leases: only the holder's touches keep it
+        assert not other.acquire("busy", ".mp4")
+    finally:
+        rendering.close()
+        other.close()
+    assert not list(fan_out.claims_dir(tmp_path).iterdir())
+
+
+def test_a_helper_whose_segment_fails_leaves_it_unclaimed_for_the_owner(tmp_path):
+    broken = ["-i", str(tmp_path / "missing.png"), "-frames:v", "1"]
+    specs = [fan_out.SharedSegment("scene 1", 1, "b" * 64, ".mp4", broken)]
+    name = fan_out.write_manifest(tmp_path, fan_out.Manifest("elsewhere:1:run", str(tmp_path), specs)).name
+
+    assert compose.help_render_segments(name, tmp_path, 1, lambda: False) == 0
+
+    assert not list(fan_out.claims_dir(tmp_path).iterdir())
