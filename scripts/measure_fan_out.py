@@ -212,7 +212,7 @@ def main() -> None:
                 load = ", ".join(f"{value:.2f}" for value in result["load"])  # type: ignore[attr-defined]
                 print(
                     f"round {round_number} {setup} cluster{'s' if setup == 'two' else ''}: job {result['wall']:.1f} s, "
-                    f"compose {result['compose']:.1f} s, {result['helped']}; "
+                    f"compose {result['compose']:.1f} s (segments {result['segments']:.1f} s), {result['helped']}; "
                     f"load average at its start {load}"
                 )
         videos = {result["video"] for setups in results.values() for result in setups}
@@ -226,12 +226,29 @@ def main() -> None:
             f"segments of the same key in every run: {len(common)}, byte-identical: {len(common) - len(differing)}"
             + (f" (DIFFERENT: {sorted(differing)[:3]})" if differing else "")
         )
+        paired = [
+            f"{float(one['wall']) / float(two['wall']):.2f}x"  # type: ignore[arg-type]
+            for one, two in zip(results["one"], results["two"], strict=True)
+        ]
+        print(f"whole-job speed-up per round (side by side): {', '.join(paired)}")
         for measure in ("wall", "compose"):
             one = statistics.median(float(result[measure]) for result in results["one"])  # type: ignore[arg-type]
             two = statistics.median(float(result[measure]) for result in results["two"])  # type: ignore[arg-type]
             label = "whole job" if measure == "wall" else "compose"
             print(
                 f"{label}: one cluster {one:.1f} s, two clusters {two:.1f} s, speed-up {one / two:.2f}x (target 1.8x)"
+            )
+
+        # Amdahl from the one-cluster runs: the segments split over the clusters; the rest (stills,
+        # speech, subtitles, the join, storing) stays with the job's own worker.
+        whole = statistics.median(float(result["wall"]) for result in results["one"])  # type: ignore[arg-type]
+        parallel = statistics.median(float(result["segments"]) for result in results["one"])  # type: ignore[arg-type]
+        serial = whole - parallel
+        for clusters in (2, 10):
+            expected = whole / (serial + parallel / clusters)
+            print(
+                f"expected whole-job speed-up at {clusters} clusters: {expected:.2f}x "
+                f"(serial {serial:.1f} s + segments {parallel:.1f} s / {clusters})"
             )
     finally:
         if os.environ.get("KEEP_FAN_OUT_MEASURE"):
