@@ -142,7 +142,7 @@ class Deployment:
                 "compose": json.loads(str(timings))["compose"],
                 "segments": compose_sec["segments"],  # rendering every segment, within compose
                 "load": load,
-                "helped": helped[0].removeprefix("compose: ") if helped else "no fan-out",
+                "helped": str(helped[0]).removeprefix("compose: ") if helped else "no fan-out",
                 "video": _video_stream_digest(self.root / "media" / str(video)),
                 "segment_digests": _segment_digests(folder / "cache"),
             }
@@ -219,9 +219,13 @@ def main() -> None:
         print(f"video streams byte-identical across all runs: {'yes' if len(videos) == 1 else 'no'}")
         # Segments of the same key (same inputs, same arguments) from every run: whoever rendered
         # them, their bytes must agree. Keys differ where espeak's timing moved a subtitle cue.
-        runs = [result["segment_digests"] for setups in results.values() for result in setups]
-        common = set.intersection(*(set(run) for run in runs))  # type: ignore[arg-type]
-        differing = [key for key in common if len({run[key] for run in runs}) > 1]  # type: ignore[index]
+        runs: list[dict[str, str]] = [
+            result["segment_digests"]  # type: ignore[misc]
+            for setups in results.values()
+            for result in setups
+        ]
+        common = set.intersection(*(set(run) for run in runs))
+        differing = [key for key in common if len({run[key] for run in runs}) > 1]
         print(
             f"segments of the same key in every run: {len(common)}, byte-identical: {len(common) - len(differing)}"
             + (f" (DIFFERENT: {sorted(differing)[:3]})" if differing else "")
