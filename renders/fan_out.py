@@ -1,8 +1,8 @@
 """One long job across many workers: the Django side of renders/pipeline/fan_out.py.
 
 A job's worker (the owner) shares its video segments through a manifest in the shared segment
-cache and calls `request_helpers`: one `render_shared_segments` task per worker slot of the
-clusters that report themselves (renders.worker_heartbeat). Whichever clusters take those tasks
+cache and calls `request_helpers`: enough `render_shared_segments` tasks that every cluster
+reporting itself (renders.worker_heartbeat) gets one. Whichever clusters take those tasks
 help: each renders, with RENDER_PARALLELISM ffmpegs like a job of its own, the segments nobody
 has claimed, and leaves when none is left. Only one helper per cluster works on a job at a
 time (the others leave at once), and none on the owner's own cluster: its cores are the
