@@ -363,6 +363,12 @@ PROXY_SHORT_SIDE = env_int("PROXY_SHORT_SIDE", 360, minimum=64)
 # The job page plays finished scenes while the rest render (an HLS stream of the segments, muxed
 # with their narration: one short ffmpeg per segment, no video encode). Off: it waits for the MP4.
 RENDER_LIVE_STREAM = env_bool("RENDER_LIVE_STREAM", True)
+# One job's segments rendered by every cluster that serves the queue (renders/fan_out.py): "auto"
+# while more than one cluster reports itself, "on", or "off". Needs RENDER_CACHE_DIR and
+# RENDER_WORK_DIR on a volume every worker mounts at the same path (docs/deployment.md).
+RENDER_FAN_OUT = env_str("RENDER_FAN_OUT", "auto")
+if RENDER_FAN_OUT not in {"auto", "on", "off"}:
+    raise ImproperlyConfigured("RENDER_FAN_OUT must be auto, on or off")
 # A running job whose heartbeat is older than this is taken for dead (renders/reaper.py). Workers
 # beat every 10 s, so anything under 20 would reap live jobs; 45 allows three missed beats and,
 # with the reaper every REAPER_EVERY_SEC, restarts a dead worker's job within about a minute.

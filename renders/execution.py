@@ -6,6 +6,7 @@ works in the same directory, so the pipeline resumes from stills, speech and cac
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bhakti.logging import job_context
-from renders import worker_shutdown
+from renders import fan_out, worker_shutdown
 from renders.cost_meter import record_actual_cost
 from renders.error_text import public_error_text
 from renders.failures import classify_failure, next_attempt_time, wait_text
@@ -312,6 +313,11 @@ class _JobReporter:
             name=f"live_{index:04d}.ts",
         )  # fmt: skip
 
+    def fan_out(self, manifest_name: str) -> None:
+        """Ask the other clusters for help with this job's segments (renders/fan_out.py)."""
+        count = fan_out.request_helpers(job_id=str(self.job.pk), manifest_name=manifest_name)
+        logger.info("render job %s: shared its segments with up to %d helpers", self.job.pk, count)
+
     def callbacks(self) -> Callbacks:
         return Callbacks(
             progress=self.progress,
@@ -320,6 +326,7 @@ class _JobReporter:
             resolve_image=self.resolve_image,
             produced=self.produced,
             live_piece=self.live_piece,
+            fan_out=self.fan_out,
         )
 
 
@@ -418,7 +425,8 @@ def _run(job: RenderJob) -> str:
         providers = configured_providers()
         for note in getattr(providers, "notes", ()):
             reporter.log("warning", note)
-        result = run_pipeline(plan, render_settings(work_dir), reporter.callbacks(), providers)
+        shared = dataclasses.replace(render_settings(work_dir), fan_out=fan_out.is_enabled())
+        result = run_pipeline(plan, shared, reporter.callbacks(), providers)
         record_actual_cost(job_id, providers, result.summary)
         reporter.progress("store", 0.0)
         started = time.monotonic()

@@ -4,6 +4,8 @@
   out of memory, machine gone, or django-q's timeout). It is queued again, due after the retry
   backoff (renders.failures), and its next attempt resumes from the work dir and the segment cache; after JOB_MAX_ATTEMPTS it fails with a clear
   error instead. A fresh heartbeat means a live worker: such a job is never touched.
+- Fan-out leftovers (renders/fan_out.py): segment claims stale for ten leases and manifests of
+  runs that died are deleted; a claim stale for less is taken over by whoever wants it next.
 - A job queued for longer than QUEUED_STALE_SEC with no task for it in the broker (the web
   process died between commit and enqueue, or someone purged the queue) is enqueued again.
 
@@ -24,6 +26,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts import audit
+from renders import fan_out
 from renders.failures import next_attempt_time, wait_text
 from renders.models import JobEvent, JobState, RenderJob
 from renders.services import enqueue_render, log_event, notify_state_change
@@ -43,6 +46,7 @@ def reap_jobs() -> dict[str, int]:
             counts["reenqueued"] += 1
     if any(counts.values()):
         logger.warning("reaper: %s", counts, extra={"reaper": counts})
+    fan_out.sweep_leftovers()
     return counts
 
 

@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from renders.pipeline import audio_track, fonts, music, subtitles, watermark
+from renders.pipeline import audio_track, fan_out, fonts, music, subtitles, watermark
 from renders.pipeline.audio import read_wav, resample, write_wav
 from renders.pipeline.context import (
     CROSSFADE_SEC,
@@ -635,24 +635,27 @@ def _run_jobs(
     narration_codec: Sequence[str],
     on_done: Callable[[SegmentJob], None] = lambda job: None,
     in_playing_order: bool = False,
+    share_from: Path | None = None,
 ) -> None:
     """Render `jobs` on `workers` threads, each driving one ffmpeg. Only this (the calling)
     thread talks to `callbacks` and calls `on_done`: is_canceled may touch the database, which
-    worker threads must not. Preconditions: video `jobs` are in playing order."""
+    worker threads must not. Preconditions: video `jobs` are in playing order. With `share_from`
+    (the job's work dir), helpers on other workers may render the video jobs too (fan_out.py)."""
     if not jobs:
+        return
+    if share_from is not None:
+        _run_shared_jobs(
+            _render_order(jobs, in_playing_order), cache, workers, callbacks, report, narration_codec, on_done,
+            share_from,
+        )  # fmt: skip
         return
     abort = threading.Event()
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="compose")
     try:
-        # The audio first (its narration is a preview the creator can hear early), then longest
-        # first: the short fades fill the gaps at the end, so the workers finish together. A live
-        # stream plays the segments in order, so then they render in order: the first scene
-        # plays as soon as it is done, and each next one is ready about as soon as it is due.
-        position = {id(job): index for index, job in enumerate(jobs)}
-        ordered = sorted(
-            jobs, key=lambda job: (job.outputs != 2, position[id(job)] if in_playing_order else -job.frames)
-        )
-        futures = {pool.submit(_render_job, job, cache, abort, narration_codec): job for job in ordered}
+        futures = {
+            pool.submit(_render_job, job, cache, abort, narration_codec): job
+            for job in _render_order(jobs, in_playing_order)
+        }
         pending: set[Future[None]] = set(futures)
         while pending:
             done, pending = wait(pending, timeout=POLL_SEC, return_when=FIRST_COMPLETED)
@@ -667,6 +670,113 @@ def _run_jobs(
         # worker sees `abort`, kills its ffmpeg within POLL_SEC and returns.
         abort.set()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _render_order(jobs: list[SegmentJob], in_playing_order: bool) -> list[SegmentJob]:
+    # The audio first (its narration is a preview the creator can hear early), then longest
+    # first: the short fades fill the gaps at the end, so the workers finish together. A live
+    # stream plays the segments in order, so then they render in order: the first scene
+    # plays as soon as it is done, and each next one is ready about as soon as it is due.
+    position = {id(job): index for index, job in enumerate(jobs)}
+    return sorted(jobs, key=lambda job: (job.outputs != 2, position[id(job)] if in_playing_order else -job.frames))
+
+
+def _in_cache(cache: SegmentCache, job: SegmentJob) -> Path | None:
+    """The job's cache entry when it (and its second output) exists; no mtime refresh."""
+    path = cache.path_for(job.key, job.suffix)
+    wanted = [path] + ([cache.path_for(job.key, "-narration" + job.suffix)] if job.outputs == 2 else [])
+    try:
+        return path if all(entry.stat().st_size > 0 for entry in wanted) else None
+    except FileNotFoundError:
+        return None
+
+
+def _run_shared_jobs(
+    ordered: list[SegmentJob],
+    cache: SegmentCache,
+    workers: int,
+    callbacks: Callbacks,
+    report: Callable[[], None],
+    narration_codec: Sequence[str],
+    on_done: Callable[[SegmentJob], None],
+    work_dir: Path,
+) -> None:
+    """_run_jobs with helpers: the video jobs go into a manifest in the shared cache, helpers are
+    asked for, and every job is rendered by whoever claims it first; returns when all are cached."""
+    holder = fan_out.holder_name()
+    shared = [
+        fan_out.SharedSegment(job.label, job.frames, job.key, job.suffix, job.args)
+        for job in ordered
+        if job.make_args is None
+    ]
+    manifest = fan_out.write_manifest(cache.root.parent, fan_out.Manifest(holder, str(work_dir), shared))
+    by_id = {id(job): job for job in ordered}
+    helped = 0
+
+    def finished(item: object, rendered_here: bool) -> None:
+        nonlocal helped
+        job = by_id[id(item)]
+        if not rendered_here:  # a helper rendered it
+            helped += 1
+            job.path, job.done_frames = cache.path_for(job.key, job.suffix), job.frames
+        on_done(job)
+
+    try:
+        callbacks.fan_out(manifest.name)
+        fan_out.render_claimed(
+            ordered,
+            key_of=lambda item: (by_id[id(item)].key, by_id[id(item)].suffix),
+            present=lambda item: _in_cache(cache, by_id[id(item)]),
+            render=lambda item, abort: _render_job(by_id[id(item)], cache, abort, narration_codec),
+            cache=cache,
+            claims=fan_out.Claims(cache.root.parent, holder),
+            threads=workers,
+            is_canceled=callbacks.is_canceled,
+            on_finished=finished,
+            report=report,
+        )
+    finally:
+        manifest.unlink(missing_ok=True)
+    callbacks.log("info", f"compose: {helped} of {len(shared)} video segments rendered by other workers")
+
+
+def help_render_segments(manifest_name: str, cache_dir: Path, threads: int, is_canceled: Callable[[], bool]) -> int:
+    """A helper's share of another worker's job: render, on `threads` threads, the manifest's
+    segments nobody has claimed, until none is left. Returns how many it rendered; 0 when the
+    manifest is gone (the job is done) or its inputs are not reachable from here. A failure
+    stops the helper only: the owner renders that segment itself."""
+    manifest = fan_out.read_manifest(cache_dir, manifest_name)
+    if manifest is None or not Path(manifest.work_dir).is_dir():
+        return 0
+    cache = SegmentCache(cache_dir)
+    jobs = [
+        SegmentJob(segment.label, segment.frames, segment.key, segment.suffix, segment.args)
+        for segment in manifest.segments
+    ]
+    by_id = {id(job): job for job in jobs}
+    rendered = 0
+
+    def finished(item: object, rendered_here: bool) -> None:
+        nonlocal rendered
+        rendered += rendered_here
+
+    try:
+        fan_out.render_claimed(
+            jobs,
+            key_of=lambda item: (by_id[id(item)].key, by_id[id(item)].suffix),
+            present=lambda item: _in_cache(cache, by_id[id(item)]),
+            render=lambda item, abort: _render_job(by_id[id(item)], cache, abort, ()),
+            cache=cache,
+            claims=fan_out.Claims(cache_dir, fan_out.holder_name()),
+            threads=threads,
+            is_canceled=is_canceled,
+            on_finished=finished,
+            until_all_present=False,
+            give_up_on_error=True,
+        )
+    except Canceled:
+        pass  # the job was canceled or finished, or this worker is stopping: its ffmpeg is stopped
+    return rendered
 
 
 def join_command(list_file: Path, audio: Path, out: Path) -> list[str]:
@@ -788,9 +898,10 @@ def _compose(
             if live is not None:
                 live.publish_ready()
 
+        share = settings.work_dir if settings.fan_out and sum(1 for job in missing if not job.make_args) > 1 else None
         _run_jobs(
             missing, cache, workers, callbacks, report, _narration_codec(plan), on_done=on_done,
-            in_playing_order=live is not None,
+            in_playing_order=live is not None, share_from=share,
         )  # fmt: skip
         rendered = time.monotonic()
         callbacks.check_canceled()

@@ -53,6 +53,8 @@ class RenderSettings:
     proxy_short_side: int = 360
     # Publish finished segments as a live stream while the rest render (renders/pipeline/live_stream.py).
     live_stream: bool = False
+    # Share the job's video segments with helpers on other workers (renders/pipeline/fan_out.py).
+    fan_out: bool = False
     # The plan's limits: parse_plan checked the narration's estimated length against them, the
     # speech step checks its real length before anything is composed.
     limits: Limits = Limits()
@@ -80,6 +82,9 @@ class Callbacks:
     produced: Callable[[str, list[Path]], None] = _ignore
     # Called, in playing order, with each piece of the live stream: (index, MPEG-TS file, seconds).
     live_piece: Callable[[int, Path, float], None] = _ignore
+    # Called once with the fan-out manifest's file name, when settings.fan_out shares segments:
+    # ask helpers to render from it (renders/pipeline/fan_out.py).
+    fan_out: Callable[[str], None] = _ignore
 
     def check_canceled(self) -> None:
         if self.is_canceled():

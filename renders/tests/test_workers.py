@@ -511,3 +511,24 @@ def test_it_stops_run_sh_on_sigint_and_sigterm_and_resumes_the_render(shared_db)
     assert sum(message.startswith("Done: ") for message in events) == 1, events
     assert not any("failed" in message for message in events), events
     assert shared_db.job_summary(job_id)["segments"]["cached"] >= 2  # both stopped runs' segments reused
+
+
+def test_it_shares_one_jobs_segments_with_a_second_cluster(shared_db):
+    # RENDER_FAN_OUT is "auto": on once both clusters have reported themselves.
+    for name in ("cluster-a", "cluster-b"):
+        shared_db.start_cluster(name, RENDER_WORKERS="1")
+    deadline = time.monotonic() + 60
+    while shared_db.rows("SELECT count(*) FROM renders_workerheartbeat") != [(2,)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    [job_id] = shared_db.create_jobs(plan(LONG_SCENES), 1)
+
+    assert shared_db.wait_until_final([job_id], timeout=240) == ["succeeded"], shared_db.log_tail()
+    events = shared_db.events(job_id)
+    [shared] = [message for message in events if "video segments rendered by other workers" in message]
+    helped, total = (int(word) for word in shared.split()[1:4:2])
+    print(shared)
+    assert total == 15 and helped >= 1, (shared, shared_db.log_tail())  # eight scenes, seven fades
+    assert sum(message.startswith("Done: ") for message in events) == 1
+    segments = shared_db.job_summary(job_id)["segments"]
+    assert (segments["rendered"], segments["cached"]) == (15, 0)  # each rendered once, by one of them
+    assert shared_db.rows("SELECT count(*) FROM django_q_task WHERE NOT success") == [(0,)]

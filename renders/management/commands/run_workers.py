@@ -30,6 +30,7 @@ from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from renders import worker_heartbeat
+from renders.fan_out import CLUSTER_ENV
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ class Command(BaseCommand):
         from django_q.cluster import Cluster
 
         become_subreaper()
+        # Inherited by the cluster's processes: a job's helpers know their own cluster (renders/fan_out.py).
+        os.environ[CLUSTER_ENV] = worker_heartbeat.worker_name()
         stop = threading.Event()  # tells the reaper thread; set by this loop, never by a handler
         cluster = Cluster(get_broker())  # installs its own handlers, replaced below
         # A plain flag: a handler that takes a lock (Event.set does) deadlocks when a second signal
