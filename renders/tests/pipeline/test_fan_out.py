@@ -44,10 +44,10 @@ def test_it_renders_the_same_bytes_when_a_helper_renders_every_video_segment(tmp
     logged: list[str] = []
     shared = inputs.compose(Callbacks(fan_out=helper, log=lambda level, message: logged.append(message)))
 
-    assert helped == [5]  # three scenes and two fades; the audio stays with the owner
+    assert helped == [3]  # a preview's three scenes (their fades ride inside them); the audio stays with the owner
     assert shared.video.read_bytes() == alone
-    assert (shared.segments_rendered, shared.segments_cached) == (5, 0)  # rendered for this job, as alone
-    assert "compose: 5 of 5 video segments rendered by other workers" in logged
+    assert (shared.segments_rendered, shared.segments_cached) == (3, 0)  # rendered for this job, as alone
+    assert "compose: 3 of 3 video segments rendered by other workers" in logged
     assert not list(fan_out.claims_dir(inputs.settings.cache_dir).iterdir())  # every claim released
     assert not list(fan_out.manifests_dir(inputs.settings.cache_dir).iterdir())  # the manifest removed
 
@@ -79,10 +79,11 @@ def test_it_renders_nothing_twice_with_a_helper_beside_the_owner(tmp_path):
     for helper in helpers:
         helper.join(timeout=30)
 
-    assert sorted(rendered) == sorted(set(rendered)) and len(rendered) == 8  # 7 video segments and the audio
-    assert result.segments_rendered == 7
+    # A preview's 4 scene segments (fades inside) and an audio piece per scene, each rendered once.
+    assert sorted(rendered) == sorted(set(rendered)) and len(rendered) == 8
+    assert result.segments_rendered == 4
     [summary] = [message for message in logged if "by other workers" in message]
-    assert summary == f"compose: {helped[0]} of 7 video segments rendered by other workers"
+    assert summary == f"compose: {helped[0]} of 4 video segments rendered by other workers"
 
 
 def test_it_takes_over_a_claim_whose_holder_is_gone_or_silent_and_leaves_a_live_one(tmp_path, monkeypatch):
