@@ -70,7 +70,7 @@ def test_it_refuses_the_development_secret_key_with_debug_off(monkeypatch, tmp_p
 
 def test_it_runs_embedded_with_no_variables(monkeypatch, tmp_path):
     values = load_settings(monkeypatch, tmp_path)
-    assert values["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert values["DATABASES"]["default"]["ENGINE"] == "bhakti.sqlite_backend"
     assert values["CACHES"]["default"]["BACKEND"].endswith("LocMemCache")
     assert values["STORAGES"]["default"]["BACKEND"].endswith("FileSystemStorage")
     assert values["SENTRY_DSN"] == "" and values["METRICS_TOKEN"] == ""
