@@ -36,8 +36,10 @@ lint: dev-deps
 hooks: dev-deps
 	$(BIN)/pre-commit install
 
+# The renderer's ratios beside their targets, then one long job on one cluster against two.
 bench: venv
 	$(BIN)/python scripts/bench_render.py
+	$(BIN)/python scripts/measure_fan_out.py
 
 # CPU per request of the status poll, the htmx progress partial and create, each beside its target.
 bench-api: venv
