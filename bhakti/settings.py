@@ -222,6 +222,9 @@ else:
             # than a status poll itself (measured: 6.8 ms a poll with a new connection, 4.2 reused).
             "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60, minimum=0),
             "CONN_HEALTH_CHECKS": True,
+            # Tests: an in-memory database, said outright: pytest-django would otherwise give the
+            # test database of an engine other than Django's own SQLite a file name per worker.
+            "TEST": {"NAME": ":memory:"},
             # WAL + IMMEDIATE transactions + a busy timeout: the web process and the
             # django-q2 cluster share this file; without these SQLite says "database is locked".
             "OPTIONS": {

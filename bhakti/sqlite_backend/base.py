@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 import time
 from typing import Any
@@ -52,7 +53,7 @@ class WriterLock:
     def acquire(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         if not self._thread_lock.acquire(timeout=max(0.0, timeout)):
-            raise sqlite_base.Database.OperationalError("database is locked")
+            raise sqlite3.OperationalError("database is locked")
         try:
             fd = self._file()
             while True:
@@ -62,7 +63,7 @@ class WriterLock:
                 except BlockingIOError:
                     pass
                 if time.monotonic() >= deadline:
-                    raise sqlite_base.Database.OperationalError("database is locked")
+                    raise sqlite3.OperationalError("database is locked")
                 # Another process is writing. A blocking flock could not give up on time (no
                 # SIGALRM in threads); tries every half millisecond are as prompt, at the cost of
                 # a syscall each.
@@ -137,7 +138,8 @@ class DatabaseWrapper(sqlite_base.DatabaseWrapper):
         lock = self._writer_lock()
         if lock is None or self._holds_turn:
             return
-        lock.acquire(float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5)))
+        with self.wrap_database_errors:  # as Django's OperationalError, like SQLite's own refusal
+            lock.acquire(float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5)))
         self._holds_turn = True
 
     def _end_turn(self) -> None:
@@ -158,14 +160,14 @@ class DatabaseWrapper(sqlite_base.DatabaseWrapper):
     def _start_transaction_under_autocommit(self) -> None:
         self._take_turn()
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private in Django, absent from its stubs
         except BaseException:
             self._end_turn()
             raise
 
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]  # private in Django, absent from its stubs
         finally:
             # A failed COMMIT leaves the transaction open: Django rolls it back next (which ends
             # the turn); a COMMIT that succeeded ends it here.
@@ -174,12 +176,12 @@ class DatabaseWrapper(sqlite_base.DatabaseWrapper):
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]  # private in Django, absent from its stubs
         finally:
             self._end_turn()
 
     def _close(self) -> None:
         try:
-            super()._close()
+            super()._close()  # type: ignore[misc]  # private in Django, absent from its stubs
         finally:
             self._end_turn()
