@@ -73,13 +73,24 @@ class WriterLock:
             raise
 
     def release(self) -> None:
-        if self._fd is not None:
+        if self._fd is not None and self._pid == os.getpid():
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._thread_lock.release()
 
 
 _LOCKS: dict[str, WriterLock] = {}
 _LOCKS_GUARD = threading.Lock()
+
+
+def _forget_locks_in_child() -> None:
+    """A forked child (django-q2's workers) starts with locks of its own: a thread lock copied
+    while another thread of the parent held it would stay held in the child for ever, and the
+    parent's open lock file is the parent's turn, not the child's."""
+    global _LOCKS, _LOCKS_GUARD
+    _LOCKS, _LOCKS_GUARD = {}, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_locks_in_child)
 
 
 def writer_lock(database: str) -> WriterLock:
@@ -147,7 +158,10 @@ class DatabaseWrapper(sqlite_base.DatabaseWrapper):
             self._holds_turn = False
             lock = self._writer_lock()
             if lock is not None:
-                lock.release()
+                try:
+                    lock.release()
+                except RuntimeError:
+                    pass  # a connection carried over a fork: its turn was the parent's, and the lock is new
 
     def writing(self) -> _Turn:
         return _Turn(self)

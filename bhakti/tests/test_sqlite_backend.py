@@ -3,6 +3,7 @@ COMMIT, ROLLBACK, a failed statement and a closed connection; other processes wa
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -139,3 +140,37 @@ def test_a_writer_gives_up_after_the_timeout_while_another_process_holds_the_tur
         holder.kill()
         holder.wait()
     assert _lock_is_free(database)  # the kernel let go when that process died
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of fork:DeprecationWarning")
+def test_a_forked_child_gets_its_turn_once_the_parent_lets_go(database, tmp_path):
+    # django-q2 forks its workers; a thread of the parent may hold the turn at that moment.
+    lock = writer_lock(str(database))
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        lock.acquire(2)
+        held.set()
+        release.wait(10)
+        lock.release()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(5)
+    released_mark = tmp_path / "released"
+    pid = os.fork()
+    if pid == 0:  # the child: wait for the parent's release, then take a turn of its own
+        code = 1
+        try:
+            deadline = time.monotonic() + 10
+            while not released_mark.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            writer_lock(str(database)).acquire(2)
+            code = 0
+        finally:
+            os._exit(code)
+    release.set()
+    holder.join(5)
+    released_mark.touch()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0  # it got the turn: nothing held over from the parent
