@@ -55,7 +55,14 @@ from renders.pipeline.context import (
     RenderError,
     RenderSettings,
 )
-from renders.pipeline.ffmpeg import POLL_SEC, encoder_args, escape_filter_value, pick_encoder, run_ffmpeg
+from renders.pipeline.ffmpeg import (
+    POLL_SEC,
+    concat_list_line,
+    encoder_args,
+    escape_filter_value,
+    pick_encoder,
+    run_ffmpeg,
+)
 from renders.pipeline.illustrator.styles import frame_decoration
 from renders.pipeline.ken_burns import Motion, motion_filters, motion_for_scene
 from renders.pipeline.live_stream import LiveStream
@@ -796,10 +803,6 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(partial, path)
 
 
-def _concat_line(path: Path) -> str:
-    return "file '" + str(path).replace("'", "'\\''") + "'"
-
-
 def compose_video(
     plan: Plan,
     scene_images: list[Path],
@@ -1134,7 +1137,7 @@ def _join_segments(
     ADTS track (removed when joined)."""
     work = settings.work_dir / "compose"
     list_file = work / "segments.txt"
-    _write_atomically(list_file, "".join(_concat_line(job.path) + "\n" for job in video_jobs if job.path).encode())
+    _write_atomically(list_file, "".join(concat_list_line(job.path) + "\n" for job in video_jobs if job.path).encode())
     video = settings.work_dir / "video.mp4"
     partial = work / f"video.{run_tag}.partial.mp4"
     try:

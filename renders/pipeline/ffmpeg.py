@@ -284,3 +284,8 @@ def escape_filter_value(value: str) -> str:
     for char in "\\'[],;":
         value = value.replace(char, "\\" + char)
     return value
+
+
+def concat_list_line(path: Path) -> str:
+    """One entry of a concat demuxer list file, the path quoted as ffmpeg-formats(1) says."""
+    return "file '" + str(path).replace("'", "'\\''") + "'"

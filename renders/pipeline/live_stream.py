@@ -23,7 +23,7 @@ from pathlib import Path
 
 from renders.pipeline.audio_track import span_digest
 from renders.pipeline.context import SAMPLE_RATE, Canceled
-from renders.pipeline.ffmpeg import run_ffmpeg
+from renders.pipeline.ffmpeg import concat_list_line, run_ffmpeg
 from renders.pipeline.segment_cache import SegmentCache, content_key
 
 # Bump when the muxing recipe changes without showing up in a piece's key.
@@ -170,7 +170,7 @@ class LiveStream:
         temporary = self.cache.temporary_path(key, SUFFIX)
         listing = temporary.with_suffix(".txt")
         try:
-            listing.write_text("".join(_concat_line(video) + "\n" for video in videos))
+            listing.write_text("".join(concat_list_line(video) + "\n" for video in videos))
             run_ffmpeg(
                 live_piece_args(
                     video_list=listing,
@@ -189,10 +189,6 @@ class LiveStream:
         finally:
             temporary.unlink(missing_ok=True)
             listing.unlink(missing_ok=True)
-
-
-def _concat_line(path: Path) -> str:
-    return "file '" + str(path).replace("'", "'\\''") + "'"
 
 
 def live_piece_args(
