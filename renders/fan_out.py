@@ -27,7 +27,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import close_old_connections
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from renders import worker_shutdown
@@ -117,7 +117,7 @@ def _job_wants_help(job_id: str) -> bool:
     """The job is neither final nor canceled (a job queued again after its owner died still is:
     what a helper renders now, its next attempt reuses)."""
     return RenderJob.objects.filter(
-        Q(state=JobState.RUNNING) | Q(state=JobState.QUEUED), pk=job_id, cancel_requested=False
+        pk=job_id, state__in=(JobState.RUNNING, JobState.QUEUED), cancel_requested=False
     ).exists()
 
 

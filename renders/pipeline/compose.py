@@ -698,6 +698,10 @@ def _in_cache(cache: SegmentCache, job: SegmentJob) -> Path | None:
         return None
 
 
+def _cache_entry(job: SegmentJob) -> tuple[str, str]:
+    return job.key, job.suffix
+
+
 def _run_shared_jobs(
     ordered: list[SegmentJob],
     cache: SegmentCache,
@@ -717,12 +721,10 @@ def _run_shared_jobs(
         if job.make_args is None
     ]
     manifest = fan_out.write_manifest(cache.root.parent, fan_out.Manifest(holder, str(work_dir), shared))
-    by_id = {id(job): job for job in ordered}
     helped = 0
 
-    def finished(item: object, rendered_here: bool) -> None:
+    def finished(job: SegmentJob, rendered_here: bool) -> None:
         nonlocal helped
-        job = by_id[id(item)]
         if not rendered_here:  # a helper rendered it
             helped += 1
             job.path, job.done_frames = cache.path_for(job.key, job.suffix), job.frames
@@ -732,10 +734,9 @@ def _run_shared_jobs(
         callbacks.fan_out(manifest.name)
         fan_out.render_claimed(
             ordered,
-            key_of=lambda item: (by_id[id(item)].key, by_id[id(item)].suffix),
-            present=lambda item: _in_cache(cache, by_id[id(item)]),
-            render=lambda item, abort: _render_job(by_id[id(item)], cache, abort, narration_codec),
-            cache=cache,
+            key_of=_cache_entry,
+            present=lambda job: _in_cache(cache, job),
+            render=lambda job, abort: _render_job(job, cache, abort, narration_codec),
             claims=fan_out.Claims(cache.root.parent, holder),
             threads=workers,
             is_canceled=callbacks.is_canceled,
@@ -760,20 +761,18 @@ def help_render_segments(manifest_name: str, cache_dir: Path, threads: int, is_c
         SegmentJob(segment.label, segment.frames, segment.key, segment.suffix, segment.args)
         for segment in manifest.segments
     ]
-    by_id = {id(job): job for job in jobs}
     rendered = 0
 
-    def finished(item: object, rendered_here: bool) -> None:
+    def finished(job: SegmentJob, rendered_here: bool) -> None:
         nonlocal rendered
         rendered += rendered_here
 
     try:
         fan_out.render_claimed(
             jobs,
-            key_of=lambda item: (by_id[id(item)].key, by_id[id(item)].suffix),
-            present=lambda item: _in_cache(cache, by_id[id(item)]),
-            render=lambda item, abort: _render_job(by_id[id(item)], cache, abort, ()),
-            cache=cache,
+            key_of=_cache_entry,
+            present=lambda job: _in_cache(cache, job),
+            render=lambda job, abort: _render_job(job, cache, abort, ()),
             claims=fan_out.Claims(cache_dir, fan_out.holder_name()),
             threads=threads,
             is_canceled=is_canceled,

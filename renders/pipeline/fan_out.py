@@ -34,15 +34,16 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from renders.pipeline.context import Canceled
-from renders.pipeline.segment_cache import SegmentCache
 
 CLAIM_LEASE_SEC = 20.0
 CLAIM_REFRESH_SEC = 4.0
 # How often a worker with nothing to claim looks again for segments others finished or dropped.
 WAIT_POLL_SEC = 0.25
 FAN_OUT_DIR = "fan-out"
+Item = TypeVar("Item")  # a segment to render: the owner's SegmentJob, a helper's too
 
 
 def holder_name() -> str:
@@ -240,20 +241,19 @@ def sweep(cache_dir: Path, *, manifest_max_age_sec: float) -> int:
     return deleted
 
 
-class _Board:
+class _Board(Generic[Item]):
     """Which of the run's segments are done, being rendered here, or still to take (under a lock)."""
 
-    def __init__(self, items: Sequence[object], key_of: Callable[[object], tuple[str, str]], cache: SegmentCache,
-                 claims: Claims, present: Callable[[object], Path | None]) -> None:  # fmt: skip
+    def __init__(self, items: Sequence[Item], key_of: Callable[[Item], tuple[str, str]], claims: Claims,
+                 present: Callable[[Item], Path | None]) -> None:  # fmt: skip
         self.pending = list(items)
         self.key_of = key_of
-        self.cache = cache
         self.claims = claims
         self.present = present
         self.lock = threading.Lock()
-        self.finished: queue.SimpleQueue[tuple[object, bool]] = queue.SimpleQueue()  # (item, rendered here)
+        self.finished: queue.SimpleQueue[tuple[Item, bool]] = queue.SimpleQueue()  # (item, rendered here)
 
-    def take(self) -> object | None:
+    def take(self) -> Item | None:
         """The next item this worker should render, claimed; None when none is free now."""
         with self.lock:
             for item in list(self.pending):
@@ -272,7 +272,7 @@ class _Board:
                     return item
             return None
 
-    def put_back(self, item: object) -> None:
+    def put_back(self, item: Item) -> None:
         with self.lock:
             self.pending.insert(0, item)
 
@@ -282,16 +282,15 @@ class _Board:
 
 
 def render_claimed(
-    items: Sequence[object],
+    items: Sequence[Item],
     *,
-    key_of: Callable[[object], tuple[str, str]],
-    present: Callable[[object], Path | None],
-    render: Callable[[object, threading.Event], None],
-    cache: SegmentCache,
+    key_of: Callable[[Item], tuple[str, str]],
+    present: Callable[[Item], Path | None],
+    render: Callable[[Item, threading.Event], None],
     claims: Claims,
     threads: int,
     is_canceled: Callable[[], bool],
-    on_finished: Callable[[object, bool], None] = lambda item, rendered_here: None,
+    on_finished: Callable[[Item, bool], None] = lambda item, rendered_here: None,
     report: Callable[[], None] = lambda: None,
     until_all_present: bool = True,
     give_up_on_error: bool = False,
@@ -307,7 +306,7 @@ def render_claimed(
     """
     if not items:
         return
-    board = _Board(items, key_of, cache, claims, present)
+    board = _Board(items, key_of, claims, present)
     abort = threading.Event()
     errors: queue.SimpleQueue[BaseException] = queue.SimpleQueue()
 
