@@ -57,41 +57,38 @@ fi
 run_pass() {
     local pass_name="$1" kind="$2" python="$3"
     shift 4
+    local main_rc side_rc=5 # 5: pytest's "collected nothing", as when no side run is made
     if [ "${TEST_SIDE_PROCESSES:-1}" = "0" ]; then
         "$python" -m pytest -n "${TEST_WORKERS:-2}" -q "$@"
-        local rc=$?
-        if [ "$rc" -eq 5 ]; then
-            if [ "$kind" = "subset" ]; then echo "== nothing left for the $pass_name"; return 0; fi
-            echo "pytest collected no tests" >&2
-            return 1
-        fi
-        return "$rc"
+        main_rc=$?
+    else
+        local side_log side_started=$SECONDS side_pid
+        side_log=$(mktemp)
+        (
+            # Their own Redis databases and PostgreSQL test databases (pytest-django names them
+            # test_<name>_gw<N>, the same names the other workers use).
+            export BHAKTI_TEST_REDIS_OFFSET="${TEST_WORKERS:-2}"
+            if [ -n "${DATABASE_URL:-}" ]; then export DATABASE_URL="${DATABASE_URL}_side"; fi
+            "$python" -m pytest -n "${TEST_SIDE_WORKERS:-3}" -q -p no:cacheprovider -m processes "$@"
+            echo "rc=$?"
+        ) > "$side_log" 2>&1 &
+        side_pid=$!
+        "$python" -m pytest -n "${TEST_WORKERS:-2}" -q -m "not processes" "$@"
+        main_rc=$?
+        wait "$side_pid"
+        side_rc=$(sed -n 's/^rc=//p' "$side_log" | tail -1)
+        side_rc=${side_rc:-1}
+        echo "== the $pass_name's \`processes\` tests, run beside it (done $((SECONDS - side_started)) s after the pass began):"
+        grep -v '^rc=' "$side_log" | tail -n 60
+        rm -f "$side_log"
     fi
-    local side_log side_started=$SECONDS side_pid main_rc side_rc
-    side_log=$(mktemp)
-    (
-        # Their own Redis databases and PostgreSQL test databases (pytest-django names them
-        # test_<name>_gw<N>, the same names the other workers use).
-        export BHAKTI_TEST_REDIS_OFFSET="${TEST_WORKERS:-2}"
-        if [ -n "${DATABASE_URL:-}" ]; then export DATABASE_URL="${DATABASE_URL}_side"; fi
-        "$python" -m pytest -n "${TEST_SIDE_WORKERS:-3}" -q -p no:cacheprovider -m processes "$@"
-        echo "rc=$?"
-    ) > "$side_log" 2>&1 &
-    side_pid=$!
-    "$python" -m pytest -n "${TEST_WORKERS:-2}" -q -m "not processes" "$@"
-    main_rc=$?
-    wait "$side_pid"
-    side_rc=$(sed -n 's/^rc=//p' "$side_log" | tail -1)
-    echo "== the $pass_name's \`processes\` tests, run beside it (done $((SECONDS - side_started)) s after the pass began):"
-    grep -v '^rc=' "$side_log" | tail -n 60
-    rm -f "$side_log"
-    if [ "$main_rc" -eq 5 ] && [ "${side_rc:-1}" -eq 5 ]; then
+    if [ "$main_rc" -eq 5 ] && [ "$side_rc" -eq 5 ]; then
         if [ "$kind" = "subset" ]; then echo "== nothing left for the $pass_name"; return 0; fi
         echo "pytest collected no tests" >&2
         return 1
     fi
     if [ "$main_rc" -ne 0 ] && [ "$main_rc" -ne 5 ]; then return "$main_rc"; fi
-    if [ "${side_rc:-1}" -ne 0 ] && [ "${side_rc:-1}" -ne 5 ]; then return "${side_rc:-1}"; fi
+    if [ "$side_rc" -ne 0 ] && [ "$side_rc" -ne 5 ]; then return "$side_rc"; fi
     return 0
 }
 
