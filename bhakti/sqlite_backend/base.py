@@ -27,6 +27,8 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db.backends.sqlite3 import base as sqlite_base
@@ -102,7 +104,7 @@ def writer_lock(database: str) -> WriterLock:
 
 
 def _is_write(query: str) -> bool:
-    return query.lstrip()[:7].upper().startswith(WRITE_VERBS)
+    return query[:16].lstrip().upper().startswith(WRITE_VERBS)  # the head only: reads pass by here too
 
 
 class CursorWrapper(sqlite_base.SQLiteCursorWrapper):
@@ -122,17 +124,6 @@ class CursorWrapper(sqlite_base.SQLiteCursorWrapper):
             return super().executemany(query, param_list)
         with self.wrapper.writing():
             return super().executemany(query, param_list)
-
-
-class _Turn:
-    def __init__(self, wrapper: DatabaseWrapper):
-        self.wrapper = wrapper
-
-    def __enter__(self) -> None:
-        self.wrapper._take_turn()
-
-    def __exit__(self, *exc: object) -> None:
-        self.wrapper._end_turn()
 
 
 class DatabaseWrapper(sqlite_base.DatabaseWrapper):
@@ -163,8 +154,13 @@ class DatabaseWrapper(sqlite_base.DatabaseWrapper):
                 except RuntimeError:
                     pass  # a connection carried over a fork: its turn was the parent's, and the lock is new
 
-    def writing(self) -> _Turn:
-        return _Turn(self)
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        self._take_turn()
+        try:
+            yield
+        finally:
+            self._end_turn()
 
     def create_cursor(self, name: str | None = None) -> Any:
         cursor = self.connection.cursor(factory=CursorWrapper)
