@@ -4,22 +4,23 @@ The timeline is counted in frames. Scene i lasts exactly narration.scenes[i].dur
 (already a whole number of frames); the crossfade between scenes i and i+1 sits *inside* that
 timeline, half in each scene, so the video is exactly as long as the narration.
 
-    scene 0 middle | fade 0→1 | scene 1 middle | fade 1→2 | scene 2 middle
+    scene 0 | fade 0→1 + scene 1 | fade 1→2 + scene 2
 
 Each piece is its own H.264 segment, rendered by its own ffmpeg with identical encoder settings
 (closed GOP, same SPS/PPS, same timescale), so the concat demuxer joins them by stream copy.
+Each crossfade opens the (first) segment of the scene after it (INLINE_FADES), so there is one
+ffmpeg per scene chunk and none per fade.
 A scene's Ken Burns motion is a function of its position in the scene's *visible span* (its
 frames plus both half-fades), so the fade segments continue the same motion. A scene with a
 stock clip shows the clip instead (looped, cover-cropped, at the plan's fps): frame n of its
 visible span is clip frame n, so its chunks and fades line up just as seamlessly. Every segment
-is cached by a hash of its inputs: an edited scene re-renders itself and its two fades only (in
-a proxy: itself and the scene after it, whose segment opens with the fade out of it).
+is cached by a hash of its inputs: an edited scene re-renders itself, and the first segment of
+the scene after it only when what changed shows in the fade out of it (its picture, a cue).
 A final splits each scene's own frames into chunks of CHUNK_SEC so several cores share a long
 scene; a proxy renders each scene whole, since at preview size the set-up of an ffmpeg (process,
 libass, x264) costs as much as a few seconds of frames. A proxy is built for its size from the
-start: its stills are painted at the preview's oversampled size (images.py), move in yuv420p, and
-each crossfade opens the scene segment after it instead of being a segment of its own, so a
-preview is one ffmpeg per scene.
+start: its stills are painted at the preview's oversampled size (images.py) and move in yuv420p,
+so a preview is one ffmpeg per scene.
 Audio (narration placed at scene starts, music bed ducked under it) is mixed and encoded per
 scene, cached like the segments, and spliced from the pieces' AAC packets (audio_track.py): an
 edit mixes only the scenes it changed, and the join stream-copies the spliced track.
@@ -82,12 +83,14 @@ CHUNK_SEC = 3.0
 # while every extra segment costs an ffmpeg start, a libass and x264 set-up (measured on the
 # Prahlad preview: 49 chunks of ~0.6 s wall, a third of it start-up).
 PROXY_CHUNK_SEC: float | None = None
-# A proxy's crossfades ride inside the scene segment after them: one ffmpeg per scene instead of
-# one per scene and one per fade (measured on the bench's 10-scene preview: each 15-frame fade
+# Crossfades ride inside the (first) segment of the scene after them: one ffmpeg per scene chunk
+# instead of one more per fade. Measured on the bench's 10-scene preview: each 15-frame fade
 # segment cost ~0.13 s of CPU, nearly all of it the start of an ffmpeg with two stills, libass
-# and x264; inside the next scene it costs its frames only). An edit then re-renders the
-# edited scene and the scene after it (which holds the fade out of the edited one).
-PROXY_INLINE_FADES = True
+# and x264. In a 1080p final a fade segment cost ~0.85 s of CPU for 15 frames (two stills
+# decoded and prepared, libass, x264 set up and its first frame an IDR); inside the next scene
+# it costs its frames only. An edit then re-renders the edited scene and the first chunk of the
+# scene after it when that chunk shows something that changed (its picture fading out, a cue).
+INLINE_FADES = True
 # Bump when the proxy's own picture path (inline fades, yuv420p motion) changes its pixels.
 PREVIEW_VERSION = "1"
 # The proxy's AAC: ffmpeg's default "twoloop" coder spends ~30 ms per second of audio on this
@@ -240,11 +243,15 @@ def _still_prep(fps: int, frames: int, once: str, pixel_format: str = "yuv444p")
     # The still becomes bt709 limited-range yuv444p once (plus the motion's one-off filters),
     # then is repeated: the per-frame work is only the motion's own. yuv444p lets crop offsets
     # be odd (exact=1) without shifting chroma by half a pixel; a preview uses yuv420p.
-    return (
-        f"scale=out_color_matrix=bt709:out_range=tv,format={pixel_format},"
-        + (f"{once}," if once else "")
-        + f"loop=loop={frames - 1}:size=1:start=0,settb=1/{fps},setpts=N"
-    )
+    return f"{_still_once(once, pixel_format)},{_still_repeat(fps, frames)}"
+
+
+def _still_once(once: str, pixel_format: str) -> str:
+    return f"scale=out_color_matrix=bt709:out_range=tv,format={pixel_format}" + (f",{once}" if once else "")
+
+
+def _still_repeat(fps: int, frames: int) -> str:
+    return f"loop=loop={frames - 1}:size=1:start=0,settb=1/{fps},setpts=N"
 
 
 def _clip_prep(ctx: _Context, offset: int, frames: int) -> str:
@@ -294,6 +301,24 @@ class _Picture:
             scale_flags=SCALE_FLAGS,
         )  # fmt: skip
         return f"{_still_prep(ctx.fps, frames, kb.once, pixel_format or ctx.pixel_format)},{kb.per_frame}"
+
+    def split_chains(self, ctx: _Context, span: int, parts: Sequence[tuple[int, int]], labels: Sequence[str]) -> str:
+        """Filters making several runs of this still's frames, each (offset, frames) into the
+        visible span, from one reading of the still: decoded and prepared once, then split.
+        Each run's chain starts at input label `<label>_in` and ends at output label `<label>`."""
+        moves = [
+            motion_filters(
+                self.motion, self.size, ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS
+            )
+            for offset, _ in parts
+        ]
+        head = f"{_still_once(moves[0].once, ctx.pixel_format)},split={len(parts)}"
+        head += "".join(f"[{label}_in]" for label in labels)
+        runs = [
+            f"[{label}_in]{_still_repeat(ctx.fps, frames)},{move.per_frame}[{label}]"
+            for label, (_, frames), move in zip(labels, parts, moves, strict=True)
+        ]
+        return ";".join([head, *runs])
 
 
 def _overlays(ctx: _Context, ass: Path | None, mark_input: int) -> str:
@@ -369,7 +394,7 @@ def _scene_jobs(
             graph, args, fade_key = _inline_fade(
                 ctx, pictures[index - 1], picture, timeline, first, frames, fade_frames
             )
-            graph += f",{_overlays(ctx, ass, 3)}[v]"
+            graph += f",{_overlays(ctx, ass, args.count('-i'))}[v]"
         else:
             graph = f"[0:v]{picture.chain(ctx, offset, span, frames)},{_overlays(ctx, ass, 1)}[v]"
             args = picture.input_args(ctx.fps)
@@ -393,27 +418,32 @@ def _inline_fade(
     ctx: _Context, before: _Picture, after: _Picture, timeline: Timeline, first: int, frames: int, fade: int
 ) -> tuple[str, list[str], dict[str, object]]:
     """A segment of `frames` frames from global frame `first` that opens with the `fade`-frame
-    crossfade from `before` into `after`: its filter graph up to the overlays (whose input is 3),
-    its three inputs and what of the outgoing scene shapes its key.
+    crossfade from `before` into `after`: its filter graph up to the overlays (whose input
+    follows the graph's inputs), those inputs and what of the outgoing scene shapes its key.
 
     Only the fade's frames pass through xfade, in yuv444p (the only kind of YUV it takes: fed
     yuv420p, ffmpeg converts every frame there and back); the scene's own frames follow by
-    concat, untouched, from a second reading of its still.
+    concat, untouched. A final's still (prepared in yuv444p for both) is read once and split;
+    a preview's (yuv420p for its own frames) and a clip are read twice.
     """
-    chains, args = [], []
-    for side, picture in enumerate((before, after)):
-        visible_first, visible_end = timeline.visible_range(picture.index)
-        chains.append(
-            f"[{side}:v]{picture.chain(ctx, first - visible_first, visible_end - visible_first, fade, 'yuv444p')}[s{side}]"
-        )
-        args += picture.input_args(ctx.fps)
+    visible_first, visible_end = timeline.visible_range(before.index)
+    fading_out = before.chain(ctx, first - visible_first, visible_end - visible_first, fade, "yuv444p")
+    chains, args = [f"[0:v]{fading_out}[s0]"], before.input_args(ctx.fps)
     visible_first, visible_end = timeline.visible_range(after.index)
-    own = after.chain(ctx, first + fade - visible_first, visible_end - visible_first, frames - fade)
+    span, offset = visible_end - visible_first, first - visible_first
     args += after.input_args(ctx.fps)
+    if after.is_clip or ctx.pixel_format != "yuv444p":
+        chains.append(f"[1:v]{after.chain(ctx, offset, span, fade, 'yuv444p')}[s1]")
+        chains.append(f"[2:v]{after.chain(ctx, offset + fade, span, frames - fade)},format=yuv420p[own]")
+        args += after.input_args(ctx.fps)
+    else:
+        parts = [(offset, fade), (offset + fade, frames - fade)]
+        chains.append(f"[1:v]{after.split_chains(ctx, span, parts, ['s1', 'moving'])}")
+        chains.append("[moving]format=yuv420p[own]")
     graph = (
         ";".join(chains)
         + f";[s0][s1]xfade=transition=fade:duration={fade / ctx.fps:.6f}:offset=0,format=yuv420p[fade];"
-        f"[2:v]{own}[own];[fade][own]concat=n=2:v=1:a=0"
+        "[fade][own]concat=n=2:v=1:a=0"
     )
     visible_first, visible_end = timeline.visible_range(before.index)
     key = {**before.source_key(visible_end - visible_first), "offset": first - visible_first, "frames": fade}
@@ -963,7 +993,7 @@ def _encoding_context(
         font_digest=file_digest(fonts.devanagari_font()), subs_dir=subs_dir, mark=mark, mark_xy=mark_xy,
         mark_digest=file_digest(mark) if mark else "", captions=plan.captions,
         chunk_sec=PROXY_CHUNK_SEC if plan.mode == "proxy" else CHUNK_SEC, preview=plan.mode == "proxy",
-        inline_fades=PROXY_INLINE_FADES and plan.mode == "proxy",
+        inline_fades=INLINE_FADES,
     )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import time
 from pathlib import Path
 
@@ -302,7 +303,7 @@ def test_it_joins_segments_by_stream_copy(tmp_path):
     ids=["proxy", "fade-segments"],
 )
 def test_it_rerenders_only_the_edited_scene_and_its_fades(tmp_path, monkeypatch, inline_fades, counts):
-    monkeypatch.setattr(compose, "PROXY_INLINE_FADES", inline_fades)
+    monkeypatch.setattr(compose, "INLINE_FADES", inline_fades)
     inputs = Inputs(tmp_path, [1.0, 1.0, 1.0])
     first = inputs.compose()
     assert (first.segments_rendered, first.segments_cached) == counts["first"]
@@ -528,8 +529,8 @@ def test_only_a_proxy_uses_whole_scenes_and_the_fast_aac_coder(tmp_path):
         )
 
     assert context(inputs.plan).chunk_sec is None and context(final).chunk_sec == compose.CHUNK_SEC
-    assert context(inputs.plan).inline_fades and context(inputs.plan).preview
-    assert not context(final).inline_fades and not context(final).preview
+    assert context(inputs.plan).preview and not context(final).preview
+    assert context(inputs.plan).inline_fades and context(final).inline_fades
     assert "-aac_coder" in compose._narration_codec(inputs.plan)
     assert compose._narration_codec(final) == ["-c:a", "aac", "-b:a", "128k"]
     assert "-aac_coder" in compose._mixed_codec(inputs.plan)
@@ -558,22 +559,34 @@ def test_a_proxy_plans_one_segment_per_scene_with_only_the_fades_frames_through_
     assert sum(job.frames for job in proxy) == build_timeline(inputs.durations, FPS).total_frames
     first, second = proxy[0].args, proxy[1].args
     assert "xfade" not in first[first.index("-filter_complex") + 1]
-    graph = second[second.index("-filter_complex") + 1]
+    chains = _chains_by_output(second[second.index("-filter_complex") + 1])
     # The outgoing and incoming stills for the 15 fade frames (yuv444p, xfade's own format), then
     # the incoming still again for the scene's own frames, moved in yuv420p and joined by concat.
     assert second.count("-i") == 4 and second.count(str(inputs.images[1])) == 2  # + the overlay
-    heads, own = graph.split("[fade];")
-    assert heads.count("loop=loop=14:") == 2 and heads.count("format=yuv444p") == 2 and "xfade" in heads
-    assert "format=yuv420p" in own.split("[own]")[0] and "concat=n=2:v=1:a=0" in own
+    for side in ("s0", "s1"):
+        assert "loop=loop=14:" in chains[side] and "format=yuv444p" in chains[side]
+    assert "xfade" in chains["fade"] and "format=yuv444p" not in chains["own"] and "loop=loop=89:" in chains["own"]
+    assert "concat=n=2:v=1:a=0" in chains["base"]
 
     final = _planned_video_jobs(inputs, dataclasses.replace(inputs.plan, mode="final"), work)
-    # A final: 3-second chunks and a segment per fade, its stills moved in yuv444p, no concat.
-    assert [job.label for job in final] == [
-        "scene 1 part 1", "scene 1 part 2", "fade 1→2", "scene 2", "fade 2→3", "scene 3",
-    ]  # fmt: skip
+    # A final: 3-second chunks, each fade inside the first chunk of the scene after it.
+    assert [job.label for job in final] == ["scene 1 part 1", "scene 1 part 2", "scene 2", "scene 3"]
+    assert sum(job.frames for job in final) == build_timeline(inputs.durations, FPS).total_frames
     for job in final:
         graph = job.args[job.args.index("-filter_complex") + 1]
-        assert "concat" not in graph and "format=yuv444p" in graph and "format=yuv420p,loop" not in graph
+        assert "format=yuv444p" in graph and "format=yuv420p,loop" not in graph
+        assert ("xfade" in graph) == (job.label in ("scene 2", "scene 3"))
+    # The incoming still is read once and split between the fade and the scene's own frames.
+    opening = final[2].args
+    chains = _chains_by_output(opening[opening.index("-filter_complex") + 1])
+    assert opening.count("-i") == 3 and opening.count(str(inputs.images[1])) == 1  # + the overlay
+    assert "split=2" in chains["moving_in"] and "loop=loop=14:" in chains["s1"] and "loop=loop=14:" in chains["s0"]
+    assert "concat=n=2:v=1:a=0" in chains["base"]
+
+
+def _chains_by_output(graph: str) -> dict[str, str]:
+    """A filter graph's chains by the label each ends with."""
+    return {match.group(1): chain for chain in graph.split(";") if (match := re.search(r"\[([^\]:]+)\]$", chain))}
 
 
 def test_a_proxy_keys_its_segments_apart_from_a_finals_path(tmp_path, monkeypatch):
@@ -593,24 +606,31 @@ def test_a_proxy_keys_its_segments_apart_from_a_finals_path(tmp_path, monkeypatc
 
 
 def _grey_frames(video: Path, size: tuple[int, int]) -> np.ndarray:
+    """The video's frames as grey levels, scaled to `size`."""
     import subprocess
 
     raw = subprocess.run(
-        [ffmpeg_exe(), "-loglevel", "error", "-i", str(video), "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+        [
+            ffmpeg_exe(), "-loglevel", "error", "-i", str(video), "-vf", f"scale={size[0]}:{size[1]}:flags=area",
+            "-f", "rawvideo", "-pix_fmt", "gray", "-",
+        ],
         capture_output=True, check=True,
     ).stdout  # fmt: skip
     return np.frombuffer(raw, np.uint8).reshape(-1, size[1], size[0]).astype(np.int16)
 
 
-def test_an_inline_crossfade_shows_the_frames_a_fade_segment_shows(tmp_path, monkeypatch):
-    """The proxy's fade inside the next scene's segment blends the same two moving pictures over
-    the same frames as a fade segment of its own, and the scene then continues seamlessly."""
+@pytest.mark.parametrize("mode", ["proxy", "final"])
+def test_an_inline_crossfade_shows_the_frames_a_fade_segment_shows(tmp_path, monkeypatch, mode):
+    """A fade inside the next scene's segment blends the same two moving pictures over the same
+    frames as a fade segment of its own, and the scene then continues seamlessly: in a proxy
+    (the still read twice) and in a final (the still read once and split, moving in yuv444p)."""
     videos = {}
     for inline in (True, False):
-        monkeypatch.setattr(compose, "PROXY_INLINE_FADES", inline)
+        monkeypatch.setattr(compose, "INLINE_FADES", inline)
         inputs = Inputs(tmp_path / str(inline), [1.0, 1.0], watermark="none")
+        inputs.plan = dataclasses.replace(inputs.plan, mode=mode, resolution="720p")
         inputs.cues = [[], []]
-        videos[inline] = _grey_frames(inputs.compose().video, inputs.plan.frame_size(144))
+        videos[inline] = _grey_frames(inputs.compose().video, (256, 144))
     inline, apart = videos[True], videos[False]
     assert inline.shape == apart.shape == (60, 144, 256)
     # Frames 22..36 are the fade (8 of scene 1, 7 of scene 2). Both paths agree frame by frame

@@ -54,7 +54,7 @@ def _compose_live(inputs: Inputs) -> tuple[list[tuple[int, Path, float]], list[s
 def test_it_publishes_one_piece_per_segment_in_playing_order_with_its_narration(tmp_path, monkeypatch, inline_fades):
     # A proxy renders the fade inside the second scene's segment; a final (its layout here at
     # proxy size) renders it as a segment of its own, which rides in the piece after it.
-    monkeypatch.setattr(compose, "PROXY_INLINE_FADES", inline_fades)
+    monkeypatch.setattr(compose, "INLINE_FADES", inline_fades)
     inputs = Inputs(tmp_path, [1.0, 1.2])
     pieces, order = _compose_live(inputs)
 
