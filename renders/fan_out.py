@@ -9,7 +9,9 @@ time (the others leave at once), and none on the owner's own cluster: its cores 
 owner's already. The owner renders whatever no helper took, so a job never waits for helpers.
 
 Cancel: a helper stops (killing its ffmpeg) once the job is canceled or final, checked every
-second. Heartbeats: a helper touches its segment claims while rendering; a dead helper's claims
+second. Other work first: a helper also leaves (and a helper task starts nothing) while another
+job has waited STEP_ASIDE_AFTER_SEC for a worker: helping is the least urgent thing a worker
+does, so its slot goes to the waiting job, and the owner renders what the helper leaves. Heartbeats: a helper touches its segment claims while rendering; a dead helper's claims
 go stale within CLAIM_LEASE_SEC and the owner (or another helper) renders those segments again.
 A dead owner is the reaper's as before: its job is queued again and resumes from the cache,
 helpers rendering on meanwhile. Shutdown: a helper stops like a render does, releasing its
@@ -27,7 +29,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import close_old_connections
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from renders import worker_shutdown
@@ -40,6 +42,9 @@ logger = logging.getLogger(__name__)
 CLUSTER_ENV = "BHAKTI_CLUSTER"  # set by `manage.py run_workers` for the processes of its cluster
 CHECK_EVERY_SEC = 1.0
 MAX_HELPER_TASKS = 200
+# A due job queued this long without a worker taking it means every worker is busy (a free one
+# claims a job within a second or two): helpers then make room for it.
+STEP_ASIDE_AFTER_SEC = 5.0
 
 
 def cluster_name() -> str:
@@ -85,7 +90,7 @@ def render_shared_segments(job_id: str, manifest_name: str, owner_cluster: str) 
     how many segments it rendered (0 when it left at once)."""
     cache_dir = Path(settings.RENDER_CACHE_DIR)
     manifest = pipeline_fan_out.read_manifest(cache_dir, manifest_name)
-    if manifest is None or not _job_wants_help(job_id):
+    if manifest is None or not _job_wants_help(job_id) or _another_job_waits(job_id):
         return 0
     if owner_cluster == cluster_name():
         return 0  # the owner's own cluster: its threads use these cores already
@@ -102,7 +107,7 @@ def render_shared_segments(job_id: str, manifest_name: str, owner_cluster: str) 
                 return True
             now = time.monotonic()
             if now - last_check >= CHECK_EVERY_SEC:
-                last_check, wanted = now, _job_wants_help(job_id)
+                last_check, wanted = now, _job_wants_help(job_id) and not _another_job_waits(job_id)
             return not wanted
 
         rendered = compose.help_render_segments(manifest_name, cache_dir, settings.RENDER_PARALLELISM, is_canceled)
@@ -119,6 +124,18 @@ def _job_wants_help(job_id: str) -> bool:
     return RenderJob.objects.filter(
         pk=job_id, state__in=(JobState.RUNNING, JobState.QUEUED), cancel_requested=False
     ).exists()
+
+
+def _another_job_waits(job_id: str) -> bool:
+    """A job other than `job_id` is due and has waited STEP_ASIDE_AFTER_SEC for a worker (queued
+    that long ago, or due again that long ago after a retry's backoff)."""
+    since = timezone.now() - timedelta(seconds=STEP_ASIDE_AFTER_SEC)
+    return (
+        RenderJob.objects.filter(state=JobState.QUEUED)
+        .exclude(pk=job_id)
+        .filter(Q(next_attempt_at__isnull=True, created_at__lte=since) | Q(next_attempt_at__lte=since))
+        .exists()
+    )
 
 
 def _safe(name: str) -> str:

@@ -20,7 +20,8 @@
 
 Prints wall seconds, CPU seconds, the ratios render / bare encode and edit / full render, and
 the peak memory of the whole process tree (this Python plus every ffmpeg child), sampled from
-/proc every 50 ms (sum of RSS over the tree at each sample), next to getrusage's figures.
+/proc every 50 ms (the sum of RSS over the tree at each sample, and the sum of PSS, which counts
+pages the processes share once), next to getrusage's figures.
 
     .venv/bin/python scripts/bench_render.py                   # the real thing (a few minutes)
     .venv/bin/python scripts/bench_render.py --seconds 10 --resolution 720p   # a quick smoke run
@@ -91,11 +92,15 @@ def bench_plan(seconds: float, resolution: str, narration: list[str], mode: str 
 
 
 class TreeMemory:
-    """Peak RSS of this process plus all its descendants, sampled from /proc."""
+    """Peak memory of this process plus all its descendants, sampled from /proc: the sum of their
+    RSS (pages shared between them, such as the ffmpeg binary's code, counted once per process)
+    and the sum of their PSS (each shared page split between the processes that map it, so the
+    tree's own memory is counted once)."""
 
     def __init__(self, interval: float = 0.05):
         self.interval = interval
         self.peak_bytes = 0
+        self.peak_pss_bytes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._page = os.sysconf("SC_PAGE_SIZE")
@@ -108,7 +113,8 @@ class TreeMemory:
         self._stop.set()
         self._thread.join()
 
-    def sample(self) -> int:
+    def sample(self) -> tuple[int, int]:
+        """(sum of RSS, sum of PSS) of the tree now, in bytes."""
         parents: dict[int, int] = {}
         rss: dict[int, int] = {}
         for entry in os.listdir("/proc"):
@@ -128,12 +134,24 @@ class TreeMemory:
                 if ppid == parent and pid not in tree:
                     tree.add(pid)
                     frontier.append(pid)
-        return sum(rss.get(pid, 0) for pid in tree)
+        return sum(rss.get(pid, 0) for pid in tree), sum(_pss(pid) for pid in tree)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_bytes = max(self.peak_bytes, self.sample())
+            rss, pss = self.sample()
+            self.peak_bytes = max(self.peak_bytes, rss)
+            self.peak_pss_bytes = max(self.peak_pss_bytes, pss)
             self._stop.wait(self.interval)
+
+
+def _pss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def cpu_seconds() -> float:
@@ -212,7 +230,7 @@ def main() -> int:
             shutil.rmtree(root, ignore_errors=True)
         return 0
     rounds: list[dict[str, float]] = []
-    peak = 0
+    peak = peak_pss = 0
     same_wall = same_cpu = 0.0
     testsrc = ["-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r={plan.fps}"]
     for number in range(1, options.repeat + 1):
@@ -227,7 +245,7 @@ def main() -> int:
         with TreeMemory() as memory:
             full, full_wall, full_cpu = timed(lambda: run_pipeline(plan, settings, Callbacks(progress=mark)))
         compose_cpu = cpu_seconds() - compose_started[0]
-        peak = max(peak, memory.peak_bytes)
+        peak, peak_pss = max(peak, memory.peak_bytes), max(peak_pss, memory.peak_pss_bytes)
         frames = count_frames(full.video)
         info = probe(full.video)
         print(
@@ -246,7 +264,7 @@ def main() -> int:
 
         with TreeMemory() as memory:
             edit, edit_wall, edit_cpu = timed(lambda: run_pipeline(edited, settings, Callbacks()))
-        peak = max(peak, memory.peak_bytes)
+        peak, peak_pss = max(peak, memory.peak_bytes), max(peak_pss, memory.peak_pss_bytes)
         print(
             f"[{number}] edit:        {edit_wall:6.1f} s wall {edit_cpu:6.1f} s cpu (scene 2 narration changed; "
             f"segments {edit_summary(edit.summary)})"
@@ -289,6 +307,7 @@ def main() -> int:
     if whole_share:
         print(f"one-scene edit / full, whole job (art, speech, compose, store): {whole_share:5.1%}   (target <= 12%)")
     print(f"peak memory, process tree (sampled RSS sum): {peak / 2**20:5.0f} MB   (target <= 600)")
+    print(f"peak memory, process tree (sampled PSS sum): {peak_pss / 2**20:5.0f} MB   (shared pages counted once)")
     print(
         f"  getrusage maxrss: python {own:.0f} MB (target <= 100; this process's peak, the whole job's Django run included), "
         f"largest single ffmpeg {children:.0f} MB"

@@ -119,3 +119,40 @@ def test_the_reaper_sweeps_long_stale_claims_and_dead_runs_manifests(settings):
 
     assert [path.name for path in claims.iterdir()] == ["recent.mp4.claim"]
     assert not list(pipeline_fan_out.manifests_dir(cache_dir).iterdir())
+
+
+def test_a_helper_makes_room_for_a_job_that_waits_for_a_worker(alice, settings, monkeypatch):
+    job = job_create(owner=alice, plan_data=tiny_plan_data())
+    RenderJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING)
+    waiting = job_create(owner=alice, plan_data=tiny_plan_data())  # queued just now: a worker will come
+    cache_dir = Path(settings.RENDER_CACHE_DIR)
+    name = _manifest(cache_dir, cache_dir.parent)
+    long_ago = timezone.now() - timedelta(seconds=fan_out.STEP_ASIDE_AFTER_SEC + 1)
+
+    # Waiting out a retry's backoff is not waiting for a worker; neither is the job helped itself.
+    RenderJob.objects.filter(pk=waiting.pk).update(
+        created_at=long_ago, next_attempt_at=timezone.now() + timedelta(minutes=5)
+    )
+    RenderJob.objects.filter(pk=job.pk).update(created_at=long_ago)
+    assert not fan_out._another_job_waits(str(job.pk))
+    # Queued long ago, or due again long ago, and no worker took it: every worker is busy.
+    RenderJob.objects.filter(pk=waiting.pk).update(next_attempt_at=None)
+    assert fan_out._another_job_waits(str(job.pk))
+    assert fan_out.render_shared_segments(str(job.pk), name, "another:9") == 0
+    RenderJob.objects.filter(pk=waiting.pk).update(created_at=timezone.now(), next_attempt_at=long_ago)
+    assert fan_out.render_shared_segments(str(job.pk), name, "another:9") == 0
+
+    # A helper already rendering leaves at its next check once a job waits.
+    RenderJob.objects.filter(pk=waiting.pk).update(state=JobState.RUNNING)
+    monkeypatch.setattr(fan_out, "CHECK_EVERY_SEC", 0.0)
+    answers = []
+
+    def helping(manifest_name, cache_dir, threads, is_canceled):
+        answers.append(is_canceled())
+        RenderJob.objects.filter(pk=waiting.pk).update(state=JobState.QUEUED)
+        answers.append(is_canceled())
+        return 0
+
+    monkeypatch.setattr(fan_out.compose, "help_render_segments", helping)
+    fan_out.render_shared_segments(str(job.pk), name, "another:9")
+    assert answers == [False, True]
