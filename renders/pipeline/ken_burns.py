@@ -4,10 +4,10 @@ Why scale-then-crop and not zoompan: zoompan rounds its crop window to whole sou
 re-samples every frame from the full image, which is slower and visibly jitters. Here the still
 (oversampled 1.25× the frame, so zooming up to 1.25 never upsamples) is scaled per frame to a
 size that grows or shrinks smoothly, rounded to the nearest *output* pixel, and a frame-sized
-window is cropped from it at an offset also rounded to the nearest output pixel. Working in
-yuv444p lets that offset be odd without shifting chroma, so every edge stays within half an
-output pixel of its exact position — the least a scale/crop graph can do without re-sampling
-at sub-pixel offsets (perspective can, but costs ~25 ms a 1080p frame on one core; this costs
+window is cropped from it at an offset also rounded to the nearest output pixel, so every edge
+of the luma stays within half an output pixel of its exact position (the scale writes 4:2:0, so
+at an odd offset chroma sits half a chroma sample off) — the least a scale/crop graph can do
+without re-sampling at sub-pixel offsets (perspective can, but costs ~25 ms a 1080p frame on one core; this costs
 ~5 ms with bilinear scaling, ~8 ms with bicubic — next to x264 veryfast's ~28 ms).
 
 Motion is a function of the frame's position inside the scene's *visible span* (the scene's
