@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,56 @@ def gradient_column(height: int, stops: Sequence[tuple[float, Colour]]) -> np.nd
     positions = np.linspace(0.0, 1.0, height)
     xs = [s[0] for s in stops]
     return np.stack([np.interp(positions, xs, [s[1][c] for s in stops]) for c in range(3)], axis=1)
+
+
+# Whole-canvas steps that work pixel by pixel go this many rows at a time, so a painting in
+# flight holds its canvas and a strip, never a second canvas (a 1080p still's canvas is 13 MB).
+STRIP_ROWS = 96
+
+
+def in_strips(
+    image: Image.Image, box: tuple[int, int, int, int], op: Callable[[Image.Image, tuple[int, int, int, int]], Image.Image]
+) -> None:
+    """Replace `box` of `image` by op(part, part's box), a band of STRIP_ROWS rows at a time.
+
+    Precondition: op works pixel by pixel (a point table, a blend, screen, soft light), so the
+    bands give the very bytes the whole box would.
+    """
+    x0, y0, x1, y1 = box
+    for top in range(y0, y1, STRIP_ROWS):
+        band = (x0, top, x1, min(y1, top + STRIP_ROWS))
+        image.paste(op(image.crop(band), band), band[:2])
+
+
+class Gradient:
+    """A canvas-sized fill whose `box` rows carry a vertical gradient, black elsewhere, made only
+    where it is cropped: the fill of a shape costs the shape's box, not a second canvas."""
+
+    def __init__(self, size: tuple[int, int], box: tuple[int, int, int, int], stops: Sequence[tuple[float, Colour]]):
+        self.size = size
+        self.box = box
+        x0, y0, x1, y1 = box
+        self._column = gradient_column(max(1, y1 - y0), stops).astype(np.uint8)
+
+    def crop(self, box: tuple[int, int, int, int]) -> Image.Image:
+        """The fill's pixels in `box` (which lies inside the canvas)."""
+        bx0, by0, bx1, by1 = box
+        x0, y0, x1, y1 = self.box
+        # The gradient is pasted as the canvas does it: its rows from y0, its width x1 - x0 (at least 1).
+        gx1, gy1 = x0 + max(1, x1 - x0), y0 + self._column.shape[0]
+        left, top = max(bx0, x0, 0), max(by0, y0, 0)
+        right, bottom = min(bx1, gx1, self.size[0]), min(by1, gy1, self.size[1])
+        part = Image.new("RGB", (bx1 - bx0, by1 - by0))
+        if left < right and top < bottom:
+            rows = self._column[top - y0 : bottom - y0, None, :]
+            strip = Image.fromarray(np.ascontiguousarray(np.broadcast_to(rows, (bottom - top, right - left, 3))), "RGB")
+            part.paste(strip, (left - bx0, top - by0))
+        return part
+
+    def getpixel(self, xy: tuple[int, int]) -> tuple[int, int, int]:
+        x, y = xy
+        pixel = self.crop((x, y, x + 1, y + 1)).getpixel((0, 0))
+        return pixel  # type: ignore[return-value]  # RGB: a tuple
 
 
 class Painter:
@@ -85,7 +135,7 @@ class Painter:
         return layer, (x0, y0)
 
     def fill(
-        self, shapes: Iterable[Shape], colour: Colour | Image.Image, alpha: float = 1.0, blur: float = 0.0
+        self, shapes: Iterable[Shape], colour: Colour | Image.Image | Gradient, alpha: float = 1.0, blur: float = 0.0
     ) -> None:
         """Paint shapes with a flat colour or with a full-canvas fill image, at `alpha` opacity."""
         made = self.mask(shapes, blur)
@@ -94,7 +144,7 @@ class Painter:
         layer, (x0, y0) = made
         if alpha < 1.0:
             layer = layer.point(lambda v: int(v * alpha))
-        if isinstance(colour, Image.Image):
+        if isinstance(colour, Image.Image | Gradient):
             box = (x0, y0, x0 + layer.width, y0 + layer.height)
             self.image.paste(colour.crop(box), box[:2], layer)
         else:
@@ -127,17 +177,22 @@ class Painter:
         intensity = np.clip(1.0 - distance, 0.0, 1.0) ** falloff * strength
         light = (intensity[:, :, None] * np.array(colour, dtype=np.float32)[None, None, :]).clip(0, 255)
         layer = Image.fromarray(light.astype(np.uint8), "RGB").resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR)
-        region = self.image.crop((x0, y0, x1, y1))
-        self.image.paste(ImageChops.screen(region, layer), (x0, y0))
+        self.in_strips(
+            lambda part, box: ImageChops.screen(part, layer.crop((box[0] - x0, box[1] - y0, box[2] - x0, box[3] - y0))),
+            (x0, y0, x1, y1),
+        )
 
-    def vertical_gradient(self, box: tuple[int, int, int, int], stops: Sequence[tuple[float, Colour]]) -> Image.Image:
-        """A full-canvas image whose `box` rows carry the gradient (for `fill` with a texture)."""
-        x0, y0, x1, y1 = box
-        column = gradient_column(max(1, y1 - y0), stops).astype(np.uint8)[:, None, :]
-        strip = Image.fromarray(column, "RGB").resize((max(1, x1 - x0), max(1, y1 - y0)), Image.Resampling.NEAREST)
-        canvas = Image.new("RGB", (self.width, self.height))
-        canvas.paste(strip, (x0, y0))
-        return canvas
+    def vertical_gradient(self, box: tuple[int, int, int, int], stops: Sequence[tuple[float, Colour]]) -> Gradient:
+        """A full-canvas fill whose `box` rows carry the gradient (for `fill` with a texture)."""
+        return Gradient((self.width, self.height), box, stops)
+
+    def in_strips(
+        self,
+        op: Callable[[Image.Image, tuple[int, int, int, int]], Image.Image],
+        box: tuple[int, int, int, int] | None = None,
+    ) -> None:
+        """`in_strips` over the canvas (or its `box`)."""
+        in_strips(self.image, box or (0, 0, self.width, self.height), op)
 
     def low_noise(self, cells: tuple[int, int], mode: str = "L") -> Image.Image:
         """Smooth random variation over the canvas: a few random cells, scaled up bicubically."""
