@@ -176,11 +176,22 @@ class Painter:
         distance = np.sqrt(xs[None, :] ** 2 + ys[:, None] ** 2)
         intensity = np.clip(1.0 - distance, 0.0, 1.0) ** falloff * strength
         light = (intensity[:, :, None] * np.array(colour, dtype=np.float32)[None, None, :]).clip(0, 255)
-        layer = Image.fromarray(light.astype(np.uint8), "RGB").resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR)
-        self.in_strips(
-            lambda part, box: ImageChops.screen(part, layer.crop((box[0] - x0, box[1] - y0, box[2] - x0, box[3] - y0))),
-            (x0, y0, x1, y1),
-        )
+        self.screen_scaled(Image.fromarray(light.astype(np.uint8), "RGB"), (x0, y0, x1, y1))
+
+    def screen_scaled(self, light: Image.Image, box: tuple[int, int, int, int]) -> None:
+        """Screen `light`, scaled up bilinearly to fill `box`, over the canvas, a band of columns at a time.
+
+        The same bytes as one resize: Pillow resizes across, then down; the first pass is done
+        whole (it is as short as `light`), the second per band of columns, each of which it
+        resamples with the very coefficients of the whole.
+        """
+        x0, y0, x1, y1 = box
+        across = light.resize((x1 - x0, light.height), Image.Resampling.BILINEAR)
+        for left in range(0, x1 - x0, STRIP_ROWS):
+            right = min(x1 - x0, left + STRIP_ROWS)
+            layer = across.crop((left, 0, right, light.height)).resize((right - left, y1 - y0), Image.Resampling.BILINEAR)
+            band = (x0 + left, y0, x0 + right, y1)
+            self.image.paste(ImageChops.screen(self.image.crop(band), layer), band[:2])
 
     def vertical_gradient(self, box: tuple[int, int, int, int], stops: Sequence[tuple[float, Colour]]) -> Gradient:
         """A full-canvas fill whose `box` rows carry the gradient (for `fill` with a texture)."""

@@ -81,7 +81,12 @@ class ScenePainter:
         column = gradient_column(max(2, int(self.horizon) + 2), self.sky["stops"])
         below = np.repeat(column[-1:], self.h - column.shape[0] + 1, axis=0)
         full = np.concatenate([column, below])[: self.h].astype(np.uint8)[:, None, :]
-        p.image.paste(Image.fromarray(full, "RGB").resize((self.w, self.h), Image.Resampling.NEAREST))
+        # Each row one colour, pasted a band of rows at a time (no second canvas).
+        p.in_strips(
+            lambda part, box: Image.fromarray(
+                np.ascontiguousarray(np.broadcast_to(full[box[1] : box[3]], (box[3] - box[1], self.w, 3))), "RGB"
+            )
+        )
         if self.spec.time_of_day == "night":
             self.paint_stars()
         lx, ly = self.light
@@ -137,8 +142,7 @@ class ScenePainter:
         distance = np.sqrt(xs**2 + ys**2) / max(w, h)
         intensity = rays / 3 * np.exp(-distance * 2.5) * strength
         light = (intensity[:, :, None] * np.array(colour)[None, None, :]).clip(0, 255).astype(np.uint8)
-        layer = Image.fromarray(light, "RGB").resize((self.w, self.h), Image.Resampling.BILINEAR)
-        p.in_strips(lambda part, box: ImageChops.screen(part, layer.crop(box)))
+        p.screen_scaled(Image.fromarray(light, "RGB"), (0, 0, self.w, self.h))
 
     def paint_clouds(self) -> None:
         p = self.p
