@@ -42,7 +42,9 @@ def write_wav(path: Path, samples: np.ndarray, sample_rate: int) -> Path:
         out.setnchannels(channels)
         out.setsampwidth(2)
         out.setframerate(sample_rate)
-        out.writeframes(float_to_pcm16(samples))
+        # A second at a time: the 16-bit copy of a long track is never made whole.
+        for start in range(0, len(samples), sample_rate):
+            out.writeframes(float_to_pcm16(samples[start : start + sample_rate]))
     os.replace(partial, path)
     return path
 
