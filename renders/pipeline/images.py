@@ -28,6 +28,7 @@ import json
 import os
 import tempfile
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -302,7 +303,7 @@ def prepare_scene_images(
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="paint")
     try:
-        for index, scene in enumerate(plan.scenes):
+        for index in range(total):
             # At most `workers` pictures are made at once, this thread's included.
             while sum(1 for *_, painting in pending if painting is not None and not painting.done()) >= workers:
                 finish_oldest()
@@ -310,7 +311,7 @@ def prepare_scene_images(
                 finish_oldest()
             callbacks.check_canceled()
             lines: list[tuple[str, str]] = []
-            held = replace(callbacks, log=lambda level, message, lines=lines: lines.append((level, message)))
+            held = replace(callbacks, log=_holder(lines))
             still = directory / f"scene_{index:02d}.jpg"
             try:
                 painting = _prepare_scene(plan, index, settings, providers, held, pool, size, frame, chain, still)
@@ -330,6 +331,15 @@ def prepare_scene_images(
                 painting.cancel()
         pool.shutdown(wait=True)
     return stills
+
+
+def _holder(lines: list[tuple[str, str]]) -> Callable[[str, str], None]:
+    """A log callback that keeps its lines, to be given in scene order."""
+
+    def hold(level: str, message: str) -> None:
+        lines.append((level, message))
+
+    return hold
 
 
 def _prepare_scene(

@@ -35,7 +35,9 @@ STRIP_ROWS = 96
 
 
 def in_strips(
-    image: Image.Image, box: tuple[int, int, int, int], op: Callable[[Image.Image, tuple[int, int, int, int]], Image.Image]
+    image: Image.Image,
+    box: tuple[int, int, int, int],
+    op: Callable[[Image.Image, tuple[int, int, int, int]], Image.Image],
 ) -> None:
     """Replace `box` of `image` by op(part, part's box), a band of STRIP_ROWS rows at a time.
 
@@ -189,7 +191,9 @@ class Painter:
         across = light.resize((x1 - x0, light.height), Image.Resampling.BILINEAR)
         for left in range(0, x1 - x0, STRIP_ROWS):
             right = min(x1 - x0, left + STRIP_ROWS)
-            layer = across.crop((left, 0, right, light.height)).resize((right - left, y1 - y0), Image.Resampling.BILINEAR)
+            layer = across.crop((left, 0, right, light.height)).resize(
+                (right - left, y1 - y0), Image.Resampling.BILINEAR
+            )
             band = (x0 + left, y0, x0 + right, y1)
             self.image.paste(ImageChops.screen(self.image.crop(band), layer), band[:2])
 

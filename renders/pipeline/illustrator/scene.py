@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageDraw
 
 from renders.pipeline.illustrator.canvas import (
     Colour,
@@ -264,7 +264,7 @@ class ScenePainter:
             length = self.u * self.rng.uniform(0.01, 0.05) * (0.4 + (y - top) / max(1, self.h - top))
             shimmer = lerp(
                 light,
-                fill_image.getpixel((min(self.w - 1, max(0, int(x))), min(self.h - 1, int(y)))),  # type: ignore[arg-type]  # RGB: a tuple
+                fill_image.getpixel((min(self.w - 1, max(0, int(x))), min(self.h - 1, int(y)))),
                 self.rng.uniform(0.1, 0.6),
             )
             draw.line([(x - length, y), (x + length, y)], fill=shimmer, width=line_width)
