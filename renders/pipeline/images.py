@@ -185,9 +185,19 @@ def _decode_picture(picture: Picture, provider: str) -> Image.Image:
         raise ProviderError(f"{provider} returned bytes that are not a picture ({error})") from error
 
 
-def _is_rgb_jpeg(data: bytes) -> bool:
-    with Image.open(io.BytesIO(data)) as image:  # reads the header only
-        return image.format == "JPEG" and image.mode == "RGB"
+def _usable_as_is(picture: Picture, size: tuple[int, int]) -> bool:
+    """Whether a provider's bytes are an RGB JPEG of exactly `size` that decodes (the local
+    illustrator's are): the still is then those bytes, no re-encode. The check decodes at an
+    eighth of the scale (libjpeg still reads every byte), so no full-size copy is made for it."""
+    try:
+        with Image.open(io.BytesIO(picture.data)) as image:
+            if image.format != "JPEG" or image.mode != "RGB" or image.size != size:
+                return False
+            image.draft("RGB", (max(1, size[0] // 8), max(1, size[1] // 8)))
+            image.load()
+            return True
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False  # decoded in full by the caller, which says what is wrong with it
 
 
 def _provider_tag(provider: object) -> str:
@@ -405,8 +415,10 @@ def _paint_still(
     sidecar: Path,
     key: str,
 ) -> None:
-    def generate(provider: object) -> tuple[Picture, Image.Image]:
+    def generate(provider: object) -> tuple[Picture, Image.Image | None]:
         picture = provider.generate(prompt, style, size, seed)  # type: ignore[attr-defined]
+        if _usable_as_is(picture, size):
+            return picture, None
         return picture, _decode_picture(picture, provider.name)  # type: ignore[attr-defined]
 
     try:
@@ -417,7 +429,7 @@ def _paint_still(
         raise RenderError(f"Scene {index + 1}'s picture could not be made: {error}", step="images") from error
     source = {"source": "generated", "provider": provider.name, "cost": picture.cost}
     callbacks.log("info", f"scene {index + 1} image: {provider.name}")
-    if image.size == size and _is_rgb_jpeg(picture.data):
+    if image is None:
         # Already the right size and a JPEG (the local illustrator): keep its bytes, no re-encode.
         _write_atomically(still, picture.data)
         _write_atomically(sidecar, json.dumps({"key": key, **source}, ensure_ascii=False).encode())

@@ -68,11 +68,14 @@ class Gradient:
         gx1, gy1 = x0 + max(1, x1 - x0), y0 + self._column.shape[0]
         left, top = max(bx0, x0, 0), max(by0, y0, 0)
         right, bottom = min(bx1, gx1, self.size[0]), min(by1, gy1, self.size[1])
+        if left >= right or top >= bottom:
+            return Image.new("RGB", (bx1 - bx0, by1 - by0))
+        rows = np.ascontiguousarray(self._column[top - y0 : bottom - y0, None, :])
+        strip = Image.fromarray(rows, "RGB").resize((right - left, bottom - top), Image.Resampling.NEAREST)
+        if (left, top, right, bottom) == box:
+            return strip
         part = Image.new("RGB", (bx1 - bx0, by1 - by0))
-        if left < right and top < bottom:
-            rows = self._column[top - y0 : bottom - y0, None, :]
-            strip = Image.fromarray(np.ascontiguousarray(np.broadcast_to(rows, (bottom - top, right - left, 3))), "RGB")
-            part.paste(strip, (left - bx0, top - by0))
+        part.paste(strip, (left - bx0, top - by0))
         return part
 
     def getpixel(self, xy: tuple[int, int]) -> tuple[int, int, int]:
@@ -147,8 +150,11 @@ class Painter:
         if alpha < 1.0:
             layer = layer.point(lambda v: int(v * alpha))
         if isinstance(colour, Image.Image | Gradient):
-            box = (x0, y0, x0 + layer.width, y0 + layer.height)
-            self.image.paste(colour.crop(box), box[:2], layer)
+            # A band of rows at a time: a fill as large as the land costs a band, not its box.
+            for top in range(0, layer.height, STRIP_ROWS):
+                bottom = min(layer.height, top + STRIP_ROWS)
+                band = (x0, y0 + top, x0 + layer.width, y0 + bottom)
+                self.image.paste(colour.crop(band), band[:2], layer.crop((0, top, layer.width, bottom)))
         else:
             self.image.paste(colour, (x0, y0, x0 + layer.width, y0 + layer.height), layer)
 
@@ -216,6 +222,17 @@ class Painter:
         values = self.rng.integers(0, 256, size=(h, w, channels), dtype=np.uint8)
         small = Image.fromarray(values[:, :, 0] if channels == 1 else values, mode)
         return small.resize((self.width, self.height), Image.Resampling.BICUBIC)
+
+    def grain_bands(self, amount: int) -> Callable[[tuple[int, int, int, int]], Image.Image]:
+        """`grain`'s pixels in any box, made when asked (the tile is drawn now, as `grain` draws it)."""
+        tile = self.rng.normal(128, amount, size=(128, 128)).clip(0, 255).astype(np.uint8)
+
+        def band(box: tuple[int, int, int, int]) -> Image.Image:
+            x0, y0, x1, y1 = box
+            rows = tile[np.arange(y0, y1) % 128][:, np.arange(x0, x1) % 128]
+            return Image.fromarray(np.ascontiguousarray(rows), "L")
+
+        return band
 
     def grain(self, amount: int) -> Image.Image:
         """Fine noise around mid-grey (for soft_light): a random tile repeated over the canvas."""

@@ -39,10 +39,10 @@ def finish_style(p: Painter, style: str, spec: SceneSpec) -> Image.Image:
     if style == "temple-painting":
         # Warm gold: lift reds, keep greens, pull blues down; rich saturation; gilded frame.
         lut = _curve_lut([0, 78, 150, 214, 255], [0, 66, 132, 196, 248], [0, 50, 106, 168, 220])
-        grain = p.grain(10)
+        grain = p.grain_bands(10)
         p.in_strips(
             lambda part, box: ImageChops.soft_light(
-                ImageEnhance.Color(part.point(lut)).enhance(1.25), grain.crop(box).convert("RGB")
+                ImageEnhance.Color(part.point(lut)).enhance(1.25), grain(box).convert("RGB")
             )
         )
         _vignette(p, 0.55, (40, 18, 4))
