@@ -19,6 +19,7 @@ import numpy as np
 SPEECH_LUFS = -16.0  # common spoken-word target for online video
 CEILING_DB = -1.0  # true-peak-ish headroom for the AAC encoder
 MAX_GAIN_DB = 30.0  # never lift near-silence into audible noise
+_WEIGHTING_BINS = 1 << 15  # K-weighting response worked out this many FFT bins at a time
 
 
 def pcm16_to_float(pcm: bytes) -> np.ndarray:
@@ -41,7 +42,9 @@ def write_wav(path: Path, samples: np.ndarray, sample_rate: int) -> Path:
         out.setnchannels(channels)
         out.setsampwidth(2)
         out.setframerate(sample_rate)
-        out.writeframes(float_to_pcm16(samples))
+        # A second at a time: the 16-bit copy of a long track is never made whole.
+        for start in range(0, len(samples), sample_rate):
+            out.writeframes(float_to_pcm16(samples[start : start + sample_rate]))
     os.replace(partial, path)
     return path
 
@@ -124,21 +127,35 @@ def _k_weighting(freqs: np.ndarray, rate: int) -> np.ndarray:
 
 
 def integrated_loudness(samples: np.ndarray, rate: int) -> float:
-    """Gated integrated loudness in LUFS (BS.1770-style); -inf for silence."""
+    """Gated integrated loudness in LUFS (BS.1770-style); -inf for silence.
+
+    One FFT of the whole signal, worked in place: the K-weighting's complex response is made a
+    block of bins at a time and the energy's running sum overwrites the weighted signal, so a
+    minute of audio costs about two float64 copies of itself, not six.
+    """
     mono = samples if samples.ndim == 1 else samples.mean(axis=1)
     if mono.size == 0:
         return -math.inf
     size = 1 << max(10, math.ceil(math.log2(mono.size + rate // 10)))
-    spectrum = np.fft.rfft(mono.astype(np.float64), n=size)
-    spectrum *= np.sqrt(_k_weighting(np.fft.rfftfreq(size, 1 / rate), rate))
+    padded = np.zeros(size)
+    padded[: mono.size] = mono
+    spectrum = np.fft.rfft(padded)
+    del padded
+    bin_hz = 1.0 / (size * (1 / rate))  # as np.fft.rfftfreq spaces them
+    for low in range(0, spectrum.size, _WEIGHTING_BINS):
+        high = min(spectrum.size, low + _WEIGHTING_BINS)
+        spectrum[low:high] *= np.sqrt(_k_weighting(np.arange(low, high) * bin_hz, rate))
     weighted = np.fft.irfft(spectrum, n=size)[: mono.size]
+    del spectrum
     block, hop = int(0.4 * rate), int(0.1 * rate)
-    energy = np.concatenate([[0.0], np.cumsum(weighted * weighted)])
+    energy = np.cumsum(np.square(weighted, out=weighted), out=weighted)  # energy[i]: samples 0..i
     if mono.size <= block:
         powers = np.array([energy[-1] / mono.size])
     else:
         starts = np.arange(0, mono.size - block + 1, hop)
-        powers = (energy[starts + block] - energy[starts]) / block
+        before = np.where(starts > 0, energy[starts - 1], 0.0)
+        powers = (energy[starts + block - 1] - before) / block
+    del energy, weighted
     loudness = -0.691 + 10 * np.log10(np.maximum(powers, 1e-20))
     gated = powers[loudness > -70.0]
     if gated.size == 0:

@@ -27,7 +27,10 @@ import io
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -182,9 +185,19 @@ def _decode_picture(picture: Picture, provider: str) -> Image.Image:
         raise ProviderError(f"{provider} returned bytes that are not a picture ({error})") from error
 
 
-def _is_rgb_jpeg(data: bytes) -> bool:
-    with Image.open(io.BytesIO(data)) as image:  # reads the header only
-        return image.format == "JPEG" and image.mode == "RGB"
+def _usable_as_is(picture: Picture, size: tuple[int, int]) -> bool:
+    """Whether a provider's bytes are an RGB JPEG of exactly `size` that decodes (the local
+    illustrator's are): the still is then those bytes, no re-encode. The check decodes at an
+    eighth of the scale (libjpeg still reads every byte), so no full-size copy is made for it."""
+    try:
+        with Image.open(io.BytesIO(picture.data)) as image:
+            if image.format != "JPEG" or image.mode != "RGB" or image.size != size:
+                return False
+            image.draft("RGB", (max(1, size[0] // 8), max(1, size[1] // 8)))
+            image.load()
+            return True
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False  # decoded in full by the caller, which says what is wrong with it
 
 
 def _provider_tag(provider: object) -> str:
@@ -265,7 +278,12 @@ def _share_still(cache_dir: Path, key: str, still: Path, sidecar: Path) -> None:
 def prepare_scene_images(
     plan: Plan, settings: RenderSettings, callbacks: Callbacks, providers: ProviderSet
 ) -> list[Path]:
-    """One still per scene under `work_dir/images`, each exactly oversample_size(frame)."""
+    """One still per scene under `work_dir/images`, each exactly oversample_size(frame).
+
+    Paintings run on `settings.parallelism` threads; everything else (uploads, stock footage,
+    reuse) stays on the calling thread, and so do the callbacks: each scene's log lines are held
+    and given, with its progress, in scene order, exactly as one scene after another would.
+    """
     frame = plan.frame_size(settings.proxy_short_side)
     size = oversample_size(frame)
     directory = settings.work_dir / "images"
@@ -275,42 +293,114 @@ def prepare_scene_images(
     chain = [_provider_tag(provider) for provider in providers.images]
     stills: list[Path] = []
     total = len(plan.scenes)
-    for index, scene in enumerate(plan.scenes):
-        callbacks.check_canceled()
-        still = directory / f"scene_{index:02d}.jpg"
-        sidecar = directory / f"scene_{index:02d}.json"
-        if scene.image:
-            try:
-                source = callbacks.resolve_image(scene.image)
-                key = _key("upload", PHOTO_FIT_VERSION, _file_digest(source), size)
-            except FileNotFoundError:
-                raise _unreadable(index, "the file is missing") from None
-            except OSError as error:
-                raise _unreadable(index, str(error)) from error
-            if _reusable(still, sidecar, key):
-                callbacks.log("info", f"scene {index + 1} image: reused")
-            else:
-                fitted = fit_photo(load_creator_image(source, index, size), size)
-                fit = {"layout": fitted.layout, "subject": [round(part, 4) for part in fitted.subject]}
-                _save_still(fitted.image, still, sidecar, key, {"source": "upload", "name": scene.image, "fit": fit})
-        elif not (
-            scene.stock_footage
-            and _footage_still(scene.image_prompt, index, frame, size, settings, providers, callbacks, still, sidecar)
-        ):
-            prompt = styled_prompt(scene.image_prompt, plan.style)
-            seed = scene_seed(plan.title, index, scene.image_prompt)
-            key = _key("generated", prompt, plan.style, size, seed, chain)
-            if _reusable(still, sidecar, key):
-                callbacks.log("info", f"scene {index + 1} image: reused")
-            elif _take_shared_still(settings.cache_dir, key, still, sidecar):
-                callbacks.log("info", f"scene {index + 1} image: reused from an earlier render")
-            else:
-                _paint_still(plan.style, prompt, seed, size, index, providers, callbacks, still, sidecar, key)
-                _share_still(settings.cache_dir, key, still, sidecar)
+    workers = max(1, min(settings.parallelism, total))
+    # (still, held log lines, the painting in flight or None); finished strictly in scene order.
+    pending: deque[tuple[Path, list[tuple[str, str]], Future[None] | None]] = deque()
+
+    def finish_oldest() -> None:
+        still, lines, painting = pending[0]
+        error: BaseException | None = None
+        if painting is not None:
+            error = painting.exception()
+        for level, message in lines:
+            callbacks.log(level, message)
+        if error is not None:
+            raise error
+        pending.popleft()
         stills.append(still)
-        callbacks.progress("images", (index + 1) / total)
+        callbacks.progress("images", len(stills) / total)
         callbacks.produced("images", [still])
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="paint")
+    try:
+        for index in range(total):
+            # At most `workers` pictures are made at once, this thread's included.
+            while sum(1 for *_, painting in pending if painting is not None and not painting.done()) >= workers:
+                finish_oldest()
+            while pending and pending[0][2] is None:
+                finish_oldest()
+            callbacks.check_canceled()
+            lines: list[tuple[str, str]] = []
+            held = replace(callbacks, log=_holder(lines))
+            still = directory / f"scene_{index:02d}.jpg"
+            try:
+                painting = _prepare_scene(plan, index, settings, providers, held, pool, size, frame, chain, still)
+            except BaseException:
+                # As one scene after another: the scenes before this one end first (or fail first).
+                while pending:
+                    finish_oldest()
+                for level, message in lines:
+                    callbacks.log(level, message)
+                raise
+            pending.append((still, lines, painting))
+        while pending:
+            finish_oldest()
+    finally:
+        for *_, painting in pending:
+            if painting is not None:
+                painting.cancel()
+        pool.shutdown(wait=True)
     return stills
+
+
+def _holder(lines: list[tuple[str, str]]) -> Callable[[str, str], None]:
+    """A log callback that keeps its lines, to be given in scene order."""
+
+    def hold(level: str, message: str) -> None:
+        lines.append((level, message))
+
+    return hold
+
+
+def _prepare_scene(
+    plan: Plan,
+    index: int,
+    settings: RenderSettings,
+    providers: ProviderSet,
+    callbacks: Callbacks,
+    pool: ThreadPoolExecutor,
+    size: tuple[int, int],
+    frame: tuple[int, int],
+    chain: list[str],
+    still: Path,
+) -> Future[None] | None:
+    """Make or reuse one scene's still; a picture to paint is handed to `pool` (its future returned)."""
+    scene = plan.scenes[index]
+    sidecar = still.with_suffix(".json")
+    if scene.image:
+        try:
+            source = callbacks.resolve_image(scene.image)
+            key = _key("upload", PHOTO_FIT_VERSION, _file_digest(source), size)
+        except FileNotFoundError:
+            raise _unreadable(index, "the file is missing") from None
+        except OSError as error:
+            raise _unreadable(index, str(error)) from error
+        if _reusable(still, sidecar, key):
+            callbacks.log("info", f"scene {index + 1} image: reused")
+        else:
+            fitted = fit_photo(load_creator_image(source, index, size), size)
+            fit = {"layout": fitted.layout, "subject": [round(part, 4) for part in fitted.subject]}
+            _save_still(fitted.image, still, sidecar, key, {"source": "upload", "name": scene.image, "fit": fit})
+        return None
+    if scene.stock_footage and _footage_still(
+        scene.image_prompt, index, frame, size, settings, providers, callbacks, still, sidecar
+    ):
+        return None
+    prompt = styled_prompt(scene.image_prompt, plan.style)
+    seed = scene_seed(plan.title, index, scene.image_prompt)
+    key = _key("generated", prompt, plan.style, size, seed, chain)
+    if _reusable(still, sidecar, key):
+        callbacks.log("info", f"scene {index + 1} image: reused")
+        return None
+    if _take_shared_still(settings.cache_dir, key, still, sidecar):
+        callbacks.log("info", f"scene {index + 1} image: reused from an earlier render")
+        return None
+
+    def paint() -> None:
+        _paint_still(plan.style, prompt, seed, size, index, providers, callbacks, still, sidecar, key)
+        _share_still(settings.cache_dir, key, still, sidecar)
+
+    return pool.submit(paint)
 
 
 def _paint_still(
@@ -325,8 +415,10 @@ def _paint_still(
     sidecar: Path,
     key: str,
 ) -> None:
-    def generate(provider: object) -> tuple[Picture, Image.Image]:
+    def generate(provider: object) -> tuple[Picture, Image.Image | None]:
         picture = provider.generate(prompt, style, size, seed)  # type: ignore[attr-defined]
+        if _usable_as_is(picture, size):
+            return picture, None
         return picture, _decode_picture(picture, provider.name)  # type: ignore[attr-defined]
 
     try:
@@ -337,7 +429,7 @@ def _paint_still(
         raise RenderError(f"Scene {index + 1}'s picture could not be made: {error}", step="images") from error
     source = {"source": "generated", "provider": provider.name, "cost": picture.cost}
     callbacks.log("info", f"scene {index + 1} image: {provider.name}")
-    if image.size == size and _is_rgb_jpeg(picture.data):
+    if image is None:
         # Already the right size and a JPEG (the local illustrator): keep its bytes, no re-encode.
         _write_atomically(still, picture.data)
         _write_atomically(sidecar, json.dumps({"key": key, **source}, ensure_ascii=False).encode())

@@ -95,7 +95,9 @@ def render_thumbnail(plan: Plan, image: Path, out: Path) -> Path:
     size = thumbnail_size(plan.aspect)
     width, height = size
     with Image.open(image) as still:
-        picture = cover_fit(still.convert("RGB"), size)
+        still.load()
+        # A still is RGB already: no copy of it is made (convert would make one).
+        picture = cover_fit(still if still.mode == "RGB" else still.convert("RGB"), size)
     canvas = picture.convert("RGBA")
     shade = Image.new("RGBA", size, (8, 4, 12, 255))
     shade.putalpha(_darkening(size))

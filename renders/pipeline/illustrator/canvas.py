@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,61 @@ def gradient_column(height: int, stops: Sequence[tuple[float, Colour]]) -> np.nd
     positions = np.linspace(0.0, 1.0, height)
     xs = [s[0] for s in stops]
     return np.stack([np.interp(positions, xs, [s[1][c] for s in stops]) for c in range(3)], axis=1)
+
+
+# Whole-canvas steps that work pixel by pixel go this many rows at a time, so a painting in
+# flight holds its canvas and a strip, never a second canvas (a 1080p still's canvas is 13 MB).
+STRIP_ROWS = 96
+
+
+def in_strips(
+    image: Image.Image,
+    box: tuple[int, int, int, int],
+    op: Callable[[Image.Image, tuple[int, int, int, int]], Image.Image],
+) -> None:
+    """Replace `box` of `image` by op(part, part's box), a band of STRIP_ROWS rows at a time.
+
+    Precondition: op works pixel by pixel (a point table, a blend, screen, soft light), so the
+    bands give the very bytes the whole box would.
+    """
+    x0, y0, x1, y1 = box
+    for top in range(y0, y1, STRIP_ROWS):
+        band = (x0, top, x1, min(y1, top + STRIP_ROWS))
+        image.paste(op(image.crop(band), band), band[:2])
+
+
+class Gradient:
+    """A canvas-sized fill whose `box` rows carry a vertical gradient, black elsewhere, made only
+    where it is cropped: the fill of a shape costs the shape's box, not a second canvas."""
+
+    def __init__(self, size: tuple[int, int], box: tuple[int, int, int, int], stops: Sequence[tuple[float, Colour]]):
+        self.size = size
+        self.box = box
+        x0, y0, x1, y1 = box
+        self._column = gradient_column(max(1, y1 - y0), stops).astype(np.uint8)
+
+    def crop(self, box: tuple[int, int, int, int]) -> Image.Image:
+        """The fill's pixels in `box` (which lies inside the canvas)."""
+        bx0, by0, bx1, by1 = box
+        x0, y0, x1, y1 = self.box
+        # The gradient is pasted as the canvas does it: its rows from y0, its width x1 - x0 (at least 1).
+        gx1, gy1 = x0 + max(1, x1 - x0), y0 + self._column.shape[0]
+        left, top = max(bx0, x0, 0), max(by0, y0, 0)
+        right, bottom = min(bx1, gx1, self.size[0]), min(by1, gy1, self.size[1])
+        if left >= right or top >= bottom:
+            return Image.new("RGB", (bx1 - bx0, by1 - by0))
+        rows = np.ascontiguousarray(self._column[top - y0 : bottom - y0, None, :])
+        strip = Image.fromarray(rows, "RGB").resize((right - left, bottom - top), Image.Resampling.NEAREST)
+        if (left, top, right, bottom) == box:
+            return strip
+        part = Image.new("RGB", (bx1 - bx0, by1 - by0))
+        part.paste(strip, (left - bx0, top - by0))
+        return part
+
+    def getpixel(self, xy: tuple[int, int]) -> tuple[int, int, int]:
+        x, y = xy
+        pixel = self.crop((x, y, x + 1, y + 1)).getpixel((0, 0))
+        return pixel  # type: ignore[return-value]  # RGB: a tuple
 
 
 class Painter:
@@ -85,7 +140,7 @@ class Painter:
         return layer, (x0, y0)
 
     def fill(
-        self, shapes: Iterable[Shape], colour: Colour | Image.Image, alpha: float = 1.0, blur: float = 0.0
+        self, shapes: Iterable[Shape], colour: Colour | Image.Image | Gradient, alpha: float = 1.0, blur: float = 0.0
     ) -> None:
         """Paint shapes with a flat colour or with a full-canvas fill image, at `alpha` opacity."""
         made = self.mask(shapes, blur)
@@ -94,9 +149,12 @@ class Painter:
         layer, (x0, y0) = made
         if alpha < 1.0:
             layer = layer.point(lambda v: int(v * alpha))
-        if isinstance(colour, Image.Image):
-            box = (x0, y0, x0 + layer.width, y0 + layer.height)
-            self.image.paste(colour.crop(box), box[:2], layer)
+        if isinstance(colour, Image.Image | Gradient):
+            # A band of rows at a time: a fill as large as the land costs a band, not its box.
+            for top in range(0, layer.height, STRIP_ROWS):
+                bottom = min(layer.height, top + STRIP_ROWS)
+                band = (x0, y0 + top, x0 + layer.width, y0 + bottom)
+                self.image.paste(colour.crop(band), band[:2], layer.crop((0, top, layer.width, bottom)))
         else:
             self.image.paste(colour, (x0, y0, x0 + layer.width, y0 + layer.height), layer)
 
@@ -126,18 +184,36 @@ class Painter:
         distance = np.sqrt(xs[None, :] ** 2 + ys[:, None] ** 2)
         intensity = np.clip(1.0 - distance, 0.0, 1.0) ** falloff * strength
         light = (intensity[:, :, None] * np.array(colour, dtype=np.float32)[None, None, :]).clip(0, 255)
-        layer = Image.fromarray(light.astype(np.uint8), "RGB").resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR)
-        region = self.image.crop((x0, y0, x1, y1))
-        self.image.paste(ImageChops.screen(region, layer), (x0, y0))
+        self.screen_scaled(Image.fromarray(light.astype(np.uint8), "RGB"), (x0, y0, x1, y1))
 
-    def vertical_gradient(self, box: tuple[int, int, int, int], stops: Sequence[tuple[float, Colour]]) -> Image.Image:
-        """A full-canvas image whose `box` rows carry the gradient (for `fill` with a texture)."""
+    def screen_scaled(self, light: Image.Image, box: tuple[int, int, int, int]) -> None:
+        """Screen `light`, scaled up bilinearly to fill `box`, over the canvas, a band of columns at a time.
+
+        The same bytes as one resize: Pillow resizes across, then down; the first pass is done
+        whole (it is as short as `light`), the second per band of columns, each of which it
+        resamples with the very coefficients of the whole.
+        """
         x0, y0, x1, y1 = box
-        column = gradient_column(max(1, y1 - y0), stops).astype(np.uint8)[:, None, :]
-        strip = Image.fromarray(column, "RGB").resize((max(1, x1 - x0), max(1, y1 - y0)), Image.Resampling.NEAREST)
-        canvas = Image.new("RGB", (self.width, self.height))
-        canvas.paste(strip, (x0, y0))
-        return canvas
+        across = light.resize((x1 - x0, light.height), Image.Resampling.BILINEAR)
+        for left in range(0, x1 - x0, STRIP_ROWS):
+            right = min(x1 - x0, left + STRIP_ROWS)
+            layer = across.crop((left, 0, right, light.height)).resize(
+                (right - left, y1 - y0), Image.Resampling.BILINEAR
+            )
+            band = (x0 + left, y0, x0 + right, y1)
+            self.image.paste(ImageChops.screen(self.image.crop(band), layer), band[:2])
+
+    def vertical_gradient(self, box: tuple[int, int, int, int], stops: Sequence[tuple[float, Colour]]) -> Gradient:
+        """A full-canvas fill whose `box` rows carry the gradient (for `fill` with a texture)."""
+        return Gradient((self.width, self.height), box, stops)
+
+    def in_strips(
+        self,
+        op: Callable[[Image.Image, tuple[int, int, int, int]], Image.Image],
+        box: tuple[int, int, int, int] | None = None,
+    ) -> None:
+        """`in_strips` over the canvas (or its `box`)."""
+        in_strips(self.image, box or (0, 0, self.width, self.height), op)
 
     def low_noise(self, cells: tuple[int, int], mode: str = "L") -> Image.Image:
         """Smooth random variation over the canvas: a few random cells, scaled up bicubically."""
@@ -146,6 +222,17 @@ class Painter:
         values = self.rng.integers(0, 256, size=(h, w, channels), dtype=np.uint8)
         small = Image.fromarray(values[:, :, 0] if channels == 1 else values, mode)
         return small.resize((self.width, self.height), Image.Resampling.BICUBIC)
+
+    def grain_bands(self, amount: int) -> Callable[[tuple[int, int, int, int]], Image.Image]:
+        """`grain`'s pixels in any box, made when asked (the tile is drawn now, as `grain` draws it)."""
+        tile = self.rng.normal(128, amount, size=(128, 128)).clip(0, 255).astype(np.uint8)
+
+        def band(box: tuple[int, int, int, int]) -> Image.Image:
+            x0, y0, x1, y1 = box
+            rows = tile[np.arange(y0, y1) % 128][:, np.arange(x0, x1) % 128]
+            return Image.fromarray(np.ascontiguousarray(rows), "L")
+
+        return band
 
     def grain(self, amount: int) -> Image.Image:
         """Fine noise around mid-grey (for soft_light): a random tile repeated over the canvas."""

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageDraw
 
 from renders.pipeline.illustrator.canvas import (
     Colour,
@@ -81,7 +81,12 @@ class ScenePainter:
         column = gradient_column(max(2, int(self.horizon) + 2), self.sky["stops"])
         below = np.repeat(column[-1:], self.h - column.shape[0] + 1, axis=0)
         full = np.concatenate([column, below])[: self.h].astype(np.uint8)[:, None, :]
-        p.image.paste(Image.fromarray(full, "RGB").resize((self.w, self.h), Image.Resampling.NEAREST))
+        # Each row one colour, pasted a band of rows at a time (no second canvas).
+        p.in_strips(
+            lambda part, box: Image.fromarray(
+                np.ascontiguousarray(np.broadcast_to(full[box[1] : box[3]], (box[3] - box[1], self.w, 3))), "RGB"
+            )
+        )
         if self.spec.time_of_day == "night":
             self.paint_stars()
         lx, ly = self.light
@@ -137,8 +142,7 @@ class ScenePainter:
         distance = np.sqrt(xs**2 + ys**2) / max(w, h)
         intensity = rays / 3 * np.exp(-distance * 2.5) * strength
         light = (intensity[:, :, None] * np.array(colour)[None, None, :]).clip(0, 255).astype(np.uint8)
-        layer = Image.fromarray(light, "RGB").resize((self.w, self.h), Image.Resampling.BILINEAR)
-        p.image = ImageChops.screen(p.image, layer)
+        p.screen_scaled(Image.fromarray(light, "RGB"), (0, 0, self.w, self.h))
 
     def paint_clouds(self) -> None:
         p = self.p
@@ -216,11 +220,9 @@ class ScenePainter:
         fill_image = p.vertical_gradient((0, int(self.horizon), self.w, self.h), [(0, far), (0.5, base), (1, near)])
         p.fill([("poly", [(0, self.horizon), (self.w, self.horizon), (self.w, self.h), (0, self.h)])], fill_image)
         # Mottled grass and earth.
-        texture = p.low_noise((24, 14))
-        strip = Image.new("L", (self.w, self.h), 0)
-        strip.paste(texture.crop((0, int(self.horizon), self.w, self.h)), (0, int(self.horizon)))
-        darker = Image.new("RGB", (self.w, self.h), lerp(near, (0, 0, 0), 0.3))
-        p.image = Image.composite(darker, p.image, strip.point(lambda v: int(v * 0.35)))
+        land = (0, int(self.horizon), self.w, self.h)
+        shadows = p.low_noise((24, 14)).crop(land).point(lambda v: int(v * 0.35))
+        p.image.paste(lerp(near, (0, 0, 0), 0.3), land, shadows)
 
     def paint_water(self) -> None:
         p = self.p
@@ -247,8 +249,10 @@ class ScenePainter:
         p.fill(water, fill_image)
         # Shimmer and the light's reflection are painted on a copy and kept only inside the water,
         # so no streak spills over the banks onto the land.
-        dry = p.image
-        p.image = dry.copy()
+        # Only the rows the strokes and the glow below can reach are kept dry, not the whole canvas.
+        line_width = max(1, int(self.u / 500))
+        wet_top = max(0, min(int(top - 0.4 * (self.h - top)) - 1, top - line_width - 2))
+        dry = p.image.crop((0, wet_top, self.w, self.h))
         # Shimmer: short bright strokes, thickest under the light source.
         draw = ImageDraw.Draw(p.image)
         light = self.sky["light"]
@@ -260,17 +264,24 @@ class ScenePainter:
             length = self.u * self.rng.uniform(0.01, 0.05) * (0.4 + (y - top) / max(1, self.h - top))
             shimmer = lerp(
                 light,
-                fill_image.getpixel((min(self.w - 1, max(0, int(x))), min(self.h - 1, int(y)))),  # type: ignore[arg-type]  # RGB: a tuple
+                fill_image.getpixel((min(self.w - 1, max(0, int(x))), min(self.h - 1, int(y)))),
                 self.rng.uniform(0.1, 0.6),
             )
-            draw.line([(x - length, y), (x + length, y)], fill=shimmer, width=max(1, int(self.u / 500)))
+            draw.line([(x - length, y), (x + length, y)], fill=shimmer, width=line_width)
         # The light's reflection: a soft column on the water.
         p.glow((lx, top + (self.h - top) * 0.3), (self.h - top) * 0.7, light, 0.25, falloff=3)
         self.water_mask = Image.new("L", (self.w, self.h), 0)
         made = p.mask(water)
         if made is not None:
             self.water_mask.paste(made[0], made[1])
-        p.image = Image.composite(p.image, dry, self.water_mask)
+        mask = self.water_mask
+
+        def keep_water(part: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
+            kept = dry.crop((box[0], box[1] - wet_top, box[2], box[3] - wet_top))
+            kept.paste(part, (0, 0), mask.crop(box))
+            return kept
+
+        p.in_strips(keep_water, (0, wet_top, self.w, self.h))
 
     def paint_ghat(self) -> None:
         """Stone steps down to the water at one side, where figures can stand."""

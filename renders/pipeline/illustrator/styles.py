@@ -31,16 +31,20 @@ def _vignette(p: Painter, strength: float, colour: Colour = (0, 0, 0)) -> None:
     xs, ys = np.meshgrid(np.linspace(-1, 1, w), np.linspace(-1, 1, h))
     falloff = np.clip((np.sqrt(xs**2 + ys**2) - 0.55) / 0.9, 0, 1) ** 1.5 * strength
     mask = Image.fromarray((falloff * 255).astype(np.uint8), "L").resize((p.width, p.height), Image.Resampling.BILINEAR)
-    p.image = Image.composite(Image.new("RGB", p.image.size, colour), p.image, mask)
+    p.image.paste(colour, (0, 0, p.width, p.height), mask)
 
 
 def finish_style(p: Painter, style: str, spec: SceneSpec) -> Image.Image:
     """The style's grade and texture over the painted scene (no border: see `frame_decoration`)."""
     if style == "temple-painting":
         # Warm gold: lift reds, keep greens, pull blues down; rich saturation; gilded frame.
-        p.image = p.image.point(_curve_lut([0, 78, 150, 214, 255], [0, 66, 132, 196, 248], [0, 50, 106, 168, 220]))
-        p.image = ImageEnhance.Color(p.image).enhance(1.25)
-        p.image = ImageChops.soft_light(p.image, p.grain(10).convert("RGB"))
+        lut = _curve_lut([0, 78, 150, 214, 255], [0, 66, 132, 196, 248], [0, 50, 106, 168, 220])
+        grain = p.grain_bands(10)
+        p.in_strips(
+            lambda part, box: ImageChops.soft_light(
+                ImageEnhance.Color(part.point(lut)).enhance(1.25), grain(box).convert("RGB")
+            )
+        )
         _vignette(p, 0.55, (40, 18, 4))
     elif style == "watercolor":
         # Soft washes on paper: blur, lighter and less saturated, blotchy pigment, paper grain.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -313,3 +315,134 @@ def test_it_prepares_a_photo_again_when_the_fitting_changes(tmp_path, monkeypatc
     prepare_scene_images(plan, settings, recorder.callbacks, ProviderSet())
     assert ("info", "scene 1 image: reused") not in recorder.logs
     assert json.loads(first[0].with_suffix(".json").read_text())["key"] != key
+
+
+class GatedIllustrator(LocalIllustrator):
+    """Paints each prompt once `release(prompt)` lets it, and counts how many paint at once."""
+
+    name = "gated"
+
+    def __init__(self, fail: str = "") -> None:
+        self.fail = fail
+        self.gates: dict[str, threading.Event] = {}
+        self.started: list[str] = []
+        self.finished: list[str] = []
+        self.lock = threading.Lock()
+        self.running = 0
+        self.most_at_once = 0
+
+    def gate(self, prompt: str) -> threading.Event:
+        with self.lock:
+            return self.gates.setdefault(prompt.split(".")[0], threading.Event())
+
+    def generate(self, prompt: str, style: str, size: tuple[int, int], seed: str) -> Picture:
+        with self.lock:
+            self.started.append(prompt.split(".")[0])
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            assert self.gate(prompt).wait(timeout=10), "a painting waited for a scene that never started"
+            if self.fail and prompt.startswith(self.fail):
+                raise ProviderError("the painter dropped its brush")
+            picture = super().generate(prompt, style, size, seed)
+            with self.lock:
+                self.finished.append(prompt.split(".")[0])
+            return picture
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def _scenes(count: int) -> list[dict]:
+    return [_scene(f"scene {number} of a temple by a river") for number in range(1, count + 1)]
+
+
+def test_it_paints_on_several_threads_and_reports_in_scene_order(tmp_path):
+    painter = GatedIllustrator()
+    for number in range(2, 6):
+        painter.gate(f"scene {number} of a temple by a river").set()
+    first = painter.gate("scene 1 of a temple by a river")
+    recorder = Recorder()
+    settings = dataclasses.replace(_settings(tmp_path), parallelism=2)
+    plan = _plan(*_scenes(5))
+
+    # Scene 1 is held back until scene 2 has been painted beside it: it finishes second.
+    def release_first() -> None:
+        while "scene 2 of a temple by a river" not in painter.finished:
+            threading.Event().wait(0.01)
+        first.set()
+
+    releaser = threading.Thread(target=release_first, daemon=True)
+    releaser.start()
+    stills = prepare_scene_images(plan, settings, recorder.callbacks, ProviderSet(images=[painter]))
+    releaser.join()
+
+    assert painter.finished[:2] == ["scene 2 of a temple by a river", "scene 1 of a temple by a river"]
+    assert stills == [settings.work_dir / "images" / f"scene_{index:02d}.jpg" for index in range(5)]
+    assert painter.most_at_once == 2
+    assert [fraction for _, fraction in recorder.progress] == [0.2, 0.4, 0.6, 0.8, 1.0]
+    assert [paths for _, paths in recorder.produced] == [[still] for still in stills]
+    assert [message for _, message in recorder.logs] == [f"scene {number} image: gated" for number in range(1, 6)]
+    for still in stills:
+        assert _still(still).std() > 20
+
+
+def test_it_paints_as_many_at_once_as_the_parallelism(tmp_path):
+    painter = GatedIllustrator()
+    for number in range(1, 7):
+        painter.gate(f"scene {number} of a temple by a river").set()
+    settings = dataclasses.replace(_settings(tmp_path), parallelism=3)
+
+    stills = prepare_scene_images(_plan(*_scenes(6)), settings, Recorder().callbacks, ProviderSet(images=[painter]))
+
+    assert len(stills) == 6
+    assert 1 <= painter.most_at_once <= 3
+    assert sorted(painter.started) == sorted(f"scene {number} of a temple by a river" for number in range(1, 7))
+
+
+def test_it_paints_the_same_stills_one_at_a_time_and_in_parallel(tmp_path):
+    plan = _plan(*_scenes(4))
+    one = prepare_scene_images(
+        plan, dataclasses.replace(_settings(tmp_path / "one"), parallelism=1), Recorder().callbacks,
+        ProviderSet(images=[LocalIllustrator()]),
+    )  # fmt: skip
+    two = prepare_scene_images(
+        plan, dataclasses.replace(_settings(tmp_path / "two"), parallelism=2), Recorder().callbacks,
+        ProviderSet(images=[LocalIllustrator()]),
+    )  # fmt: skip
+    assert [path.read_bytes() for path in one] == [path.read_bytes() for path in two]
+
+
+def test_it_names_the_scene_whose_painting_failed_when_painting_in_parallel(tmp_path):
+    painter = GatedIllustrator(fail="scene 2 ")
+    for number in range(1, 5):
+        painter.gate(f"scene {number} of a temple by a river").set()
+    recorder = Recorder()
+    settings = dataclasses.replace(_settings(tmp_path), parallelism=2)
+
+    with pytest.raises(RenderError) as raised:
+        prepare_scene_images(_plan(*_scenes(4)), settings, recorder.callbacks, ProviderSet(images=[painter]))
+
+    assert str(raised.value) == (
+        "Scene 2's picture could not be made: scene 2 image: every provider failed; last error: the painter dropped "
+        "its brush"
+    )
+    assert raised.value.step == "images"
+    assert [fraction for _, fraction in recorder.progress] == [0.25]  # scene 1 only, as one by one
+    assert not any(message.startswith(("scene 3", "scene 4")) for _, message in recorder.logs)
+
+
+def test_it_stops_painting_when_canceled_between_scenes(tmp_path):
+    painter = GatedIllustrator()
+    for number in range(1, 9):
+        painter.gate(f"scene {number} of a temple by a river").set()
+    recorder = Recorder()
+    recorder.callbacks.is_canceled = lambda: len(recorder.progress) >= 2
+    settings = dataclasses.replace(_settings(tmp_path), parallelism=2)
+
+    with pytest.raises(Canceled):
+        prepare_scene_images(_plan(*_scenes(8)), settings, recorder.callbacks, ProviderSet(images=[painter]))
+
+    # Cancelled after two scenes were reported: at most the two then in flight were still painted.
+    assert len(painter.started) <= 4
+    assert [fraction for _, fraction in recorder.progress][:2] == [0.125, 0.25]
