@@ -1,4 +1,5 @@
 import logging
+import threading
 
 from django.apps import AppConfig
 
@@ -46,6 +47,12 @@ class RendersConfig(AppConfig):
 
 
 def _record_provider_rate_limit(provider: str) -> None:
+    from django.db import connection
+
     from accounts import audit
 
     audit.record(audit.Action.PROVIDER_THROTTLED, detail=provider)
+    if threading.current_thread() is not threading.main_thread() and not connection.in_atomic_block:
+        # A pipeline thread (a still painted beside others) opened a connection of its own for
+        # this row; nothing else on that thread uses the database, so it is not left open.
+        connection.close()

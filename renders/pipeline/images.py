@@ -36,6 +36,7 @@ from typing import Any
 
 from PIL import Image, ImageOps
 
+from renders.pipeline import allocator
 from renders.pipeline.context import Callbacks, RenderError, RenderSettings
 from renders.pipeline.ken_burns import Motion, photo_motion
 from renders.pipeline.photo_fit import PHOTO_FIT_VERSION, fit_photo
@@ -311,6 +312,7 @@ def prepare_scene_images(
         callbacks.progress("images", len(stills) / total)
         callbacks.produced("images", [still])
 
+    allocator.single_arena()  # what the painting threads free goes back to the system
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="paint")
     try:
         for index in range(total):
