@@ -310,6 +310,19 @@ def figure_symbol(kind: str, spec: SceneSpec) -> str:
     return "veena" if kind == "sage" and "veena" in spec.elements else ""
 
 
+def figure_layers(
+    kind: str, spec: SceneSpec, x: float, feet: float, height: float, facing: int
+) -> tuple[str, list[Shape], list[Shape]]:
+    """A figure's symbol, its silhouette's shapes and its gilded details' shapes, for a painter."""
+    symbol = figure_symbol(kind, spec)
+    parts = figure_parts(kind, x, feet, height, facing, symbol)
+    return (
+        symbol,
+        [shape for role, shape in parts if role == "body"],
+        [shape for role, shape in parts if role == "gold"],
+    )
+
+
 def head_of(kind: str, x: float, feet: float, height: float) -> Point:
     """Where a figure's head is, in canvas pixels (a deity's halo is centred on it)."""
     return x, feet + {"child": -0.82, "demon": -0.86}.get(kind, -0.9) * height

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from renders.pipeline.illustrator.canvas import Colour, Shape, lerp
-from renders.pipeline.illustrator.figures import figure_parts, figure_symbol, head_of
+from renders.pipeline.illustrator.figures import figure_layers, head_of
 from renders.pipeline.illustrator.folk import FolkPainter
 
 PUPPET_STYLES = ("shadow-puppet",)
@@ -86,10 +86,7 @@ class PuppetPainter(FolkPainter):
     def figure(self, kind: str, x: float, feet: float, height: float, facing: int) -> None:
         """A jointed puppet: the silhouette cut into dyed pieces, rivets at the joints, an eye, sticks."""
         p = self.p
-        symbol = figure_symbol(kind, self.spec)
-        parts = figure_parts(kind, x, feet, height, facing, symbol)
-        body = [shape for role, shape in parts if role == "body"]
-        gold = [shape for role, shape in parts if role == "gold"]
+        symbol, body, gold = figure_layers(kind, self.spec, x, feet, height, facing)
         upper, lower = DEITY_DYES.get(symbol, DYES[kind])
         waist = feet - height * (0.3 if kind == "child" else 0.52)
         head_x, head_y = head_of(kind, x, feet, height)

@@ -22,8 +22,7 @@ from renders.pipeline.illustrator.figures import (
     DEITY_TINTS,
     FIGURES,
     animal_shapes,
-    figure_parts,
-    figure_symbol,
+    figure_layers,
     head_of,
 )
 from renders.pipeline.illustrator.keywords import SceneSpec
@@ -778,10 +777,7 @@ class ScenePainter:
     def paint_figure(self, kind: str, x: float, feet: float, height: float, facing: int) -> None:
         """A silhouette against the glowing sky, rim-lit toward the light; a deity in its halo."""
         p = self.p
-        symbol = figure_symbol(kind, self.spec)
-        parts = figure_parts(kind, x, feet, height, facing, symbol)
-        body = [shape for role, shape in parts if role == "body"]
-        gold = [shape for role, shape in parts if role == "gold"]
+        symbol, body, gold = figure_layers(kind, self.spec, x, feet, height, facing)
         head = head_of(kind, x, feet, height)
         # The sky glows behind every figure, so its outline reads against light.
         p.glow((x, feet - height * 0.65), height * 0.85, self.sky["light"], 0.3, falloff=1.8)
