@@ -65,7 +65,7 @@ from renders.pipeline.ffmpeg import (
     run_ffmpeg,
 )
 from renders.pipeline.illustrator.styles import frame_decoration
-from renders.pipeline.ken_burns import Motion, motion_filters, motion_for_scene
+from renders.pipeline.ken_burns import Motion, MotionFilters, motion_filters, motion_for_scene
 from renders.pipeline.live_stream import LiveStream
 from renders.pipeline.media_probe import probe
 from renders.pipeline.plan import Plan
@@ -298,22 +298,19 @@ class _Picture:
         (a still moves in `pixel_format`, by default the context's)."""
         if self.is_clip:
             return _clip_prep(ctx, offset, frames)
-        kb = motion_filters(
-            self.motion, self.size, ctx.frame, first_frame=offset, span_frames=span,
-            scale_flags=SCALE_FLAGS,
-        )  # fmt: skip
+        kb = self._move(ctx, offset, span)
         return f"{_still_prep(ctx.fps, frames, kb.once, pixel_format or ctx.pixel_format)},{kb.per_frame}"
+
+    def _move(self, ctx: _Context, offset: int, span: int) -> MotionFilters:
+        return motion_filters(
+            self.motion, self.size, ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS
+        )
 
     def split_chains(self, ctx: _Context, span: int, parts: Sequence[tuple[int, int]], labels: Sequence[str]) -> str:
         """Filters making several runs of this still's frames, each (offset, frames) into the
         visible span, from one reading of the still: decoded and prepared once, then split.
         Each run's chain starts at input label `<label>_in` and ends at output label `<label>`."""
-        moves = [
-            motion_filters(
-                self.motion, self.size, ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS
-            )
-            for offset, _ in parts
-        ]
+        moves = [self._move(ctx, offset, span) for offset, _ in parts]
         head = f"{_still_once(moves[0].once, ctx.pixel_format)},split={len(parts)}"
         head += "".join(f"[{label}_in]" for label in labels)
         runs = [
@@ -428,8 +425,8 @@ def _inline_fade(
     concat, untouched. A final's still (prepared in yuv444p for both) is read once and split;
     a preview's (yuv420p for its own frames) and a clip are read twice.
     """
-    visible_first, visible_end = timeline.visible_range(before.index)
-    fading_out = before.chain(ctx, first - visible_first, visible_end - visible_first, fade, "yuv444p")
+    before_first, before_end = timeline.visible_range(before.index)
+    fading_out = before.chain(ctx, first - before_first, before_end - before_first, fade, "yuv444p")
     chains, args = [f"[0:v]{fading_out}[s0]"], before.input_args(ctx.fps)
     visible_first, visible_end = timeline.visible_range(after.index)
     span, offset = visible_end - visible_first, first - visible_first
@@ -447,8 +444,7 @@ def _inline_fade(
         + f";[s0][s1]xfade=transition=fade:duration={fade / ctx.fps:.6f}:offset=0,format=yuv420p[fade];"
         "[fade][own]concat=n=2:v=1:a=0"
     )
-    visible_first, visible_end = timeline.visible_range(before.index)
-    key = {**before.source_key(visible_end - visible_first), "offset": first - visible_first, "frames": fade}
+    key = {**before.source_key(before_end - before_first), "offset": first - before_first, "frames": fade}
     return graph, args, {"fade_in": key}
 
 

@@ -316,7 +316,7 @@ def prepare_scene_images(
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="paint")
     try:
         for index in range(total):
-            # At most `workers` pictures are made at once, this thread's included.
+            # At most `workers` paintings in flight at once.
             while sum(1 for *_, painting in pending if painting is not None and not painting.done()) >= workers:
                 finish_oldest()
             while pending and pending[0][2] is None:

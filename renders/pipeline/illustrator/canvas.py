@@ -224,7 +224,7 @@ class Painter:
         return small.resize((self.width, self.height), Image.Resampling.BICUBIC)
 
     def grain_bands(self, amount: int) -> Callable[[tuple[int, int, int, int]], Image.Image]:
-        """`grain`'s pixels in any box, made when asked (the tile is drawn now, as `grain` draws it)."""
+        """`grain`'s pixels in any box, made when asked (the random tile is drawn now)."""
         tile = self.rng.normal(128, amount, size=(128, 128)).clip(0, 255).astype(np.uint8)
 
         def band(box: tuple[int, int, int, int]) -> Image.Image:
@@ -236,10 +236,7 @@ class Painter:
 
     def grain(self, amount: int) -> Image.Image:
         """Fine noise around mid-grey (for soft_light): a random tile repeated over the canvas."""
-        tile = self.rng.normal(128, amount, size=(128, 128)).clip(0, 255).astype(np.uint8)
-        reps = (self.height // 128 + 1, self.width // 128 + 1)
-        full = np.tile(tile, reps)[: self.height, : self.width]
-        return Image.fromarray(full, "L")
+        return self.grain_bands(amount)((0, 0, self.width, self.height))
 
 
 def _shape_points(shape: Shape) -> list[Point]:
