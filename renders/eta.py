@@ -64,15 +64,31 @@ def render_rate(mode: str, resolution: str) -> float:
     return float(rate)
 
 
-def render_estimate_seconds(plan: dict[str, Any]) -> float:
-    """The whole render of this plan on this server, start to finish."""
-    return render_rate(*_mode_resolution(plan)) * video_seconds(plan)
+def render_estimate_seconds(plan: dict[str, Any], rates: dict[tuple[str, str], float] | None = None) -> float:
+    """The whole render of this plan on this server, start to finish.
+
+    `rates`, when given, keeps each mode and resolution's rate across calls: estimating a whole
+    queue reads the cache once per kind of job, not once per job.
+    """
+    kind = _mode_resolution(plan)
+    if rates is None:
+        return render_rate(*kind) * video_seconds(plan)
+    rate = rates.get(kind)
+    if rate is None:
+        rate = rates[kind] = render_rate(*kind)
+    return rate * video_seconds(plan)
 
 
-def seconds_left(plan: dict[str, Any], *, started_at: datetime | None, progress_pct: int) -> float:
+def seconds_left(
+    plan: dict[str, Any],
+    *,
+    started_at: datetime | None,
+    progress_pct: int,
+    rates: dict[tuple[str, str], float] | None = None,
+) -> float:
     """What is left of a render of this plan: all of it before it starts, then the learned
     estimate minus the time spent, blended with the time spent extrapolated by the progress made."""
-    total = render_estimate_seconds(plan)
+    total = render_estimate_seconds(plan, rates)
     if started_at is None:
         return total
     elapsed = max(0.0, (timezone.now() - started_at).total_seconds())

@@ -49,15 +49,17 @@ class QueueSnapshot:
 def take_snapshot() -> QueueSnapshot:
     queued = RenderJob.objects.filter(state=JobState.QUEUED).values_list("priority", "created_at", "plan")
     running = RenderJob.objects.filter(state=JobState.RUNNING).values_list("plan", "started_at", "progress_pct")
+    rates: dict[tuple[str, str], float] = {}  # one cache read per kind of job, not one per job
     return QueueSnapshot(
         queued=tuple(
             sorted(
-                (-priority, created.timestamp(), render_estimate_seconds(plan or {}))
+                (-priority, created.timestamp(), render_estimate_seconds(plan or {}, rates))
                 for priority, created, plan in queued
             )
         ),
         running_left_sec=sum(
-            seconds_left(plan or {}, started_at=started, progress_pct=progress) for plan, started, progress in running
+            seconds_left(plan or {}, started_at=started, progress_pct=progress, rates=rates)
+            for plan, started, progress in running
         ),
         expires_at=time.time() + SNAPSHOT_SEC,
     )
