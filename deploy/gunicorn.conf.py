@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Two processes of two threads per core by default. A request holds its process's GIL while it
+# computes, and a poll waits behind the creates running in its process: under `make load` on two
+# cores (PostgreSQL + Redis), 4 x 2 kept status p99 at 18-29 ms in three runs where 2 x 4 gave
+# 29-71 ms (docs/deployment.md, "The web tier under load"). Each process costs ~80 MB.
+workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * len(os.sched_getaffinity(0)))))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))  # uploads of a few MB; renders run in workers
 graceful_timeout = 30

@@ -25,6 +25,7 @@ import http.client
 import json
 import os
 import random
+import runpy
 import shutil
 import signal
 import socket
@@ -288,8 +289,12 @@ def main() -> int:
     parser.add_argument("--creators", type=int, default=10, help="threads creating jobs at once")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of polling, measured")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of polling first, not measured")
-    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process")
+    parser.add_argument(
+        "--web-workers", type=int, default=0, help="gunicorn processes (default: deploy/gunicorn.conf.py's)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=0, help="threads per gunicorn process (default: deploy/gunicorn.conf.py's)"
+    )
     parser.add_argument("--database-url", default="", help="PostgreSQL URL; default: a SQLite file")
     parser.add_argument("--redis-url", default="", help="Redis for the cache and throttles; default: local memory")
     parser.add_argument(
@@ -353,11 +358,19 @@ def main() -> int:
 
         port = free_port()
         log = open(scratch / "gunicorn.log", "w")  # noqa: SIM115 - closed with the process
+        # The web role's own gunicorn settings (deploy/gunicorn.conf.py), on a loopback port.
+        conf = runpy.run_path(str(REPO / "deploy" / "gunicorn.conf.py"))
+        args.web_workers, args.threads = args.web_workers or conf["workers"], args.threads or conf["threads"]
+        server_env = {
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": str(args.web_workers),
+            "GUNICORN_THREADS": str(args.threads),
+        }
         gunicorn = subprocess.Popen(
-            [python, "-m", "gunicorn", "bhakti.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(args.web_workers), "--threads", str(args.threads), "--worker-class", "gthread",
-             "--keep-alive", "5", "--log-level", "warning"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [python, "-m", "gunicorn", "bhakti.wsgi:application", "--config", "deploy/gunicorn.conf.py",
+             "--log-level", "warning"],
+            cwd=REPO, env=server_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         wait_for_server(port, gunicorn)
 

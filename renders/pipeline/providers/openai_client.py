@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
-
-import openai
+from typing import TYPE_CHECKING, TypeVar
 
 from renders.pipeline.providers.base import ProviderError
 from renders.pipeline.providers.catalog import shutdown_of
@@ -19,6 +17,9 @@ from renders.pipeline.providers.retry import (
     status_error,
 )
 
+if TYPE_CHECKING:  # the SDK (~0.4-1 s, ~40 MB) loads at the first call, not with the web's URLconf
+    import openai
+
 T = TypeVar("T")
 
 
@@ -29,6 +30,8 @@ class OpenAIAccount:
     policy: RetryPolicy = DEFAULT_POLICY
 
     def client(self) -> openai.OpenAI:
+        import openai
+
         # max_retries=0: retries follow our RetryPolicy (one policy for every provider).
         return openai.OpenAI(
             api_key=self.api_key,
@@ -66,6 +69,8 @@ def call_openai(
 
 
 def _call(what: str, account: OpenAIAccount, request: Callable[[openai.OpenAI], T]) -> T:
+    import openai
+
     client = account.client()
 
     def attempt() -> T:
