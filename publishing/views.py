@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from publishing import services, youtube
+from publishing import services
+from publishing.errors import PublishError
 from publishing.forms import ScheduleForm
 from publishing.models import Publication, PublicationState, YouTubeChannel
 from publishing.selectors import synthetic_media_used
@@ -48,9 +49,11 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def youtube_connect(request: HttpRequest) -> HttpResponse:
+    from publishing import youtube  # the Google libraries load only where a call needs them
+
     try:
         url, state, verifier = youtube.authorization_start(_redirect_uri(request))
-    except youtube.PublishError as error:
+    except PublishError as error:
         messages.error(request, error.message)
         return redirect("publishing:index")
     # The PKCE verifier must survive until the callback: a Flow rebuilt there would invent a new one.
@@ -84,7 +87,7 @@ def youtube_callback(request: HttpRequest) -> HttpResponse:
             state=pending["state"],
             code_verifier=pending["code_verifier"],
         )
-    except youtube.PublishError as error:
+    except PublishError as error:
         messages.error(request, error.message)
         return redirect("publishing:index")
     messages.success(request, f"Connected the YouTube channel “{channel.title or channel.channel_id}”.")

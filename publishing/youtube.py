@@ -5,6 +5,9 @@ plain messages for creators.
 The discovery document ships with google-api-python-client, so building the client needs no
 network; when YOUTUBE_API_ROOT is set (tests, a proxy) its rootUrl is pointed there, and with
 it the media upload URLs, which the client derives from rootUrl.
+
+Only the functions that call Google import this module (the services and views import it inside
+them); PublishError lives in publishing/errors.py so that catching it loads nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from googleapiclient.discovery_cache import get_static_doc
 from googleapiclient.errors import HttpError, ResumableUploadError
 from googleapiclient.http import MediaFileUpload, build_http
 
+from publishing.errors import OAuthNotConfigured, PublishError
 from renders.pipeline.plan import LANGUAGE_NAMES, NATIVE_LANGUAGE_NAMES
 
 logger = logging.getLogger(__name__)
@@ -48,24 +52,6 @@ CAPTION_TRACK_NAMES = {
     code: name if NATIVE_LANGUAGE_NAMES[code] == name else f"{NATIVE_LANGUAGE_NAMES[code]} ({name})"
     for code, name in LANGUAGE_NAMES.items()
 } | {"hi-Latn": "Hindi (Roman letters)"}  # a Hindi video's Roman Hindi subtitles (renders.pipeline.roman)
-
-
-class PublishError(Exception):
-    """A YouTube failure a creator can act on. `code` is stable: quota_exceeded, auth_error, …"""
-
-    def __init__(self, code: str, message: str):
-        self.code = code
-        self.message = message
-        super().__init__(message)
-
-
-class OAuthNotConfigured(PublishError):
-    def __init__(self) -> None:
-        super().__init__(
-            "not_configured",
-            "YouTube publishing is not set up on this server: an operator must set YOUTUBE_CLIENT_ID and "
-            "YOUTUBE_CLIENT_SECRET (a Google Cloud OAuth client of type 'Web application').",
-        )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from publishing import youtube
 from publishing.forms import validate_description_bytes
 from publishing.models import Privacy, Publication, PublicationState, Timing, YouTubeChannel
 from publishing.selectors import synthetic_media_used
@@ -221,6 +220,8 @@ def publication_cancel(*, owner: User, job: RenderJob) -> Publication:
             raise PublishActionError(
                 "not_connected", "Reconnect the YouTube channel to withdraw the scheduled publish."
             )
+        from publishing import youtube  # the Google libraries load only where a call needs them
+
         creds = channel_credentials(channel)
         try:
             youtube.keep_private(creds, publication.youtube_video_id, made_for_kids=publication.made_for_kids)

@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -21,12 +22,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit
-from publishing import youtube
+from publishing.errors import PublishError
 from publishing.models import Privacy, Publication, PublicationState, Timing, YouTubeChannel
 from publishing.services.channels import channel_credentials, store_refreshed_token
 from renders.error_text import public_error_text
 from renders.models import AssetKind, JobAsset, JobEvent, RenderJob
 from renders.services import log_event
+
+if TYPE_CHECKING:
+    from publishing import youtube
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +103,8 @@ def is_short(job: RenderJob) -> bool:
 
 def _ready_for_thumbnail(creds: youtube.Credentials, publication: Publication) -> bool:
     """A Short's thumbnail is applied only after processing: wait for it, within a bound."""
+    from publishing import youtube
+
     if not is_short(publication.job):
         return True
     try:
@@ -115,9 +121,11 @@ def _ready_for_thumbnail(creds: youtube.Credentials, publication: Publication) -
 
 def _run_upload(publication: Publication) -> bool:
     """Upload what is not yet on YouTube. False when the creator canceled during the upload."""
+    from publishing import youtube  # the Google libraries load only where a call needs them
+
     channel = YouTubeChannel.objects.filter(owner=publication.owner_id).first()
     if channel is None:
-        raise youtube.PublishError("not_connected", "No YouTube channel is connected. Connect one, then press Retry.")
+        raise PublishError("not_connected", "No YouTube channel is connected. Connect one, then press Retry.")
     job = publication.job
     assets = {(asset.kind, asset.language): asset for asset in job.assets.all()}
     creds = channel_credentials(channel)
@@ -125,7 +133,7 @@ def _run_upload(publication: Publication) -> bool:
         if not publication.youtube_video_id:
             video = assets.get((AssetKind.VIDEO, ""))
             if video is None:
-                raise youtube.PublishError("no_video", "The rendered video file is missing; render the job again.")
+                raise PublishError("no_video", "The rendered video file is missing; render the job again.")
             snippet = {
                 "title": publication.title,
                 "description": publication.description,
@@ -205,7 +213,7 @@ def upload_publication(*, publication_id: int) -> str:
         return state or "missing"
     try:
         finished = _run_upload(publication)
-    except youtube.PublishError as error:
+    except PublishError as error:
         shown = public_error_text(error.message, job=publication.job)  # it may quote an OSError's file name
         Publication.objects.filter(pk=publication.pk, state=PublicationState.UPLOADING).update(
             state=PublicationState.FAILED, error=shown, error_code=error.code, updated_at=timezone.now()
