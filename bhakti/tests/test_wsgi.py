@@ -10,8 +10,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 CHECK = """
+import gc
 import sys
 import bhakti.wsgi
+assert gc.get_freeze_count() > 10_000, "what the boot loaded is still in the collector's generations"
 from django.db import connections
 assert "bhakti.urls" in sys.modules and "renders.api.views" in sys.modules, "the URLconf is not loaded"
 assert all(connection.connection is None for connection in connections.all()), "a database connection was opened"
