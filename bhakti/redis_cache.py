@@ -1,8 +1,8 @@
 """Django's Redis cache with one client object per connection pool, made once.
 
 Django's `RedisCacheClient.get_client` builds a new `redis.Redis` for every cache operation; its
-constructor fills a table of some 170 response callbacks each time, about 0.2 ms of the web
-process's CPU per `cache.get` here, more than the round trip to Redis itself. redis-py's clients are
+constructor fills a table of some 170 response callbacks each time: a third of what a `cache.get`
+costs the web process (137 µs of CPU with it, 90 µs without, measured here). redis-py's clients are
 safe to share between threads (a connection is taken from the pool for each command and given
 back after it), and the pool resets itself in a forked child, so one client per pool serves the
 whole process. Everything else (pools, serializer, options) is Django's.
