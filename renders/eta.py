@@ -71,12 +71,10 @@ def render_estimate_seconds(plan: dict[str, Any], rates: dict[tuple[str, str], f
     queue reads the cache once per kind of job, not once per job.
     """
     kind = _mode_resolution(plan)
-    if rates is None:
-        return render_rate(*kind) * video_seconds(plan)
-    rate = rates.get(kind)
-    if rate is None:
-        rate = rates[kind] = render_rate(*kind)
-    return rate * video_seconds(plan)
+    rates = {} if rates is None else rates
+    if kind not in rates:
+        rates[kind] = render_rate(*kind)
+    return rates[kind] * video_seconds(plan)
 
 
 def seconds_left(
