@@ -7,8 +7,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Two processes of two threads per core by default. A request holds its process's GIL while it
 # computes, and a poll waits behind the creates running in its process: under `make load` on two
-# cores (PostgreSQL + Redis), 4 x 2 kept status p99 at 18-29 ms in three runs where 2 x 4 gave
-# 29-71 ms (docs/deployment.md, "The web tier under load"). Each process costs ~80 MB.
+# cores (PostgreSQL + Redis), six runs alternated with 2 x 4 on the same code gave status p99
+# 13-35 ms at 4 x 2 and 19-84 ms at 2 x 4; creates were no faster either way (docs/deployment.md,
+# "The web tier under load"). Each process boots in ~115 MB.
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * len(os.sched_getaffinity(0)))))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread"
