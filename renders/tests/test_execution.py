@@ -301,12 +301,21 @@ def test_it_requeues_a_job_whose_worker_is_stopping_without_counting_the_attempt
         {"image_prompt": "temple", "narration": "One.", "duration_sec": 3},
         {"image_prompt": "lotus", "narration": "Two.", "duration_sec": 3},
     ]))  # fmt: skip
+    # The worker thread says when compose starts; polling the job's row from this thread instead
+    # raced its writes on the test's shared-cache SQLite ("database table is locked").
+    composing = threading.Event()
+    report = execution._JobReporter.progress
+
+    def progress(reporter: execution._JobReporter, step: str, fraction: float) -> None:
+        report(reporter, step, fraction)
+        if step == "compose":
+            composing.set()
+
+    monkeypatch.setattr(execution._JobReporter, "progress", progress)
     outcome: list[str] = []
     worker = threading.Thread(target=lambda: outcome.append(execute_render_job(str(job.pk))))
     worker.start()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not RenderJob.objects.filter(pk=job.pk, step="compose").exists():
-        time.sleep(0.05)
+    assert composing.wait(timeout=60)
     worker_shutdown.requested.set()  # what SIGTERM or Ctrl-C does in a busy worker
     try:
         worker.join(timeout=60)
