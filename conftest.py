@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import transaction
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -150,6 +151,23 @@ def _local_media_unless_s3(request: pytest.FixtureRequest, settings) -> None:
     if "s3_storage" in request.fixturenames or not settings.STORAGES["default"]["BACKEND"].endswith("S3Storage"):
         return
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+
+
+@pytest.fixture
+def committed_renders(monkeypatch) -> list[str]:
+    """Stands in for the render queue: the ids of jobs whose render task was enqueued and committed.
+
+    The ORM broker writes a job's task inside the job's transaction (renders.services.
+    enqueue_render_with_transaction), so the task exists only once that commits; a test sees the
+    commit through django_capture_on_commit_callbacks(execute=True). Nothing is rendered.
+    """
+    calls: list[str] = []
+
+    def enqueue(*, job_id: str, not_before: object = None) -> None:
+        transaction.on_commit(lambda: calls.append(job_id))
+
+    monkeypatch.setattr("renders.services.enqueue_render", enqueue)
+    return calls
 
 
 @pytest.fixture

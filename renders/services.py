@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -238,7 +238,7 @@ def job_create(
             mark_names_used(owner=owner, names=[scene.image for scene in plan.scenes if scene.image])
             if first is not None:
                 log_event(job, f"Version {version} of the video “{first.title}”")
-            transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))
+            enqueue_render_with_transaction(job_id=str(job.pk))
             if webhook_url or profile.default_webhook_url:  # else there is nothing to notify
                 transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
     except QuotaExceeded as refusal:
@@ -301,6 +301,32 @@ def enqueue_render(*, job_id: str, not_before: datetime | None = None) -> None:
         schedule("renders.tasks.run_render_job", job_id, name=unique, schedule_type=Schedule.ONCE, next_run=not_before)
 
 
+def broker_shares_transaction() -> bool:
+    """Whether the render queue is a table in the default database (the ORM broker, Q_CLUSTER's
+    "orm": "default"), so a task enqueued inside a transaction commits or rolls back with it."""
+    from django.utils.module_loading import import_string
+    from django_q.brokers.orm import ORM
+    from django_q.conf import Conf
+
+    if Conf.ORM != DEFAULT_DB_ALIAS or Conf.SYNC:
+        return False
+    return not Conf.BROKER_CLASS or issubclass(import_string(Conf.BROKER_CLASS), ORM)
+
+
+def enqueue_render_with_transaction(*, job_id: str) -> None:
+    """Enqueue a job's render task as part of the open transaction that queued the job.
+
+    With the ORM broker the task row commits together with the job: one commit (one WAL flush on
+    PostgreSQL, one write lock on SQLite) instead of two per queued job, and no moment when a job
+    is queued without its task. With another broker a worker could take the task before the job's
+    row is visible, so it is enqueued after the commit instead.
+    """
+    if broker_shares_transaction():
+        enqueue_render(job_id=job_id)
+    else:
+        transaction.on_commit(lambda: enqueue_render(job_id=job_id))
+
+
 def notify_state_change(*, job_id: str) -> None:
     """Tell the outside world a job changed state (webhooks). No-op until webhooks are configured."""
     webhooks.enqueue_state_change(job_id=job_id)
@@ -353,7 +379,7 @@ def job_retry(*, job: RenderJob) -> RenderJob:
         log_event(job, "Retry requested; finished segments will be reused")
         audit.record(audit.Action.JOB_RETRIED, job=job)
         transaction.on_commit(forget_snapshot)
-        transaction.on_commit(lambda: enqueue_render(job_id=str(job.pk)))
+        enqueue_render_with_transaction(job_id=str(job.pk))
         transaction.on_commit(lambda: notify_state_change(job_id=str(job.pk)))
     return job
 

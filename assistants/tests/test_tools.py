@@ -20,10 +20,8 @@ from renders.models import JobState, RenderJob
 
 
 @pytest.fixture(autouse=True)
-def enqueued(monkeypatch) -> list[str]:
-    calls: list[str] = []
-    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: calls.append(job_id))
-    return calls
+def enqueued(committed_renders) -> list[str]:
+    return committed_renders
 
 
 @pytest.fixture

@@ -16,10 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def enqueued(monkeypatch) -> list[str]:
-    calls: list[str] = []
-    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: calls.append(job_id))
-    return calls
+def enqueued(committed_renders) -> list[str]:
+    return committed_renders
 
 
 @pytest.fixture

@@ -19,10 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _no_enqueue(monkeypatch):
-    calls: list[str] = []
-    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: calls.append(job_id))
-    return calls
+def _no_enqueue(committed_renders) -> list[str]:
+    return committed_renders
 
 
 @pytest.fixture

@@ -3,8 +3,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_q.models import OrmQ
 
 from accounts.services import ensure_profile
 from renders.models import JobState, RenderJob
@@ -14,6 +17,7 @@ from renders.services import (
     JobActionError,
     PriorityNotAllowed,
     QuotaExceeded,
+    enqueue_render,
     job_cancel,
     job_create,
     job_retry,
@@ -23,28 +27,59 @@ from renders.webhooks import WebhookUrlNotAllowed
 
 pytestmark = pytest.mark.django_db
 
+REAL_ENQUEUE_RENDER = enqueue_render  # before the fixture below replaces it
+
 
 @pytest.fixture(autouse=True)
-def _no_enqueue(monkeypatch):
-    # These tests cover the writes; rendering is covered by the execution tests.
-    calls: list[str] = []
-    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: calls.append(job_id))
-    return calls
+def _no_enqueue(committed_renders) -> list[str]:
+    return committed_renders
 
 
-def test_it_creates_a_queued_job_and_enqueues_after_commit(
-    alice, plan_data, _no_enqueue, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+def test_it_creates_a_queued_job(alice, plan_data, _no_enqueue, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
         job = job_create(owner=alice, plan_data=plan_data)
-        assert _no_enqueue == []  # nothing is enqueued inside the open transaction
-    for callback in callbacks:
-        callback()
     assert _no_enqueue == [str(job.pk)]
     assert job.state == JobState.QUEUED
     assert job.title == "Prahlad" and job.language == "en"
     assert job.plan["scenes"][0]["narration"] == "Prahlad prayed."
     assert job.events.filter(message__startswith="Job created").exists()
+
+
+class _Abandoned(Exception):
+    pass
+
+
+def test_a_new_jobs_render_task_commits_and_rolls_back_with_the_job(alice, plan_data, monkeypatch):
+    # The ORM broker's queue is a table of the same database: the task row is written inside the
+    # job's transaction (one commit per created job), never without its job nor the job without it.
+    monkeypatch.setattr("renders.services.enqueue_render", REAL_ENQUEUE_RENDER)
+    with pytest.raises(_Abandoned), transaction.atomic():
+        job = job_create(owner=alice, plan_data=plan_data)
+        assert [task.name() for task in OrmQ.objects.all()] == [f"render-{job.pk}"]
+        raise _Abandoned
+    assert not RenderJob.objects.exists() and not OrmQ.objects.exists()
+
+    with CaptureQueriesContext(connection) as queries:
+        job = job_create(owner=alice, plan_data=plan_data)
+    assert [task.name() for task in OrmQ.objects.all()] == [f"render-{job.pk}"]
+    # Inside the job's transaction (a savepoint here, as the test runs in a transaction of its own).
+    statements = [query["sql"].split()[0] + (" ormq" if "django_q_ormq" in query["sql"] else "") for query in queries]
+    assert statements.index("SAVEPOINT") < statements.index("INSERT ormq") < statements.index("RELEASE")
+
+
+def test_it_enqueues_after_commit_when_the_broker_is_outside_the_database(
+    alice, plan_data, monkeypatch, django_capture_on_commit_callbacks
+):
+    # A Redis or SQS broker would hand the task to a worker before the job's row is visible.
+    monkeypatch.setattr("renders.services.broker_shares_transaction", lambda: False)
+    handed_to_the_broker: list[str] = []
+    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: handed_to_the_broker.append(job_id))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = job_create(owner=alice, plan_data=plan_data)
+        assert handed_to_the_broker == []  # nothing is enqueued inside the open transaction
+    for callback in callbacks:
+        callback()
+    assert handed_to_the_broker == [str(job.pk)]
 
 
 def test_it_rejects_a_bad_plan_with_a_message_per_field(alice, plan_data):

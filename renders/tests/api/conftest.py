@@ -29,11 +29,8 @@ def _fast_api_tests(settings) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def enqueued(monkeypatch) -> list[str]:
-    """Job ids handed to the render queue; nothing is rendered in API tests."""
-    calls: list[str] = []
-    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: calls.append(job_id))
-    return calls
+def enqueued(committed_renders) -> list[str]:
+    return committed_renders
 
 
 def client_with_key(raw_key: str, *, bearer: bool = False) -> APIClient:

@@ -35,9 +35,7 @@ def _add_asset(
 # --- POST /renders ------------------------------------------------------------------------------
 
 
-def test_it_creates_a_job_and_enqueues_it_after_commit(
-    alice, alice_api, plan_data, enqueued, django_capture_on_commit_callbacks
-):
+def test_it_creates_a_job_and_enqueues_it(alice, alice_api, plan_data, enqueued, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         answer = alice_api.post("/api/v1/renders", {"plan": plan_data}, format="json")
     assert answer.status_code == 201, answer.json()
