@@ -12,11 +12,7 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # "The web tier under load"). Each process boots in ~115 MB.
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * len(os.sched_getaffinity(0)))))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
-# With a database server: gthread taking new connections only while it has an idle thread
-# (bhakti/web_worker.py), so a burst of clients is spread over the processes instead of one GIL.
-# On the embedded SQLite every write takes one file lock, and writers in fewer processes wait less
-# for it: plain gthread there. Both measured alternately (docs/deployment.md, "The web tier under load").
-worker_class = "bhakti.web_worker.BalancedThreadWorker" if os.environ.get("DATABASE_URL") else "gthread"
+worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))  # uploads of a few MB; renders run in workers
 graceful_timeout = 30
 keepalive = 5

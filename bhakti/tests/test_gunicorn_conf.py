@@ -9,7 +9,7 @@ CONF = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
 
 
 def _conf(monkeypatch, **env: str) -> dict:
-    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "DATABASE_URL"):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -22,10 +22,3 @@ def test_it_runs_two_processes_of_two_threads_per_core_unless_told(monkeypatch):
     assert (conf["workers"], conf["threads"], conf["worker_class"]) == (6, 2, "gthread")
     told = _conf(monkeypatch, WEB_CONCURRENCY="3", GUNICORN_THREADS="5")
     assert (told["workers"], told["threads"]) == (3, 5)
-
-
-def test_it_spreads_new_connections_over_the_processes_with_a_database_server(monkeypatch):
-    # SQLite's one write lock favours fewer writing processes; PostgreSQL takes them all at once.
-    assert _conf(monkeypatch)["worker_class"] == "gthread"
-    served = _conf(monkeypatch, DATABASE_URL="postgres://bhakti@db:5432/bhakti")["worker_class"]
-    assert served == "bhakti.web_worker.BalancedThreadWorker"
