@@ -304,13 +304,11 @@ def enqueue_render(*, job_id: str, not_before: datetime | None = None) -> None:
 def broker_shares_transaction() -> bool:
     """Whether the render queue is a table in the default database (the ORM broker, Q_CLUSTER's
     "orm": "default"), so a task enqueued inside a transaction commits or rolls back with it."""
-    from django.utils.module_loading import import_string
+    from django_q.brokers import get_broker
     from django_q.brokers.orm import ORM
     from django_q.conf import Conf
 
-    if Conf.ORM != DEFAULT_DB_ALIAS or Conf.SYNC:
-        return False
-    return not Conf.BROKER_CLASS or issubclass(import_string(Conf.BROKER_CLASS), ORM)
+    return Conf.ORM == DEFAULT_DB_ALIAS and not Conf.SYNC and isinstance(get_broker(), ORM)
 
 
 def enqueue_render_with_transaction(*, job_id: str) -> None:
