@@ -64,17 +64,31 @@ def render_rate(mode: str, resolution: str) -> float:
     return float(rate)
 
 
-def render_estimate_seconds(plan: dict[str, Any], rates: dict[tuple[str, str], float] | None = None) -> float:
-    """The whole render of this plan on this server, start to finish.
+def plan_work(plan: dict[str, Any]) -> tuple[str, float]:
+    """What a render estimate needs of a plan, (kind, video seconds): the kind is "mode:resolution"
+    ("proxy:" for every preview). Kept on the job (RenderJob.render_kind, planned_sec) so the queue
+    estimate need not decode each queued plan."""
+    mode, resolution = _mode_resolution(plan)
+    return f"{mode}:{resolution}", video_seconds(plan)
+
+
+def work_estimate_seconds(kind: str, seconds: float, rates: dict[tuple[str, str], float] | None = None) -> float:
+    """The whole render of `seconds` of video of this kind (plan_work) on this server.
 
     `rates`, when given, keeps each mode and resolution's rate across calls: estimating a whole
     queue reads the cache once per kind of job, not once per job.
     """
-    kind = _mode_resolution(plan)
+    mode, _, resolution = kind.partition(":")
+    key = (mode, resolution)
     rates = {} if rates is None else rates
-    if kind not in rates:
-        rates[kind] = render_rate(*kind)
-    return rates[kind] * video_seconds(plan)
+    if key not in rates:
+        rates[key] = render_rate(*key)
+    return rates[key] * seconds
+
+
+def render_estimate_seconds(plan: dict[str, Any], rates: dict[tuple[str, str], float] | None = None) -> float:
+    """The whole render of this plan on this server, start to finish (`rates`: work_estimate_seconds)."""
+    return work_estimate_seconds(*plan_work(plan), rates)
 
 
 def seconds_left(

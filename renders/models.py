@@ -126,6 +126,11 @@ class RenderJob(models.Model):
     # already had. Null until a render has composed.
     pieces_reused = models.PositiveSmallIntegerField(null=True, blank=True)
     pieces_total = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The plan's video length and kind of render (renders.eta.plan_work), written with the plan by
+    # job_create, so the queue-wait estimate reads a long queue without decoding every plan. Null
+    # on rows written some other way: the estimate then reads the plan.
+    planned_sec = models.FloatField(null=True, blank=True, editable=False)
+    render_kind = models.CharField(max_length=24, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -13,13 +13,20 @@ seconds and kept in the cache (Redis when configured, so all web processes share
 created is added to it (so the estimate a creator sees right after creating a job counts that
 job's place); a job that starts, is canceled or retried drops it. Otherwise it can be up to
 SNAPSHOT_SEC old: it is an estimate.
+
+Its cost must not grow faster than the queue. Taking it reads each queued job's kind and length
+(RenderJob.render_kind, planned_sec, written with the plan), not the plan: decoding 3,000 plans
+took ~100 ms of a web process every SNAPSHOT_SEC, and every create that amended it pickled the
+whole queue through the cache. It now holds arrays per priority (make bench-api prints a create
+and a snapshot with 2,000 other jobs queued).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from bisect import bisect_left, insort
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -28,35 +35,66 @@ from django.conf import settings
 from django.core.cache import cache
 
 from bhakti.near_cache import NearCache
-from renders.eta import render_estimate_seconds, seconds_left
+from renders.eta import render_estimate_seconds, seconds_left, work_estimate_seconds
 from renders.models import DEFAULT_PRIORITY, JobState, RenderJob
 
-SNAPSHOT_KEY = "renders:queue-snapshot:v3"
+SNAPSHOT_KEY = "renders:queue-snapshot:v4"
 SNAPSHOT_SEC = 2
 _NEAR = NearCache(max_entries=4)
 
 
 @dataclass(frozen=True)
 class QueueSnapshot:
-    # The queued jobs in the order workers claim them (renders/execution.py): (-priority, creation
-    # time as POSIX seconds, estimated render seconds), ascending, so the jobs ahead of one are
-    # those whose first two fields sort before its own.
-    queued: tuple[tuple[int, float, float], ...]
+    # The queued jobs by priority, each priority's in the order workers claim them
+    # (renders/execution.py): their creation times as POSIX seconds, ascending, and beside each its
+    # estimated render seconds. Arrays, not tuples of tuples: a queue of thousands pickles to and
+    # from the cache as a copy of its bytes, and a creation amends it in one memmove.
+    queued: dict[int, tuple[array[float], array[float]]]
     running_left_sec: float  # what is left of every running job, summed
     expires_at: float  # time.time() when it is taken again, however often it is amended
 
+    def work_ahead(self, *, priority: int, created: float) -> float:
+        """The estimated render seconds of the queued jobs a worker takes before this one: every
+        job of a higher priority, and the older ones of its own."""
+        work = sum(sum(seconds) for other, (_, seconds) in self.queued.items() if other > priority)
+        times, seconds = self.queued.get(priority, (array("d"), array("d")))
+        return work + sum(seconds[: bisect_left(times, created)])
+
+    def with_job(self, *, priority: int, created: float, seconds: float) -> QueueSnapshot:
+        times, work = self.queued.get(priority, (array("d"), array("d")))
+        times, work = array("d", times), array("d", work)
+        at = bisect_left(times, created)
+        times.insert(at, created)
+        work.insert(at, seconds)
+        return replace(self, queued={**self.queued, priority: (times, work)})
+
 
 def take_snapshot() -> QueueSnapshot:
-    queued = RenderJob.objects.filter(state=JobState.QUEUED).values_list("priority", "created_at", "plan")
-    running = RenderJob.objects.filter(state=JobState.RUNNING).values_list("plan", "started_at", "progress_pct")
+    """The queue as it is now: two lean reads of the queued jobs' sort keys and estimate inputs
+    (the plan itself only for rows written without them), and the few running jobs."""
+    queued = RenderJob.objects.filter(state=JobState.QUEUED)
     rates: dict[tuple[str, str], float] = {}  # one cache read per kind of job, not one per job
+    rows = [
+        (priority, created.timestamp(), work_estimate_seconds(kind, seconds or 0.0, rates))
+        for priority, created, kind, seconds in queued.filter(planned_sec__isnull=False).values_list(
+            "priority", "created_at", "render_kind", "planned_sec"
+        )
+    ]
+    rows += [
+        (priority, created.timestamp(), render_estimate_seconds(plan or {}, rates))
+        for priority, created, plan in queued.filter(planned_sec__isnull=True).values_list(
+            "priority", "created_at", "plan"
+        )
+    ]
+    rows.sort()
+    by_priority: dict[int, tuple[array[float], array[float]]] = {}
+    for priority, created, seconds in rows:
+        times, work = by_priority.setdefault(priority, (array("d"), array("d")))
+        times.append(created)
+        work.append(seconds)
+    running = RenderJob.objects.filter(state=JobState.RUNNING).values_list("plan", "started_at", "progress_pct")
     return QueueSnapshot(
-        queued=tuple(
-            sorted(
-                (-priority, created.timestamp(), render_estimate_seconds(plan or {}, rates))
-                for priority, created, plan in queued
-            )
-        ),
+        queued=by_priority,
         running_left_sec=sum(
             seconds_left(plan or {}, started_at=started, progress_pct=progress, rates=rates)
             for plan, started, progress in running
@@ -95,9 +133,9 @@ def note_queued(created_at: datetime, priority: int = DEFAULT_PRIORITY, plan: di
     if left <= 0:
         cache.delete(SNAPSHOT_KEY)
         return
-    queued = list(snapshot.queued)
-    insort(queued, (-priority, created_at.timestamp(), render_estimate_seconds(plan or {})))
-    amended = replace(snapshot, queued=tuple(queued))
+    amended = snapshot.with_job(
+        priority=priority, created=created_at.timestamp(), seconds=render_estimate_seconds(plan or {})
+    )
     cache.set(SNAPSHOT_KEY, amended, left)
     _NEAR.put(SNAPSHOT_KEY, amended)
 
@@ -112,8 +150,7 @@ def estimated_wait_for(*, state: str, created_at: datetime, priority: int = DEFA
     if state != JobState.QUEUED:
         return None
     snapshot = queue_snapshot()
-    ahead = bisect_left(snapshot.queued, (-priority, created_at.timestamp()))
-    work = sum(seconds for _, _, seconds in snapshot.queued[:ahead]) + snapshot.running_left_sec
+    work = snapshot.work_ahead(priority=priority, created=created_at.timestamp()) + snapshot.running_left_sec
     return coarse_seconds(work / settings.RENDER_WORKERS)
 
 

@@ -25,6 +25,7 @@ from accounts.selectors import max_job_priority, profile_quotas
 from accounts.services import ensure_profile, request_profile
 from renders import webhooks
 from renders.costs import estimate_plan_cost
+from renders.eta import plan_work
 from renders.models import (
     DEFAULT_PRIORITY,
     FINAL_STATES,
@@ -201,6 +202,8 @@ def job_create(
     check_priority(owner=owner, priority=priority, profile=profile)
     plan = validate_plan(plan_data=plan_data, owner=owner)
     cost = estimate_plan_cost(plan) + (script.cost if script else Decimal("0"))
+    plan_dict = plan.to_dict()
+    render_kind, planned_sec = plan_work(plan_dict)
     try:
         with transaction.atomic():
             _check_quotas(owner=owner, profile=profile, cost=cost)
@@ -211,7 +214,9 @@ def job_create(
                 owner=owner,
                 title=plan.title,
                 language=plan.language,
-                plan=plan.to_dict(),
+                plan=plan_dict,
+                render_kind=render_kind,
+                planned_sec=planned_sec,
                 cost_estimate=cost,
                 cost_actual=script.cost if script else Decimal("0"),
                 timings={"script": round(script.seconds, 3)} if script else {},

@@ -113,6 +113,26 @@ def make_jobs(user: Any) -> dict[str, Any]:
     return jobs
 
 
+LONG_QUEUE = 2000
+
+
+def fill_queue(user: Any, count: int) -> None:
+    """`count` queued 10-scene jobs, as job_create writes them (the plan's kind and length beside it)."""
+    from renders.eta import plan_work
+    from renders.models import RenderJob
+
+    scene = {"image_prompt": "a lamp by a river", "narration": "Om namah shivaya. " * 12, "duration_sec": 6}
+    plan = {**PLAN, "scenes": [scene] * 10}
+    kind, seconds = plan_work(plan)
+    RenderJob.objects.bulk_create(
+        (
+            RenderJob(owner=user, title="Queued", language="en", plan=plan, render_kind=kind, planned_sec=seconds)
+            for _ in range(count)
+        ),
+        batch_size=500,
+    )
+
+
 def measure(call: Callable[[], Any], *, repeat: int, blocks: int) -> tuple[float, float]:
     """The mean CPU milliseconds a call takes here and in the database server (PostgreSQL on this
     machine; 0 otherwise), in the block where their sum was the least."""
@@ -180,7 +200,8 @@ def run(args: argparse.Namespace) -> int:
     from django.test import Client
 
     from accounts.services import api_key_create, ensure_profile
-    from renders.models import JobState
+    from renders.models import JobState, RenderJob
+    from renders.queue_estimate import SNAPSHOT_SEC
 
     user = User.objects.create_user(
         f"bench-{os.getpid()}", password="bench-password-123"
@@ -249,6 +270,21 @@ def run(args: argparse.Namespace) -> int:
         create_target,
         201,
     )
+    # A long queue (a busy server, a big series): creating and estimating must not grow with it.
+    others = User.objects.create_user(f"bench-others-{os.getpid()}")  # other creators' jobs
+    fill_queue(others, LONG_QUEUE)
+    row(
+        f"API create, {LONG_QUEUE:,} others' jobs queued",
+        lambda: api.post("/api/v1/renders", {"plan": PLAN}, content_type="application/json"),
+        create_target,
+        201,
+    )
+    from renders.queue_estimate import take_snapshot
+
+    snapshot_cpu = measure(take_snapshot, repeat=3, blocks=args.blocks)
+    queued_now = RenderJob.objects.filter(state=JobState.QUEUED).count()
+    rows.append((f"queue snapshot (every {SNAPSHOT_SEC} s), {queued_now:,} queued", snapshot_cpu, 3, "", 0.0))
+    RenderJob.objects.filter(owner__in=[user, others], state=JobState.QUEUED).update(state=JobState.CANCELED)
 
     from django.db import connection
 
@@ -261,6 +297,8 @@ def run(args: argparse.Namespace) -> int:
         server_text = f"{server:>7.2f}" if server_known else f"{'':>7}"
         if note:
             print(f"{label:<44} {'—':>7} {'':>7} {target:>7.1f} {'':>7}  {note}")
+        elif not target:  # a figure to watch, without a target of its own
+            print(f"{label:<44} {here + server:>7.2f} {server_text} {'—':>7} {queries:>7}")
         else:
             verdict = "met" if here + server <= target else "over"
             print(f"{label:<44} {here + server:>7.2f} {server_text} {target:>7.1f} {queries:>7}  {verdict}")

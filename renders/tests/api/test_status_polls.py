@@ -178,9 +178,49 @@ def test_the_queue_snapshot_reads_each_kind_of_jobs_rate_once(alice, bob, monkey
     assert sorted(asked) == [("final", "1080p"), ("proxy", "")]
     # The same figures as estimating each job on its own.
     queued = RenderJob.objects.filter(state=JobState.QUEUED)
-    assert sorted(seconds for _, _, seconds in snapshot.queued) == sorted(
+    assert sorted(seconds for _, work in snapshot.queued.values() for seconds in work) == sorted(
         eta.render_estimate_seconds(job.plan) for job in queued
     )
     assert snapshot.running_left_sec == pytest.approx(
         eta.seconds_left(running.plan, started_at=timezone.now(), progress_pct=0), abs=1
     )
+
+
+def test_the_queue_snapshot_reads_the_kind_and_length_kept_beside_each_plan(alice, bob):
+    """A snapshot of thousands of queued jobs spent most of its ~100 ms decoding their plans: it
+    reads the kind and length job_create keeps beside the plan, and a plan only for a row written
+    without them (older rows, rows made outside job_create)."""
+    from renders import eta
+    from renders.queue_estimate import take_snapshot
+
+    preview = make_job(alice)
+    assert (preview.render_kind, preview.planned_sec) == eta.plan_work(preview.plan)
+    final = make_job(bob, **MINUTE_FINAL)
+    # Its plan now says something else: the figures kept beside it are what counts.
+    RenderJob.objects.filter(pk=preview.pk).update(plan={**preview.plan, "mode": "final", "resolution": "4k"})
+    # And a row without them is estimated from its plan.
+    RenderJob.objects.filter(pk=final.pk).update(render_kind="", planned_sec=None)
+    snapshot = take_snapshot()
+    work = sorted(seconds for _, seconds in snapshot.queued.values() for seconds in seconds)
+    assert work == sorted(
+        [eta.work_estimate_seconds(preview.render_kind, preview.planned_sec), eta.render_estimate_seconds(final.plan)]
+    )
+
+
+def test_the_work_ahead_of_a_job_follows_the_claim_order(alice):
+    """Every job of a higher priority is ahead, and the older ones of its own; amending the snapshot
+    with a new job puts it in its place."""
+    from renders.queue_estimate import take_snapshot
+
+    low, high, later_low = make_job(alice), make_job(alice), make_job(alice)
+    RenderJob.objects.filter(pk=low.pk).update(priority=3)
+    RenderJob.objects.filter(pk=later_low.pk).update(priority=3)
+    RenderJob.objects.filter(pk=high.pk).update(priority=8)
+    snapshot = take_snapshot()
+    each = snapshot.queued[8][1][0]
+    assert snapshot.work_ahead(priority=8, created=high.created_at.timestamp()) == 0
+    assert snapshot.work_ahead(priority=3, created=low.created_at.timestamp()) == each
+    assert snapshot.work_ahead(priority=3, created=later_low.created_at.timestamp()) == 2 * each
+    amended = snapshot.with_job(priority=3, created=low.created_at.timestamp() - 1, seconds=100.0)
+    assert amended.work_ahead(priority=3, created=low.created_at.timestamp()) == each + 100.0
+    assert snapshot.work_ahead(priority=3, created=low.created_at.timestamp()) == each  # not changed in place
