@@ -12,7 +12,8 @@ order with their estimated work, the running jobs' work left) is taken at most e
 seconds and kept in the cache (Redis when configured, so all web processes share one). A job
 created is added to it (so the estimate a creator sees right after creating a job counts that
 job's place); a job that starts, is canceled or retried drops it. Otherwise it can be up to
-SNAPSHOT_SEC old: it is an estimate.
+SNAPSHOT_SEC old, or SNAPSHOT_SEC + GRACE_SEC while another process takes the next: it is an
+estimate.
 
 Its cost must not grow faster than the queue. Taking it reads each queued job's kind and length
 (RenderJob.render_kind, planned_sec, written with the plan), not the plan: decoding 3,000 plans
@@ -40,6 +41,9 @@ from renders.models import DEFAULT_PRIORITY, JobState, RenderJob
 
 SNAPSHOT_KEY = "renders:queue-snapshot:v4"
 SNAPSHOT_SEC = 2
+# How long a due snapshot still answers while one process takes the next (TAKING_KEY held).
+GRACE_SEC = 2
+TAKING_KEY = "renders:queue-snapshot:taking"
 _NEAR = NearCache(max_entries=4)
 
 
@@ -104,13 +108,23 @@ def take_snapshot() -> QueueSnapshot:
 
 
 def queue_snapshot() -> QueueSnapshot:
+    """The shared snapshot; when it is due, one process takes the next while the others keep
+    answering from the due one for up to GRACE_SEC (on a queue of thousands, every web thread
+    taking its own at once stalled every process together)."""
     snapshot = _NEAR.get(SNAPSHOT_KEY)
     if isinstance(snapshot, QueueSnapshot) and snapshot.expires_at > time.time():
         return snapshot
-    snapshot = cache.get(SNAPSHOT_KEY)
-    if not isinstance(snapshot, QueueSnapshot):
-        snapshot = take_snapshot()
-        cache.set(SNAPSHOT_KEY, snapshot, SNAPSHOT_SEC)
+    shared = cache.get(SNAPSHOT_KEY)
+    if isinstance(shared, QueueSnapshot) and (
+        shared.expires_at > time.time() or not cache.add(TAKING_KEY, True, GRACE_SEC)
+    ):
+        snapshot = shared  # fresh, or due while another process takes the next
+    else:
+        try:
+            snapshot = take_snapshot()
+            cache.set(SNAPSHOT_KEY, snapshot, SNAPSHOT_SEC + GRACE_SEC)
+        finally:
+            cache.delete(TAKING_KEY)
     _NEAR.put(SNAPSHOT_KEY, snapshot)
     return snapshot
 
@@ -129,9 +143,8 @@ def note_queued(created_at: datetime, priority: int = DEFAULT_PRIORITY, plan: di
     snapshot = cache.get(SNAPSHOT_KEY)
     if not isinstance(snapshot, QueueSnapshot):
         return  # the next estimate takes one, with this job in it
-    left = snapshot.expires_at - time.time()
+    left = snapshot.expires_at + GRACE_SEC - time.time()
     if left <= 0:
-        cache.delete(SNAPSHOT_KEY)
         return
     amended = snapshot.with_job(
         priority=priority, created=created_at.timestamp(), seconds=render_estimate_seconds(plan or {})

@@ -18,7 +18,7 @@ it again once its lock expires (`retry`), a second run of a job that may be runn
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -29,7 +29,7 @@ from accounts import audit
 from renders import fan_out
 from renders.failures import next_attempt_time, wait_text
 from renders.models import JobEvent, JobState, RenderJob
-from renders.services import enqueue_render, log_event, notify_state_change
+from renders.services import enqueue_render_with_transaction, log_event, notify_state_change
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def _reap_running(job_id: str) -> str:
         )
         audit.record(audit.Action.JOB_REQUEUED, job=job, detail=f"no heartbeat for {silent_for} s")
         _drop_queued_tasks(job_id)
-        _enqueue_in_transaction(job_id, not_before=due)
+        enqueue_render_with_transaction(job_id=job_id, not_before=due)
     return "requeued"
 
 
@@ -166,16 +166,5 @@ def _reenqueue_queued(job_id: str) -> bool:
         if job is None or any(name == f"render-{job_id}" for _, name in _render_tasks()):
             return False  # claimed, or another reaper enqueued it while this one waited for the lock
         log_event(job, "No worker task was found for this queued job; enqueued it again", level=JobEvent.Level.WARNING)
-        _enqueue_in_transaction(job_id)
+        enqueue_render_with_transaction(job_id=job_id)
     return True
-
-
-def _enqueue_in_transaction(job_id: str, *, not_before: datetime | None = None) -> None:
-    """Enqueue inside the open transaction, on purpose.
-
-    The ORM broker's queue is a table in the same database, so the task row commits together
-    with the job's new state: no worker sees one without the other, and a second reaper waiting
-    on the job's row lock finds the task once it gets the lock. (With an external broker this
-    would be wrong; Q_CLUSTER pins "orm".)
-    """
-    enqueue_render(job_id=job_id, not_before=not_before)

@@ -316,18 +316,20 @@ def broker_shares_transaction() -> bool:
     return Conf.ORM == DEFAULT_DB_ALIAS and not Conf.SYNC and isinstance(get_broker(), ORM)
 
 
-def enqueue_render_with_transaction(*, job_id: str) -> None:
-    """Enqueue a job's render task as part of the open transaction that queued the job.
+def enqueue_render_with_transaction(*, job_id: str, not_before: datetime | None = None) -> None:
+    """Enqueue a job's render task (enqueue_render) as part of the open transaction that queued
+    the job: job_create, job_retry, and the reaper when it requeues one.
 
     With the ORM broker the task row commits together with the job: one commit (one WAL flush on
-    PostgreSQL, one write lock on SQLite) instead of two per queued job, and no moment when a job
-    is queued without its task. With another broker a worker could take the task before the job's
-    row is visible, so it is enqueued after the commit instead.
+    PostgreSQL, one write lock on SQLite) instead of two per queued job, no moment when a job is
+    queued without its task, and a second reaper waiting on the job's row lock finds the task once
+    it gets the lock. With another broker a worker could take the task before the job's row is
+    visible, so it is enqueued after the commit instead.
     """
     if broker_shares_transaction():
-        enqueue_render(job_id=job_id)
+        enqueue_render(job_id=job_id, not_before=not_before)
     else:
-        transaction.on_commit(lambda: enqueue_render(job_id=job_id))
+        transaction.on_commit(lambda: enqueue_render(job_id=job_id, not_before=not_before))
 
 
 def notify_state_change(*, job_id: str) -> None:

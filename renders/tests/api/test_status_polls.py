@@ -224,3 +224,29 @@ def test_the_work_ahead_of_a_job_follows_the_claim_order(alice):
     amended = snapshot.with_job(priority=3, created=low.created_at.timestamp() - 1, seconds=100.0)
     assert amended.work_ahead(priority=3, created=low.created_at.timestamp()) == each + 100.0
     assert snapshot.work_ahead(priority=3, created=low.created_at.timestamp()) == each  # not changed in place
+
+
+def test_a_due_snapshot_answers_while_another_process_takes_the_next(alice, django_assert_num_queries):
+    """On a queue of thousands every web thread that found the snapshot due took its own at once;
+    now one takes it and the others answer from the due one meanwhile."""
+    import time
+    from dataclasses import replace
+
+    from django.core.cache import cache
+
+    from bhakti.near_cache import clear_all
+    from renders import queue_estimate
+
+    make_job(alice)
+    due = replace(queue_snapshot(), expires_at=time.time() - 0.5)
+    cache.set(queue_estimate.SNAPSHOT_KEY, due, 10)
+    clear_all()  # as another process finds it: not in its near cache
+    assert cache.add(queue_estimate.TAKING_KEY, True, 10)  # another process is taking the next
+    with django_assert_num_queries(0):
+        assert queue_snapshot() == due
+
+    cache.delete(queue_estimate.TAKING_KEY)  # nobody is: this one takes it
+    clear_all()
+    fresh = queue_snapshot()
+    assert fresh.expires_at > time.time() and fresh.queued == due.queued
+    assert cache.get(queue_estimate.TAKING_KEY) is None and cache.get(queue_estimate.SNAPSHOT_KEY) == fresh
