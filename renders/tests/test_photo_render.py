@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 @pytest.fixture(autouse=True)
 def _no_enqueue(monkeypatch):
-    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: None)
+    monkeypatch.setattr("renders.services.enqueue_render", lambda **_: None)
 
 
 def photo(width: int, height: int, color: tuple[int, int, int]) -> SimpleUploadedFile:

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_lists_a_series_and_shows_its_jobs_in_order(client, alice, monkeypatch):
-    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: None)
+    monkeypatch.setattr("renders.services.enqueue_render", lambda **_: None)
     series = series_create(
         owner=alice, title="Operators' view", items=[SeriesItem(story="prahlad"), SeriesItem(story="dhruva")]
     )

@@ -91,7 +91,7 @@ def test_it_resolves_an_upload_id_in_a_plan_to_its_storage_name(alice, bob):
 
 
 def test_an_unknown_upload_id_is_a_plan_error_that_forms_can_show(alice, bob, monkeypatch):
-    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: None)
+    monkeypatch.setattr("renders.services.enqueue_render", lambda **_: None)
     data = image_bytes()
     theirs = create_upload(owner=bob, upload=data, size=len(data.getvalue()))
     plan_data = {"title": "T", "scenes": [{"image": theirs.id, "narration": "Hi.", "duration_sec": 3}]}

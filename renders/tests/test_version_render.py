@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 @pytest.fixture(autouse=True)
 def _no_enqueue(monkeypatch):
-    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: None)
+    monkeypatch.setattr("renders.services.enqueue_render", lambda **_: None)
 
 
 def test_an_edited_version_reuses_the_unchanged_pieces_and_says_so(client, alice):

@@ -68,7 +68,7 @@ def _webhook_settings(settings, monkeypatch) -> None:
     settings.WEBHOOK_ALLOW_PRIVATE = True  # the receiver is on 127.0.0.1
     settings.WEBHOOK_BACKOFF_SEC = 30
     settings.WEBHOOK_MAX_ATTEMPTS = 3
-    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: None)
+    monkeypatch.setattr("renders.services.enqueue_render", lambda **_: None)
 
 
 @pytest.fixture
