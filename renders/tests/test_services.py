@@ -73,7 +73,9 @@ def test_it_enqueues_after_commit_when_the_broker_is_outside_the_database(
     # A Redis or SQS broker would hand the task to a worker before the job's row is visible.
     monkeypatch.setattr("renders.services.broker_shares_transaction", lambda: False)
     handed_to_the_broker: list[str] = []
-    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id, not_before=None: handed_to_the_broker.append(job_id))
+    monkeypatch.setattr(
+        "renders.services.enqueue_render", lambda *, job_id, not_before=None: handed_to_the_broker.append(job_id)
+    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = job_create(owner=alice, plan_data=plan_data)
         assert handed_to_the_broker == []  # nothing is enqueued inside the open transaction
