@@ -153,7 +153,7 @@ def renders_in_threads(shared_connection, monkeypatch, settings) -> Iterator[lis
             if shared_connection is None:
                 connections.close_all()  # this thread's own (PostgreSQL) connection
 
-    def enqueue(*, job_id: str) -> None:
+    def enqueue(*, job_id: str, not_before: object = None) -> None:  # not_before: run at once
         request_done = threading.Event()
         caller = threading.get_ident()
 

@@ -22,7 +22,7 @@ def _fits_the_screen(page) -> bool:
 def test_it_creates_a_series_from_ticked_stories_and_cancels_it_at_phone_width(
     live_server, page, csp_violations, monkeypatch
 ):
-    monkeypatch.setattr("renders.services.enqueue_render", lambda *, job_id: None)  # no worker: they stay queued
+    monkeypatch.setattr("renders.services.enqueue_render", lambda **_: None)  # no worker: they stay queued
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/accounts/signup/")
     assert_accessible(page, "sign up (390)")  # the gallery is checked in test_phones_and_share
