@@ -30,7 +30,6 @@ from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -115,16 +114,22 @@ def queue_snapshot() -> QueueSnapshot:
     if isinstance(snapshot, QueueSnapshot) and snapshot.expires_at > time.time():
         return snapshot
     shared = cache.get(SNAPSHOT_KEY)
-    if isinstance(shared, QueueSnapshot) and (
-        shared.expires_at > time.time() or not cache.add(TAKING_KEY, True, GRACE_SEC)
-    ):
+    # With a due snapshot to answer from, only the process that gets TAKING_KEY takes the next
+    # (and only it releases the key); with none, every asker takes one.
+    taking = (
+        isinstance(shared, QueueSnapshot)
+        and shared.expires_at <= time.time()
+        and cache.add(TAKING_KEY, True, GRACE_SEC)
+    )
+    if isinstance(shared, QueueSnapshot) and not taking:
         snapshot = shared  # fresh, or due while another process takes the next
     else:
         try:
             snapshot = take_snapshot()
             cache.set(SNAPSHOT_KEY, snapshot, SNAPSHOT_SEC + GRACE_SEC)
         finally:
-            cache.delete(TAKING_KEY)
+            if taking:
+                cache.delete(TAKING_KEY)
     _NEAR.put(SNAPSHOT_KEY, snapshot)
     return snapshot
 
@@ -135,8 +140,9 @@ def forget_snapshot() -> None:
     cache.delete(SNAPSHOT_KEY)
 
 
-def note_queued(created_at: datetime, priority: int = DEFAULT_PRIORITY, plan: dict[str, Any] | None = None) -> None:
-    """A job joined the queue: add it to the snapshot rather than dropping it, so a burst of
+def note_queued(*, created_at: datetime, priority: int, render_kind: str, planned_sec: float) -> None:
+    """A job joined the queue (its kind and length as renders.eta.plan_work gives them, which
+    job_create stores): add it to the snapshot rather than dropping it, so a burst of
     creations does not re-read the queue for every job. The snapshot still expires on time; two
     processes amending it at once may lose one job from the count until then."""
     _NEAR.drop(SNAPSHOT_KEY)
@@ -147,7 +153,7 @@ def note_queued(created_at: datetime, priority: int = DEFAULT_PRIORITY, plan: di
     if left <= 0:
         return
     amended = snapshot.with_job(
-        priority=priority, created=created_at.timestamp(), seconds=render_estimate_seconds(plan or {})
+        priority=priority, created=created_at.timestamp(), seconds=work_estimate_seconds(render_kind, planned_sec)
     )
     cache.set(SNAPSHOT_KEY, amended, left)
     _NEAR.put(SNAPSHOT_KEY, amended)

@@ -250,7 +250,8 @@ def job_create(
         # Recorded after the rollback, so the refusal stays in the trail.
         audit.record(audit.Action.QUOTA_EXCEEDED, actor=owner, detail=f"{refusal.limit}: {refusal.message}")
         raise
-    note_queued(job.created_at, job.priority, job.plan)  # the estimate answered with this job counts it
+    # The estimate answered with this job counts it.
+    note_queued(created_at=job.created_at, priority=job.priority, render_kind=render_kind, planned_sec=planned_sec)
     return job
 
 

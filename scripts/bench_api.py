@@ -201,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
 
     from accounts.services import api_key_create, ensure_profile
     from renders.models import JobState, RenderJob
-    from renders.queue_estimate import SNAPSHOT_SEC
+    from renders.queue_estimate import SNAPSHOT_SEC, take_snapshot
 
     user = User.objects.create_user(
         f"bench-{os.getpid()}", password="bench-password-123"
@@ -264,26 +264,19 @@ def run(args: argparse.Namespace) -> int:
         304,
     )
     create_target = 10.0 if args.database_url else 6.0
-    row(
-        "API create",
-        lambda: api.post("/api/v1/renders", {"plan": PLAN}, content_type="application/json"),
-        create_target,
-        201,
-    )
+
+    def create() -> Any:
+        return api.post("/api/v1/renders", {"plan": PLAN}, content_type="application/json")
+
+    row("API create", create, create_target, 201)
     # A long queue (a busy server, a big series): creating and estimating must not grow with it.
     others = User.objects.create_user(f"bench-others-{os.getpid()}")  # other creators' jobs
     fill_queue(others, LONG_QUEUE)
-    row(
-        f"API create, {LONG_QUEUE:,} others' jobs queued",
-        lambda: api.post("/api/v1/renders", {"plan": PLAN}, content_type="application/json"),
-        create_target,
-        201,
-    )
-    from renders.queue_estimate import take_snapshot
-
+    row(f"API create, {LONG_QUEUE:,} others' jobs queued", create, create_target, 201)
     snapshot_cpu = measure(take_snapshot, repeat=3, blocks=args.blocks)
     queued_now = RenderJob.objects.filter(state=JobState.QUEUED).count()
-    rows.append((f"queue snapshot (every {SNAPSHOT_SEC} s), {queued_now:,} queued", snapshot_cpu, 3, "", 0.0))
+    label = f"queue snapshot (every {SNAPSHOT_SEC} s), {queued_now:,} queued"
+    rows.append((label, snapshot_cpu, queries_of(take_snapshot), "", 0.0))
     RenderJob.objects.filter(owner__in=[user, others], state=JobState.QUEUED).update(state=JobState.CANCELED)
 
     from django.db import connection

@@ -14,7 +14,8 @@ from accounts.models import ApiKey, hash_api_key
 from accounts.services import api_key_authenticate, api_key_create, api_key_revoke, ensure_profile
 from bhakti.near_cache import NEAR_CACHE_SEC, NearCache, near_seconds
 from renders import queue_estimate
-from renders.models import JobState, RenderJob
+from renders.eta import plan_work
+from renders.models import DEFAULT_PRIORITY, JobState, RenderJob
 
 
 class Clock:
@@ -103,7 +104,10 @@ def test_a_job_queued_in_this_process_counts_in_the_next_estimate_at_once(near_o
     # One more job ahead of `newer_time`, noted as job_create notes it: the near copy is amended.
     ahead_time = older.created_at + timedelta(seconds=1)
     RenderJob.objects.create(owner=alice, title="b", plan=plan, state=JobState.QUEUED)
-    queue_estimate.note_queued(ahead_time, plan=plan)
+    render_kind, planned_sec = plan_work(plan)
+    queue_estimate.note_queued(
+        created_at=ahead_time, priority=DEFAULT_PRIORITY, render_kind=render_kind, planned_sec=planned_sec
+    )
     after = queue_estimate.estimated_wait_for(state=JobState.QUEUED, created_at=newer_time)
     assert after is not None and after > before
     queue_estimate.forget_snapshot()
