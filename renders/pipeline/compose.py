@@ -208,6 +208,8 @@ class SegmentJob:
     cached: bool = False
     done_frames: int = 0
     is_fade: bool = False  # a crossfade between two scenes
+    pictures: int = 1  # stills (or clips) its ffmpeg holds at once: a crossfade holds two
+    mmap_threshold: int = 0  # its ffmpeg's malloc mmap threshold (0: ffmpeg.MALLOC_TUNABLES's)
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,16 @@ class _Context:
     # per-frame scale from 4:2:0 costs half as much).
     preview: bool = False
     inline_fades: bool = False  # each crossfade inside the (first) segment of the next scene
+    # The filter graph's threads: the ffmpeg's share of the cores, like its encoder's. ffmpeg's
+    # default (a thread per core) in each of the parallel ffmpegs cost more CPU than it saved:
+    # the zoom's scale, set up again for every frame's size, paid for waking its slice threads.
+    # Measured on the bench final's 20 segment commands, two at a time, three rounds alternated:
+    # 112.6 / 110.1 / 130.3 s of CPU against 123.6 / 119.0 / 134.4 s; the bytes are the same.
+    filter_threads: int = 0  # 0: ffmpeg's default
+    mmap_threshold: int = 0  # segment_mmap_threshold(frame); 0: ffmpeg.MALLOC_TUNABLES's
+
+    def graph_threads(self) -> list[str]:
+        return ["-filter_complex_threads", str(self.filter_threads)] if self.filter_threads else []
 
     @property
     def pixel_format(self) -> str:
@@ -399,7 +411,7 @@ def _scene_jobs(
             args = picture.input_args(ctx.fps)
         if ctx.mark is not None:
             args += ["-i", str(ctx.mark)]
-        args += ["-filter_complex", graph, *_output_args(ctx, frames)]
+        args += [*ctx.graph_threads(), "-filter_complex", graph, *_output_args(ctx, frames)]
         key = content_key(
             {
                 "v": RENDERER_VERSION, "kind": "scene", **picture.source_key(span), "size": ctx.frame, "fps": ctx.fps,
@@ -409,7 +421,8 @@ def _scene_jobs(
             }
         )  # fmt: skip
         label = f"scene {index + 1}" + (f" part {part + 1}" if len(chunks) > 1 else "")
-        jobs.append(SegmentJob(label, frames, key, ".mp4", args))
+        held = 2 if fade_key else 1  # a crossfade holds the scene before it too
+        jobs.append(SegmentJob(label, frames, key, ".mp4", args, pictures=held, mmap_threshold=ctx.mmap_threshold))
     return jobs
 
 
@@ -471,7 +484,7 @@ def _fade_job(
     graph = ";".join(chains) + f";[s0][s1]xfade=transition=fade:duration={duration:.6f}:offset=0,{tail}[v]"
     if ctx.mark is not None:
         args += ["-i", str(ctx.mark)]
-    args += ["-filter_complex", graph, *_output_args(ctx, frames)]
+    args += [*ctx.graph_threads(), "-filter_complex", graph, *_output_args(ctx, frames)]
     key = content_key(
         {
             "v": RENDERER_VERSION, "kind": "fade", "sides": key_parts, "size": ctx.frame, "fps": ctx.fps,
@@ -479,7 +492,16 @@ def _fade_job(
             "video": ctx.video_key, "scale": SCALE_FLAGS, **ctx.key_extra(),
         }
     )  # fmt: skip
-    return SegmentJob(f"fade {boundary + 1}→{boundary + 2}", frames, key, ".mp4", args, is_fade=True)
+    return SegmentJob(
+        f"fade {boundary + 1}→{boundary + 2}",
+        frames,
+        key,
+        ".mp4",
+        args,
+        is_fade=True,
+        pictures=2,
+        mmap_threshold=ctx.mmap_threshold,
+    )
 
 
 # ---- audio ------------------------------------------------------------------------------------
@@ -650,6 +672,7 @@ def _render_job(job: SegmentJob, cache: SegmentCache, abort: threading.Event, na
             step="compose",
             what=f"{job.label} segment",
             on_frame=on_frame if job.frames else None,
+            mmap_threshold=job.mmap_threshold,
         )
         if second is not None:
             cache.commit(second, job.key, "-narration" + job.suffix)
@@ -685,18 +708,31 @@ def _run_jobs(
         )  # fmt: skip
         return
     abort = threading.Event()
+    queue = _render_order(jobs, in_playing_order)
+    running: list[SegmentJob] = []
+    lock = threading.Lock()
+    # Playing order may only be bent a step (a live stream waits for the next segment in line).
+    lookahead = 2 if in_playing_order else len(queue)
+
+    def render_next() -> SegmentJob:
+        # Each task takes its job when a worker is free for it, not when it was submitted.
+        with lock:
+            job = _take_next(queue, running, lookahead)
+            running.append(job)
+        try:
+            _render_job(job, cache, abort, narration_codec)
+        finally:
+            with lock:
+                running.remove(job)
+        return job
+
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="compose")
     try:
-        futures = {
-            pool.submit(_render_job, job, cache, abort, narration_codec): job
-            for job in _render_order(jobs, in_playing_order)
-        }
-        pending: set[Future[None]] = set(futures)
+        pending: set[Future[SegmentJob]] = {pool.submit(render_next) for _ in range(len(queue))}
         while pending:
             done, pending = wait(pending, timeout=POLL_SEC, return_when=FIRST_COMPLETED)
             for future in done:
-                future.result()  # re-raises the first failure; `finally` stops the others
-                on_done(futures[future])
+                on_done(future.result())  # re-raises the first failure; `finally` stops the others
             if callbacks.is_canceled():
                 raise Canceled()
             report()
@@ -714,6 +750,20 @@ def _render_order(jobs: list[SegmentJob], in_playing_order: bool) -> list[Segmen
     # plays as soon as it is done, and each next one is ready about as soon as it is due.
     position = {id(job): index for index, job in enumerate(jobs)}
     return sorted(jobs, key=lambda job: (job.outputs != 2, position[id(job)] if in_playing_order else -job.frames))
+
+
+def _take_next(queue: list[SegmentJob], running: Sequence[SegmentJob], lookahead: int) -> SegmentJob:
+    """Pop the job to start now: the queue's first, unless it holds two pictures while a running
+    job does too and one of the next `lookahead` jobs holds fewer, which then goes first.
+
+    A crossfade's ffmpeg holds both scenes' stills (~50 MB more at 1080p than one scene's): two
+    of them side by side made the compose step's peak memory. Precondition: `queue` is not empty.
+    """
+    if queue[0].pictures > 1 and any(job.pictures > 1 for job in running):
+        for index, job in enumerate(queue[:lookahead]):
+            if job.pictures <= 1:
+                return queue.pop(index)
+    return queue.pop(0)
 
 
 def _in_cache(cache: SegmentCache, job: SegmentJob) -> Path | None:
@@ -744,7 +794,7 @@ def _run_shared_jobs(
     asked for, and every job is rendered by whoever claims it first; returns when all are cached."""
     holder = fan_out.holder_name()
     shared = [
-        fan_out.SharedSegment(job.label, job.frames, job.key, job.suffix, job.args)
+        fan_out.SharedSegment(job.label, job.frames, job.key, job.suffix, job.args, job.mmap_threshold)
         for job in ordered
         if job.make_args is None
     ]
@@ -786,7 +836,14 @@ def help_render_segments(manifest_name: str, cache_dir: Path, threads: int, is_c
         return 0
     cache = SegmentCache(cache_dir)
     jobs = [
-        SegmentJob(segment.label, segment.frames, segment.key, segment.suffix, segment.args)
+        SegmentJob(
+            segment.label,
+            segment.frames,
+            segment.key,
+            segment.suffix,
+            segment.args,
+            mmap_threshold=segment.mmap_threshold,
+        )
         for segment in manifest.segments
     ]
     rendered = 0
@@ -991,8 +1048,20 @@ def _encoding_context(
         font_digest=file_digest(fonts.devanagari_font()), subs_dir=subs_dir, mark=mark, mark_xy=mark_xy,
         mark_digest=file_digest(mark) if mark else "", captions=plan.captions,
         chunk_sec=PROXY_CHUNK_SEC if plan.mode == "proxy" else CHUNK_SEC, preview=plan.mode == "proxy",
-        inline_fades=INLINE_FADES,
+        inline_fades=INLINE_FADES, filter_threads=threads, mmap_threshold=segment_mmap_threshold(frame),
     )  # fmt: skip
+
+
+def segment_mmap_threshold(frame: tuple[int, int]) -> int:
+    """glibc's mmap threshold for a video segment's ffmpeg, in bytes: 2.5 bytes a frame pixel.
+
+    A 4:2:0 frame of a zoom's largest scaled size (at most 1.14² × 1.5 bytes a frame pixel)
+    stays under it, so the frames that change size every frame keep reusing the heap (mapping
+    each costs ~1.5 ms of page faults at 1080p). 4:4:4 frames (3 bytes a pixel and more: the
+    stills as prepared, a crossfade's two scenes) are mapped on their own and given back when
+    freed, so a crossfade chunk's ffmpeg leaves its fade's memory behind once the fade is over.
+    """
+    return int(2.5 * frame[0] * frame[1])
 
 
 def _watermark(*, plan: Plan, frame: tuple[int, int], work: Path) -> tuple[Path | None, tuple[int, int]]:

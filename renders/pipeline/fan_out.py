@@ -60,9 +60,13 @@ class SharedSegment:
     key: str
     suffix: str
     args: list[str]  # without the output path
+    mmap_threshold: int = 0  # the ffmpeg's malloc mmap threshold (0: ffmpeg.MALLOC_TUNABLES's)
 
     def to_dict(self) -> dict[str, object]:
-        return {"label": self.label, "frames": self.frames, "key": self.key, "suffix": self.suffix, "args": self.args}
+        return {
+            "label": self.label, "frames": self.frames, "key": self.key, "suffix": self.suffix, "args": self.args,
+            "mmap_threshold": self.mmap_threshold,
+        }  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> SharedSegment:
@@ -70,7 +74,10 @@ class SharedSegment:
         frames = data["frames"]
         if not isinstance(args, list) or not all(isinstance(arg, str) for arg in args) or not isinstance(frames, int):
             raise ValueError("a fan-out manifest's segment needs a list of string args and an int frame count")
-        return cls(str(data["label"]), frames, str(data["key"]), str(data["suffix"]), args)
+        threshold = data.get("mmap_threshold", 0)  # absent in a manifest from before it was written
+        if not isinstance(threshold, int):
+            raise ValueError("a fan-out manifest's segment mmap_threshold must be an int")
+        return cls(str(data["label"]), frames, str(data["key"]), str(data["suffix"]), args, threshold)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,16 @@ POLL_SEC = 0.2
 # final (alternating runs): the largest ffmpeg 332 -> 316 MB, the tree 711-716 -> 678-682 MB,
 # compose's CPU unchanged (64.7-64.9 s against 63.3-65.0 s).
 MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456:glibc.malloc.arena_max=1"
+MMAP_THRESHOLD_MAX = 32 * 1024 * 1024  # glibc's ceiling for mmap_threshold on 64-bit
+
+
+def malloc_tunables(mmap_threshold: int) -> str:
+    """MALLOC_TUNABLES with another mmap threshold: blocks at least this big are mapped on their
+    own and unmapped when freed (compose passes one per segment; see segment_mmap_threshold)."""
+    threshold = max(128 * 1024, min(MMAP_THRESHOLD_MAX, mmap_threshold))
+    return MALLOC_TUNABLES.replace("mmap_threshold=33554432", f"mmap_threshold={threshold}")
+
+
 # How long a terminated ffmpeg gets to exit before it is killed.
 TERMINATE_GRACE_SEC = 1.0
 STDERR_TAIL_LINES = 40
@@ -147,12 +157,14 @@ def run_ffmpeg(
     what: str = "ffmpeg",
     cwd: Path | None = None,
     on_frame: Callable[[int], None] | None = None,
+    mmap_threshold: int = 0,
 ) -> CompletedRun:
     """Run ffmpeg with `args` (without the binary), polling `is_canceled` every POLL_SEC.
 
     On cancel the process is terminated (then killed) and Canceled is raised; on timeout it is
     killed and RenderError raised; a non-zero exit raises FfmpegFailed. `on_frame` receives the
     number of frames written so far (from `-progress`), called from a reader thread.
+    `mmap_threshold` (bytes; 0: MALLOC_TUNABLES's) sets glibc's for this ffmpeg.
     """
     command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-y"]
     if on_frame is not None:
@@ -161,7 +173,7 @@ def run_ffmpeg(
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
     started = time.monotonic()
     env = dict(os.environ)
-    env.setdefault("GLIBC_TUNABLES", MALLOC_TUNABLES)
+    env.setdefault("GLIBC_TUNABLES", malloc_tunables(mmap_threshold) if mmap_threshold else MALLOC_TUNABLES)
     proc = subprocess.Popen(
         command,
         env=env,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -640,3 +641,95 @@ def test_an_inline_crossfade_shows_the_frames_a_fade_segment_shows(tmp_path, mon
     # And it is a fade: its middle frame is neither scene's picture but between the two.
     pure_out, pure_in, middle = inline[21].mean(), inline[37].mean(), inline[29].mean()
     assert abs(pure_out - pure_in) > 5 and min(pure_out, pure_in) + 1 < middle < max(pure_out, pure_in) - 1
+
+
+def _job(label: str, frames: int, pictures: int) -> compose.SegmentJob:
+    return compose.SegmentJob(label, frames, label, ".mp4", [], pictures=pictures)
+
+
+def test_it_starts_a_one_picture_job_beside_a_running_crossfade():
+    fades = [_job(f"fade {n}", 105, 2) for n in range(3)]
+    plain = [_job(f"scene {n}", 90, 1) for n in range(2)]
+    queue = [*fades, *plain]
+    assert compose._take_next(queue, [], len(queue)) is fades[0]
+    assert compose._take_next(queue, [fades[0]], len(queue)) is plain[0]
+    assert compose._take_next(queue, [plain[0]], len(queue)) is fades[1]
+    # Playing order bends a step only: no one-picture job among the next two, so the head goes.
+    queue = [fades[2], _job("fade 4", 105, 2), plain[1]]
+    assert compose._take_next(queue, [fades[1]], 2) is fades[2]
+    assert compose._take_next(queue, [fades[1]], len(queue)) is plain[1]
+    # Nothing lighter left: crossfades run side by side rather than a core standing idle.
+    assert compose._take_next(queue, [fades[1]], len(queue)).label == "fade 4"
+
+
+def test_its_workers_never_hold_two_crossfades_while_a_lighter_job_waits(tmp_path, monkeypatch):
+    """Longest first puts every crossfade chunk ahead of the plain chunks; two of them at once
+    made the 1080p final's peak memory. Each worker takes its next job only when it is free."""
+    jobs = [_job(f"scene {n} part 1", 105, 2) for n in range(4)] + [_job(f"scene {n} part 2", 90, 1) for n in range(4)]
+    running: list[compose.SegmentJob] = []
+    started: list[str] = []
+    side_by_side: list[int] = []  # for each crossfade started beside another: plain chunks not yet started
+    lock = threading.Lock()
+
+    def render(job, cache, abort, codec):
+        with lock:
+            if job.pictures == 2 and any(entry.pictures == 2 for entry in running):
+                side_by_side.append(sum(1 for entry in jobs if entry.pictures == 1 and entry.label not in started))
+            running.append(job)
+            started.append(job.label)
+        time.sleep(0.03 if job.pictures == 2 else 0.01)
+        with lock:
+            running.remove(job)
+
+    monkeypatch.setattr(compose, "_render_job", render)
+    done: list[str] = []
+    compose._run_jobs(
+        jobs, SegmentCache(tmp_path), 2, Callbacks(), lambda: None, [], on_done=lambda job: done.append(job.label)
+    )
+    assert sorted(done) == sorted(job.label for job in jobs)
+    assert started[:2] == ["scene 0 part 1", "scene 0 part 2"]  # longest first, then the lighter one beside it
+    assert side_by_side == [0] * len(side_by_side)  # only once no plain chunk was left
+
+
+@pytest.mark.parametrize("frame", [(1920, 1080), (1080, 1920), (3840, 2160), (640, 360)])
+def test_a_segments_ffmpeg_maps_full_chroma_frames_apart_and_keeps_the_zooms_on_the_heap(frame):
+    """A zoom's largest 4:2:0 frame (1.14² of the frame, 1.5 bytes a pixel) stays under the
+    threshold; a 4:4:4 frame of the frame's own size (a crossfade's) does not."""
+    pixels = frame[0] * frame[1]
+    largest_zoom = max(max(motion.zoom_start, motion.zoom_end) for motion in MOTIONS)
+    threshold = compose.segment_mmap_threshold(frame)
+    assert 1.5 * pixels * largest_zoom**2 < threshold < 3 * pixels
+
+
+def test_a_shared_segment_keeps_its_mmap_threshold_through_the_manifest():
+    from renders.pipeline import fan_out
+
+    segment = fan_out.SharedSegment("scene 1", 90, "k" * 64, ".mp4", ["-f", "lavfi"], 5_184_000)
+    assert fan_out.SharedSegment.from_dict(segment.to_dict()) == segment
+    older = {key: value for key, value in segment.to_dict().items() if key != "mmap_threshold"}
+    assert fan_out.SharedSegment.from_dict(older).mmap_threshold == 0  # a manifest written before the field
+    with pytest.raises(ValueError, match="mmap_threshold"):
+        fan_out.SharedSegment.from_dict({**segment.to_dict(), "mmap_threshold": "big"})
+
+
+def test_a_finals_segments_carry_the_frames_mmap_threshold_and_one_filter_thread_each(tmp_path, monkeypatch):
+    seen: list[tuple[int, list[str]]] = []
+    held: dict[str, int] = {}
+    real = compose._render_job
+
+    def spy(job, cache, abort, codec):
+        if job.frames and job.outputs == 1:
+            seen.append((job.mmap_threshold, job.args))
+            held[job.label] = job.pictures
+        return real(job, cache, abort, codec)
+
+    monkeypatch.setattr(compose, "_render_job", spy)
+    monkeypatch.setattr(compose.os, "sched_getaffinity", lambda pid: {0, 1})
+    inputs = Inputs(tmp_path, [1.0, 1.0])
+    inputs.compose()
+    width, height = inputs.plan.frame_size(144)
+    assert seen and {threshold for threshold, _ in seen} == {int(2.5 * width * height)}
+    assert held == {"scene 1": 1, "scene 2": 2}  # scene 2's segment opens with the crossfade into it
+    for _, args in seen:  # two workers on two cores: one thread each for the encoder and the graph
+        assert args[args.index("-filter_complex_threads") + 1] == "1"
+        assert args.index("-filter_complex_threads") < args.index("-filter_complex")

@@ -252,3 +252,23 @@ def test_it_refuses_to_probe_something_that_is_not_media(tmp_path):
         probe(junk)
     with pytest.raises(FileNotFoundError):
         probe(tmp_path / "missing.mp4")
+
+
+def test_it_gives_an_ffmpeg_the_mmap_threshold_it_is_asked_for(tmp_path, monkeypatch):
+    tunables: list[str] = []
+    real_popen = ffmpeg.subprocess.Popen
+
+    def spy(command, **kwargs):
+        tunables.append(kwargs["env"]["GLIBC_TUNABLES"])
+        return real_popen(command, **kwargs)
+
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    monkeypatch.setattr(ffmpeg.subprocess, "Popen", spy)
+    args = ["-f", "lavfi", "-i", "testsrc2=s=160x90:r=25:d=0.2", "-f", "null", "-"]
+    run_ffmpeg(args, is_canceled=_never)
+    run_ffmpeg(args, is_canceled=_never, mmap_threshold=5_184_000)
+    run_ffmpeg(args, is_canceled=_never, mmap_threshold=10**9)  # glibc takes at most 32 MiB
+    assert tunables[0] == ffmpeg.MALLOC_TUNABLES
+    assert tunables[1] == ffmpeg.MALLOC_TUNABLES.replace("mmap_threshold=33554432", "mmap_threshold=5184000")
+    assert tunables[2] == ffmpeg.MALLOC_TUNABLES
+    assert all("arena_max=1" in entry and "trim_threshold=268435456" in entry for entry in tunables)
