@@ -37,15 +37,19 @@ POLL_SEC = 0.2
 # arena each, every thread's heap kept its own high-water mark. Measured on the bench's 1080p
 # final (alternating runs): the largest ffmpeg 332 -> 316 MB, the tree 711-716 -> 678-682 MB,
 # compose's CPU unchanged (64.7-64.9 s against 63.3-65.0 s).
-MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456:glibc.malloc.arena_max=1"
 MMAP_THRESHOLD_MAX = 32 * 1024 * 1024  # glibc's ceiling for mmap_threshold on 64-bit
+MMAP_THRESHOLD_MIN = 128 * 1024  # glibc's default starting threshold
 
 
 def malloc_tunables(mmap_threshold: int) -> str:
-    """MALLOC_TUNABLES with another mmap threshold: blocks at least this big are mapped on their
-    own and unmapped when freed (compose passes one per segment; see segment_mmap_threshold)."""
-    threshold = max(128 * 1024, min(MMAP_THRESHOLD_MAX, mmap_threshold))
-    return MALLOC_TUNABLES.replace("mmap_threshold=33554432", f"mmap_threshold={threshold}")
+    """GLIBC_TUNABLES for an ffmpeg: one arena, a 256 MiB trim threshold, and blocks of at least
+    `mmap_threshold` bytes (clamped to glibc's range) mapped on their own and unmapped when freed
+    (compose passes one per segment; see segment_mmap_threshold)."""
+    threshold = max(MMAP_THRESHOLD_MIN, min(MMAP_THRESHOLD_MAX, mmap_threshold))
+    return f"glibc.malloc.mmap_threshold={threshold}:glibc.malloc.trim_threshold=268435456:glibc.malloc.arena_max=1"
+
+
+MALLOC_TUNABLES = malloc_tunables(MMAP_THRESHOLD_MAX)
 
 
 # How long a terminated ffmpeg gets to exit before it is killed.
