@@ -34,8 +34,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from indic_transliteration import sanscript
-
 LANGUAGE_CODE = "hi-Latn"  # BCP 47: Hindi in Latin script; the subtitle files are `hi-Latn.srt/.vtt`
 
 _VIRAMA = "\u094d"
@@ -158,6 +156,8 @@ def romanize_word(word: str) -> str:
     """One Devanagari word in Roman Hindi, lower case (ॐ → om)."""
     if word == "ॐ":
         return "om"
+    from indic_transliteration import sanscript  # here: its tables cost ~12 MB, and English plans never need them
+
     prepared = word.replace("ॉ", "ो").replace("ऑ", "ओ").replace("ॅ", "े").replace("ऍ", "ए")
     iast = sanscript.transliterate(delete_schwas(prepared), sanscript.DEVANAGARI, sanscript.IAST)
     return _plain(iast)

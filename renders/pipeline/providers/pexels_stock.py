@@ -16,9 +16,8 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import imageio_ffmpeg
 
 from renders.pipeline.providers.base import Footage, Picture, ProviderError
@@ -29,6 +28,9 @@ from renders.pipeline.providers.retry import (
     call_with_retries,
     status_error,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_BASE_URL = "https://api.pexels.com"
 MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
@@ -130,6 +132,8 @@ class PexelsClient:
         self.policy = policy
 
     def _get(self, client: httpx.Client, url: str, **kwargs: object) -> httpx.Response:
+        import httpx  # here, not at the top: a render without stock footage never loads it (~20 MB)
+
         def attempt() -> httpx.Response:
             try:
                 response = client.get(url, **kwargs)  # type: ignore[arg-type]
@@ -161,6 +165,8 @@ class PexelsClient:
         return RetryableError("Pexels is rate limiting us (HTTP 429)", retry_after=wait, status=429, provider="Pexels")
 
     def search_videos(self, query: str, *, orientation: str, per_page: int = 5) -> list[StockVideo]:
+        import httpx
+
         with httpx.Client(timeout=self.policy.timeout_sec) as client:
             response = self._get(
                 client,
@@ -178,6 +184,8 @@ class PexelsClient:
 
         Written under a temporary name and moved into place, so `dest` is whole or absent.
         """
+        import httpx
+
         with httpx.Client(timeout=self.policy.timeout_sec, follow_redirects=True) as client:
             response = self._get(client, file.link)
         if len(response.content) > MAX_DOWNLOAD_BYTES:
