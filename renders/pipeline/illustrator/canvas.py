@@ -181,9 +181,17 @@ class Painter:
         w, h = max(2, (x1 - x0) // scale), max(2, (y1 - y0) // scale)
         xs = (np.linspace(x0, x1, w) - cx) / radius
         ys = (np.linspace(y0, y1, h) - cy) / radius
-        distance = np.sqrt(xs[None, :] ** 2 + ys[:, None] ** 2)
-        intensity = np.clip(1.0 - distance, 0.0, 1.0) ** falloff * strength
-        light = (intensity[:, :, None] * np.array(colour, dtype=np.float32)[None, None, :]).clip(0, 255)
+        # The same arithmetic as the plain expressions, done in place: a large glow's float
+        # arrays are the painting's biggest transient (two paintings run at once).
+        intensity = xs[None, :] ** 2 + ys[:, None] ** 2
+        np.sqrt(intensity, out=intensity)
+        np.subtract(1.0, intensity, out=intensity)
+        np.clip(intensity, 0.0, 1.0, out=intensity)
+        np.power(intensity, falloff, out=intensity)
+        np.multiply(intensity, strength, out=intensity)
+        light = intensity[:, :, None] * np.array(colour, dtype=np.float32)[None, None, :]
+        del intensity
+        np.clip(light, 0, 255, out=light)
         self.screen_scaled(Image.fromarray(light.astype(np.uint8), "RGB"), (x0, y0, x1, y1))
 
     def screen_scaled(self, light: Image.Image, box: tuple[int, int, int, int]) -> None:

@@ -345,3 +345,35 @@ def test_a_halo_in_the_prompt_goes_round_the_first_figure_unless_a_deity_has_one
     spec = SceneSpec("dusk", frozenset(elements), figures, "lotus" if "deity" in figures else "")
     Recording(spec, "storybook", (160, 90), np.random.default_rng(5)).paint()
     assert len(calls) == haloes
+
+
+@pytest.mark.parametrize(
+    ("centre", "radius", "falloff"), [((60.0, 40.0), 90.0, 2.2), ((10.0, 70.0), 35.0, 1.5), ((150.0, 5.0), 60.0, 3)]
+)
+def test_a_glow_painted_in_place_is_the_plain_formula_to_the_byte(centre, radius, falloff):
+    """glow computes its light in place (a large glow's float arrays were the painting's biggest
+    transient); the pixels must be those of the plain expression it replaced."""
+    from renders.pipeline.illustrator.canvas import Painter
+
+    rng = np.random.default_rng(7)
+    base = Image.fromarray(rng.integers(0, 256, size=(90, 160, 3), dtype=np.uint8), "RGB")
+    painter = Painter((160, 90), np.random.default_rng(1))
+    painter.image = base.copy()
+    colour, strength = (250, 210, 140), 0.6
+    painter.glow(centre, radius, colour, strength, falloff)
+
+    expected = Painter((160, 90), np.random.default_rng(1))
+    expected.image = base.copy()
+    cx, cy = centre
+    x0, y0 = max(0, int(cx - radius)), max(0, int(cy - radius))
+    x1, y1 = min(160, int(cx + radius) + 1), min(90, int(cy + radius) + 1)
+    w, h = max(2, (x1 - x0) // 4), max(2, (y1 - y0) // 4)
+    xs = (np.linspace(x0, x1, w) - cx) / radius
+    ys = (np.linspace(y0, y1, h) - cy) / radius
+    distance = np.sqrt(xs[None, :] ** 2 + ys[:, None] ** 2)
+    intensity = np.clip(1.0 - distance, 0.0, 1.0) ** falloff * strength
+    light = (intensity[:, :, None] * np.array(colour, dtype=np.float32)[None, None, :]).clip(0, 255)
+    expected.screen_scaled(Image.fromarray(light.astype(np.uint8), "RGB"), (x0, y0, x1, y1))
+
+    assert painter.image.tobytes() == expected.image.tobytes()
+    assert painter.image.tobytes() != base.tobytes()  # the glow did light something
