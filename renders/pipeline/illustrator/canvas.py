@@ -189,10 +189,14 @@ class Painter:
         np.clip(intensity, 0.0, 1.0, out=intensity)
         np.power(intensity, falloff, out=intensity)
         np.multiply(intensity, strength, out=intensity)
-        light = intensity[:, :, None] * np.array(colour, dtype=np.float32)[None, None, :]
-        del intensity
-        np.clip(light, 0, 255, out=light)
-        self.screen_scaled(Image.fromarray(light.astype(np.uint8), "RGB"), (x0, y0, x1, y1))
+        light = np.empty((*intensity.shape, 3), dtype=np.uint8)
+        channel = np.empty_like(intensity)
+        for index, value in enumerate(np.array(colour, dtype=np.float32)):
+            np.multiply(intensity, value, out=channel)
+            np.clip(channel, 0, 255, out=channel)
+            light[:, :, index] = channel  # truncated, as astype(np.uint8) does
+        del intensity, channel
+        self.screen_scaled(Image.fromarray(light, "RGB"), (x0, y0, x1, y1))
 
     def screen_scaled(self, light: Image.Image, box: tuple[int, int, int, int]) -> None:
         """Screen `light`, scaled up bilinearly to fill `box`, over the canvas, a band of columns at a time.
