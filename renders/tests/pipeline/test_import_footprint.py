@@ -1,6 +1,6 @@
-"""What a render process loads before it needs it: the renderer's Python peak is part of issue 16's
-memory budget, and an English render with local providers never uses the HTTP client or the
-Hindi transliteration tables (~12 MB together in a fresh interpreter)."""
+"""What a render process loads before it needs it: the render's Python peak counts against the
+worker's memory (docs/deployment.md), and an English render with local providers never uses the
+HTTP client or the Hindi transliteration tables (~12 MB together in a fresh interpreter)."""
 
 from __future__ import annotations
 
