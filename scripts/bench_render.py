@@ -18,7 +18,9 @@
    then the same plan with one scene's narration changed as the video's next version, same
    cache: the edit's share of the full job is what a creator waits for after an edit.
 
-Prints wall seconds, CPU seconds, the ratios render / bare encode and edit / full render, and
+Prints wall seconds, CPU seconds, the cores' idle seconds during each render (what its work left
+unused: on a noisy machine a steadier measure of scheduling than the wall), the ratios render /
+bare encode and edit / full render, and
 the peak memory of the whole process tree (this Python plus every ffmpeg child), sampled from
 /proc every 50 ms (the sum of RSS over the tree at each sample, and the sum of PSS, which counts
 pages the processes share once), next to getrusage's figures.
@@ -154,6 +156,18 @@ def _pss(pid: int) -> int:
     return 0
 
 
+def idle_core_seconds() -> float:
+    """Seconds the machine's cores have spent idle (idle + iowait, all cores, from /proc/stat).
+
+    The difference over a render is what its work left unused: the steps before compose, the
+    segments' start-ups and the last segments' tail. Machine-wide, so other work hides it."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+        return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def cpu_seconds() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -242,8 +256,10 @@ def main() -> int:
             if step == "compose" and fraction == 0.0 and not started:
                 started.append(cpu_seconds())
 
+        idle_before = idle_core_seconds()
         with TreeMemory() as memory:
             full, full_wall, full_cpu = timed(lambda: run_pipeline(plan, settings, Callbacks(progress=mark)))
+        idle = idle_core_seconds() - idle_before
         compose_cpu = cpu_seconds() - compose_started[0]
         peak, peak_pss = max(peak, memory.peak_bytes), max(peak_pss, memory.peak_pss_bytes)
         frames = count_frames(full.video)
@@ -252,6 +268,11 @@ def main() -> int:
             f"[{number}] render:      {full_wall:6.1f} s wall {full_cpu:6.1f} s cpu; compose {full.timings['compose']:.1f} s "
             f"wall {compose_cpu:.1f} s cpu ({frames} frames, {info.duration_sec:.2f} s, {full.encoder}); "
             + ", ".join(f"{step} {sec:.1f}" for step, sec in full.timings.items() if step != "compose")
+        )
+        cores = len(os.sched_getaffinity(0))
+        print(
+            f"[{number}] render:      {idle:6.1f} core-seconds idle of {cores * full_wall:.1f} "
+            f"({cores} cores × wall; machine-wide, so steadier than the wall on a noisy machine)"
         )
         _, bare_wall, bare_cpu = timed(
             lambda frames=frames: bare_encode(testsrc, frames, root / "bare.mp4", options.baseline_threads)
