@@ -269,7 +269,7 @@ def main() -> int:
             f"wall {compose_cpu:.1f} s cpu ({frames} frames, {info.duration_sec:.2f} s, {full.encoder}); "
             + ", ".join(f"{step} {sec:.1f}" for step, sec in full.timings.items() if step != "compose")
         )
-        cores = len(os.sched_getaffinity(0))
+        cores = os.cpu_count() or 1  # /proc/stat sums every core of the machine
         print(
             f"[{number}] render:      {idle:6.1f} core-seconds idle of {cores * full_wall:.1f} "
             f"({cores} cores × wall; machine-wide, so steadier than the wall on a noisy machine)"
