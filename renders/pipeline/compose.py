@@ -16,6 +16,8 @@ stock clip shows the clip instead (looped, cover-cropped, at the plan's fps): fr
 visible span is clip frame n, so its chunks and fades line up just as seamlessly. Every segment
 is cached by a hash of its inputs: an edited scene re-renders itself, and the first segment of
 the scene after it only when what changed shows in the fade out of it (its picture, a cue).
+A final's segments read each still prepared once per run (PreparedStill: converted, and for a
+pan scaled, into a raw frame file) rather than decoding and converting the JPEG in every graph.
 A final splits each scene's own frames into chunks of CHUNK_SEC so several cores share a long
 scene; a proxy renders each scene whole, since at preview size the set-up of an ffmpeg (process,
 libass, x264) costs as much as a few seconds of frames. A proxy is built for its size from the
@@ -91,6 +93,9 @@ PROXY_CHUNK_SEC: float | None = None
 # it costs its frames only. An edit then re-renders the edited scene and the first chunk of the
 # scene after it when that chunk shows something that changed (its picture fading out, a cue).
 INLINE_FADES = True
+# A final's stills are read by its segments prepared (PreparedStill): one ffmpeg a still, not a
+# decode and conversion in every segment's graph.
+PREPARED_STILLS = True
 # Bump when the proxy's own picture path (inline fades, yuv420p motion) changes its pixels.
 PREVIEW_VERSION = "1"
 # The proxy's AAC: ffmpeg's default "twoloop" coder spends ~30 ms per second of audio on this
@@ -210,6 +215,40 @@ class SegmentJob:
     is_fade: bool = False  # a crossfade between two scenes
     pictures: int = 1  # stills (or clips) its ffmpeg holds at once: a crossfade holds two
     mmap_threshold: int = 0  # its ffmpeg's malloc mmap threshold (0: ffmpeg.MALLOC_TUNABLES's)
+    stills: list[PreparedStill] = field(default_factory=list)  # inputs made before its ffmpeg runs
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedStill:
+    """A final's still as its segments read it: converted to bt709 limited-range YUV (a pan's
+    also scaled to its zoom) once per run, by an ffmpeg of its own, into a raw frame file.
+
+    Read from the JPEG, every segment's ffmpeg decoded the picture and converted (and scaled) it
+    in its graph again: the decoded picture, its copies and the converter's buffers held ~10 MB
+    more an ffmpeg at 1080p (~40 MB more in a crossfade chunk, which holds two stills), and each
+    read cost ~50 ms of CPU. The raw file's frame is the very frame that graph made (the same
+    filters, in one thread), tagged as it was, so a segment's bytes do not change.
+    """
+
+    path: Path
+    args: list[str]  # the ffmpeg arguments that write it, without the output path
+    # Held while it is made: the run's workers that need it wait for the first one's.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+# The colour tags a still's frame carried out of the in-graph conversion (scale's out_color_matrix
+# and out_range): a raw frame has none, and libass and the overlay read them.
+PREPARED_TAGS = "setparams=range=tv:colorspace=bt709"
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How one segment reads a picture: its input's arguments, the filters from that input to the
+    moving frames, and the prepared still the input is (if any)."""
+
+    args: list[str]
+    chain: str
+    stills: list[PreparedStill]
 
 
 @dataclass(frozen=True)
@@ -238,6 +277,11 @@ class _Context:
     # 112.6 / 110.1 / 130.3 s of CPU against 123.6 / 119.0 / 134.4 s; the bytes are the same.
     filter_threads: int = 0  # 0: ffmpeg's default
     mmap_threshold: int = 0  # segment_mmap_threshold(frame); 0: ffmpeg.MALLOC_TUNABLES's
+    # Where this run's prepared stills go (PreparedStill); None: each segment's graph prepares
+    # its still itself (a proxy: each still is read by one or two segments, and a prepared one
+    # would cost an ffmpeg start of its own).
+    stills_dir: Path | None = None
+    prepared: dict[Path, PreparedStill] = field(default_factory=dict, compare=False, repr=False)
 
     def graph_threads(self) -> list[str]:
         return ["-filter_complex_threads", str(self.filter_threads)] if self.filter_threads else []
@@ -250,17 +294,29 @@ class _Context:
         """What a proxy adds to its segments' keys; nothing for a final, whose keys stay as they were."""
         return {"preview": PREVIEW_VERSION} if self.preview else {}
 
-
-def _still_prep(fps: int, frames: int, once: str, pixel_format: str = "yuv444p") -> str:
-    # The still becomes bt709 limited-range yuv444p once (plus the motion's one-off filters),
-    # then is repeated: the per-frame work is only the motion's own; a preview uses yuv420p.
-    # ffmpeg's format negotiation lets the motion's scale write yuv420p directly (the graph ends
-    # in it), so the frame-sized crop after it works on 4:2:0: an odd offset places chroma half
-    # a chroma sample off. Keeping 4:4:4 through the crop measured 4–10% more CPU per segment.
-    return f"{_still_once(once, pixel_format)},{_still_repeat(fps, frames)}"
+    def prepared_still(self, picture: _Picture, once: str, pixel_format: str) -> PreparedStill:
+        """The run's one PreparedStill of `picture` through the filters `once`, written in
+        `pixel_format`. Precondition: stills_dir is set."""
+        assert self.stills_dir is not None
+        name = content_key({"image": picture.digest, "once": once, "format": pixel_format})[:16]
+        path = self.stills_dir / f"scene_{picture.index:02d}.{name}.yuv"
+        if path not in self.prepared:
+            args = [
+                "-threads", "1", "-i", str(picture.path), "-filter_complex_threads", "1",
+                "-filter_complex", f"[0:v]{once},format={pixel_format}[v]", "-map", "[v]", "-frames:v", "1",
+                "-f", "rawvideo",
+            ]  # fmt: skip
+            self.prepared[path] = PreparedStill(path, args)
+        return self.prepared[path]
 
 
 def _still_once(once: str, pixel_format: str) -> str:
+    # The still becomes bt709 limited-range yuv444p once (plus the motion's one-off filters),
+    # then is repeated (_still_repeat): the per-frame work is only the motion's own; a preview
+    # uses yuv420p. ffmpeg's format negotiation lets the motion's scale write yuv420p directly
+    # (the graph ends in it), so the frame-sized crop after it works on 4:2:0: an odd offset
+    # places chroma half a chroma sample off. Keeping 4:4:4 through the crop measured 4–10% more
+    # CPU per segment.
     return f"scale=out_color_matrix=bt709:out_range=tv,format={pixel_format}" + (f",{once}" if once else "")
 
 
@@ -305,31 +361,57 @@ class _Picture:
             return ["-threads", "1", "-stream_loop", "-1", "-i", str(self.path)]
         return ["-threads", "1", "-framerate", str(fps), "-i", str(self.path)]
 
-    def chain(self, ctx: _Context, offset: int, span: int, frames: int, pixel_format: str = "") -> str:
-        """Filters making this segment's `frames` frames, `offset` frames into the visible span
-        (a still moves in `pixel_format`, by default the context's)."""
+    def reading(
+        self, ctx: _Context, offset: int, span: int, frames: int, pixel_format: str = "", *, fading: bool = False
+    ) -> _Reading:
+        """This segment's `frames` frames of the picture, `offset` frames into the visible span (a
+        still moves in `pixel_format`, by default the context's; `fading`: they go straight into
+        a crossfade)."""
         if self.is_clip:
-            return _clip_prep(ctx, offset, frames)
+            return _Reading(self.input_args(ctx.fps), _clip_prep(ctx, offset, frames), [])
         kb = self._move(ctx, offset, span)
-        return f"{_still_prep(ctx.fps, frames, kb.once, pixel_format or ctx.pixel_format)},{kb.per_frame}"
+        args, head, stills = self._source(ctx, kb, pixel_format or ctx.pixel_format, fading=fading)
+        return _Reading(args, f"{head},{_still_repeat(ctx.fps, frames)},{kb.per_frame}", stills)
+
+    def _source(
+        self, ctx: _Context, kb: MotionFilters, pixel_format: str, *, fading: bool
+    ) -> tuple[list[str], str, list[PreparedStill]]:
+        """The still's input, the filters making it ready to repeat, and its prepared still."""
+        once = _still_once(kb.once, pixel_format)
+        if ctx.stills_dir is None:
+            return self.input_args(ctx.fps), once, []
+        # What ffmpeg's format negotiation has `once`'s last filter write in the segment's graph:
+        # the format it names, or, for a pan's scale, the format of what follows: 4:2:0 for the
+        # scene's own frames (cropped, then encoded; its fade frames are converted back in the
+        # graph, as before), 4:4:4 where the still goes straight into a crossfade.
+        written = pixel_format if not kb.once else ("yuv444p" if fading else "yuv420p")
+        still = ctx.prepared_still(self, once, written)
+        width, height = kb.once_size or self.size
+        args = [
+            "-threads", "1", "-f", "rawvideo", "-pixel_format", written, "-video_size", f"{width}x{height}",
+            "-framerate", str(ctx.fps), "-i", str(still.path),
+        ]  # fmt: skip
+        return args, PREPARED_TAGS, [still]
 
     def _move(self, ctx: _Context, offset: int, span: int) -> MotionFilters:
         return motion_filters(
             self.motion, self.size, ctx.frame, first_frame=offset, span_frames=span, scale_flags=SCALE_FLAGS
         )
 
-    def split_chains(self, ctx: _Context, span: int, parts: Sequence[tuple[int, int]], labels: Sequence[str]) -> str:
-        """Filters making several runs of this still's frames, each (offset, frames) into the
-        visible span, from one reading of the still: decoded and prepared once, then split.
-        Each run's chain starts at input label `<label>_in` and ends at output label `<label>`."""
+    def split_reading(
+        self, ctx: _Context, span: int, parts: Sequence[tuple[int, int]], labels: Sequence[str]
+    ) -> _Reading:
+        """Several runs of this still's frames, each (offset, frames) into the visible span, from
+        one reading of the still: decoded and prepared once, then split. Each run's chain starts
+        at input label `<label>_in` and ends at output label `<label>`."""
         moves = [self._move(ctx, offset, span) for offset, _ in parts]
-        head = f"{_still_once(moves[0].once, ctx.pixel_format)},split={len(parts)}"
-        head += "".join(f"[{label}_in]" for label in labels)
+        args, head, stills = self._source(ctx, moves[0], ctx.pixel_format, fading=False)
+        head += f",split={len(parts)}" + "".join(f"[{label}_in]" for label in labels)
         runs = [
             f"[{label}_in]{_still_repeat(ctx.fps, frames)},{move.per_frame}[{label}]"
             for label, (_, frames), move in zip(labels, parts, moves, strict=True)
         ]
-        return ";".join([head, *runs])
+        return _Reading(args, ";".join([head, *runs]), stills)
 
 
 def _overlays(ctx: _Context, ass: Path | None, mark_input: int) -> str:
@@ -402,13 +484,14 @@ def _scene_jobs(
         ass, ass_digest = _write_segment_ass(ctx, name, cues_in_window(cues, first, end, ctx.fps))
         fade_key: dict[str, object] = {}
         if part == 0 and fade_frames:
-            graph, args, fade_key = _inline_fade(
+            graph, args, fade_key, stills = _inline_fade(
                 ctx, pictures[index - 1], picture, timeline, first, frames, fade_frames
             )
             graph += f",{_overlays(ctx, ass, args.count('-i'))}[v]"
         else:
-            graph = f"[0:v]{picture.chain(ctx, offset, span, frames)},{_overlays(ctx, ass, 1)}[v]"
-            args = picture.input_args(ctx.fps)
+            reading = picture.reading(ctx, offset, span, frames)
+            graph = f"[0:v]{reading.chain},{_overlays(ctx, ass, 1)}[v]"
+            args, stills = reading.args, reading.stills
         if ctx.mark is not None:
             args += ["-i", str(ctx.mark)]
         args += [*ctx.graph_threads(), "-filter_complex", graph, *_output_args(ctx, frames)]
@@ -422,43 +505,52 @@ def _scene_jobs(
         )  # fmt: skip
         label = f"scene {index + 1}" + (f" part {part + 1}" if len(chunks) > 1 else "")
         held = 2 if fade_key else 1  # a crossfade holds the scene before it too
-        jobs.append(SegmentJob(label, frames, key, ".mp4", args, pictures=held, mmap_threshold=ctx.mmap_threshold))
+        jobs.append(
+            SegmentJob(
+                label, frames, key, ".mp4", args, pictures=held, mmap_threshold=ctx.mmap_threshold, stills=stills
+            )
+        )
     return jobs
 
 
 def _inline_fade(
     ctx: _Context, before: _Picture, after: _Picture, timeline: Timeline, first: int, frames: int, fade: int
-) -> tuple[str, list[str], dict[str, object]]:
+) -> tuple[str, list[str], dict[str, object], list[PreparedStill]]:
     """A segment of `frames` frames from global frame `first` that opens with the `fade`-frame
     crossfade from `before` into `after`: its filter graph up to the overlays (whose input
-    follows the graph's inputs), those inputs and what of the outgoing scene shapes its key.
+    follows the graph's inputs), those inputs, what of the outgoing scene shapes its key, and
+    the prepared stills it reads.
 
     Only the fade's frames pass through xfade, in yuv444p (the only kind of YUV it takes: fed
     yuv420p, ffmpeg converts every frame there and back); the scene's own frames follow by
-    concat, untouched. A final's still (prepared in yuv444p for both) is read once and split;
-    a preview's (yuv420p for its own frames) and a clip are read twice.
+    concat, untouched. A final's still is read once and split (a zoom's in yuv444p for both; a
+    pan's, scaled to its zoom, in the yuv420p its own frames need, converted for the fade's
+    frames); a preview's (yuv420p for its own frames) and a clip are read twice.
     """
     before_first, before_end = timeline.visible_range(before.index)
-    fading_out = before.chain(ctx, first - before_first, before_end - before_first, fade, "yuv444p")
-    chains, args = [f"[0:v]{fading_out}[s0]"], before.input_args(ctx.fps)
     visible_first, visible_end = timeline.visible_range(after.index)
     span, offset = visible_end - visible_first, first - visible_first
-    args += after.input_args(ctx.fps)
+    readings = [before.reading(ctx, first - before_first, before_end - before_first, fade, "yuv444p", fading=True)]
+    chains = [f"[0:v]{readings[0].chain}[s0]"]
     if after.is_clip or ctx.pixel_format != "yuv444p":
-        chains.append(f"[1:v]{after.chain(ctx, offset, span, fade, 'yuv444p')}[s1]")
-        chains.append(f"[2:v]{after.chain(ctx, offset + fade, span, frames - fade)},format=yuv420p[own]")
-        args += after.input_args(ctx.fps)
+        readings.append(after.reading(ctx, offset, span, fade, "yuv444p", fading=True))
+        readings.append(after.reading(ctx, offset + fade, span, frames - fade))
+        chains.append(f"[1:v]{readings[1].chain}[s1]")
+        chains.append(f"[2:v]{readings[2].chain},format=yuv420p[own]")
     else:
         parts = [(offset, fade), (offset + fade, frames - fade)]
-        chains.append(f"[1:v]{after.split_chains(ctx, span, parts, ['s1', 'moving'])}")
+        readings.append(after.split_reading(ctx, span, parts, ["s1", "moving"]))
+        chains.append(f"[1:v]{readings[1].chain}")
         chains.append("[moving]format=yuv420p[own]")
+    args = [arg for reading in readings for arg in reading.args]
+    stills = list({id(still): still for reading in readings for still in reading.stills}.values())
     graph = (
         ";".join(chains)
         + f";[s0][s1]xfade=transition=fade:duration={fade / ctx.fps:.6f}:offset=0,format=yuv420p[fade];"
         "[fade][own]concat=n=2:v=1:a=0"
     )
     key = {**before.source_key(before_end - before_first), "offset": first - before_first, "frames": fade}
-    return graph, args, {"fade_in": key}
+    return graph, args, {"fade_in": key}, stills
 
 
 def _fade_job(
@@ -471,11 +563,14 @@ def _fade_job(
     chains: list[str] = []
     key_parts: list[dict[str, object]] = []
     args: list[str] = []
+    stills: list[PreparedStill] = []
     for side, picture in enumerate((pictures[boundary], pictures[boundary + 1])):
         visible_first, visible_end = timeline.visible_range(picture.index)
         offset, span = first - visible_first, visible_end - visible_first
-        chains.append(f"[{side}:v]{picture.chain(ctx, offset, span, frames)},format=yuv420p[s{side}]")
-        args += picture.input_args(ctx.fps)
+        reading = picture.reading(ctx, offset, span, frames)
+        chains.append(f"[{side}:v]{reading.chain},format=yuv420p[s{side}]")
+        args += reading.args
+        stills += reading.stills
         key_parts.append({**picture.source_key(span), "offset": offset})
     name = f"fade_{boundary:02d}_{boundary + 1:02d}"
     ass, ass_digest = _write_segment_ass(ctx, name, cues_in_window(cues, first, end, ctx.fps))
@@ -501,6 +596,7 @@ def _fade_job(
         is_fade=True,
         pictures=2,
         mmap_threshold=ctx.mmap_threshold,
+        stills=stills,
     )
 
 
@@ -654,7 +750,31 @@ def _segment_timeout(job: SegmentJob) -> float:
     return 120.0 + job.frames * 1.0
 
 
+def _prepare_still(still: PreparedStill, label: str, abort: threading.Event) -> None:
+    """Write `still` unless it is there already (another segment's worker may be writing it now:
+    then wait for it). A helper on another machine may write it at the same time; both write the
+    same bytes and the last rename wins."""
+    with still.lock:
+        if still.path.exists():
+            return
+        still.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = still.path.with_name(f".{still.path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+        try:
+            run_ffmpeg(
+                ["-loglevel", "error", *still.args, str(partial)],
+                is_canceled=abort.is_set,
+                timeout=_segment_timeout(SegmentJob(label, 0, "", "", [])),
+                step="compose",
+                what=f"{label} still",
+            )
+            os.replace(partial, still.path)
+        finally:
+            partial.unlink(missing_ok=True)
+
+
 def _render_job(job: SegmentJob, cache: SegmentCache, abort: threading.Event, narration_codec: Sequence[str]) -> None:
+    for still in job.stills:
+        _prepare_still(still, job.label, abort)
     temporary = cache.temporary_path(job.key, job.suffix)
     second = cache.temporary_path(job.key, "-narration" + job.suffix) if job.outputs == 2 else None
     args = [*(job.make_args() if job.make_args else job.args), str(temporary)]
@@ -794,7 +914,15 @@ def _run_shared_jobs(
     asked for, and every job is rendered by whoever claims it first; returns when all are cached."""
     holder = fan_out.holder_name()
     shared = [
-        fan_out.SharedSegment(job.label, job.frames, job.key, job.suffix, job.args, job.mmap_threshold)
+        fan_out.SharedSegment(
+            job.label,
+            job.frames,
+            job.key,
+            job.suffix,
+            job.args,
+            job.mmap_threshold,
+            tuple((str(still.path), tuple(still.args)) for still in job.stills),
+        )  # fmt: skip
         for job in ordered
         if job.make_args is None
     ]
@@ -835,6 +963,12 @@ def help_render_segments(manifest_name: str, cache_dir: Path, threads: int, is_c
     if manifest is None or not Path(manifest.work_dir).is_dir():
         return 0
     cache = SegmentCache(cache_dir)
+    stills: dict[str, PreparedStill] = {}  # one each, shared by the segments that read it
+    for segment in manifest.segments:
+        for path, args in segment.stills:
+            if not Path(path).is_relative_to(manifest.work_dir):
+                return 0  # a still is written only inside the job's own work directory
+            stills.setdefault(path, PreparedStill(Path(path), list(args)))
     jobs = [
         SegmentJob(
             segment.label,
@@ -843,6 +977,7 @@ def help_render_segments(manifest_name: str, cache_dir: Path, threads: int, is_c
             segment.suffix,
             segment.args,
             mmap_threshold=segment.mmap_threshold,
+            stills=[stills[path] for path, _ in segment.stills],
         )
         for segment in manifest.segments
     ]
@@ -919,13 +1054,15 @@ def compose_video(
     run_tag = f"{os.getpid()}.{threading.get_ident()}"
     subs_dir = work / f"subtitles.{run_tag}"
     subs_dir.mkdir(parents=True, exist_ok=True)
+    stills_dir = work / f"stills.{run_tag}"  # made when a segment first needs a prepared still
     try:
         return _compose(
             plan=plan, scene_images=scene_images, clips=clips, motions=motions, narration=narration, scene_cues=scene_cues,
-            settings=settings, callbacks=callbacks, subs_dir=subs_dir, run_tag=run_tag,
+            settings=settings, callbacks=callbacks, subs_dir=subs_dir, stills_dir=stills_dir, run_tag=run_tag,
         )  # fmt: skip
     finally:
         shutil.rmtree(subs_dir, ignore_errors=True)
+        shutil.rmtree(stills_dir, ignore_errors=True)
 
 
 def _compose(
@@ -939,17 +1076,21 @@ def _compose(
     settings: RenderSettings,
     callbacks: Callbacks,
     subs_dir: Path,
+    stills_dir: Path,
     run_tag: str,
 ) -> Composed:
     """compose_video's steps, in order: prepare every segment job, reuse what the cache has,
-    render the rest in parallel, join. `subs_dir` exists and belongs to this run."""
+    render the rest in parallel, join. `subs_dir` exists and belongs to this run, as
+    `stills_dir` (made when needed) does."""
     started = time.monotonic()
     work = settings.work_dir / "compose"
     cache = SegmentCache(settings.cache_dir)
     frame = plan.frame_size(settings.proxy_short_side)
     encoder = pick_encoder(settings.encoder)
     workers = max(1, settings.parallelism)
-    ctx = _encoding_context(plan=plan, frame=frame, encoder=encoder, workers=workers, subs_dir=subs_dir, work=work)
+    ctx = _encoding_context(
+        plan=plan, frame=frame, encoder=encoder, workers=workers, subs_dir=subs_dir, work=work, stills_dir=stills_dir
+    )
     timeline = build_timeline([scene.duration_sec for scene in narration.scenes], plan.fps)
     cues = global_cues(scene_cues, timeline)
     pictures = _scene_pictures(scene_images=scene_images, clips=clips, motions=motions, frame=frame)
@@ -1034,9 +1175,17 @@ def _narration_codec(plan: Plan) -> list[str]:
 
 
 def _encoding_context(
-    *, plan: Plan, frame: tuple[int, int], encoder: str, workers: int, subs_dir: Path, work: Path
+    *,
+    plan: Plan,
+    frame: tuple[int, int],
+    encoder: str,
+    workers: int,
+    subs_dir: Path,
+    work: Path,
+    stills_dir: Path | None = None,
 ) -> _Context:
-    """What every video segment shares: frame, encoder settings, fonts, subtitle folder, watermark."""
+    """What every video segment shares: frame, encoder settings, fonts, subtitle folder,
+    watermark, and (a final's, with `stills_dir`) where its prepared stills go."""
     # One ffmpeg per worker, each with an even share of the cores (x264 slices above one
     # thread): separate processes never wait for each other; each costs ~250 MB at 1080p.
     threads = max(1, round(len(os.sched_getaffinity(0)) / workers))
@@ -1049,6 +1198,7 @@ def _encoding_context(
         mark_digest=file_digest(mark) if mark else "", captions=plan.captions,
         chunk_sec=PROXY_CHUNK_SEC if plan.mode == "proxy" else CHUNK_SEC, preview=plan.mode == "proxy",
         inline_fades=INLINE_FADES, filter_threads=threads, mmap_threshold=segment_mmap_threshold(frame),
+        stills_dir=stills_dir if plan.mode != "proxy" and PREPARED_STILLS else None,
     )  # fmt: skip
 
 

@@ -61,11 +61,15 @@ class SharedSegment:
     suffix: str
     args: list[str]  # without the output path
     mmap_threshold: int = 0  # the ffmpeg's malloc mmap threshold (0: ffmpeg.MALLOC_TUNABLES's)
+    # Files its args read that whoever renders it first makes, each (path, the ffmpeg arguments
+    # writing it without the output path): a final's prepared stills (compose.PreparedStill).
+    stills: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
             "label": self.label, "frames": self.frames, "key": self.key, "suffix": self.suffix, "args": self.args,
             "mmap_threshold": self.mmap_threshold,
+            "stills": [{"path": path, "args": list(args)} for path, args in self.stills],
         }  # fmt: skip
 
     @classmethod
@@ -77,7 +81,20 @@ class SharedSegment:
         threshold = data.get("mmap_threshold", 0)  # absent in a manifest from before it was written
         if not isinstance(threshold, int):
             raise ValueError("a fan-out manifest's segment mmap_threshold must be an int")
-        return cls(str(data["label"]), frames, str(data["key"]), str(data["suffix"]), args, threshold)
+        listed = data.get("stills", [])  # absent in a manifest from before stills were prepared
+        if not isinstance(listed, list):
+            raise ValueError("a fan-out manifest's segment stills must be a list")
+        stills = []
+        for still in listed:
+            if not isinstance(still, dict):
+                raise ValueError("a fan-out manifest's segment stills must be objects with a path and args")
+            path, still_args = still.get("path"), still.get("args")
+            if not isinstance(path, str) or not isinstance(still_args, list):
+                raise ValueError("a fan-out manifest's still needs a path string and a list of args")
+            if not all(isinstance(arg, str) for arg in still_args):
+                raise ValueError("a fan-out manifest's still args must be strings")
+            stills.append((path, tuple(still_args)))
+        return cls(str(data["label"]), frames, str(data["key"]), str(data["suffix"]), args, threshold, tuple(stills))
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,7 @@ class MotionFilters:
 
     once: str
     per_frame: str
+    once_size: tuple[int, int] | None = None  # the still's size after `once` (None: `once` keeps it)
 
 
 def motion_filters(
@@ -172,7 +173,7 @@ def motion_filters(
             max(height, round(still[1] * base * motion.zoom_start)),
         )
         crop = _crop(frame, f"round({scaled[0] - width}*{x_share})", f"round({scaled[1] - height}*{y_share})")
-        return MotionFilters(f"scale={scaled[0]}:{scaled[1]}:flags=lanczos", crop)
+        return MotionFilters(f"scale={scaled[0]}:{scaled[1]}:flags=lanczos", crop, scaled)
     zoom = _lerp(motion.zoom_start, motion.zoom_end, progress)
     scaled_w = f"max({width},round({still[0] * base:.6f}*{zoom}))"
     scaled_h = f"max({height},round({still[1] * base:.6f}*{zoom}))"

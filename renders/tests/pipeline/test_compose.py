@@ -733,3 +733,84 @@ def test_a_finals_segments_carry_the_frames_mmap_threshold_and_one_filter_thread
     for _, args in seen:  # two workers on two cores: one thread each for the encoder and the graph
         assert args[args.index("-filter_complex_threads") + 1] == "1"
         assert args.index("-filter_complex_threads") < args.index("-filter_complex")
+
+
+def _final_inputs(root: Path, durations: list[float]) -> Inputs:
+    """Inputs for a 720p final, with stills painted at its oversampled size."""
+    inputs = Inputs(root, durations)
+    inputs.plan = dataclasses.replace(inputs.plan, mode="final", resolution="720p")
+    inputs.still_size = (1600, 900)
+    inputs.images = [inputs.paint(index) for index in range(len(durations))]
+    return inputs
+
+
+def test_a_finals_prepared_stills_give_the_bytes_each_graph_gave_preparing_its_own(tmp_path, monkeypatch):
+    """A final's segments read each still prepared once per run (a raw frame file) instead of
+    decoding and converting (for a pan, scaling) the JPEG in every graph: the video's bytes are
+    the same, for zooms and pans, their own chunks and the crossfades into and out of each."""
+    zoom, pan = MOTIONS[2], MOTIONS[3]
+    motions: list[Motion | None] = [zoom, pan, pan, zoom]
+    hashes, reads = {}, {}
+    real = compose._render_job
+    for prepared in (True, False):
+        monkeypatch.setattr(compose, "PREPARED_STILLS", prepared)
+        inputs = _final_inputs(tmp_path / str(prepared), [1.0, 1.0, 1.0, 1.0])
+        seen: list[compose.SegmentJob] = []
+
+        def spy(job, cache, abort, codec, seen=seen):
+            seen.append(job)
+            return real(job, cache, abort, codec)
+
+        monkeypatch.setattr(compose, "_render_job", spy)
+        hashes[prepared] = _packet_hashes(inputs.compose(motions=motions).video)
+        videos = [job for job in seen if job.frames and job.outputs == 1]
+        reads[prepared] = [sum(arg == "rawvideo" for arg in job.args) for job in videos]
+        assert not list((inputs.settings.work_dir / "compose").glob("stills.*"))  # removed with the run
+        if prepared:
+            assert all(str(image) not in job.args for job in videos for image in inputs.images)
+            # Zoom stills: one file each; a pan's: one for its own frames, one for its fade out.
+            assert len({still.path for job in videos for still in job.stills}) == 6
+    assert reads[False] == [0] * len(reads[False]) and reads[True] and all(reads[True])
+    assert hashes[True] == hashes[False]
+
+
+def test_a_prepared_still_is_made_once_however_many_segments_read_it(tmp_path, monkeypatch):
+    """Two workers, a 4-second scene (two chunks) and the crossfade after it: the still's file is
+    written by one ffmpeg while the other worker waits for it."""
+    made: list[str] = []
+    real = compose.run_ffmpeg
+
+    def counting(args, **kwargs):
+        if kwargs.get("what", "").endswith(" still"):
+            made.append(args[-1])
+        return real(args, **kwargs)
+
+    monkeypatch.setattr(compose, "run_ffmpeg", counting)
+    inputs = _final_inputs(tmp_path, [4.0, 1.0])
+    result = inputs.compose(motions=[MOTIONS[0], MOTIONS[0]])
+    assert result.segments_rendered == 3 and len(made) == 2  # one file per scene's still
+
+
+def test_a_shared_segment_keeps_its_prepared_stills_through_the_manifest():
+    from renders.pipeline import fan_out
+
+    still = ("/work/job/compose/stills.1/scene_00.ab.yuv", ("-i", "/work/job/images/scene_00.jpg", "-f", "rawvideo"))
+    segment = fan_out.SharedSegment("scene 1", 90, "k" * 64, ".mp4", ["-f", "lavfi"], 5_184_000, (still,))
+    assert fan_out.SharedSegment.from_dict(segment.to_dict()) == segment
+    older = {key: value for key, value in segment.to_dict().items() if key != "stills"}
+    assert fan_out.SharedSegment.from_dict(older).stills == ()  # a manifest written before stills were prepared
+    for bad in ([["path", ["-i"]]], [{"path": 3, "args": []}], [{"path": "p", "args": [1]}]):
+        with pytest.raises(ValueError, match="still"):
+            fan_out.SharedSegment.from_dict({**segment.to_dict(), "stills": bad})
+
+
+def test_a_helper_writes_no_still_outside_the_jobs_work_directory(tmp_path):
+    from renders.pipeline import fan_out
+
+    work = tmp_path / "job"
+    work.mkdir()
+    outside = tmp_path / "elsewhere.yuv"
+    segment = fan_out.SharedSegment("scene 1", 1, "k" * 64, ".mp4", ["-f", "lavfi"], 0, ((str(outside), ("-f",)),))
+    fan_out.write_manifest(tmp_path / "cache", fan_out.Manifest("host:1:abc", str(work), [segment]))
+    assert compose.help_render_segments("abc.json", tmp_path / "cache", 1, lambda: False) == 0
+    assert not outside.exists()

@@ -16,7 +16,7 @@ import pytest
 from renders.pipeline import compose, fan_out
 from renders.pipeline.context import Callbacks
 from renders.pipeline.ffmpeg import running_processes
-from renders.tests.pipeline.test_compose import Inputs
+from renders.tests.pipeline.test_compose import Inputs, _final_inputs
 
 
 def _video_keys(cache_dir: Path) -> list[tuple[str, str]]:
@@ -50,6 +50,28 @@ def test_it_renders_the_same_bytes_when_a_helper_renders_every_video_segment(tmp
     assert "compose: 3 of 3 video segments rendered by other workers" in logged
     assert not list(fan_out.claims_dir(inputs.settings.cache_dir).iterdir())  # every claim released
     assert not list(fan_out.manifests_dir(inputs.settings.cache_dir).iterdir())  # the manifest removed
+
+
+def test_a_helper_prepares_a_finals_stills_itself_and_renders_the_same_bytes(tmp_path):
+    """A final's segments read prepared stills, which the helper that renders them first makes."""
+    inputs = _final_inputs(tmp_path, [1.0, 1.0])
+    alone = inputs.compose().video.read_bytes()
+    shutil.rmtree(inputs.settings.cache_dir)
+    helped: list[int] = []
+    stills: list[str] = []
+
+    def helper(manifest_name: str) -> None:
+        manifest = fan_out.read_manifest(inputs.settings.cache_dir, manifest_name)
+        assert manifest is not None
+        stills.extend(path for segment in manifest.segments for path, _ in segment.stills)
+        assert not any(Path(path).exists() for path in stills)  # the owner has not made them
+        helped.append(compose.help_render_segments(manifest_name, inputs.settings.cache_dir, 2, lambda: False))
+
+    inputs.settings = dataclasses.replace(inputs.settings, fan_out=True)
+    shared = inputs.compose(Callbacks(fan_out=helper))
+    assert helped == [2] and len(set(stills)) == 2  # scene 2 opens with the fade, reading both stills
+    assert shared.video.read_bytes() == alone
+    assert not any(Path(path).exists() for path in stills)  # gone with the owner's run
 
 
 def test_it_renders_nothing_twice_with_a_helper_beside_the_owner(tmp_path):
