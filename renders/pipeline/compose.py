@@ -263,6 +263,7 @@ class _Context:
     mark: Path | None
     mark_xy: tuple[int, int]
     mark_digest: str
+    mark_size: tuple[int, int] = (0, 0)
     captions: str = "lines"  # the plan's caption style: how write_ass lays out the burned cues
     chunk_sec: float | None = CHUNK_SEC  # None: each scene's own frames are one segment
     # A proxy's picture path: stills prepared in yuv420p (a final prepares them in yuv444p, so
@@ -294,6 +295,21 @@ class _Context:
         """What a proxy adds to its segments' keys; nothing for a final, whose keys stay as they were."""
         return {"preview": PREVIEW_VERSION} if self.preview else {}
 
+    def mark_reading(self) -> _Reading:
+        """The static overlay's input: its PNG, or with stills_dir its frame prepared once per run
+        (converted to yuva420p as the overlay filter's own conversion does; the same bytes).
+        `chain` is what goes between the input and the overlay. Precondition: mark is set."""
+        assert self.mark is not None
+        if self.stills_dir is None:
+            return _Reading(["-i", str(self.mark)], "", [])
+        convert = "scale=out_color_matrix=bt709:out_range=tv,format=yuva420p"
+        path = self.stills_dir / f"overlay.{content_key({'mark': self.mark_digest, 'convert': convert})[:16]}.yuv"
+        if path not in self.prepared:
+            self.prepared[path] = PreparedStill(path, _prepare_args(self.mark, convert))
+        width, height = self.mark_size
+        args = ["-f", "rawvideo", "-pixel_format", "yuva420p", "-video_size", f"{width}x{height}", "-i", str(path)]
+        return _Reading(args, PREPARED_TAGS, [self.prepared[path]])
+
     def prepared_still(self, picture: _Picture, once: str, pixel_format: str) -> PreparedStill:
         """The run's one PreparedStill of `picture` through the filters `once`, written in
         `pixel_format`. Precondition: stills_dir is set."""
@@ -301,13 +317,16 @@ class _Context:
         name = content_key({"image": picture.digest, "once": once, "format": pixel_format})[:16]
         path = self.stills_dir / f"scene_{picture.index:02d}.{name}.yuv"
         if path not in self.prepared:
-            args = [
-                "-threads", "1", "-i", str(picture.path), "-filter_complex_threads", "1",
-                "-filter_complex", f"[0:v]{once},format={pixel_format}[v]", "-map", "[v]", "-frames:v", "1",
-                "-f", "rawvideo",
-            ]  # fmt: skip
-            self.prepared[path] = PreparedStill(path, args)
+            self.prepared[path] = PreparedStill(path, _prepare_args(picture.path, f"{once},format={pixel_format}"))
         return self.prepared[path]
+
+
+def _prepare_args(source: Path, filters: str) -> list[str]:
+    """ffmpeg arguments writing `source` through `filters`, on one thread, as one raw frame."""
+    return [
+        "-threads", "1", "-i", str(source), "-filter_complex_threads", "1",
+        "-filter_complex", f"[0:v]{filters}[v]", "-map", "[v]", "-frames:v", "1", "-f", "rawvideo",
+    ]  # fmt: skip
 
 
 def _still_once(once: str, pixel_format: str) -> str:
@@ -415,11 +434,17 @@ class _Picture:
 
 
 def _overlays(ctx: _Context, ass: Path | None, mark_input: int) -> str:
-    """Filters after the picture is composed: the static overlay (frame, watermark), then subtitles."""
+    """Filters after the picture is composed: the static overlay (frame, watermark; its input
+    `mark_input` as ctx.mark_reading() gives it), then subtitles."""
     chain = "format=yuv420p"
     if ctx.mark is not None:
         x, y = ctx.mark_xy
-        chain += f"[base];[base][{mark_input}:v]overlay=x={x}:y={y}:format=yuv420"
+        mark = f"[{mark_input}:v]"
+        chain += "[base];"
+        if prepare := ctx.mark_reading().chain:
+            chain += f"{mark}{prepare}[mark];"
+            mark = "[mark]"
+        chain += f"[base]{mark}overlay=x={x}:y={y}:format=yuv420"
     if ass is not None:
         chain += f",ass=filename={escape_filter_value(str(ass))}:fontsdir={escape_filter_value(str(ctx.fonts_dir))}"
     return chain
@@ -493,7 +518,8 @@ def _scene_jobs(
             graph = f"[0:v]{reading.chain},{_overlays(ctx, ass, 1)}[v]"
             args, stills = reading.args, reading.stills
         if ctx.mark is not None:
-            args += ["-i", str(ctx.mark)]
+            mark = ctx.mark_reading()
+            args, stills = [*args, *mark.args], [*stills, *mark.stills]
         args += [*ctx.graph_threads(), "-filter_complex", graph, *_output_args(ctx, frames)]
         key = content_key(
             {
@@ -578,7 +604,8 @@ def _fade_job(
     duration = frames / ctx.fps
     graph = ";".join(chains) + f";[s0][s1]xfade=transition=fade:duration={duration:.6f}:offset=0,{tail}[v]"
     if ctx.mark is not None:
-        args += ["-i", str(ctx.mark)]
+        mark = ctx.mark_reading()
+        args, stills = [*args, *mark.args], [*stills, *mark.stills]
     args += [*ctx.graph_threads(), "-filter_complex", graph, *_output_args(ctx, frames)]
     key = content_key(
         {
@@ -1191,11 +1218,15 @@ def _encoding_context(
     threads = max(1, round(len(os.sched_getaffinity(0)) / workers))
     video_args = encoder_args(encoder, plan.mode, threads)
     mark, mark_xy = _watermark(plan=plan, frame=frame, work=work)
+    mark_size = (0, 0)
+    if mark is not None:
+        with Image.open(mark) as image:
+            mark_size = image.size
     return _Context(
         frame=frame, fps=plan.fps, video_args=video_args,
         video_key=video_args, fonts_dir=fonts.fonts_dir(),  # slices per frame follow the thread count
         font_digest=file_digest(fonts.devanagari_font()), subs_dir=subs_dir, mark=mark, mark_xy=mark_xy,
-        mark_digest=file_digest(mark) if mark else "", captions=plan.captions,
+        mark_digest=file_digest(mark) if mark else "", mark_size=mark_size, captions=plan.captions,
         chunk_sec=PROXY_CHUNK_SEC if plan.mode == "proxy" else CHUNK_SEC, preview=plan.mode == "proxy",
         inline_fades=INLINE_FADES, filter_threads=threads, mmap_threshold=segment_mmap_threshold(frame),
         stills_dir=stills_dir if plan.mode != "proxy" and PREPARED_STILLS else None,

@@ -744,10 +744,16 @@ def _final_inputs(root: Path, durations: list[float]) -> Inputs:
     return inputs
 
 
-def test_a_finals_prepared_stills_give_the_bytes_each_graph_gave_preparing_its_own(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("style", "watermark"), [("cinematic", "br"), ("miniature", "br"), ("cinematic", "none")]
+)  # a watermark alone, a full-frame border with it, no overlay at all
+def test_a_finals_prepared_stills_give_the_bytes_each_graph_gave_preparing_its_own(
+    tmp_path, monkeypatch, style, watermark
+):
     """A final's segments read each still prepared once per run (a raw frame file) instead of
-    decoding and converting (for a pan, scaling) the JPEG in every graph: the video's bytes are
-    the same, for zooms and pans, their own chunks and the crossfades into and out of each."""
+    decoding and converting (for a pan, scaling) the JPEG in every graph, and the overlay's PNG
+    so too: the video's bytes are the same, for zooms and pans, their own chunks and the
+    crossfades into and out of each."""
     zoom, pan = MOTIONS[2], MOTIONS[3]
     motions: list[Motion | None] = [zoom, pan, pan, zoom]
     hashes, reads = {}, {}
@@ -755,6 +761,7 @@ def test_a_finals_prepared_stills_give_the_bytes_each_graph_gave_preparing_its_o
     for prepared in (True, False):
         monkeypatch.setattr(compose, "PREPARED_STILLS", prepared)
         inputs = _final_inputs(tmp_path / str(prepared), [1.0, 1.0, 1.0, 1.0])
+        inputs.plan = dataclasses.replace(inputs.plan, style=style, watermark=watermark)
         seen: list[compose.SegmentJob] = []
 
         def spy(job, cache, abort, codec, seen=seen):
@@ -767,9 +774,11 @@ def test_a_finals_prepared_stills_give_the_bytes_each_graph_gave_preparing_its_o
         reads[prepared] = [sum(arg == "rawvideo" for arg in job.args) for job in videos]
         assert not list((inputs.settings.work_dir / "compose").glob("stills.*"))  # removed with the run
         if prepared:
-            assert all(str(image) not in job.args for job in videos for image in inputs.images)
-            # Zoom stills: one file each; a pan's: one for its own frames, one for its fade out.
-            assert len({still.path for job in videos for still in job.stills}) == 6
+            assert not any(str(image) in job.args for job in videos for image in inputs.images)
+            assert not any(arg.endswith(".png") for job in videos for arg in job.args)  # the overlay too
+            # Zoom stills: one file each; a pan's: one for its own frames, one for its fade out;
+            # and the overlay, when there is one.
+            assert len({still.path for job in videos for still in job.stills}) == 6 + (watermark != "none")
     assert reads[False] == [0] * len(reads[False]) and reads[True] and all(reads[True])
     assert hashes[True] == hashes[False]
 
@@ -788,7 +797,7 @@ def test_a_prepared_still_is_made_once_however_many_segments_read_it(tmp_path, m
     monkeypatch.setattr(compose, "run_ffmpeg", counting)
     inputs = _final_inputs(tmp_path, [4.0, 1.0])
     result = inputs.compose(motions=[MOTIONS[0], MOTIONS[0]])
-    assert result.segments_rendered == 3 and len(made) == 2  # one file per scene's still
+    assert result.segments_rendered == 3 and len(made) == 3  # one file per scene's still, one for the overlay
 
 
 def test_a_shared_segment_keeps_its_prepared_stills_through_the_manifest():

@@ -69,7 +69,7 @@ def test_a_helper_prepares_a_finals_stills_itself_and_renders_the_same_bytes(tmp
 
     inputs.settings = dataclasses.replace(inputs.settings, fan_out=True)
     shared = inputs.compose(Callbacks(fan_out=helper))
-    assert helped == [2] and len(set(stills)) == 2  # scene 2 opens with the fade, reading both stills
+    assert helped == [2] and len(set(stills)) == 3  # scene 2 opens with the fade (both stills); the overlay
     assert shared.video.read_bytes() == alone
     assert not any(Path(path).exists() for path in stills)  # gone with the owner's run
 
