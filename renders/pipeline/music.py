@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import wave
 from functools import cache
 from pathlib import Path
@@ -151,6 +152,43 @@ def _loop_gain(loop: np.ndarray, sample_rate: int, target_lufs: float, ceiling: 
     return gain * min(1.0, ceiling / peak) if peak > 0 else gain
 
 
+_PARTS_LOCK = threading.Lock()
+
+
+def _parts(kind: str, sample_rate: int) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """The bed's drone cycle at its loudness and its bells at theirs, read-only, made once per
+    process and kind (~1 MB each): a later bed, whatever its length, only tiles and writes them.
+    Threads asking at once wait for the first one's. Precondition: `kind` is in KINDS."""
+    with _PARTS_LOCK:
+        return _parts_made(kind, sample_rate)
+
+
+@cache
+def _parts_made(kind: str, sample_rate: int) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    cycle = _tanpura_cycle(sample_rate).copy()
+    bells: list[np.ndarray] = []
+    if kind == "tanpura":
+        cycle *= np.float32(_loop_gain(cycle, sample_rate, MUSIC_LUFS))
+    else:
+        # A drone 14 dB under the bells, which carry the bed.
+        cycle *= np.float32(_loop_gain(cycle, sample_rate, MUSIC_LUFS - 14))
+        bells = [_bell(SA_HZ * 4, sample_rate, 11), _bell(SA_HZ * 3, sample_rate, 12)]
+        # Headroom for a strike landing on the drone's crest: the bed is never hard-clipped.
+        bell_gain = np.float32(_loop_gain(bells[0], sample_rate, MUSIC_LUFS, PEAK_CEILING * 0.8))
+        bells = [bell * bell_gain for bell in bells]
+    for part in (cycle, *bells):
+        part.flags.writeable = False
+    return cycle, tuple(bells)
+
+
+def warm_up(kind: str, sample_rate: int = 48000) -> None:
+    """Make what every bed of `kind` is built from now (e.g. on a thread while the narration is
+    spoken, when a core is free), so the bed itself later costs only its writing. Does nothing
+    for "none" or an unknown kind (render_music_bed reports that)."""
+    if kind in KINDS and kind != "none":
+        _parts(kind, sample_rate)
+
+
 def render_music_bed(kind: str, duration_sec: float, out: Path, sample_rate: int = 48000) -> Path | None:
     """Write a mono 16-bit WAV bed of exactly round(duration_sec * sample_rate) samples; None for "none".
 
@@ -166,18 +204,9 @@ def render_music_bed(kind: str, duration_sec: float, out: Path, sample_rate: int
         raise ValueError("sample_rate must be even")
 
     total = round(duration_sec * sample_rate)
-    cycle = _tanpura_cycle(sample_rate).copy()
-    bells: list[np.ndarray] = []
+    cycle, bells = _parts(kind, sample_rate)
     strikes: list[tuple[int, int, float]] = []
-    if kind == "tanpura":
-        cycle *= np.float32(_loop_gain(cycle, sample_rate, MUSIC_LUFS))
-    else:
-        # A drone 14 dB under the bells, which carry the bed.
-        cycle *= np.float32(_loop_gain(cycle, sample_rate, MUSIC_LUFS - 14))
-        bells = [_bell(SA_HZ * 4, sample_rate, 11), _bell(SA_HZ * 3, sample_rate, 12)]
-        # Headroom for a strike landing on the drone's crest: the bed is never hard-clipped.
-        bell_gain = np.float32(_loop_gain(bells[0], sample_rate, MUSIC_LUFS, PEAK_CEILING * 0.8))
-        bells = [bell * bell_gain for bell in bells]
+    if bells:
         strikes = [(round(time * sample_rate), which, gain) for time, which, gain in _strikes(duration_sec, 7)]
 
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -8,10 +8,11 @@ half-finished job picks up what is already there.
 from __future__ import annotations
 
 import json
+import threading
 import time
 
-from renders.pipeline import captions, compose, images, speech, subtitles, thumbnail
-from renders.pipeline.context import Callbacks, RenderResult, RenderSettings
+from renders.pipeline import captions, compose, images, music, speech, subtitles, thumbnail
+from renders.pipeline.context import SAMPLE_RATE, Callbacks, RenderResult, RenderSettings
 from renders.pipeline.plan import Plan
 from renders.pipeline.providers.base import ProviderSet
 from renders.pipeline.providers.local import local_providers
@@ -46,6 +47,9 @@ def run_pipeline(
     motions = images.scene_motions(scene_images, plan.frame_size(settings.proxy_short_side))
     done("images", started)
 
+    # The music bed's drone and bells, made while the narration is spoken on one core (not
+    # while the stills paint: two paintings at once are the render's Python peak).
+    threading.Thread(target=music.warm_up, args=(plan.music, SAMPLE_RATE), name="music", daemon=True).start()
     started = step("speech")
     narration = speech.narrate_plan(plan, settings, callbacks, providers)
     done("speech", started)

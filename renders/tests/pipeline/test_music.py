@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import threading
 import time
 import wave
 
 import numpy as np
 import pytest
 
+from renders.pipeline import music
 from renders.pipeline.audio import integrated_loudness, read_wav
 from renders.pipeline.music import MUSIC_LUFS, PEAK_CEILING, render_music_bed
 
@@ -59,3 +61,55 @@ def test_it_renders_a_minute_quickly(tmp_path):
     render_music_bed("tanpura", 60, tmp_path / "minute.wav")
     # About 0.35 s on one core of the 2-core CI machine; generous for a busy runner.
     assert time.perf_counter() - started < 3.0
+
+
+@pytest.fixture
+def cold_music():
+    """No drone or bells made yet in this process (each test starts cold, and leaves it so)."""
+    caches = (music._parts_made, music._tanpura_cycle)  # a test may monkeypatch the names
+    for cached in caches:
+        cached.cache_clear()
+    yield
+    for cached in caches:
+        cached.cache_clear()
+
+
+@pytest.mark.parametrize("kind", ["tanpura", "bells"])
+def test_a_bed_after_the_warm_up_is_the_bed_made_cold_and_makes_nothing_again(tmp_path, kind, cold_music, monkeypatch):
+    cold = render_music_bed(kind, 3, tmp_path / "cold.wav", sample_rate=24_000).read_bytes()
+    music._parts_made.cache_clear()
+    music._tanpura_cycle.cache_clear()
+    music.warm_up(kind, 24_000)
+
+    def made_again(*args, **kwargs):
+        raise AssertionError("the warm-up's parts were made again")
+
+    monkeypatch.setattr(music, "_loop_gain", made_again)
+    monkeypatch.setattr(music, "_bell", made_again)
+    assert render_music_bed(kind, 3, tmp_path / "warm.wav", sample_rate=24_000).read_bytes() == cold
+
+
+def test_threads_asking_for_the_parts_at_once_make_them_once(cold_music, monkeypatch):
+    made: list[int] = []
+    synthesise = music._tanpura_cycle
+
+    def counted(sample_rate):
+        made.append(sample_rate)
+        time.sleep(0.05)  # long enough for the other thread to ask meanwhile
+        return synthesise(sample_rate)
+
+    monkeypatch.setattr(music, "_tanpura_cycle", counted)
+    threads = [threading.Thread(target=music.warm_up, args=("tanpura", 24_000)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert made == [24_000]
+    cycle, bells = music._parts("tanpura", 24_000)
+    assert bells == () and not cycle.flags.writeable  # shared by every later bed: read-only
+
+
+def test_the_warm_up_leaves_no_music_and_an_unknown_kind_to_the_bed(cold_music):
+    music.warm_up("none")
+    music.warm_up("sitar")
+    assert music._parts_made.cache_info().currsize == 0
