@@ -38,6 +38,7 @@ import os
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -1143,10 +1144,18 @@ def _compose(
                 if job.cached:
                     live.segment_done(job)
 
+        stills_left = Counter(still.path for job in missing for still in job.stills)
+
         def on_done(job: SegmentJob) -> None:
             preview.publish_when_done()
             if live is not None:
                 live.segment_done(job)
+            # A prepared still goes once the last segment that reads it is done: at 4K a still is
+            # ~40 MB, and a run then holds the few it still needs, not all of them.
+            for still in job.stills:
+                stills_left[still.path] -= 1
+                if not stills_left[still.path]:
+                    still.path.unlink(missing_ok=True)
 
         def report() -> None:
             progress.report()

@@ -823,3 +823,27 @@ def test_a_helper_writes_no_still_outside_the_jobs_work_directory(tmp_path):
     fan_out.write_manifest(tmp_path / "cache", fan_out.Manifest("host:1:abc", str(work), [segment]))
     assert compose.help_render_segments("abc.json", tmp_path / "cache", 1, lambda: False) == 0
     assert not outside.exists()
+
+
+def test_a_prepared_still_goes_once_the_last_segment_reading_it_is_done(tmp_path, monkeypatch):
+    """One worker, so the order is known: before each segment, only files that it or a later
+    segment reads are left in the run's stills folder (and those of the segment just before it,
+    whose end the run may not have seen yet)."""
+    inputs = _final_inputs(tmp_path, [4.0, 1.0, 1.0, 1.0])
+    inputs.settings = dataclasses.replace(inputs.settings, parallelism=1)
+    seen: list[tuple[set[Path], set[Path]]] = []  # (files there, files it reads) at each segment's start
+    real = compose._render_job
+
+    def spy(job, cache, abort, codec):
+        if job.stills:
+            there = {path for still in job.stills for path in still.path.parent.glob("*.yuv")}
+            seen.append((there, {still.path for still in job.stills}))
+        return real(job, cache, abort, codec)
+
+    monkeypatch.setattr(compose, "_render_job", spy)
+    inputs.compose(motions=[MOTIONS[0], MOTIONS[1], MOTIONS[0], MOTIONS[1]])
+    assert len(seen) == 5  # scene 1 in two chunks, scenes 2 to 4 each opening with a fade
+    for index, (there, _) in enumerate(seen):
+        needed = set().union(*(reads for _, reads in seen[max(0, index - 1) :]))
+        assert there <= needed, f"segment {index + 1}: {sorted(p.name for p in there - needed)} outlived their readers"
+    assert any(there - reads for there, reads in seen[1:])  # and some were kept for a later segment
