@@ -23,7 +23,9 @@ unused: on a noisy machine a steadier measure of scheduling than the wall), the 
 bare encode and edit / full render, and
 the peak memory of the whole process tree (this Python plus every ffmpeg child), sampled from
 /proc every 50 ms (the sum of RSS over the tree at each sample, and the sum of PSS, which counts
-pages the processes share once), next to getrusage's figures.
+pages the processes share once), and getrusage's peak of this Python process twice: after the
+renders (the render's own process, Django-free) and after the whole job ran in it with Django
+(what a worker's process holds).
 
     .venv/bin/python scripts/bench_render.py                   # the real thing (a few minutes)
     .venv/bin/python scripts/bench_render.py --seconds 10 --resolution 720p   # a quick smoke run
@@ -297,6 +299,8 @@ def main() -> int:
             }
         )  # fmt: skip
 
+    # The renders above ran in this process, Django-free, as a render's own process.
+    render_own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     proxy_ratio = 0.0
     if options.proxy_seconds:
         proxy_ratio = bench_proxy(options, root, limits, narration)
@@ -329,10 +333,10 @@ def main() -> int:
         print(f"one-scene edit / full, whole job (art, speech, compose, store): {whole_share:5.1%}   (target <= 12%)")
     print(f"peak memory, process tree (sampled RSS sum): {peak / 2**20:5.0f} MB   (target <= 600)")
     print(f"peak memory, process tree (sampled PSS sum): {peak_pss / 2**20:5.0f} MB   (shared pages counted once)")
-    print(
-        f"  getrusage maxrss: python {own:.0f} MB (target <= 100; this process's peak, the whole job's Django run included), "
-        f"largest single ffmpeg {children:.0f} MB"
-    )
+    print(f"peak memory, python (getrusage maxrss): the render's process {render_own:5.0f} MB   (target <= 100)")
+    if whole_share:
+        print(f"  and this process after the whole job ran in it with Django, as a worker's does: {own:.0f} MB")
+    print(f"  largest single ffmpeg (the bare encodes' included): {children:.0f} MB")
     print("fan-out speed-up (two one-core clusters against one): `make bench` runs scripts/measure_fan_out.py next")
     if not options.keep and not options.dir:
         shutil.rmtree(root, ignore_errors=True)
