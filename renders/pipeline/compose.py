@@ -778,6 +778,10 @@ def _segment_timeout(job: SegmentJob) -> float:
     return 120.0 + job.frames * 1.0
 
 
+# Only a guard against a hung ffmpeg: one frame, converted (a 4K pan's also scaled) in well under a second.
+PREPARE_TIMEOUT_SEC = 120.0
+
+
 def _prepare_still(still: PreparedStill, label: str, abort: threading.Event) -> None:
     """Write `still` unless it is there already (another segment's worker may be writing it now:
     then wait for it). A helper on another machine may write it at the same time; both write the
@@ -791,7 +795,7 @@ def _prepare_still(still: PreparedStill, label: str, abort: threading.Event) -> 
             run_ffmpeg(
                 ["-loglevel", "error", *still.args, str(partial)],
                 is_canceled=abort.is_set,
-                timeout=_segment_timeout(SegmentJob(label, 0, "", "", [])),
+                timeout=PREPARE_TIMEOUT_SEC,
                 step="compose",
                 what=f"{label} still",
             )
@@ -994,7 +998,7 @@ def help_render_segments(manifest_name: str, cache_dir: Path, threads: int, is_c
     stills: dict[str, PreparedStill] = {}  # one each, shared by the segments that read it
     for segment in manifest.segments:
         for path, args in segment.stills:
-            if not Path(path).is_relative_to(manifest.work_dir):
+            if not Path(os.path.normpath(path)).is_relative_to(os.path.normpath(manifest.work_dir)):
                 return 0  # a still is written only inside the job's own work directory
             stills.setdefault(path, PreparedStill(Path(path), list(args)))
     jobs = [

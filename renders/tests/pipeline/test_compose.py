@@ -818,11 +818,12 @@ def test_a_helper_writes_no_still_outside_the_jobs_work_directory(tmp_path):
 
     work = tmp_path / "job"
     work.mkdir()
-    outside = tmp_path / "elsewhere.yuv"
-    segment = fan_out.SharedSegment("scene 1", 1, "k" * 64, ".mp4", ["-f", "lavfi"], 0, ((str(outside), ("-f",)),))
-    fan_out.write_manifest(tmp_path / "cache", fan_out.Manifest("host:1:abc", str(work), [segment]))
-    assert compose.help_render_segments("abc.json", tmp_path / "cache", 1, lambda: False) == 0
-    assert not outside.exists()
+    for outside in (tmp_path / "elsewhere.yuv", work / ".." / "climbed.yuv"):
+        still = ((str(outside), ("-f", "lavfi", "-i", "color=s=16x16", "-frames:v", "1", "-f", "rawvideo")),)
+        segment = fan_out.SharedSegment("scene 1", 1, "k" * 64, ".mp4", ["-f", "lavfi"], 0, still)
+        fan_out.write_manifest(tmp_path / "cache", fan_out.Manifest("host:1:abc", str(work), [segment]))
+        assert compose.help_render_segments("abc.json", tmp_path / "cache", 1, lambda: False) == 0
+        assert not outside.exists()
 
 
 def test_a_prepared_still_goes_once_the_last_segment_reading_it_is_done(tmp_path, monkeypatch):
