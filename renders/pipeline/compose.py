@@ -42,6 +42,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -296,38 +297,49 @@ class _Context:
         """What a proxy adds to its segments' keys; nothing for a final, whose keys stay as they were."""
         return {"preview": PREVIEW_VERSION} if self.preview else {}
 
+    @cached_property
     def mark_reading(self) -> _Reading:
-        """The static overlay's input: its PNG, or with stills_dir its frame prepared once per run
-        (converted to yuva420p as the overlay filter's own conversion does; the same bytes).
-        `chain` is what goes between the input and the overlay. Precondition: mark is set."""
+        """The static overlay's input (the same for every segment): its PNG, or with stills_dir
+        its frame prepared once per run (converted to yuva420p as the overlay filter's own
+        conversion does; the same bytes). `chain` is what goes between the input and the
+        overlay. Precondition: mark is set."""
         assert self.mark is not None
         if self.stills_dir is None:
             return _Reading(["-i", str(self.mark)], "", [])
         convert = "scale=out_color_matrix=bt709:out_range=tv,format=yuva420p"
-        path = self.stills_dir / f"overlay.{content_key({'mark': self.mark_digest, 'convert': convert})[:16]}.yuv"
-        if path not in self.prepared:
-            self.prepared[path] = PreparedStill(path, _prepare_args(self.mark, convert))
+        name = f"overlay.{content_key({'mark': self.mark_digest, 'convert': convert})[:16]}.yuv"
+        still = self._prepared(name, self.mark, convert)
         width, height = self.mark_size
-        args = ["-f", "rawvideo", "-pixel_format", "yuva420p", "-video_size", f"{width}x{height}", "-i", str(path)]
-        return _Reading(args, PREPARED_TAGS, [self.prepared[path]])
+        args = [
+            "-f",
+            "rawvideo",
+            "-pixel_format",
+            "yuva420p",
+            "-video_size",
+            f"{width}x{height}",
+            "-i",
+            str(still.path),
+        ]
+        return _Reading(args, PREPARED_TAGS, [still])
 
     def prepared_still(self, picture: _Picture, once: str, pixel_format: str) -> PreparedStill:
         """The run's one PreparedStill of `picture` through the filters `once`, written in
         `pixel_format`. Precondition: stills_dir is set."""
-        assert self.stills_dir is not None
         name = content_key({"image": picture.digest, "once": once, "format": pixel_format})[:16]
-        path = self.stills_dir / f"scene_{picture.index:02d}.{name}.yuv"
+        return self._prepared(f"scene_{picture.index:02d}.{name}.yuv", picture.path, f"{once},format={pixel_format}")
+
+    def _prepared(self, name: str, source: Path, filters: str) -> PreparedStill:
+        """The run's one PreparedStill called `name`: `source` through `filters`, on one thread,
+        as one raw frame. Precondition: stills_dir is set."""
+        assert self.stills_dir is not None
+        path = self.stills_dir / name
         if path not in self.prepared:
-            self.prepared[path] = PreparedStill(path, _prepare_args(picture.path, f"{once},format={pixel_format}"))
+            args = [
+                "-threads", "1", "-i", str(source), "-filter_complex_threads", "1",
+                "-filter_complex", f"[0:v]{filters}[v]", "-map", "[v]", "-frames:v", "1", "-f", "rawvideo",
+            ]  # fmt: skip
+            self.prepared[path] = PreparedStill(path, args)
         return self.prepared[path]
-
-
-def _prepare_args(source: Path, filters: str) -> list[str]:
-    """ffmpeg arguments writing `source` through `filters`, on one thread, as one raw frame."""
-    return [
-        "-threads", "1", "-i", str(source), "-filter_complex_threads", "1",
-        "-filter_complex", f"[0:v]{filters}[v]", "-map", "[v]", "-frames:v", "1", "-f", "rawvideo",
-    ]  # fmt: skip
 
 
 def _still_once(once: str, pixel_format: str) -> str:
@@ -436,13 +448,13 @@ class _Picture:
 
 def _overlays(ctx: _Context, ass: Path | None, mark_input: int) -> str:
     """Filters after the picture is composed: the static overlay (frame, watermark; its input
-    `mark_input` as ctx.mark_reading() gives it), then subtitles."""
+    `mark_input` as ctx.mark_reading gives it), then subtitles."""
     chain = "format=yuv420p"
     if ctx.mark is not None:
         x, y = ctx.mark_xy
         mark = f"[{mark_input}:v]"
         chain += "[base];"
-        if prepare := ctx.mark_reading().chain:
+        if prepare := ctx.mark_reading.chain:
             chain += f"{mark}{prepare}[mark];"
             mark = "[mark]"
         chain += f"[base]{mark}overlay=x={x}:y={y}:format=yuv420"
@@ -519,7 +531,7 @@ def _scene_jobs(
             graph = f"[0:v]{reading.chain},{_overlays(ctx, ass, 1)}[v]"
             args, stills = reading.args, reading.stills
         if ctx.mark is not None:
-            mark = ctx.mark_reading()
+            mark = ctx.mark_reading
             args, stills = [*args, *mark.args], [*stills, *mark.stills]
         args += [*ctx.graph_threads(), "-filter_complex", graph, *_output_args(ctx, frames)]
         key = content_key(
@@ -570,7 +582,7 @@ def _inline_fade(
         chains.append(f"[1:v]{readings[1].chain}")
         chains.append("[moving]format=yuv420p[own]")
     args = [arg for reading in readings for arg in reading.args]
-    stills = list({id(still): still for reading in readings for still in reading.stills}.values())
+    stills = [still for reading in readings for still in reading.stills]  # two pictures: no still twice
     graph = (
         ";".join(chains)
         + f";[s0][s1]xfade=transition=fade:duration={fade / ctx.fps:.6f}:offset=0,format=yuv420p[fade];"
@@ -605,7 +617,7 @@ def _fade_job(
     duration = frames / ctx.fps
     graph = ";".join(chains) + f";[s0][s1]xfade=transition=fade:duration={duration:.6f}:offset=0,{tail}[v]"
     if ctx.mark is not None:
-        mark = ctx.mark_reading()
+        mark = ctx.mark_reading
         args, stills = [*args, *mark.args], [*stills, *mark.stills]
     args += [*ctx.graph_threads(), "-filter_complex", graph, *_output_args(ctx, frames)]
     key = content_key(
