@@ -83,6 +83,13 @@ TIMESCALE = 90_000  # divisible by 24, 25 and 30: every frame lands on an exact 
 # A scene's own frames are rendered in chunks of at most this long, so that several cores can
 # share one long scene: an edit of one scene then finishes in about 1/parallelism of its time.
 CHUNK_SEC = 3.0
+# The video's last frames are cut finer: the workers run out of segments there, and a core sits
+# idle while the last one finishes (~1.75 s of one core on the bench's final, whose chunks take
+# ~2.8 s each). The last scene's final TAIL_SEC go in chunks of at most TAIL_CHUNK_SEC, so the
+# last segments to finish are short. Fixed lengths, not the worker count: the same plan has the
+# same segments (and bytes) on any number of workers.
+TAIL_SEC = 2.0
+TAIL_CHUNK_SEC = 1.0
 # A proxy's scenes are one segment each: at preview size a whole scene costs about a second,
 # while every extra segment costs an ffmpeg start, a libass and x264 set-up (measured on the
 # Prahlad preview: 49 chunks of ~0.6 s wall, a third of it start-up).
@@ -484,20 +491,37 @@ def _motion_key(motion: Motion) -> list[object]:
     return [motion.zoom_start, motion.zoom_end, motion.x_start, motion.x_end, motion.y_start, motion.y_end]
 
 
-def scene_chunks(first: int, end: int, fps: int, chunk_sec: float | None = CHUNK_SEC) -> list[tuple[int, int]]:
-    """Split a scene's own frames [first, end) into near-equal chunks of at most `chunk_sec`
-    (None: one chunk, the whole scene).
+def scene_chunks(
+    first: int, end: int, fps: int, chunk_sec: float | None = CHUNK_SEC, *, lead: int = 0, last: bool = False
+) -> list[tuple[int, int]]:
+    """Split a scene's frames [first - lead, end) (its own frames, after the `lead` frames of the
+    crossfade into it) into as many near-equal chunks as its own frames need at most `chunk_sec`
+    each (None: one chunk, the whole scene); the video's `last` scene ends in chunks of at most
+    TAIL_CHUNK_SEC over its final TAIL_SEC (when its own frames outlast a chunk and the tail).
 
     Chunks let every core work on one long scene (an edit re-renders a single scene); their
-    boundaries depend only on the scene's own length, so unchanged scenes stay cached.
+    boundaries depend only on the scene's own length, its fade's and whether it ends the video,
+    so unchanged scenes stay cached. The fade shares the chunks' length rather than adding to the
+    first one's: a crossfade's chunk (two stills, never two side by side, see _take_next) then
+    costs about what the others do, and the core running them is not the last to finish.
     """
     frames = end - first
+    if frames <= 0:
+        return []
     if chunk_sec is None:
-        return [(first, end)] if frames > 0 else []
+        return [(first - lead, end)]
     limit = max(1, round(chunk_sec * fps))
+    tail = round(TAIL_SEC * fps)
+    if last and frames > max(tail, limit):
+        head = scene_chunks(first, end - tail, fps, chunk_sec, lead=lead)
+        return head + scene_chunks(end - tail, end, fps, TAIL_CHUNK_SEC)
     count = max(1, math.ceil(frames / limit))
-    bounds = [first + round(part * frames / count) for part in range(count + 1)]
-    return [(low, high) for low, high in zip(bounds, bounds[1:], strict=False) if high > low]
+    start = first - lead
+    bounds = [start + round(part * (end - start) / count) for part in range(count + 1)]
+    chunks = [(low, high) for low, high in zip(bounds, bounds[1:], strict=False) if high > low]
+    while len(chunks) > 1 and chunks[0][1] < first:  # the fade stays in one segment
+        chunks[:2] = [(chunks[0][0], chunks[1][1])]
+    return chunks
 
 
 def _scene_jobs(
@@ -508,13 +532,13 @@ def _scene_jobs(
     picture = pictures[index]
     visible_first, visible_end = timeline.visible_range(index)
     span = visible_end - visible_first
-    chunks = scene_chunks(*timeline.scene_range(index), ctx.fps, ctx.chunk_sec)
+    first_own, end_own = timeline.scene_range(index)
     fade_frames = 0
-    if ctx.inline_fades and index > 0 and chunks:
+    if ctx.inline_fades and index > 0 and end_own > first_own:
         fade_first, fade_end = timeline.transition_range(index - 1)
-        if fade_end > fade_first:
-            fade_frames = fade_end - fade_first
-            chunks[0] = (fade_first, chunks[0][1])
+        fade_frames = fade_end - fade_first
+    last = index == len(pictures) - 1
+    chunks = scene_chunks(first_own, end_own, ctx.fps, ctx.chunk_sec, lead=fade_frames, last=last)
     jobs = []
     for part, (first, end) in enumerate(chunks):
         frames, offset = end - first, first - visible_first

@@ -143,6 +143,28 @@ def test_it_splits_long_scenes_into_chunks_of_at_most_three_seconds():
     assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:], strict=False))
 
 
+def test_a_fade_shares_its_scenes_chunks_instead_of_lengthening_the_first():
+    # 165 own frames after a 15-frame fade: two chunks of 90, the fade inside the first (before,
+    # the fade's frames were added to the first chunk: 98 + 82 frames).
+    assert compose.scene_chunks(23, 188, FPS, lead=15) == [(8, 98), (98, 188)]
+    # As many chunks as the scene's own frames need: a fade never adds one.
+    assert compose.scene_chunks(15, 105, FPS, lead=15) == [(0, 105)]
+    # The fade is never cut: a first chunk too short to hold it takes the next one in.
+    assert compose.scene_chunks(50, 56, FPS, chunk_sec=0.05, lead=45) == [(5, 56)]
+    assert compose.scene_chunks(50, 60, FPS, chunk_sec=0.1, lead=10) == [(40, 50), (50, 55), (55, 60)]
+    assert compose.scene_chunks(15, 105, FPS, chunk_sec=None, lead=15) == [(0, 105)]
+
+
+def test_the_videos_last_scene_ends_in_short_chunks():
+    # The last two seconds in one-second chunks, the rest as any scene's: the workers' last
+    # segments are short, so neither core waits long for the other at the end.
+    chunks = compose.scene_chunks(23, 203, FPS, lead=15, last=True)
+    assert chunks == [(8, 76), (76, 143), (143, 173), (173, 203)]
+    assert compose.scene_chunks(23, 203, FPS, lead=15) == [(8, 106), (106, 203)]
+    # A last scene no longer than a chunk stays whole.
+    assert compose.scene_chunks(15, 105, FPS, lead=15, last=True) == [(0, 105)]
+
+
 def test_it_places_each_scenes_narration_at_the_scenes_first_sample(tmp_path):
     inputs = Inputs(tmp_path, [1.0, 1.5, 1.0])
     inputs.wavs[1] = None  # a silent scene in the middle
