@@ -113,3 +113,10 @@ def test_the_warm_up_leaves_no_music_and_an_unknown_kind_to_the_bed(cold_music):
     music.warm_up("none")
     music.warm_up("sitar")
     assert music._parts_made.cache_info().currsize == 0
+
+
+def test_the_pluck_phasor_made_a_second_at_a_time_has_the_whole_computations_values():
+    rate, count = 24_000.0, 336_017
+    t = np.arange(count, dtype=np.float64) / rate
+    whole = np.exp(2j * np.pi * 138.59 * t).astype(np.complex64)
+    assert np.array_equal(music._phasor(138.59, count, rate), whole)
