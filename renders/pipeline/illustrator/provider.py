@@ -8,6 +8,7 @@ import io
 import numpy as np
 from PIL import Image
 
+from renders.pipeline import forked
 from renders.pipeline.illustrator.folk import FOLK_STYLES, FolkPainter
 from renders.pipeline.illustrator.keywords import read_scene
 from renders.pipeline.illustrator.puppet import PUPPET_STYLES, PuppetPainter
@@ -42,14 +43,30 @@ def paint_scene(prompt: str, style: str, size: tuple[int, int], seed: str) -> Im
     return image if paint_size == (width, height) else image.resize((width, height), Image.Resampling.LANCZOS)
 
 
+def paint_jpeg(prompt: str, style: str, size: tuple[int, int], seed: str) -> bytes:
+    """paint_scene's picture as the chain's JPEG."""
+    buffer = io.BytesIO()
+    paint_scene(prompt, style, size, seed).save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=False)
+    return buffer.getvalue()
+
+
 class LocalIllustrator:
-    """The offline image provider at the end of every chain: never fails, costs nothing."""
+    """The offline image provider at the end of every chain: never fails, costs nothing.
+
+    `in_child`: paint in a forked child process (forked.py) — the render's painting threads
+    then each have a core and a GIL of their own, and a painting's memory leaves with its child.
+    A web request's thumbnail paints in its own process (no fork in a server's threads).
+    """
 
     name = "local"
     version = PAINTER_VERSION  # part of every painted still's cache key
+    in_child = False
+
+    def __init__(self, *, in_child: bool = False):
+        self.in_child = in_child
 
     def generate(self, prompt: str, style: str, size: tuple[int, int], seed: str) -> Picture:
-        image = paint_scene(prompt, style, size, seed)
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=False)
-        return Picture(data=buffer.getvalue(), cost=0.0)
+        data = forked.run_in_child(paint_jpeg, prompt, style, size, seed) if self.in_child else None
+        if data is None:
+            data = paint_jpeg(prompt, style, size, seed)
+        return Picture(data=data, cost=0.0)

@@ -8,4 +8,5 @@ from renders.pipeline.providers.base import ProviderSet
 
 
 def local_providers() -> ProviderSet:
-    return ProviderSet(images=[LocalIllustrator()], speech=[EspeakSpeech()])
+    """For a render: its stills are painted in child processes (LocalIllustrator's in_child)."""
+    return ProviderSet(images=[LocalIllustrator(in_child=True)], speech=[EspeakSpeech()])
