@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from renders.pipeline import captions, compose, images, music, speech, subtitles, thumbnail
 from renders.pipeline.context import SAMPLE_RATE, Callbacks, RenderResult, RenderSettings
@@ -62,8 +63,12 @@ def run_pipeline(
 
     started = step("compose")
     clips = [use.clip if use else None for use in footage]
-    composed = compose.compose_video(plan, scene_images, narration, scene_cues, settings, callbacks, clips, motions)
-    thumb = thumbnail.render_thumbnail(plan, scene_images[0], work / "thumbnail.jpg")
+    # The thumbnail is drawn (in a child process: its layers never join the render's Python
+    # peak) while the first segments render, not after the join, when a core would wait for it.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="thumbnail") as pool:
+        drawing = pool.submit(thumbnail.render_thumbnail, plan, scene_images[0], work / "thumbnail.jpg", in_child=True)
+        composed = compose.compose_video(plan, scene_images, narration, scene_cues, settings, callbacks, clips, motions)
+        thumb = drawing.result()
     done("compose", started)
 
     width, height = plan.frame_size(settings.proxy_short_side)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, features
 
+from renders.pipeline import forked
 from renders.pipeline.context import RenderError
 from renders.pipeline.fonts import bold_font
 from renders.pipeline.images import cover_fit
@@ -88,8 +90,22 @@ def _darkening(size: tuple[int, int]) -> Image.Image:
     return Image.fromarray(alpha, "L").resize((width, height), Image.Resampling.BILINEAR)
 
 
-def render_thumbnail(plan: Plan, image: Path, out: Path) -> Path:
-    """Write the plan's thumbnail (JPEG, quality 90) to `out` and return it."""
+def render_thumbnail(plan: Plan, image: Path, out: Path, *, in_child: bool = False) -> Path:
+    """Write the plan's thumbnail (JPEG, quality 90) to `out` and return it; `in_child`: drawn in
+    a forked child (forked.py), so that a render drawing it beside its segments holds none of its
+    ~20 MB of layers."""
+    data = forked.run_in_child(thumbnail_jpeg, plan, image) if in_child else None
+    if data is None:
+        data = thumbnail_jpeg(plan, image)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.{os.getpid()}.{threading.get_ident()}.part")
+    partial.write_bytes(data)
+    os.replace(partial, out)
+    return out
+
+
+def thumbnail_jpeg(plan: Plan, image: Path) -> bytes:
+    """The plan's thumbnail as JPEG bytes (quality 90)."""
     if not features.check("raqm"):
         raise RenderError("Pillow was built without raqm, so Hindi titles cannot be shaped.", step="compose")
     size = thumbnail_size(plan.aspect)
@@ -139,10 +155,6 @@ def render_thumbnail(plan: Plan, image: Path, out: Path) -> Path:
         mark = watermark_image(str(plan.extra.get("watermark_text", "Bhakti")), height)
         canvas.alpha_composite(mark, watermark_position(plan.watermark, size, mark.size))
 
-    out.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     canvas.convert("RGB").save(buffer, "JPEG", quality=QUALITY)
-    partial = out.with_name(f".{out.name}.{os.getpid()}.part")
-    partial.write_bytes(buffer.getvalue())
-    os.replace(partial, out)
-    return out
+    return buffer.getvalue()

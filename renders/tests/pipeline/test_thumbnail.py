@@ -118,3 +118,16 @@ def test_it_places_the_watermark_inside_a_margin(position, expected):
 def test_it_refuses_an_unknown_watermark_position():
     with pytest.raises(ValueError, match="tl, tr, bl, br"):
         watermark_position("centre", (1920, 1080), (200, 50))
+
+
+def test_a_thumbnail_drawn_in_a_child_process_has_the_bytes_of_one_drawn_here(tmp_path, still, monkeypatch):
+    from renders.pipeline import forked, thumbnail
+
+    children = []
+    run_in_child = forked.run_in_child
+    monkeypatch.setattr(forked, "run_in_child", lambda *args: children.append(args) or run_in_child(*args))
+    here = render_thumbnail(_plan(watermark="br"), still, tmp_path / "here.jpg").read_bytes()
+    there = render_thumbnail(_plan(watermark="br"), still, tmp_path / "there.jpg", in_child=True).read_bytes()
+    assert here == there and here[:2] == b"\xff\xd8"
+    assert [args[0] for args in children] == [thumbnail.thumbnail_jpeg]  # only the second went to a child
+    assert not list(tmp_path.glob(".*.part"))
