@@ -77,7 +77,7 @@ from renders.pipeline.segment_cache import SegmentCache, content_key, file_diges
 
 # Bump when anything that shapes a segment's pixels or audio changes without showing up in
 # its key (filter chain, colour handling, mix recipe): old cache entries then stop matching.
-RENDERER_VERSION = "4"  # 4: zoom crops follow each frame's scaled size (were anchored to its first)
+RENDERER_VERSION = "5"  # 5: burned cues snapped to whole frames, whatever the segment's start
 SCALE_FLAGS = "bilinear"
 TIMESCALE = 90_000  # divisible by 24, 25 and 30: every frame lands on an exact tick
 # A scene's own frames are rendered in chunks of at most this long, so that several cores can
@@ -195,13 +195,27 @@ def global_cues(scene_cues: Sequence[Sequence[Cue]], timeline: Timeline) -> list
     return cues
 
 
+def cue_frames(cue: Cue, fps: int) -> tuple[int, int]:
+    """The global frames [first, end) a cue shows on: those whose time t has start <= t < end."""
+    return math.ceil(cue.start * fps - 1e-9), math.ceil(cue.end * fps - 1e-9)
+
+
 def cues_in_window(cues: Sequence[Cue], first_frame: int, end_frame: int, fps: int) -> list[Cue]:
-    """Cues overlapping global frames [first_frame, end_frame), relative to first_frame."""
-    start, end = first_frame / fps, end_frame / fps
+    """Cues showing on global frames [first_frame, end_frame), relative to first_frame.
+
+    Each cue's edges are put half a frame before its first frame and before the frame after its
+    last, so the subtitle script's centisecond times (under half a frame at 24–30 fps) can never
+    move an edge onto a neighbouring frame: a cue shows on the same frames whichever segment's
+    window holds it (before, its edge could move a frame with the segment's start).
+    """
     inside = []
     for cue in cues:
-        if cue.end > start and cue.start < end:
-            inside.append(Cue(max(0.0, cue.start - start), min(end, cue.end) - start, cue.text))
+        first, end = cue_frames(cue, fps)
+        first, end = max(first, first_frame), min(end, end_frame)
+        if first < end:
+            start = 0.0 if first == first_frame else (first - first_frame - 0.5) / fps
+            stop = (end - first_frame) / fps if end == end_frame else (end - first_frame - 0.5) / fps
+            inside.append(Cue(start, stop, cue.text))
     return inside
 
 

@@ -185,7 +185,28 @@ def test_it_cuts_cues_to_each_segments_window():
     assert cues == [Cue(0.2, 1.0, "spills over"), Cue(1.5, 1.9, "second")]
     fade = cues_in_window(cues, *timeline.transition_range(0), FPS)  # frames 22..37
     assert [cue.text for cue in fade] == ["spills over"]
-    assert fade[0].start == 0 and math.isclose(fade[0].end, 1.0 - 22 / 30)
+    # Frames 22..29 (to 1.0 s), its end half a frame before frame 30.
+    assert fade[0].start == 0 and math.isclose(fade[0].end, (30 - 22 - 0.5) / 30)
+
+
+def _shown_frames(cue: Cue, first_frame: int) -> set[int]:
+    """The global frames libass shows a segment's cue on, from the script's centisecond times."""
+    start_cs, end_cs = (math.floor(value * 100 + 1e-6) for value in (cue.start, cue.end))
+    return {first_frame + n for n in range(0, 400) if start_cs * 10 <= round(n * 1000 / FPS) < end_cs * 10}
+
+
+@pytest.mark.parametrize("starts", [(0,), (0, 7), (0, 13, 14), (0, 5, 16, 31, 44)])
+def test_a_cue_shows_on_the_same_frames_however_the_segments_split_the_video(starts):
+    # Cue edges between frames, on them and a hair either side of them.
+    cues = [Cue(0.21, 0.48, "a"), Cue(0.5, 1.0, "b"), Cue(1.0 - 1e-7, 1.2 + 1e-7, "c"), Cue(0.3341, 1.4999, "d")]
+    bounds = [*starts, 60]
+    for cue in cues:
+        shown = set()
+        for first, end in zip(bounds, bounds[1:], strict=False):
+            for part in cues_in_window([cue], first, end, FPS):
+                shown |= {frame for frame in _shown_frames(part, first) if frame < end}
+        expected = {n for n in range(60) if cue.start <= n / FPS < cue.end}
+        assert shown == expected, cue.text
 
 
 @pytest.mark.parametrize("aspect", [(2400, 1350), (1350, 2400), (1800, 1800)])
