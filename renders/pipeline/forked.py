@@ -24,6 +24,11 @@ import warnings
 from collections.abc import Callable
 
 _OK = b"\0"
+# Python 3.12+ warns when a process with other threads forks (a lock one of them holds stays held
+# in the child). The child here touches only the function's own work. Set once, here:
+# warnings.catch_warnings() around the fork is not thread-safe (two painting threads restoring
+# each other's filters could leave an ignore in place for every DeprecationWarning).
+warnings.filterwarnings("ignore", message=r".*is multi-threaded, use of fork\(\)", category=DeprecationWarning)
 
 
 def available() -> bool:
@@ -37,11 +42,7 @@ def run_in_child(function: Callable[..., bytes], *args: object) -> bytes | None:
         return None
     read, write = os.pipe()
     try:
-        with warnings.catch_warnings():
-            # Python 3.12+ warns about forking a process with other threads (a lock one of them
-            # holds stays held in the child). The child touches only the function's own work.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
+        pid = os.fork()
     except OSError:
         os.close(read)
         os.close(write)

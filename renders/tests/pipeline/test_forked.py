@@ -72,3 +72,32 @@ def test_two_threads_paint_in_children_at_once():
     assert {index: LocalIllustrator().generate(f"scene {index}", "", (160, 90), "seed").data for index in range(4)} == (
         results
     )
+
+
+def test_forking_beside_other_threads_leaves_the_warning_filters_as_they_were():
+    # Python's warning about forking a multi-threaded process is ignored by one filter set at
+    # import, not by catch_warnings around each fork (not thread-safe: concurrent painters could
+    # leave an ignore for every DeprecationWarning behind).
+    import importlib
+    import warnings
+
+    importlib.reload(forked)  # pytest keeps filters set while collecting out of each test: set it again here
+    message = "This process (pid=1) is multi-threaded, use of fork() may lead to deadlocks in the child."
+    assert any(
+        action == "ignore" and category is DeprecationWarning and pattern is not None and pattern.match(message)
+        for action, pattern, category, *_ in warnings.filters
+    )
+    before = list(warnings.filters)
+    waiting = threading.Event()
+    bystander = threading.Thread(target=waiting.wait)
+    bystander.start()
+    try:
+        threads = [threading.Thread(target=forked.run_in_child, args=(_pid_bytes,)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        waiting.set()
+        bystander.join()
+    assert warnings.filters == before
