@@ -330,18 +330,7 @@ class _Context:
         convert = "scale=out_color_matrix=bt709:out_range=tv,format=yuva420p"
         name = f"overlay.{content_key({'mark': self.mark_digest, 'convert': convert})[:16]}.yuv"
         still = self._prepared(name, self.mark, convert)
-        width, height = self.mark_size
-        args = [
-            "-f",
-            "rawvideo",
-            "-pixel_format",
-            "yuva420p",
-            "-video_size",
-            f"{width}x{height}",
-            "-i",
-            str(still.path),
-        ]
-        return _Reading(args, PREPARED_TAGS, [still])
+        return _Reading(_raw_input(still.path, "yuva420p", self.mark_size), PREPARED_TAGS, [still])
 
     def prepared_still(self, picture: _Picture, once: str, pixel_format: str) -> PreparedStill:
         """The run's one PreparedStill of `picture` through the filters `once`, written in
@@ -361,6 +350,23 @@ class _Context:
             ]  # fmt: skip
             self.prepared[path] = PreparedStill(path, args)
         return self.prepared[path]
+
+
+def _raw_input(path: Path, pixel_format: str, size: tuple[int, int], *, fps: int | None = None) -> list[str]:
+    """ffmpeg input arguments reading one prepared raw frame (PreparedStill) at `path`; `fps`: its
+    frame rate (none given: ffmpeg's default, as the overlay's PNG had)."""
+    rate = ["-framerate", str(fps)] if fps is not None else []
+    return [
+        "-f",
+        "rawvideo",
+        "-pixel_format",
+        pixel_format,
+        "-video_size",
+        f"{size[0]}x{size[1]}",
+        *rate,
+        "-i",
+        str(path),
+    ]
 
 
 def _still_once(once: str, pixel_format: str) -> str:
@@ -439,11 +445,7 @@ class _Picture:
         # graph, as before), 4:4:4 where the still goes straight into a crossfade.
         written = pixel_format if not kb.once else ("yuv444p" if fading else "yuv420p")
         still = ctx.prepared_still(self, once, written)
-        width, height = kb.once_size or self.size
-        args = [
-            "-threads", "1", "-f", "rawvideo", "-pixel_format", written, "-video_size", f"{width}x{height}",
-            "-framerate", str(ctx.fps), "-i", str(still.path),
-        ]  # fmt: skip
+        args = ["-threads", "1", *_raw_input(still.path, written, kb.once_size or self.size, fps=ctx.fps)]
         return args, PREPARED_TAGS, [still]
 
     def _move(self, ctx: _Context, offset: int, span: int) -> MotionFilters:

@@ -60,7 +60,6 @@ class LocalIllustrator:
 
     name = "local"
     version = PAINTER_VERSION  # part of every painted still's cache key
-    in_child = False
 
     def __init__(self, *, in_child: bool = False):
         self.in_child = in_child

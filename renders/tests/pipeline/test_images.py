@@ -59,6 +59,7 @@ class CountingIllustrator(LocalIllustrator):
     name = "counting"
 
     def __init__(self) -> None:
+        super().__init__()
         self.calls: list[str] = []
 
     def generate(self, prompt: str, style: str, size: tuple[int, int], seed: str) -> Picture:
@@ -323,6 +324,7 @@ class GatedIllustrator(LocalIllustrator):
     name = "gated"
 
     def __init__(self, fail: str = "") -> None:
+        super().__init__()
         self.fail = fail
         self.gates: dict[str, threading.Event] = {}
         self.started: list[str] = []
